@@ -1,0 +1,1 @@
+//! Working days in England.

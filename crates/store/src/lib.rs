@@ -1,0 +1,253 @@
+//! Caseline's event store: the one place where a child's events live.
+//!
+//! Every other crate reaches storage through [`EventStore`]. The backend is picked by the
+//! store URL's scheme ([`open`]): `sqlite://PATH` (the embedded default), `postgres://…`, and
+//! `kurrentdb://…` / `esdb://…` (behind the `kurrentdb` cargo feature).
+//!
+//! What every backend guarantees is pinned by one conformance suite (`tests/conformance`):
+//! atomic appends with an optional expected sequence, idempotency keys scoped to an agency and
+//! stored in the same transaction as the events, `recorded_at` from the store's own clock and
+//! never earlier than the stream's previous one, a global position that grows in commit order
+//! and is never passed over by a reader, and a hash chain per child.
+//!
+//! This crate deliberately knows nothing of record types or their rules: an event's `data` is
+//! opaque JSON here. The domain decides what may be appended; the store keeps it.
+
+// The trait and its value types are the contract other crates code against. Backends live in
+// their own modules and are chosen in `open`.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The sequence of the last event in a child's stream; 0 for a stream that does not exist.
+pub type Sequence = u64;
+
+/// A position in the store-wide order of events. Positions grow in commit order; a reader
+/// paging with [`EventStore::read_all`] never skips one.
+pub type GlobalPosition = u64;
+
+/// What an appender expects the child's stream to be at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Expected {
+    /// Append whatever the stream's sequence is.
+    Any,
+    /// The stream must not exist yet (a registration).
+    NoStream,
+    /// The stream's last sequence must be exactly this (`If-Match`).
+    Exactly(Sequence),
+}
+
+/// One event to append, as the domain produced it. `recorded_at`, `sequence`, the global
+/// position and the hashes are the store's to assign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewEvent {
+    pub event_id: Uuid,
+    /// The record type, e.g. `referral_made`.
+    pub event_type: String,
+    /// The version of that type's `data` schema, for upcasting.
+    pub event_version: u32,
+    pub occurred_at: DateTime<Utc>,
+    /// The `person` who recorded it (`{ name, role, agency }`), as JSON.
+    pub recorded_by: serde_json::Value,
+    /// The agency of the token that appended it.
+    pub agency: String,
+    /// The token that appended it (`None` for imports of history or the command line).
+    pub token_id: Option<Uuid>,
+    pub data: serde_json::Value,
+}
+
+/// An idempotency key as a client sent it, scoped to the token's agency, with a hash of the
+/// request body so a reused key with a different body can be told apart from a retry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdempotencyKey {
+    pub agency: String,
+    pub key: String,
+    /// Hex SHA-256 of the canonical request (the caller decides what "the same body" means).
+    pub request_hash: String,
+}
+
+/// A unique identifier claimed by a child (an NHS number, UPN or local id), claimed in the
+/// same transaction as the events so two registrations can never both hold it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct IdentifierClaim {
+    /// `nhs_number`, `upn` or `la_child_id`.
+    pub kind: String,
+    pub value: String,
+}
+
+/// One atomic append to one child's stream: all of `events` or none of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppendRequest {
+    pub child_id: Uuid,
+    pub expected: Expected,
+    pub events: Vec<NewEvent>,
+    pub idempotency: Option<IdempotencyKey>,
+    /// Identifiers this append claims for the child; a claim held by another child fails the
+    /// whole append with [`StoreErrorKind::IdentifierTaken`].
+    pub claims: Vec<IdentifierClaim>,
+}
+
+/// An event as the store holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredEvent {
+    pub global_position: GlobalPosition,
+    pub child_id: Uuid,
+    /// 1 for the registration, then +1 per event.
+    pub sequence: Sequence,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub event_version: u32,
+    pub occurred_at: DateTime<Utc>,
+    /// The store's clock when the append committed; never the client's.
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: serde_json::Value,
+    pub agency: String,
+    pub token_id: Option<Uuid>,
+    pub data: serde_json::Value,
+    /// Hex SHA-256 of the previous event's `hash` (64 zeros for sequence 1) and this
+    /// event's canonical bytes (see [`chain`]).
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// What an append returns.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appended {
+    pub child_id: Uuid,
+    /// The appended events, in order.
+    pub events: Vec<StoredEvent>,
+    /// True when this answer is the first answer to an earlier append with the same
+    /// idempotency key and request hash: nothing new was written.
+    pub replayed: bool,
+}
+
+/// One read of a child's data, logged before the answer is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadLogEntry {
+    pub child_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub token_id: Option<Uuid>,
+    pub agency: String,
+    pub role: String,
+    /// What was read, e.g. `case`, `journey?as_of=…`, `lookup:nhs_number`.
+    pub what: String,
+}
+
+/// A bearer token as stored: only a hash of its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRecord {
+    pub id: Uuid,
+    pub agency: String,
+    pub role: String,
+    pub name: String,
+    /// Hex SHA-256 of the secret.
+    pub secret_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// The first broken link found in one child's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokenLink {
+    pub child_id: Uuid,
+    /// The sequence at which the chain stops holding.
+    pub sequence: Sequence,
+    pub event_id: Option<Uuid>,
+    /// What is wrong, in words: altered, missing, reordered.
+    pub problem: String,
+}
+
+/// The result of walking every chain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verification {
+    pub children: u64,
+    pub events: u64,
+    pub broken: Vec<BrokenLink>,
+}
+
+mod error;
+pub use error::{StoreError, StoreErrorKind};
+
+pub mod chain;
+
+/// The event store. One implementation per backend; all pass the same conformance suite.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends atomically; returns once the events are durable.
+    async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError>;
+
+    /// Appends several requests (usually for different children) as independent appends that
+    /// may share one commit. Each gets its own result; one failing does not fail the others.
+    async fn append_many(
+        &self,
+        requests: Vec<AppendRequest>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        let mut out = Vec::with_capacity(requests.len());
+        for r in requests {
+            out.push(self.append(r).await);
+        }
+        out
+    }
+
+    /// The child's events with sequence greater than `after`, at most `limit`, in order.
+    async fn read_stream(
+        &self,
+        child_id: Uuid,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The child's last sequence, 0 if it has no stream.
+    async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError>;
+
+    /// Events of every child after `after` in global order, at most `limit`. Never returns a
+    /// position while a lower one may still commit.
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError>;
+
+    /// The child holding an identifier, if any.
+    async fn find_by_identifier(
+        &self,
+        kind: &str,
+        value: &str,
+    ) -> Result<Option<Uuid>, StoreError>;
+
+    /// Walks every child's chain (or only `child_id`'s) and reports the first broken link per
+    /// child.
+    async fn verify(&self, child_id: Option<Uuid>) -> Result<Verification, StoreError>;
+
+    /// Loads exported events into an empty store, keeping ids, times, sequences, order and
+    /// hashes. Fails if the store already holds events.
+    async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError>;
+
+    /// Appends to the read log; returns once durable.
+    async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError>;
+
+    /// The reads of one child's data, oldest first.
+    async fn reads(&self, child_id: Uuid) -> Result<Vec<ReadLogEntry>, StoreError>;
+
+    async fn create_token(&self, token: TokenRecord) -> Result<(), StoreError>;
+    async fn token_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<TokenRecord>, StoreError>;
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
+    /// Revokes at once; false if no such token.
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;
+
+    /// A named checkpoint (a projection's global position), 0 if never saved.
+    async fn checkpoint(&self, name: &str) -> Result<GlobalPosition, StoreError>;
+    async fn save_checkpoint(&self, name: &str, at: GlobalPosition) -> Result<(), StoreError>;
+
+    /// A deployment secret by name (e.g. the pseudonym key), created with `init` on first use
+    /// so every process of a deployment agrees on it.
+    async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError>;
+
+    /// Whether the backend answers now.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
