@@ -6,3 +6,252 @@
 //! and no insignificant white space. Sorting is done here, not left to `serde_json`'s map
 //! type, because a dependency turning on `preserve_order` would otherwise silently change
 //! every hash.
+//!
+//! This module computes and checks; it does not read or write any backend.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{BrokenLink, StoredEvent};
+
+/// The `prev_hash` of a stream's first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Times in canonical bytes and in storage: RFC 3339, UTC, microseconds. Every backend keeps
+/// at least microseconds, so a time read back hashes exactly as it was written.
+pub fn format_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Drops precision finer than a microsecond, so what is hashed is what every backend stores.
+pub fn truncate_to_micros(t: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
+}
+
+/// The fields of an event that its hash covers.
+pub struct Hashed<'a> {
+    pub child_id: Uuid,
+    pub sequence: u64,
+    pub event_id: Uuid,
+    pub event_type: &'a str,
+    pub event_version: u32,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: &'a Value,
+    pub agency: &'a str,
+    pub token_id: Option<Uuid>,
+    pub data: &'a Value,
+}
+
+impl<'a> From<&'a StoredEvent> for Hashed<'a> {
+    fn from(e: &'a StoredEvent) -> Self {
+        Hashed {
+            child_id: e.child_id,
+            sequence: e.sequence,
+            event_id: e.event_id,
+            event_type: &e.event_type,
+            event_version: e.event_version,
+            occurred_at: e.occurred_at,
+            recorded_at: e.recorded_at,
+            recorded_by: &e.recorded_by,
+            agency: &e.agency,
+            token_id: e.token_id,
+            data: &e.data,
+        }
+    }
+}
+
+/// The canonical bytes of an event.
+pub fn canonical_bytes(e: &Hashed<'_>) -> Vec<u8> {
+    let value = serde_json::json!({
+        "child_id": e.child_id.to_string(),
+        "sequence": e.sequence,
+        "event_id": e.event_id.to_string(),
+        "event_type": e.event_type,
+        "event_version": e.event_version,
+        "occurred_at": format_time(e.occurred_at),
+        "recorded_at": format_time(e.recorded_at),
+        "recorded_by": e.recorded_by,
+        "agency": e.agency,
+        "token_id": e.token_id.map(|t| t.to_string()),
+        "data": e.data,
+    });
+    let mut out = String::new();
+    write_canonical(&value, &mut out);
+    out.into_bytes()
+}
+
+/// `hex(sha256(prev_hash ‖ canonical bytes))`.
+pub fn hash(prev_hash: &str, e: &Hashed<'_>) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical_bytes(e));
+    hex::encode(h.finalize())
+}
+
+/// JSON with object keys sorted at every depth and no white space.
+pub fn canonical_json(v: &Value) -> String {
+    let mut out = String::new();
+    write_canonical(v, &mut out);
+    out
+}
+
+fn write_canonical(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String((*k).clone()).to_string());
+                out.push(':');
+                if let Some(child) = map.get(*k) {
+                    write_canonical(child, out);
+                }
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        // Scalars have one serialisation in serde_json already.
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// Checks one child's events, in the order the backend returns them by sequence, and returns
+/// the first broken link: a sequence out of place (a row removed or reordered), a `prev_hash`
+/// that is not the previous event's hash, or a `hash` that does not match the event's bytes
+/// (a row altered).
+pub fn verify_chain(child_id: Uuid, events: &[StoredEvent]) -> Option<BrokenLink> {
+    let mut prev = GENESIS.to_owned();
+    for (i, e) in events.iter().enumerate() {
+        let expected_sequence = i as u64 + 1;
+        let broken = |problem: String| BrokenLink {
+            child_id,
+            sequence: expected_sequence,
+            event_id: Some(e.event_id),
+            problem,
+        };
+        if e.child_id != child_id {
+            return Some(broken(format!(
+                "event {} belongs to child {}, not this child",
+                e.event_id, e.child_id
+            )));
+        }
+        if e.sequence != expected_sequence {
+            return Some(broken(format!(
+                "expected sequence {expected_sequence} but found {}: an event was removed or the events were reordered",
+                e.sequence
+            )));
+        }
+        if e.prev_hash != prev {
+            return Some(broken(format!(
+                "the link to the previous event is broken at sequence {}: an earlier event was removed, replaced or reordered",
+                e.sequence
+            )));
+        }
+        let actual = hash(&prev, &Hashed::from(e));
+        if actual != e.hash {
+            return Some(broken(format!(
+                "event {} at sequence {} does not match its hash: it was altered after it was recorded",
+                e.event_id, e.sequence
+            )));
+        }
+        prev = e.hash.clone();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn event(child: Uuid, seq: u64, prev: &str, data: Value) -> StoredEvent {
+        let mut e = StoredEvent {
+            global_position: seq,
+            child_id: child,
+            sequence: seq,
+            event_id: Uuid::new_v4(),
+            event_type: "conversation_recorded".into(),
+            event_version: 1,
+            occurred_at: truncate_to_micros(Utc::now()),
+            recorded_at: truncate_to_micros(Utc::now()),
+            recorded_by: json!({"name": "A", "role": "dsl", "agency": "school:x"}),
+            agency: "school:x".into(),
+            token_id: None,
+            data,
+            prev_hash: prev.into(),
+            hash: String::new(),
+        };
+        e.hash = hash(prev, &Hashed::from(&e));
+        e
+    }
+
+    fn chain(child: Uuid, n: u64) -> Vec<StoredEvent> {
+        let mut out: Vec<StoredEvent> = Vec::new();
+        for s in 1..=n {
+            let prev = out.last().map_or(GENESIS.to_owned(), |e| e.hash.clone());
+            out.push(event(child, s, &prev, json!({ "n": s })));
+        }
+        out
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_depth() {
+        let v = json!({"b": 1, "a": {"d": [ {"z": 1, "y": 2} ], "c": "x"}});
+        assert_eq!(
+            canonical_json(&v),
+            r#"{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let c = Uuid::new_v4();
+        assert_eq!(verify_chain(c, &chain(c, 5)), None);
+    }
+
+    #[test]
+    fn an_altered_event_is_named() {
+        let c = Uuid::new_v4();
+        let mut events = chain(c, 4);
+        events[2].data = json!({"n": 99});
+        let broken = verify_chain(c, &events).expect("alteration must be found");
+        assert_eq!(broken.sequence, 3);
+        assert_eq!(broken.event_id, Some(events[2].event_id));
+        assert!(broken.problem.contains("altered"), "{}", broken.problem);
+    }
+
+    #[test]
+    fn a_removed_event_is_named() {
+        let c = Uuid::new_v4();
+        let mut events = chain(c, 4);
+        events.remove(1);
+        let broken = verify_chain(c, &events).expect("removal must be found");
+        assert_eq!(broken.sequence, 2);
+    }
+
+    #[test]
+    fn swapped_events_are_named() {
+        let c = Uuid::new_v4();
+        let mut events = chain(c, 4);
+        events.swap(1, 2);
+        events[1].sequence = 2;
+        events[2].sequence = 3;
+        assert!(verify_chain(c, &events).is_some());
+    }
+}

@@ -10,7 +10,10 @@ pub enum StoreErrorKind {
     /// The idempotency key was used before with a different request; nothing was written.
     IdempotencyKeyReused,
     /// An identifier claimed by this append is held by another child; nothing was written.
-    IdentifierTaken { kind: String, existing_child_id: Uuid },
+    IdentifierTaken {
+        kind: String,
+        existing_child_id: Uuid,
+    },
     /// An event id is already in the store; nothing was written.
     DuplicateEventId(Uuid),
     /// The store URL or its options cannot be used.
@@ -35,7 +38,11 @@ pub struct StoreError {
 
 impl StoreError {
     pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into(), source: None }
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
     }
 
     pub fn with_source(
@@ -43,7 +50,11 @@ impl StoreError {
         message: impl Into<String>,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        Self { kind, message: message.into(), source: Some(Box::new(source)) }
+        Self {
+            kind,
+            message: message.into(),
+            source: Some(Box::new(source)),
+        }
     }
 
     pub fn kind(&self) -> &StoreErrorKind {

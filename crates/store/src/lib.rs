@@ -180,10 +180,7 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Appends several requests (usually for different children) as independent appends that
     /// may share one commit. Each gets its own result; one failing does not fail the others.
-    async fn append_many(
-        &self,
-        requests: Vec<AppendRequest>,
-    ) -> Vec<Result<Appended, StoreError>> {
+    async fn append_many(&self, requests: Vec<AppendRequest>) -> Vec<Result<Appended, StoreError>> {
         let mut out = Vec::with_capacity(requests.len());
         for r in requests {
             out.push(self.append(r).await);
@@ -211,11 +208,8 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<Vec<StoredEvent>, StoreError>;
 
     /// The child holding an identifier, if any.
-    async fn find_by_identifier(
-        &self,
-        kind: &str,
-        value: &str,
-    ) -> Result<Option<Uuid>, StoreError>;
+    async fn find_by_identifier(&self, kind: &str, value: &str)
+    -> Result<Option<Uuid>, StoreError>;
 
     /// Walks every child's chain (or only `child_id`'s) and reports the first broken link per
     /// child.
@@ -250,4 +244,61 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Whether the backend answers now.
     async fn ping(&self) -> Result<(), StoreError>;
+}
+
+pub mod append;
+#[cfg(feature = "kurrentdb")]
+pub mod kurrent;
+pub mod postgres;
+pub mod sqlite;
+
+use std::sync::Arc;
+
+/// The store URL used when none is given: a file beside the working directory.
+pub const DEFAULT_URL: &str = "sqlite://./data/caseline.db";
+
+/// Opens the store a URL names: `sqlite://PATH` (relative, or absolute as `sqlite:///PATH`),
+/// `postgres://…` / `postgresql://…`, or `kurrentdb://…` / `esdb://…`.
+pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("sqlite") => {
+            let path = &url["sqlite://".len()..];
+            if path.is_empty() {
+                return Err(StoreError::new(
+                    StoreErrorKind::Config,
+                    "a sqlite:// URL needs a file path, e.g. sqlite://./data/caseline.db",
+                ));
+            }
+            let path = path.to_owned();
+            let store = tokio::task::spawn_blocking(move || sqlite::Sqlite::open(path))
+                .await
+                .map_err(|e| {
+                    StoreError::new(
+                        StoreErrorKind::Unavailable,
+                        format!("opening the store failed: {e}"),
+                    )
+                })??;
+            Ok(Arc::new(store))
+        }
+        Some("postgres") | Some("postgresql") => {
+            Ok(Arc::new(postgres::Postgres::connect(url).await?))
+        }
+        #[cfg(feature = "kurrentdb")]
+        Some("kurrentdb")
+        | Some("esdb")
+        | Some("kurrent")
+        | Some("kdb")
+        | Some("esdb+discover")
+        | Some("kurrentdb+discover") => Err(StoreError::new(
+            StoreErrorKind::Config,
+            "the KurrentDB backend is not built yet",
+        )),
+        _ => Err(StoreError::new(
+            StoreErrorKind::Config,
+            format!(
+                "the store URL {url:?} has no scheme Caseline knows: use sqlite://PATH, postgres://… or kurrentdb://…"
+            ),
+        )),
+    }
 }

@@ -1,0 +1,709 @@
+//! The PostgreSQL backend.
+//!
+//! Appends go through one writer task per process that owns a dedicated connection and folds
+//! whatever is queued into one transaction (group commit), each request in its own SAVEPOINT.
+//! Every writing transaction takes the same transaction-scoped advisory lock before it assigns
+//! global positions (`max + 1`), and holds it until commit, so positions grow in commit order
+//! even with several Caseline processes on one database: a reader paging by position can never
+//! pass over an event that commits later at a lower position. `recorded_at` is the server's
+//! `clock_timestamp()`, never earlier than the stream's previous one.
+//!
+//! Reads and the small writes (read log, tokens, checkpoints, secrets) use a connection pool.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use tokio::sync::{mpsc, oneshot};
+use tokio_postgres::{GenericClient, NoTls, Row};
+use uuid::Uuid;
+
+use crate::append::{self, Head};
+use crate::chain;
+use crate::{
+    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
+    StoreErrorKind, StoredEvent, TokenRecord, Verification,
+};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/postgres/0001_init.sql"),
+)];
+
+/// The advisory lock every writing transaction holds while it assigns positions.
+const WRITE_LOCK: i64 = 0x4341_5345_4c49_4e45; // "CASELINE"
+/// The advisory lock migrations hold, so two processes starting at once do not race.
+const MIGRATE_LOCK: i64 = 0x4341_5345_4d49_4752;
+const MAX_GROUP: usize = 512;
+
+type Pending = (AppendRequest, oneshot::Sender<Result<Appended, StoreError>>);
+
+/// The PostgreSQL backend; cheap to clone.
+#[derive(Clone)]
+pub struct Postgres {
+    pool: Pool,
+    writer: mpsc::UnboundedSender<Pending>,
+}
+
+fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::with_source(
+        StoreErrorKind::Unavailable,
+        format!("postgres: {what}: {e}"),
+        e,
+    )
+}
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt, format!("postgres: {what}"))
+}
+
+impl Postgres {
+    /// Connects, applies migrations and starts the writer task.
+    pub async fn connect(url: &str) -> Result<Postgres, StoreError> {
+        let config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
+            StoreError::with_source(StoreErrorKind::Config, format!("postgres: bad URL: {e}"), e)
+        })?;
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(16)
+            .build()
+            .map_err(|e| unavailable("build pool", e))?;
+        {
+            let mut client = pool.get().await.map_err(|e| unavailable("connect", e))?;
+            migrate(&mut client).await?;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(writer_loop(config, rx));
+        Ok(Postgres { pool, writer: tx })
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(|e| unavailable("connect", e))
+    }
+}
+
+async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|e| unavailable("migrate", e))?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
+        .await
+        .map_err(|e| unavailable("migrate", e))?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+    )
+    .await
+    .map_err(|e| unavailable("migrate", e))?;
+    for (name, sql) in MIGRATIONS {
+        let done = tx
+            .query_opt(
+                "SELECT name FROM schema_migrations WHERE name = $1",
+                &[name],
+            )
+            .await
+            .map_err(|e| unavailable("migrate", e))?;
+        if done.is_none() {
+            tx.batch_execute(sql)
+                .await
+                .map_err(|e| unavailable(&format!("migration {name}"), e))?;
+            tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[name])
+                .await
+                .map_err(|e| unavailable("migrate", e))?;
+        }
+    }
+    tx.commit().await.map_err(|e| unavailable("migrate", e))
+}
+
+async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedReceiver<Pending>) {
+    let mut client: Option<tokio_postgres::Client> = None;
+    while let Some(first) = rx.recv().await {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(p) => group.push(p),
+                Err(_) => break,
+            }
+        }
+        if client.as_ref().is_none_or(|c| c.is_closed()) {
+            match config.connect(NoTls).await {
+                Ok((c, conn)) => {
+                    tokio::spawn(async move {
+                        if let Err(e) = conn.await {
+                            tracing::warn!("postgres writer connection ended: {e}");
+                        }
+                    });
+                    client = Some(c);
+                }
+                Err(e) => {
+                    let msg = format!("postgres: the writer cannot connect: {e}");
+                    for (_, reply) in group {
+                        let _ = reply.send(Err(StoreError::new(
+                            StoreErrorKind::Unavailable,
+                            msg.clone(),
+                        )));
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(c) = client.as_mut() else { continue };
+        run_group(c, group).await;
+    }
+}
+
+async fn run_group(client: &mut tokio_postgres::Client, group: Vec<Pending>) {
+    let fail_all = |group: Vec<Pending>, msg: String| {
+        for (_, reply) in group {
+            let _ = reply.send(Err(StoreError::new(
+                StoreErrorKind::Unavailable,
+                msg.clone(),
+            )));
+        }
+    };
+    let mut tx = match client.transaction().await {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(group, format!("postgres: begin: {e}")),
+    };
+    if let Err(e) = tx
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+        .await
+    {
+        return fail_all(group, format!("postgres: lock: {e}"));
+    }
+    let mut results = Vec::with_capacity(group.len());
+    for (request, reply) in group {
+        let sp = match tx.savepoint("job").await {
+            Ok(sp) => sp,
+            Err(e) => {
+                results.push((Err(unavailable("savepoint", e)), reply));
+                continue;
+            }
+        };
+        let result = append_in(&sp, request).await;
+        let end = if result.is_ok() {
+            sp.commit().await
+        } else {
+            sp.rollback().await
+        };
+        let result = match end {
+            Ok(()) => result,
+            Err(e) => Err(unavailable("end savepoint", e)),
+        };
+        results.push((result, reply));
+    }
+    let commit = tx.commit().await;
+    for (result, reply) in results {
+        let result = match &commit {
+            Ok(()) => result,
+            Err(e) => Err(StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("postgres: commit: {e}"),
+            )),
+        };
+        let _ = reply.send(result);
+    }
+}
+
+fn to_event(r: &Row) -> Result<StoredEvent, StoreError> {
+    let get_i64 = |i: usize| {
+        r.try_get::<_, i64>(i)
+            .map_err(|e| corrupt(format!("column {i}: {e}")))
+    };
+    Ok(StoredEvent {
+        global_position: u64::try_from(get_i64(0)?)
+            .map_err(|_| corrupt("negative position".into()))?,
+        child_id: r
+            .try_get(1)
+            .map_err(|e| corrupt(format!("child_id: {e}")))?,
+        sequence: u64::try_from(get_i64(2)?).map_err(|_| corrupt("negative sequence".into()))?,
+        event_id: r
+            .try_get(3)
+            .map_err(|e| corrupt(format!("event_id: {e}")))?,
+        event_type: r
+            .try_get(4)
+            .map_err(|e| corrupt(format!("event_type: {e}")))?,
+        event_version: u32::try_from(
+            r.try_get::<_, i32>(5)
+                .map_err(|e| corrupt(format!("version: {e}")))?,
+        )
+        .map_err(|_| corrupt("negative version".into()))?,
+        occurred_at: r
+            .try_get(6)
+            .map_err(|e| corrupt(format!("occurred_at: {e}")))?,
+        recorded_at: r
+            .try_get(7)
+            .map_err(|e| corrupt(format!("recorded_at: {e}")))?,
+        recorded_by: r
+            .try_get(8)
+            .map_err(|e| corrupt(format!("recorded_by: {e}")))?,
+        agency: r.try_get(9).map_err(|e| corrupt(format!("agency: {e}")))?,
+        token_id: r
+            .try_get(10)
+            .map_err(|e| corrupt(format!("token_id: {e}")))?,
+        data: r.try_get(11).map_err(|e| corrupt(format!("data: {e}")))?,
+        prev_hash: r
+            .try_get(12)
+            .map_err(|e| corrupt(format!("prev_hash: {e}")))?,
+        hash: r.try_get(13).map_err(|e| corrupt(format!("hash: {e}")))?,
+    })
+}
+
+const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
+     occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
+
+async fn head(c: &impl GenericClient, child_id: Uuid) -> Result<Head, StoreError> {
+    let row = c
+        .query_opt(
+            "SELECT sequence, recorded_at, hash FROM events WHERE child_id = $1 ORDER BY sequence DESC LIMIT 1",
+            &[&child_id],
+        )
+        .await
+        .map_err(|e| unavailable("read the stream's head", e))?;
+    match row {
+        None => Ok(Head::default()),
+        Some(r) => Ok(Head {
+            sequence: u64::try_from(r.try_get::<_, i64>(0).map_err(|e| corrupt(e.to_string()))?)
+                .map_err(|_| corrupt("negative sequence".into()))?,
+            recorded_at: Some(r.try_get(1).map_err(|e| corrupt(e.to_string()))?),
+            hash: Some(r.try_get(2).map_err(|e| corrupt(e.to_string()))?),
+        }),
+    }
+}
+
+async fn insert_event(c: &impl GenericClient, e: &StoredEvent) -> Result<(), StoreError> {
+    let result = c
+        .execute(
+            &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"),
+            &[
+                &(e.global_position as i64),
+                &e.child_id,
+                &(e.sequence as i64),
+                &e.event_id,
+                &e.event_type,
+                &(e.event_version as i32),
+                &e.occurred_at,
+                &e.recorded_at,
+                &e.recorded_by,
+                &e.agency,
+                &e.token_id,
+                &e.data,
+                &e.prev_hash,
+                &e.hash,
+            ],
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err)
+            if err.code() == Some(&tokio_postgres::error::SqlState::UNIQUE_VIOLATION)
+                && err
+                    .as_db_error()
+                    .and_then(|d| d.constraint())
+                    .is_some_and(|c| c.contains("event_id")) =>
+        {
+            Err(StoreError::new(
+                StoreErrorKind::DuplicateEventId(e.event_id),
+                format!("an event with id {} is already recorded", e.event_id),
+            ))
+        }
+        Err(err) => Err(unavailable("insert event", err)),
+    }
+}
+
+async fn append_in(
+    tx: &tokio_postgres::Transaction<'_>,
+    req: AppendRequest,
+) -> Result<Appended, StoreError> {
+    append::check_not_empty(&req.events)?;
+    if let Some(key) = &req.idempotency {
+        let found = tx
+            .query_opt(
+                "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2",
+                &[&key.agency, &key.key],
+            )
+            .await
+            .map_err(|e| unavailable("read idempotency key", e))?;
+        if let Some(row) = found {
+            let hash: String = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+            if hash != key.request_hash {
+                return Err(StoreError::new(
+                    StoreErrorKind::IdempotencyKeyReused,
+                    format!(
+                        "the idempotency key {:?} was already used with a different request",
+                        key.key
+                    ),
+                ));
+            }
+            let result: serde_json::Value = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+            let mut first: Appended = serde_json::from_value(result)
+                .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
+            first.replayed = true;
+            return Ok(first);
+        }
+    }
+    let head = head(tx, req.child_id).await?;
+    append::check_expected(req.expected, head.sequence)?;
+    for claim in &req.claims {
+        let holder = tx
+            .query_opt(
+                "SELECT child_id FROM identifiers WHERE kind = $1 AND value = $2",
+                &[&claim.kind, &claim.value],
+            )
+            .await
+            .map_err(|e| unavailable("read identifier", e))?;
+        match holder {
+            Some(row) => {
+                let existing: Uuid = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+                if existing != req.child_id {
+                    return Err(StoreError::new(
+                        StoreErrorKind::IdentifierTaken {
+                            kind: claim.kind.clone(),
+                            existing_child_id: existing,
+                        },
+                        format!("a child is already registered with this {}", claim.kind),
+                    ));
+                }
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO identifiers (kind, value, child_id) VALUES ($1, $2, $3)",
+                    &[&claim.kind, &claim.value, &req.child_id],
+                )
+                .await
+                .map_err(|e| unavailable("claim identifier", e))?;
+            }
+        }
+    }
+    let now: DateTime<Utc> = tx
+        .query_one("SELECT clock_timestamp()", &[])
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| unavailable("read the server clock", e))?;
+    let recorded_at = append::recorded_at(now, &head);
+    let next: i64 = tx
+        .query_one("SELECT COALESCE(MAX(global_position), 0) FROM events", &[])
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| unavailable("read the global position", e))?;
+    let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
+    for (i, e) in events.iter_mut().enumerate() {
+        e.global_position = next as u64 + i as u64 + 1;
+        insert_event(tx, e).await?;
+    }
+    let appended = Appended {
+        child_id: req.child_id,
+        events,
+        replayed: false,
+    };
+    if let Some(key) = &req.idempotency {
+        let result = serde_json::to_value(&appended)
+            .map_err(|e| corrupt(format!("could not serialise the result: {e}")))?;
+        tx.execute(
+            "INSERT INTO idempotency (agency, key, request_hash, child_id, result, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&key.agency, &key.key, &key.request_hash, &req.child_id, &result, &recorded_at],
+        )
+        .await
+        .map_err(|e| unavailable("store idempotency key", e))?;
+    }
+    Ok(appended)
+}
+
+fn to_token(r: &Row) -> Result<TokenRecord, StoreError> {
+    let c = |e: tokio_postgres::Error| corrupt(format!("token row: {e}"));
+    Ok(TokenRecord {
+        id: r.try_get(0).map_err(c)?,
+        agency: r.try_get(1).map_err(c)?,
+        role: r.try_get(2).map_err(c)?,
+        name: r.try_get(3).map_err(c)?,
+        secret_hash: r.try_get(4).map_err(c)?,
+        created_at: r.try_get(5).map_err(c)?,
+        revoked_at: r.try_get(6).map_err(c)?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, revoked_at";
+
+#[async_trait]
+impl EventStore for Postgres {
+    async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer.send((request, reply)).map_err(|_| {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                "postgres: the writer task has stopped",
+            )
+        })?;
+        answer.await.map_err(|_| {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                "postgres: the writer stopped before answering",
+            )
+        })?
+    }
+
+    async fn append_many(&self, requests: Vec<AppendRequest>) -> Vec<Result<Appended, StoreError>> {
+        let futures: Vec<_> = requests.into_iter().map(|r| self.append(r)).collect();
+        futures::future::join_all(futures).await
+    }
+
+    async fn read_stream(
+        &self,
+        child_id: Uuid,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"),
+                &[&child_id, &(after as i64), &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .await
+            .map_err(|e| unavailable("read stream", e))?;
+        rows.iter().map(to_event).collect()
+    }
+
+    async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
+        let c = self.client().await?;
+        Ok(head(&**c, child_id).await?.sequence)
+    }
+
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"),
+                &[&(after as i64), &(limit.min(i64::MAX as usize) as i64)],
+            )
+            .await
+            .map_err(|e| unavailable("read all", e))?;
+        rows.iter().map(to_event).collect()
+    }
+
+    async fn find_by_identifier(
+        &self,
+        kind: &str,
+        value: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT child_id FROM identifiers WHERE kind = $1 AND value = $2",
+                &[&kind, &value],
+            )
+            .await
+            .map_err(|e| unavailable("find identifier", e))?;
+        row.map(|r| r.try_get(0).map_err(|e| corrupt(e.to_string())))
+            .transpose()
+    }
+
+    async fn verify(&self, child_id: Option<Uuid>) -> Result<Verification, StoreError> {
+        let c = self.client().await?;
+        let children: Vec<Uuid> = match child_id {
+            Some(id) => vec![id],
+            None => c
+                .query(
+                    "SELECT DISTINCT child_id FROM events ORDER BY child_id",
+                    &[],
+                )
+                .await
+                .map_err(|e| unavailable("verify", e))?
+                .iter()
+                .map(|r| r.try_get(0).map_err(|e| corrupt(e.to_string())))
+                .collect::<Result<_, _>>()?,
+        };
+        let mut report = Verification::default();
+        for child in children {
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 ORDER BY sequence"
+                    ),
+                    &[&child],
+                )
+                .await
+                .map_err(|e| unavailable("verify", e))?;
+            let events: Vec<StoredEvent> = rows.iter().map(to_event).collect::<Result<_, _>>()?;
+            report.children += 1;
+            report.events += events.len() as u64;
+            if let Some(b) = chain::verify_chain(child, &events) {
+                report.broken.push(b);
+            }
+        }
+        Ok(report)
+    }
+
+    async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c
+            .transaction()
+            .await
+            .map_err(|e| unavailable("import", e))?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            .await
+            .map_err(|e| unavailable("import", e))?;
+        let existing: i64 = tx
+            .query_one("SELECT COUNT(*) FROM events", &[])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| unavailable("import", e))?;
+        if existing > 0 {
+            return Err(StoreError::new(
+                StoreErrorKind::NotEmpty,
+                format!("the store already holds {existing} events: import needs an empty store"),
+            ));
+        }
+        for e in &events {
+            insert_event(&*tx, e).await?;
+        }
+        tx.commit().await.map_err(|e| unavailable("import", e))?;
+        Ok(events.len() as u64)
+    }
+
+    async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO read_log (child_id, at, token_id, agency, role, what) VALUES ($1, $2, $3, $4, $5, $6)",
+            &[&entry.child_id, &entry.at, &entry.token_id, &entry.agency, &entry.role, &entry.what],
+        )
+        .await
+        .map_err(|e| unavailable("log read", e))?;
+        Ok(())
+    }
+
+    async fn reads(&self, child_id: Uuid) -> Result<Vec<ReadLogEntry>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query("SELECT at, token_id, agency, role, what FROM read_log WHERE child_id = $1 ORDER BY id", &[&child_id])
+            .await
+            .map_err(|e| unavailable("reads", e))?;
+        rows.iter()
+            .map(|r| {
+                let c = |e: tokio_postgres::Error| corrupt(format!("read log row: {e}"));
+                Ok(ReadLogEntry {
+                    child_id,
+                    at: r.try_get(0).map_err(c)?,
+                    token_id: r.try_get(1).map_err(c)?,
+                    agency: r.try_get(2).map_err(c)?,
+                    role: r.try_get(3).map_err(c)?,
+                    what: r.try_get(4).map_err(c)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_token(&self, t: TokenRecord) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            &format!("INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            &[
+                &t.id,
+                &t.agency,
+                &t.role,
+                &t.name,
+                &t.secret_hash,
+                &t.created_at,
+                &t.revoked_at,
+            ],
+        )
+        .await
+        .map_err(|e| unavailable("create token", e))?;
+        Ok(())
+    }
+
+    async fn token_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = $1"),
+                &[&secret_hash],
+            )
+            .await
+            .map_err(|e| unavailable("find token", e))?;
+        row.as_ref().map(to_token).transpose()
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                &format!("SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id"),
+                &[],
+            )
+            .await
+            .map_err(|e| unavailable("list tokens", e))?;
+        rows.iter().map(to_token).collect()
+    }
+
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let n = c
+            .execute(
+                "UPDATE tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1",
+                &[&id, &at],
+            )
+            .await
+            .map_err(|e| unavailable("revoke token", e))?;
+        Ok(n > 0)
+    }
+
+    async fn checkpoint(&self, name: &str) -> Result<GlobalPosition, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt("SELECT position FROM checkpoints WHERE name = $1", &[&name])
+            .await
+            .map_err(|e| unavailable("read checkpoint", e))?;
+        let p: i64 = match row {
+            Some(r) => r.try_get(0).map_err(|e| corrupt(e.to_string()))?,
+            None => 0,
+        };
+        Ok(p.max(0) as u64)
+    }
+
+    async fn save_checkpoint(&self, name: &str, at: GlobalPosition) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+            &[&name, &(at as i64)],
+        )
+        .await
+        .map_err(|e| unavailable("save checkpoint", e))?;
+        Ok(())
+    }
+
+    async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            &[&name, &init],
+        )
+        .await
+        .map_err(|e| unavailable("store secret", e))?;
+        let row = c
+            .query_one("SELECT value FROM secrets WHERE name = $1", &[&name])
+            .await
+            .map_err(|e| unavailable("read secret", e))?;
+        row.try_get(0).map_err(|e| corrupt(e.to_string()))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.query_one("SELECT 1", &[])
+            .await
+            .map_err(|e| unavailable("ping", e))?;
+        Ok(())
+    }
+}

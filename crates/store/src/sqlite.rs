@@ -1,0 +1,911 @@
+//! The embedded store: one SQLite file, WAL, `synchronous=FULL`.
+//!
+//! Writes go through one writer thread that owns the only write connection. It drains whatever
+//! is queued into one transaction (group commit), giving each request its own SAVEPOINT so
+//! that one request's conflict rolls back only that request, commits once, and only then
+//! answers every waiter. Throughput under many clients is therefore bounded by commits, not by
+//! one fsync per record. Because every write is serialised through that thread (and, across
+//! processes, through `BEGIN IMMEDIATE`), global positions are assigned in commit order.
+//!
+//! Reads use their own connections from a small pool on tokio's blocking threads; WAL lets
+//! them run beside the writer.
+//!
+//! This module does not know record types; `data` is opaque JSON.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::thread;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use uuid::Uuid;
+
+use crate::append::{self, Head};
+use crate::chain::{self, format_time};
+use crate::{
+    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
+    StoreErrorKind, StoredEvent, TokenRecord, Verification,
+};
+
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
+
+/// Most requests the writer folds into one transaction: large enough to amortise the fsync,
+/// small enough that the first waiter is not kept long.
+const MAX_GROUP: usize = 512;
+
+type Job = Box<dyn FnOnce(&Transaction<'_>) -> Completion + Send>;
+
+/// What a job left behind: whether its savepoint is kept, and how to answer its waiter once
+/// the commit's fate is known.
+struct Completion {
+    ok: bool,
+    deliver: Box<dyn FnOnce(Option<StoreError>) + Send>,
+}
+
+/// The SQLite backend.
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<mpsc::Sender<Job>>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::with_source(
+        StoreErrorKind::Unavailable,
+        format!("sqlite: {what}: {e}"),
+        e,
+    )
+}
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt, format!("sqlite: {what}"))
+}
+
+fn open_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = Connection::open(path).map_err(|e| unavailable("open", e))?;
+    // WAL so readers never block the writer; FULL so a commit is on disk when it returns.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| unavailable("journal_mode", e))?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| unavailable("synchronous", e))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(|e| unavailable("foreign_keys", e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(|e| unavailable("busy_timeout", e))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| unavailable("migrate", e))?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )
+    .map_err(|e| unavailable("migrate", e))?;
+    for (name, sql) in MIGRATIONS {
+        let done: Option<String> = tx
+            .query_row(
+                "SELECT name FROM schema_migrations WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| unavailable("migrate", e))?;
+        if done.is_none() {
+            tx.execute_batch(sql)
+                .map_err(|e| unavailable(&format!("migration {name}"), e))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?1, ?2)",
+                params![name, format_time(Utc::now())],
+            )
+            .map_err(|e| unavailable("migrate", e))?;
+        }
+    }
+    tx.commit().map_err(|e| unavailable("migrate", e))
+}
+
+impl SqliteStore {
+    /// Opens (creating if need be) the store at `path`, applies migrations and starts the
+    /// writer thread.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| unavailable("create the store's folder", e))?;
+        }
+        let mut conn = open_connection(&path)?;
+        migrate(&mut conn)?;
+        let (tx, rx) = mpsc::channel::<Job>();
+        thread::Builder::new()
+            .name("caseline-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx))
+            .map_err(|e| unavailable("start the writer thread", e))?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(tx),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` inside the writer's next transaction and answers once it has committed.
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |tx| {
+            let result = f(tx);
+            let ok = result.is_ok();
+            Completion {
+                ok,
+                deliver: Box::new(move |commit_error| {
+                    let result = match (commit_error, result) {
+                        (Some(e), Ok(_)) => Err(e),
+                        (_, r) => r,
+                    };
+                    // The waiter may have gone (client hung up); the write stands regardless.
+                    let _ = reply.send(result);
+                }),
+            }
+        });
+        self.writer
+            .lock()
+            .map_err(|_| corrupt("the writer's queue lock was poisoned".into()))?
+            .send(job)
+            .map_err(|_| {
+                StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "sqlite: the writer thread has stopped",
+                )
+            })?;
+        answer.await.map_err(|_| {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                "sqlite: the writer thread stopped before answering",
+            )
+        })?
+    }
+
+    /// Runs `f` on a pooled read connection on a blocking thread.
+    async fn read<T, F>(self: &Arc<Self>, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let conn = match this
+                .readers
+                .lock()
+                .map_err(|_| corrupt("reader pool lock poisoned".into()))?
+                .pop()
+            {
+                Some(c) => c,
+                None => open_connection(&this.path)?,
+            };
+            let result = f(&conn);
+            if let Ok(mut pool) = this.readers.lock() {
+                if pool.len() < 8 {
+                    pool.push(conn);
+                }
+            }
+            result
+        })
+        .await
+        .map_err(|e| {
+            StoreError::new(
+                StoreErrorKind::Unavailable,
+                format!("sqlite: read task failed: {e}"),
+            )
+        })?
+    }
+}
+
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+    while let Ok(first) = rx.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        run_group(&mut conn, jobs);
+    }
+}
+
+fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
+    metrics_batch(jobs.len());
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => {
+            // Dropping the jobs drops their answer channels: each waiter gets "unavailable",
+            // and nothing was written.
+            tracing::error!("sqlite: could not begin a transaction: {e}");
+            drop(jobs);
+            return;
+        }
+    };
+    let mut completions = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+            tracing::error!("sqlite: savepoint failed: {e}");
+        }
+        let completion = job(&tx);
+        let end = if completion.ok {
+            "RELEASE job"
+        } else {
+            "ROLLBACK TO job; RELEASE job"
+        };
+        if let Err(e) = tx.execute_batch(end) {
+            tracing::error!("sqlite: ending a savepoint failed: {e}");
+        }
+        completions.push(completion);
+    }
+    let commit_error = tx.commit().err().map(|e| unavailable("commit", e));
+    for c in completions {
+        let err = commit_error
+            .as_ref()
+            .map(|e| StoreError::new(StoreErrorKind::Unavailable, e.to_string()));
+        (c.deliver)(err);
+    }
+}
+
+fn metrics_batch(_size: usize) {
+    // Group sizes are exposed through tracing at debug level; the API crate turns them into
+    // metrics.
+    tracing::trace!(group_size = _size, "sqlite group commit");
+}
+
+// --- row mapping -------------------------------------------------------------------------
+
+const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
+     occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
+
+fn parse_uuid(s: &str, what: &str) -> Result<Uuid, StoreError> {
+    Uuid::parse_str(s).map_err(|e| corrupt(format!("{what} {s:?} is not a UUID: {e}")))
+}
+
+fn parse_time(s: &str, what: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| corrupt(format!("{what} {s:?} is not a time: {e}")))
+}
+
+fn parse_json(s: &str, what: &str) -> Result<serde_json::Value, StoreError> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("{what} is not JSON: {e}")))
+}
+
+type RawEvent = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+        r.get(12)?,
+        r.get(13)?,
+    ))
+}
+
+fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
+    let (pos, child, seq, id, ty, ver, occ, rec, by, agency, token, data, prev, hash) = raw;
+    Ok(StoredEvent {
+        global_position: u64::try_from(pos)
+            .map_err(|_| corrupt(format!("negative position {pos}")))?,
+        child_id: parse_uuid(&child, "child_id")?,
+        sequence: u64::try_from(seq).map_err(|_| corrupt(format!("negative sequence {seq}")))?,
+        event_id: parse_uuid(&id, "event_id")?,
+        event_type: ty,
+        event_version: u32::try_from(ver).map_err(|_| corrupt(format!("bad version {ver}")))?,
+        occurred_at: parse_time(&occ, "occurred_at")?,
+        recorded_at: parse_time(&rec, "recorded_at")?,
+        recorded_by: parse_json(&by, "recorded_by")?,
+        agency,
+        token_id: token
+            .as_deref()
+            .map(|t| parse_uuid(t, "token_id"))
+            .transpose()?,
+        data: parse_json(&data, "data")?,
+        prev_hash: prev,
+        hash,
+    })
+}
+
+fn query_events(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(sql)
+        .map_err(|e| unavailable("prepare", e))?;
+    let rows = stmt
+        .query_map(params, raw_event)
+        .map_err(|e| unavailable("query", e))?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(to_event(row.map_err(|e| unavailable("read row", e))?)?);
+    }
+    Ok(out)
+}
+
+fn head(tx: &Connection, child_id: Uuid) -> Result<Head, StoreError> {
+    let row: Option<(i64, String, String)> = tx
+        .query_row(
+            "SELECT sequence, recorded_at, hash FROM events WHERE child_id = ?1 ORDER BY sequence DESC LIMIT 1",
+            [child_id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(|e| unavailable("read the stream's head", e))?;
+    match row {
+        None => Ok(Head::default()),
+        Some((seq, rec, hash)) => Ok(Head {
+            sequence: u64::try_from(seq)
+                .map_err(|_| corrupt(format!("negative sequence {seq}")))?,
+            recorded_at: Some(parse_time(&rec, "recorded_at")?),
+            hash: Some(hash),
+        }),
+    }
+}
+
+fn insert_event(tx: &Connection, e: &StoredEvent) -> Result<u64, StoreError> {
+    let result = tx.execute(
+        "INSERT INTO events (child_id, sequence, event_id, event_type, event_version, occurred_at, \
+         recorded_at, recorded_by, agency, token_id, data, prev_hash, hash) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        params![
+            e.child_id.to_string(),
+            e.sequence as i64,
+            e.event_id.to_string(),
+            e.event_type,
+            e.event_version as i64,
+            format_time(e.occurred_at),
+            format_time(e.recorded_at),
+            e.recorded_by.to_string(),
+            e.agency,
+            e.token_id.map(|t| t.to_string()),
+            e.data.to_string(),
+            e.prev_hash,
+            e.hash,
+        ],
+    );
+    match result {
+        Ok(_) => Ok(tx.last_insert_rowid() as u64),
+        Err(rusqlite::Error::SqliteFailure(f, msg))
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+                && msg.as_deref().is_some_and(|m| m.contains("event_id")) =>
+        {
+            Err(StoreError::new(
+                StoreErrorKind::DuplicateEventId(e.event_id),
+                format!("an event with id {} is already recorded", e.event_id),
+            ))
+        }
+        Err(err) => Err(unavailable("insert event", err)),
+    }
+}
+
+fn append_in(
+    tx: &Transaction<'_>,
+    req: AppendRequest,
+    now: DateTime<Utc>,
+) -> Result<Appended, StoreError> {
+    append::check_not_empty(&req.events)?;
+    if let Some(key) = &req.idempotency {
+        let found: Option<(String, String)> = tx
+            .query_row(
+                "SELECT request_hash, result FROM idempotency WHERE agency = ?1 AND key = ?2",
+                params![key.agency, key.key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(|e| unavailable("read idempotency key", e))?;
+        if let Some((hash, result)) = found {
+            if hash != key.request_hash {
+                return Err(StoreError::new(
+                    StoreErrorKind::IdempotencyKeyReused,
+                    format!(
+                        "the idempotency key {:?} was already used with a different request",
+                        key.key
+                    ),
+                ));
+            }
+            let mut first: Appended = serde_json::from_str(&result)
+                .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
+            first.replayed = true;
+            return Ok(first);
+        }
+    }
+    let head = head(tx, req.child_id)?;
+    append::check_expected(req.expected, head.sequence)?;
+    for claim in &req.claims {
+        let holder: Option<String> = tx
+            .query_row(
+                "SELECT child_id FROM identifiers WHERE kind = ?1 AND value = ?2",
+                params![claim.kind, claim.value],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| unavailable("read identifier", e))?;
+        match holder {
+            Some(h) if h != req.child_id.to_string() => {
+                let existing = parse_uuid(&h, "identifier holder")?;
+                return Err(StoreError::new(
+                    StoreErrorKind::IdentifierTaken {
+                        kind: claim.kind.clone(),
+                        existing_child_id: existing,
+                    },
+                    format!("a child is already registered with this {}", claim.kind),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                tx.execute(
+                    "INSERT INTO identifiers (kind, value, child_id) VALUES (?1, ?2, ?3)",
+                    params![claim.kind, claim.value, req.child_id.to_string()],
+                )
+                .map_err(|e| unavailable("claim identifier", e))?;
+            }
+        }
+    }
+    let recorded_at = append::recorded_at(now, &head);
+    let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
+    for e in &mut events {
+        e.global_position = insert_event(tx, e)?;
+    }
+    let appended = Appended {
+        child_id: req.child_id,
+        events,
+        replayed: false,
+    };
+    if let Some(key) = &req.idempotency {
+        let result = serde_json::to_string(&appended)
+            .map_err(|e| corrupt(format!("could not serialise the result: {e}")))?;
+        tx.execute(
+            "INSERT INTO idempotency (agency, key, request_hash, child_id, result, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                key.agency,
+                key.key,
+                key.request_hash,
+                req.child_id.to_string(),
+                result,
+                format_time(recorded_at)
+            ],
+        )
+        .map_err(|e| unavailable("store idempotency key", e))?;
+    }
+    Ok(appended)
+}
+
+fn to_token(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+    ))
+}
+
+fn token_from(
+    raw: (
+        String,
+        String,
+        String,
+        String,
+        String,
+        String,
+        Option<String>,
+    ),
+) -> Result<TokenRecord, StoreError> {
+    let (id, agency, role, name, secret_hash, created, revoked) = raw;
+    Ok(TokenRecord {
+        id: parse_uuid(&id, "token id")?,
+        agency,
+        role,
+        name,
+        secret_hash,
+        created_at: parse_time(&created, "created_at")?,
+        revoked_at: revoked
+            .as_deref()
+            .map(|t| parse_time(t, "revoked_at"))
+            .transpose()?,
+    })
+}
+
+const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, revoked_at";
+
+/// A handle that implements [`EventStore`]; cheap to clone.
+#[derive(Clone)]
+pub struct Sqlite(Arc<SqliteStore>);
+
+impl Sqlite {
+    pub fn open(path: impl AsRef<Path>) -> Result<Sqlite, StoreError> {
+        Ok(Sqlite(Arc::new(SqliteStore::open(path)?)))
+    }
+
+    pub fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+#[async_trait]
+impl EventStore for Sqlite {
+    async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        self.0
+            .write(move |tx| append_in(tx, request, Utc::now()))
+            .await
+    }
+
+    async fn append_many(&self, requests: Vec<AppendRequest>) -> Vec<Result<Appended, StoreError>> {
+        // Submitting them all before awaiting any lets the writer put them in one commit.
+        let futures: Vec<_> = requests.into_iter().map(|r| self.append(r)).collect();
+        futures::future::join_all(futures).await
+    }
+
+    async fn read_stream(
+        &self,
+        child_id: Uuid,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.0
+            .read(move |c| {
+                query_events(
+                    c,
+                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3"),
+                    params![child_id.to_string(), after as i64, limit.min(i64::MAX as usize) as i64],
+                )
+            })
+            .await
+    }
+
+    async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
+        self.0.read(move |c| Ok(head(c, child_id)?.sequence)).await
+    }
+
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.0
+            .read(move |c| {
+                query_events(
+                    c,
+                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?1 ORDER BY global_position LIMIT ?2"),
+                    params![after as i64, limit.min(i64::MAX as usize) as i64],
+                )
+            })
+            .await
+    }
+
+    async fn find_by_identifier(
+        &self,
+        kind: &str,
+        value: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let (kind, value) = (kind.to_owned(), value.to_owned());
+        self.0
+            .read(move |c| {
+                let found: Option<String> = c
+                    .query_row(
+                        "SELECT child_id FROM identifiers WHERE kind = ?1 AND value = ?2",
+                        params![kind, value],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("find identifier", e))?;
+                found
+                    .as_deref()
+                    .map(|s| parse_uuid(s, "child_id"))
+                    .transpose()
+            })
+            .await
+    }
+
+    async fn verify(&self, child_id: Option<Uuid>) -> Result<Verification, StoreError> {
+        self.0
+            .read(move |c| {
+                let children: Vec<String> = match child_id {
+                    Some(id) => vec![id.to_string()],
+                    None => {
+                        let mut stmt = c
+                            .prepare("SELECT DISTINCT child_id FROM events ORDER BY child_id")
+                            .map_err(|e| unavailable("verify", e))?;
+                        let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(|e| unavailable("verify", e))?;
+                        rows.collect::<Result<_, _>>().map_err(|e| unavailable("verify", e))?
+                    }
+                };
+                let mut report = Verification::default();
+                for child in children {
+                    let id = parse_uuid(&child, "child_id")?;
+                    let events = query_events(
+                        c,
+                        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 ORDER BY sequence"),
+                        [child],
+                    )?;
+                    report.children += 1;
+                    report.events += events.len() as u64;
+                    if let Some(b) = chain::verify_chain(id, &events) {
+                        report.broken.push(b);
+                    }
+                }
+                Ok(report)
+            })
+            .await
+    }
+
+    async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        self.0
+            .write(move |tx| {
+                let existing: i64 = tx
+                    .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+                    .map_err(|e| unavailable("import", e))?;
+                if existing > 0 {
+                    return Err(StoreError::new(
+                        StoreErrorKind::NotEmpty,
+                        format!("the store already holds {existing} events: import needs an empty store"),
+                    ));
+                }
+                let mut n = 0;
+                for e in &events {
+                    tx.execute(
+                        &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"),
+                        params![
+                            e.global_position as i64,
+                            e.child_id.to_string(),
+                            e.sequence as i64,
+                            e.event_id.to_string(),
+                            e.event_type,
+                            e.event_version as i64,
+                            format_time(e.occurred_at),
+                            format_time(e.recorded_at),
+                            e.recorded_by.to_string(),
+                            e.agency,
+                            e.token_id.map(|t| t.to_string()),
+                            e.data.to_string(),
+                            e.prev_hash,
+                            e.hash,
+                        ],
+                    )
+                    .map_err(|err| unavailable(&format!("import event {}", e.event_id), err))?;
+                    n += 1;
+                }
+                Ok(n)
+            })
+            .await
+    }
+
+    async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {
+        self.0
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO read_log (child_id, at, token_id, agency, role, what) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        entry.child_id.to_string(),
+                        format_time(entry.at),
+                        entry.token_id.map(|t| t.to_string()),
+                        entry.agency,
+                        entry.role,
+                        entry.what
+                    ],
+                )
+                .map_err(|e| unavailable("log read", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn reads(&self, child_id: Uuid) -> Result<Vec<ReadLogEntry>, StoreError> {
+        self.0
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare("SELECT at, token_id, agency, role, what FROM read_log WHERE child_id = ?1 ORDER BY id")
+                    .map_err(|e| unavailable("reads", e))?;
+                let rows = stmt
+                    .query_map([child_id.to_string()], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                    })
+                    .map_err(|e| unavailable("reads", e))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (at, token, agency, role, what) = row.map_err(|e| unavailable("reads", e))?;
+                    out.push(ReadLogEntry {
+                        child_id,
+                        at: parse_time(&at, "at")?,
+                        token_id: token.as_deref().map(|t| parse_uuid(t, "token_id")).transpose()?,
+                        agency,
+                        role,
+                        what,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn create_token(&self, token: TokenRecord) -> Result<(), StoreError> {
+        self.0
+            .write(move |tx| {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO tokens ({TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                    ),
+                    params![
+                        token.id.to_string(),
+                        token.agency,
+                        token.role,
+                        token.name,
+                        token.secret_hash,
+                        format_time(token.created_at),
+                        token.revoked_at.map(format_time)
+                    ],
+                )
+                .map_err(|e| unavailable("create token", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn token_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        let h = secret_hash.to_owned();
+        self.0
+            .read(move |c| {
+                let raw = c
+                    .query_row(
+                        &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"),
+                        [h],
+                        to_token,
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("find token", e))?;
+                raw.map(token_from).transpose()
+            })
+            .await
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        self.0
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id"
+                    ))
+                    .map_err(|e| unavailable("list tokens", e))?;
+                let rows = stmt
+                    .query_map([], to_token)
+                    .map_err(|e| unavailable("list tokens", e))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    out.push(token_from(row.map_err(|e| unavailable("list tokens", e))?)?);
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        self.0
+            .write(move |tx| {
+                let n = tx
+                    .execute(
+                        "UPDATE tokens SET revoked_at = COALESCE(revoked_at, ?2) WHERE id = ?1",
+                        params![id.to_string(), format_time(at)],
+                    )
+                    .map_err(|e| unavailable("revoke token", e))?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn checkpoint(&self, name: &str) -> Result<GlobalPosition, StoreError> {
+        let name = name.to_owned();
+        self.0
+            .read(move |c| {
+                let p: Option<i64> = c
+                    .query_row(
+                        "SELECT position FROM checkpoints WHERE name = ?1",
+                        [name],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("read checkpoint", e))?;
+                Ok(p.unwrap_or(0).max(0) as u64)
+            })
+            .await
+    }
+
+    async fn save_checkpoint(&self, name: &str, at: GlobalPosition) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.0
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO checkpoints (name, position) VALUES (?1, ?2) \
+                     ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+                    params![name, at as i64],
+                )
+                .map_err(|e| unavailable("save checkpoint", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let name = name.to_owned();
+        self.0
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT OR IGNORE INTO secrets (name, value) VALUES (?1, ?2)",
+                    params![name, init],
+                )
+                .map_err(|e| unavailable("store secret", e))?;
+                tx.query_row("SELECT value FROM secrets WHERE name = ?1", [name], |r| {
+                    r.get(0)
+                })
+                .map_err(|e| unavailable("read secret", e))
+            })
+            .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.0
+            .read(|c| {
+                c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                    .map_err(|e| unavailable("ping", e))?;
+                Ok(())
+            })
+            .await
+    }
+}

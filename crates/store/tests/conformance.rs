@@ -1,0 +1,427 @@
+//! The one conformance suite every backend passes: SQLite always, PostgreSQL when
+//! `CASELINE_TEST_POSTGRES_URL` is set (each test in a fresh database), KurrentDB when
+//! `CASELINE_TEST_KURRENTDB_URL` is set. A backend that is skipped says so on stderr.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::Utc;
+use store::{EventStore, Expected, IdentifierClaim, ReadLogEntry, StoreErrorKind, TokenRecord};
+use support::{append, event, key};
+use uuid::Uuid;
+
+mod cases {
+    use super::*;
+
+    pub async fn append_and_read_back(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        let first = s
+            .append(append(child, Expected::NoStream, vec![event(1)]))
+            .await
+            .unwrap();
+        assert_eq!(first.events[0].sequence, 1);
+        assert!(!first.replayed);
+        let second = s
+            .append(append(
+                child,
+                Expected::Exactly(1),
+                vec![event(2), event(3)],
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            second.events.iter().map(|e| e.sequence).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        let stream = s.read_stream(child, 0, 100).await.unwrap();
+        assert_eq!(stream.len(), 3);
+        assert_eq!(
+            stream[1], second.events[0],
+            "what is read back is what the append answered"
+        );
+        assert_eq!(s.stream_sequence(child).await.unwrap(), 3);
+        assert_eq!(s.stream_sequence(Uuid::new_v4()).await.unwrap(), 0);
+        assert_eq!(
+            s.read_stream(child, 1, 1).await.unwrap()[0].sequence,
+            2,
+            "paged after a sequence"
+        );
+    }
+
+    pub async fn a_stale_expected_sequence_writes_nothing(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        s.append(append(child, Expected::NoStream, vec![event(1)]))
+            .await
+            .unwrap();
+        let err = s
+            .append(append(child, Expected::Exactly(0), vec![event(2)]))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &StoreErrorKind::Conflict {
+                expected: "0".into(),
+                actual: 1
+            }
+        );
+        let err = s
+            .append(append(child, Expected::NoStream, vec![event(2)]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err.kind(), StoreErrorKind::Conflict { .. }));
+        assert_eq!(s.stream_sequence(child).await.unwrap(), 1);
+    }
+
+    pub async fn a_batch_is_all_or_nothing(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        let taken = event(1);
+        s.append(append(child, Expected::Any, vec![taken.clone()]))
+            .await
+            .unwrap();
+        // The third event reuses an id already recorded: the whole batch must fail.
+        let batch = vec![event(2), event(3), taken];
+        let err = s
+            .append(append(child, Expected::Any, batch))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), StoreErrorKind::DuplicateEventId(_)),
+            "{err}"
+        );
+        assert_eq!(s.stream_sequence(child).await.unwrap(), 1, "no half batch");
+        assert_eq!(s.read_all(0, 100).await.unwrap().len(), 1);
+    }
+
+    pub async fn an_idempotent_retry_returns_the_first_answer(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        let mut req = append(child, Expected::Any, vec![event(1)]);
+        req.idempotency = key("school:a", "k-1", "hash-1");
+        let first = s.append(req.clone()).await.unwrap();
+        // A retry carries new event ids (the client's body is the same; ids are minted per try).
+        let mut retry = req.clone();
+        retry.events = vec![event(1)];
+        let again = s.append(retry).await.unwrap();
+        assert!(again.replayed);
+        assert_eq!(again.events, first.events);
+        assert_eq!(
+            s.stream_sequence(child).await.unwrap(),
+            1,
+            "nothing new recorded"
+        );
+
+        let mut changed = req.clone();
+        changed.idempotency = key("school:a", "k-1", "hash-2");
+        let err = s.append(changed).await.unwrap_err();
+        assert_eq!(err.kind(), &StoreErrorKind::IdempotencyKeyReused);
+
+        // Keys are scoped to the agency: another agency's same key is a new request.
+        let mut other = append(child, Expected::Any, vec![event(2)]);
+        other.idempotency = key("police:norfolk", "k-1", "hash-2");
+        assert!(!s.append(other).await.unwrap().replayed);
+        assert_eq!(s.stream_sequence(child).await.unwrap(), 2);
+    }
+
+    pub async fn an_identifier_belongs_to_one_child(s: Arc<dyn EventStore>) {
+        let nhs = IdentifierClaim {
+            kind: "nhs_number".into(),
+            value: "9434765919".into(),
+        };
+        let a = Uuid::new_v4();
+        let mut req = append(a, Expected::NoStream, vec![event(1)]);
+        req.claims = vec![nhs.clone()];
+        s.append(req).await.unwrap();
+        let b = Uuid::new_v4();
+        let mut req = append(b, Expected::NoStream, vec![event(1)]);
+        req.claims = vec![nhs.clone()];
+        let err = s.append(req).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &StoreErrorKind::IdentifierTaken {
+                kind: "nhs_number".into(),
+                existing_child_id: a
+            }
+        );
+        assert_eq!(
+            s.stream_sequence(b).await.unwrap(),
+            0,
+            "nothing written for the second child"
+        );
+        assert_eq!(
+            s.find_by_identifier("nhs_number", "9434765919")
+                .await
+                .unwrap(),
+            Some(a)
+        );
+        assert_eq!(
+            s.find_by_identifier("upn", "9434765919").await.unwrap(),
+            None
+        );
+        // The same child may claim its own identifier again (e.g. details re-sent).
+        let mut again = append(a, Expected::Any, vec![event(2)]);
+        again.claims = vec![nhs];
+        s.append(again).await.unwrap();
+    }
+
+    pub async fn recorded_at_is_the_stores_and_never_goes_back(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        let before = Utc::now() - chrono::Duration::seconds(5);
+        let mut last = None;
+        for n in 0..5 {
+            let a = s
+                .append(append(child, Expected::Any, vec![event(n)]))
+                .await
+                .unwrap();
+            let at = a.events[0].recorded_at;
+            assert!(at >= before, "recorded_at comes from the store's clock");
+            if let Some(prev) = last {
+                assert!(
+                    at >= prev,
+                    "recorded_at never goes backwards within a stream"
+                );
+            }
+            last = Some(at);
+        }
+    }
+
+    pub async fn readers_never_skip_a_position(s: Arc<dyn EventStore>) {
+        let writers = 16;
+        let per_writer = 20;
+        let mut handles = Vec::new();
+        for _ in 0..writers {
+            let s = Arc::clone(&s);
+            handles.push(tokio::spawn(async move {
+                let child = Uuid::new_v4();
+                for n in 0..per_writer {
+                    s.append(append(child, Expected::Any, vec![event(n)]))
+                        .await
+                        .unwrap();
+                }
+            }));
+        }
+        // Page through everything while the writers run; positions seen must only grow, and in
+        // the end every event must have been seen exactly once.
+        let total = writers * per_writer;
+        let mut seen: Vec<u64> = Vec::new();
+        let mut after = 0;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while (seen.len() as u64) < total && std::time::Instant::now() < deadline {
+            let page = s.read_all(after, 7).await.unwrap();
+            for e in &page {
+                assert!(e.global_position > after, "positions grow");
+                after = e.global_position;
+                seen.push(e.global_position);
+            }
+            if page.is_empty() {
+                tokio::task::yield_now().await;
+            }
+        }
+        for h in handles {
+            h.await.unwrap();
+        }
+        let rest = s.read_all(after, 10_000).await.unwrap();
+        seen.extend(rest.iter().map(|e| e.global_position));
+        let all: Vec<u64> = s
+            .read_all(0, 10_000)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.global_position)
+            .collect();
+        assert_eq!(all.len() as u64, total);
+        assert_eq!(
+            seen, all,
+            "the paging reader saw every event once, in order"
+        );
+    }
+
+    pub async fn verify_walks_every_chain(s: Arc<dyn EventStore>) {
+        for _ in 0..3 {
+            let child = Uuid::new_v4();
+            s.append(append(child, Expected::Any, vec![event(1), event(2)]))
+                .await
+                .unwrap();
+            s.append(append(child, Expected::Any, vec![event(3)]))
+                .await
+                .unwrap();
+        }
+        let v = s.verify(None).await.unwrap();
+        assert_eq!((v.children, v.events), (3, 9));
+        assert!(v.broken.is_empty(), "{:?}", v.broken);
+    }
+
+    pub async fn import_keeps_everything_and_needs_an_empty_store(s: Arc<dyn EventStore>) {
+        let source = support::sqlite().await;
+        let child = Uuid::new_v4();
+        source
+            .store
+            .append(append(child, Expected::Any, vec![event(1), event(2)]))
+            .await
+            .unwrap();
+        source
+            .store
+            .append(append(Uuid::new_v4(), Expected::Any, vec![event(3)]))
+            .await
+            .unwrap();
+        let exported = source.store.read_all(0, 1000).await.unwrap();
+        assert_eq!(s.import(exported.clone()).await.unwrap(), 3);
+        assert_eq!(s.read_all(0, 1000).await.unwrap(), exported);
+        assert!(s.verify(None).await.unwrap().broken.is_empty());
+        let err = s.import(exported).await.unwrap_err();
+        assert_eq!(err.kind(), &StoreErrorKind::NotEmpty);
+        // Appends continue the imported chain.
+        let next = s
+            .append(append(child, Expected::Exactly(2), vec![event(4)]))
+            .await
+            .unwrap();
+        assert_eq!(next.events[0].sequence, 3);
+        assert!(s.verify(Some(child)).await.unwrap().broken.is_empty());
+    }
+
+    pub async fn the_read_log_keeps_every_read(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        for what in ["case", "journey?as_of=2026-01-01T00:00:00Z"] {
+            s.log_read(ReadLogEntry {
+                child_id: child,
+                at: store::chain::truncate_to_micros(Utc::now()),
+                token_id: Some(Uuid::new_v4()),
+                agency: "police:norfolk".into(),
+                role: "auditor".into(),
+                what: what.into(),
+            })
+            .await
+            .unwrap();
+        }
+        let reads = s.reads(child).await.unwrap();
+        assert_eq!(
+            reads.iter().map(|r| r.what.as_str()).collect::<Vec<_>>(),
+            vec!["case", "journey?as_of=2026-01-01T00:00:00Z"]
+        );
+        assert!(s.reads(Uuid::new_v4()).await.unwrap().is_empty());
+    }
+
+    pub async fn tokens_are_kept_as_hashes_and_revoked_at_once(s: Arc<dyn EventStore>) {
+        let t = TokenRecord {
+            id: Uuid::new_v4(),
+            agency: "school:norwich-high".into(),
+            role: "recorder".into(),
+            name: "MIS".into(),
+            secret_hash: "ab".repeat(32),
+            created_at: store::chain::truncate_to_micros(Utc::now()),
+            revoked_at: None,
+        };
+        s.create_token(t.clone()).await.unwrap();
+        assert_eq!(
+            s.token_by_secret_hash(&t.secret_hash).await.unwrap(),
+            Some(t.clone())
+        );
+        assert_eq!(s.token_by_secret_hash("nope").await.unwrap(), None);
+        assert_eq!(s.tokens().await.unwrap(), vec![t.clone()]);
+        assert!(s.revoke_token(t.id, Utc::now()).await.unwrap());
+        assert!(
+            s.token_by_secret_hash(&t.secret_hash)
+                .await
+                .unwrap()
+                .unwrap()
+                .revoked_at
+                .is_some()
+        );
+        assert!(!s.revoke_token(Uuid::new_v4(), Utc::now()).await.unwrap());
+    }
+
+    pub async fn checkpoints_and_secrets(s: Arc<dyn EventStore>) {
+        assert_eq!(s.checkpoint("case").await.unwrap(), 0);
+        s.save_checkpoint("case", 42).await.unwrap();
+        s.save_checkpoint("case", 43).await.unwrap();
+        assert_eq!(s.checkpoint("case").await.unwrap(), 43);
+        let first = s.secret("pseudonym_key", vec![1, 2, 3]).await.unwrap();
+        let second = s.secret("pseudonym_key", vec![9, 9, 9]).await.unwrap();
+        assert_eq!(
+            (first, second),
+            (vec![1, 2, 3], vec![1, 2, 3]),
+            "the first init wins"
+        );
+        s.ping().await.unwrap();
+    }
+
+    pub async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {
+        let child = Uuid::new_v4();
+        s.append(append(child, Expected::Any, vec![event(0)]))
+            .await
+            .unwrap();
+        let requests = vec![
+            append(Uuid::new_v4(), Expected::Any, vec![event(1)]),
+            append(child, Expected::Exactly(0), vec![event(2)]), // stale: must fail alone
+            append(Uuid::new_v4(), Expected::Any, vec![event(3)]),
+        ];
+        let results = s.append_many(requests).await;
+        assert!(results[0].is_ok() && results[2].is_ok());
+        assert!(results[1].is_err());
+        let children: BTreeSet<Uuid> = s
+            .read_all(0, 100)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.child_id)
+            .collect();
+        assert_eq!(children.len(), 3);
+    }
+}
+
+macro_rules! conformance {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let fresh = crate::support::sqlite().await;
+                    crate::cases::$case(fresh.store.clone()).await;
+                }
+            )*
+        }
+        mod postgres_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Some(fresh) = crate::support::postgres().await else {
+                        eprintln!("skipped: CASELINE_TEST_POSTGRES_URL is not set, so PostgreSQL is not tested");
+                        return;
+                    };
+                    crate::cases::$case(fresh.store.clone()).await;
+                }
+            )*
+        }
+        #[cfg(feature = "kurrentdb")]
+        mod kurrentdb_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $case() {
+                    let Ok(url) = std::env::var("CASELINE_TEST_KURRENTDB_URL") else {
+                        eprintln!("skipped: CASELINE_TEST_KURRENTDB_URL is not set, so KurrentDB is not tested");
+                        return;
+                    };
+                    let store = store::open(&url).await.expect("the KurrentDB test server answers");
+                    crate::cases::$case(store).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    append_and_read_back,
+    a_stale_expected_sequence_writes_nothing,
+    a_batch_is_all_or_nothing,
+    an_idempotent_retry_returns_the_first_answer,
+    an_identifier_belongs_to_one_child,
+    recorded_at_is_the_stores_and_never_goes_back,
+    readers_never_skip_a_position,
+    verify_walks_every_chain,
+    import_keeps_everything_and_needs_an_empty_store,
+    the_read_log_keeps_every_read,
+    tokens_are_kept_as_hashes_and_revoked_at_once,
+    checkpoints_and_secrets,
+    many_appends_share_commits_but_not_fates,
+);
