@@ -60,6 +60,35 @@ pub fn build(
     recorded_at: DateTime<Utc>,
     events: &[NewEvent],
 ) -> Vec<StoredEvent> {
+    let prepared: Vec<Canonical> = events.iter().map(Canonical::of).collect();
+    build_prepared(child_id, head, recorded_at, events, &prepared)
+}
+
+/// An event's `data` and `recorded_by` in canonical JSON, made before the event is queued
+/// for the writer. The same strings are what the backend stores.
+#[derive(Debug, Clone)]
+pub struct Canonical {
+    pub data: String,
+    pub recorded_by: String,
+}
+
+impl Canonical {
+    pub fn of(e: &NewEvent) -> Canonical {
+        Canonical {
+            data: chain::canonical_json(&e.data),
+            recorded_by: chain::canonical_json(&e.recorded_by),
+        }
+    }
+}
+
+/// [`build`] with the canonical forms already made (`prepared[i]` belongs to `events[i]`).
+pub fn build_prepared(
+    child_id: Uuid,
+    head: &Head,
+    recorded_at: DateTime<Utc>,
+    events: &[NewEvent],
+    prepared: &[Canonical],
+) -> Vec<StoredEvent> {
     let mut prev = head
         .hash
         .clone()
@@ -82,7 +111,13 @@ pub fn build(
             prev_hash: prev.clone(),
             hash: String::new(),
         };
-        stored.hash = chain::hash(&prev, &Hashed::from(&stored));
+        stored.hash = match prepared.get(i) {
+            Some(c) => chain::hash_bytes(
+                &prev,
+                &chain::canonical_bytes_with(&Hashed::from(&stored), &c.data, &c.recorded_by),
+            ),
+            None => chain::hash(&prev, &Hashed::from(&stored)),
+        };
         prev = stored.hash.clone();
         out.push(stored);
     }

@@ -65,30 +65,46 @@ impl<'a> From<&'a StoredEvent> for Hashed<'a> {
 
 /// The canonical bytes of an event.
 pub fn canonical_bytes(e: &Hashed<'_>) -> Vec<u8> {
-    let value = serde_json::json!({
-        "child_id": e.child_id.to_string(),
-        "sequence": e.sequence,
-        "event_id": e.event_id.to_string(),
-        "event_type": e.event_type,
-        "event_version": e.event_version,
-        "occurred_at": format_time(e.occurred_at),
-        "recorded_at": format_time(e.recorded_at),
-        "recorded_by": e.recorded_by,
-        "agency": e.agency,
-        "token_id": e.token_id.map(|t| t.to_string()),
-        "data": e.data,
-    });
-    let mut out = String::new();
-    write_canonical(&value, &mut out);
-    out.into_bytes()
+    canonical_bytes_with(e, &canonical_json(e.data), &canonical_json(e.recorded_by))
+}
+
+/// The canonical bytes of an event whose `data` and `recorded_by` were already put in
+/// canonical form (appenders do that before they queue, so the single writer does less).
+/// The top-level keys are written in sorted order by hand; the result equals
+/// `canonical_json` of the whole object.
+pub fn canonical_bytes_with(e: &Hashed<'_>, data: &str, recorded_by: &str) -> Vec<u8> {
+    let token = match e.token_id {
+        Some(t) => format!("\"{t}\""),
+        None => "null".to_owned(),
+    };
+    format!(
+        "{{\"agency\":{},\"child_id\":\"{}\",\"data\":{},\"event_id\":\"{}\",\"event_type\":{},\"event_version\":{},\"occurred_at\":\"{}\",\"recorded_at\":\"{}\",\"recorded_by\":{},\"sequence\":{},\"token_id\":{}}}",
+        Value::String(e.agency.to_owned()),
+        e.child_id,
+        data,
+        e.event_id,
+        Value::String(e.event_type.to_owned()),
+        e.event_version,
+        format_time(e.occurred_at),
+        format_time(e.recorded_at),
+        recorded_by,
+        e.sequence,
+        token,
+    )
+    .into_bytes()
+}
+
+/// `hex(sha256(prev_hash ‖ canonical bytes))` from bytes already made.
+pub fn hash_bytes(prev_hash: &str, canonical: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical);
+    hex::encode(h.finalize())
 }
 
 /// `hex(sha256(prev_hash ‖ canonical bytes))`.
 pub fn hash(prev_hash: &str, e: &Hashed<'_>) -> String {
-    let mut h = Sha256::new();
-    h.update(prev_hash.as_bytes());
-    h.update(canonical_bytes(e));
-    hex::encode(h.finalize())
+    hash_bytes(prev_hash, &canonical_bytes(e))
 }
 
 /// JSON with object keys sorted at every depth and no white space.
@@ -216,6 +232,28 @@ mod tests {
         assert_eq!(
             canonical_json(&v),
             r#"{"a":{"c":"x","d":[{"y":2,"z":1}]},"b":1}"#
+        );
+    }
+
+    #[test]
+    fn the_hand_written_top_level_equals_the_general_form() {
+        let e = event(
+            Uuid::new_v4(),
+            3,
+            GENESIS,
+            json!({"z": [1, {"b": "\u{00e9}\"q", "a": null}], "a": 1.5}),
+        );
+        let h = Hashed::from(&e);
+        let general = serde_json::json!({
+            "child_id": e.child_id.to_string(), "sequence": e.sequence, "event_id": e.event_id.to_string(),
+            "event_type": e.event_type, "event_version": e.event_version,
+            "occurred_at": format_time(e.occurred_at), "recorded_at": format_time(e.recorded_at),
+            "recorded_by": e.recorded_by, "agency": e.agency, "token_id": e.token_id.map(|t| t.to_string()),
+            "data": e.data,
+        });
+        assert_eq!(
+            String::from_utf8(canonical_bytes(&h)).unwrap(),
+            canonical_json(&general)
         );
     }
 

@@ -1,1 +1,649 @@
-//! The KurrentDB / EventStoreDB backend (placeholder until written).
+//! The KurrentDB / EventStoreDB backend, through the official `kurrentdb` client.
+//!
+//! A child's events live in the stream `child-<uuid>`: revision `n` is sequence `n + 1`, the
+//! expected revision gives optimistic concurrency, and the `$all` commit position is the global
+//! position. Each event's `data` is the record's data; its custom metadata carries everything
+//! else the store keeps (version, times, recorder, agency, token, hashes).
+//!
+//! KurrentDB has no multi-stream transactions, so what SQL backends hold in one transaction is
+//! spread over streams here, and the order of writes is chosen so a crash leaves nothing that
+//! a retry cannot mend (docs/STORE.md says more):
+//! - idempotency: event ids are derived from the agency and key (UUID v5), so a retry after a
+//!   crash is de-duplicated by the server itself; the first answer is then recorded in
+//!   `caseline-idempotency-<hash>` (first writer wins) for the request-hash check;
+//! - identifiers: `caseline-identifier-<kind>-<value>`, created with "no stream expected", so
+//!   only one child can ever hold one; it is claimed before the child's events are written;
+//! - read log, tokens, checkpoints and secrets: their own streams.
+//! - `recorded_at` is this process's clock (never earlier than the stream's previous one),
+//!   because the hash must cover it before the server assigns its own `created` time.
+//!
+//! No KurrentDB server can be installed on the machines this project is built on, so this
+//! backend is compiled in CI but its conformance suite runs only where
+//! `CASELINE_TEST_KURRENTDB_URL` names a server.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use kurrentdb::{
+    AppendToStreamOptions, Client, ClientSettings, EventData, Position, ReadAllOptions,
+    ReadStreamOptions, StreamPosition, StreamState,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::append::{self, Head};
+use crate::chain;
+use crate::{
+    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
+    StoreErrorKind, StoredEvent, TokenRecord, Verification,
+};
+
+const CHILD_PREFIX: &str = "child-";
+const TOKENS: &str = "caseline-tokens";
+
+fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
+    StoreError::with_source(
+        StoreErrorKind::Unavailable,
+        format!("kurrentdb: {what}: {e}"),
+        e,
+    )
+}
+
+fn corrupt(what: String) -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt, format!("kurrentdb: {what}"))
+}
+
+/// What an event's custom metadata carries.
+#[derive(Debug, Serialize, Deserialize)]
+struct Meta {
+    child_id: Uuid,
+    sequence: u64,
+    event_version: u32,
+    occurred_at: DateTime<Utc>,
+    recorded_at: DateTime<Utc>,
+    recorded_by: Value,
+    agency: String,
+    token_id: Option<Uuid>,
+    prev_hash: String,
+    hash: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct IdempotencyRecord {
+    request_hash: String,
+    result: Appended,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum TokenEvent {
+    Created(TokenRecord),
+    Revoked { id: Uuid, at: DateTime<Utc> },
+}
+
+/// The KurrentDB backend.
+#[derive(Clone)]
+pub struct Kurrent {
+    client: Client,
+}
+
+fn stream_of(child_id: Uuid) -> String {
+    format!("{CHILD_PREFIX}{child_id}")
+}
+
+fn digest(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(h.finalize())
+}
+
+fn to_stored(e: &kurrentdb::RecordedEvent) -> Result<StoredEvent, StoreError> {
+    let meta: Meta = serde_json::from_slice(&e.custom_metadata)
+        .map_err(|err| corrupt(format!("event {} has unreadable metadata: {err}", e.id)))?;
+    let data: Value = serde_json::from_slice(&e.data)
+        .map_err(|err| corrupt(format!("event {} has unreadable data: {err}", e.id)))?;
+    Ok(StoredEvent {
+        global_position: e.position.commit,
+        child_id: meta.child_id,
+        sequence: meta.sequence,
+        event_id: e.id,
+        event_type: e.event_type.clone(),
+        event_version: meta.event_version,
+        occurred_at: meta.occurred_at,
+        recorded_at: meta.recorded_at,
+        recorded_by: meta.recorded_by,
+        agency: meta.agency,
+        token_id: meta.token_id,
+        data,
+        prev_hash: meta.prev_hash,
+        hash: meta.hash,
+    })
+}
+
+fn to_event_data(e: &StoredEvent) -> Result<EventData, StoreError> {
+    let meta = Meta {
+        child_id: e.child_id,
+        sequence: e.sequence,
+        event_version: e.event_version,
+        occurred_at: e.occurred_at,
+        recorded_at: e.recorded_at,
+        recorded_by: e.recorded_by.clone(),
+        agency: e.agency.clone(),
+        token_id: e.token_id,
+        prev_hash: e.prev_hash.clone(),
+        hash: e.hash.clone(),
+    };
+    EventData::json(e.event_type.clone(), &e.data)
+        .and_then(|d| d.id(e.event_id).metadata_as_json(&meta))
+        .map_err(|err| corrupt(format!("could not encode event {}: {err}", e.event_id)))
+}
+
+fn json_event<T: Serialize>(kind: &str, payload: &T) -> Result<EventData, StoreError> {
+    EventData::json(kind, payload)
+        .map(|d| d.id(Uuid::new_v4()))
+        .map_err(|e| corrupt(format!("could not encode {kind}: {e}")))
+}
+
+impl Kurrent {
+    pub async fn connect(url: &str) -> Result<Kurrent, StoreError> {
+        let settings: ClientSettings =
+            url.parse()
+                .map_err(|e: kurrentdb::ClientSettingsParseError| {
+                    StoreError::new(StoreErrorKind::Config, format!("kurrentdb: bad URL: {e}"))
+                })?;
+        let client = Client::new(settings)
+            .map_err(|e| StoreError::new(StoreErrorKind::Config, format!("kurrentdb: {e}")))?;
+        Ok(Kurrent { client })
+    }
+
+    /// Every event of a stream, oldest first; empty if the stream does not exist.
+    async fn read_whole(
+        &self,
+        stream: &str,
+        from: u64,
+        limit: usize,
+    ) -> Result<Vec<kurrentdb::RecordedEvent>, StoreError> {
+        let options = ReadStreamOptions::default()
+            .position(StreamPosition::Position(from))
+            .max_count(limit);
+        let mut reader = match self.client.read_stream(stream.to_owned(), &options).await {
+            Ok(r) => r,
+            Err(kurrentdb::Error::ResourceNotFound) => return Ok(Vec::new()),
+            Err(e) => return Err(unavailable("read stream", e)),
+        };
+        let mut out = Vec::new();
+        loop {
+            match reader.next().await {
+                Ok(Some(resolved)) => {
+                    if let Some(e) = resolved.event {
+                        out.push(e);
+                    }
+                }
+                Ok(None) => break,
+                Err(kurrentdb::Error::ResourceNotFound) => break,
+                Err(e) => return Err(unavailable("read stream", e)),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn last(&self, stream: &str) -> Result<Option<kurrentdb::RecordedEvent>, StoreError> {
+        let options = ReadStreamOptions::default()
+            .position(StreamPosition::End)
+            .backwards()
+            .max_count(1);
+        let mut reader = match self.client.read_stream(stream.to_owned(), &options).await {
+            Ok(r) => r,
+            Err(kurrentdb::Error::ResourceNotFound) => return Ok(None),
+            Err(e) => return Err(unavailable("read stream", e)),
+        };
+        match reader.next().await {
+            Ok(Some(r)) => Ok(r.event),
+            Ok(None) | Err(kurrentdb::Error::ResourceNotFound) => Ok(None),
+            Err(e) => Err(unavailable("read stream", e)),
+        }
+    }
+
+    async fn head(&self, child_id: Uuid) -> Result<Head, StoreError> {
+        match self.last(&stream_of(child_id)).await? {
+            None => Ok(Head::default()),
+            Some(e) => {
+                let s = to_stored(&e)?;
+                Ok(Head {
+                    sequence: s.sequence,
+                    recorded_at: Some(s.recorded_at),
+                    hash: Some(s.hash),
+                })
+            }
+        }
+    }
+
+    async fn write(
+        &self,
+        stream: String,
+        state: StreamState,
+        events: Vec<EventData>,
+    ) -> Result<kurrentdb::WriteResult, kurrentdb::Error> {
+        self.client
+            .append_to_stream(
+                stream,
+                &AppendToStreamOptions::default().stream_state(state),
+                events,
+            )
+            .await
+    }
+
+    /// All child events after `after`, in `$all` order. Reading `$all` from a position
+    /// includes the event at that position, so anything at or below the highest commit
+    /// position already seen is skipped.
+    async fn all_child_events(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        const PAGE: usize = 512;
+        let mut out = Vec::new();
+        let mut floor = (after > 0).then_some(after);
+        let mut from = if after == 0 {
+            StreamPosition::Start
+        } else {
+            StreamPosition::Position(Position {
+                commit: after,
+                prepare: after,
+            })
+        };
+        loop {
+            let options = ReadAllOptions::default().position(from).max_count(PAGE);
+            let mut reader = self
+                .client
+                .read_all(&options)
+                .await
+                .map_err(|e| unavailable("read $all", e))?;
+            let mut seen = 0;
+            let mut last = None;
+            while let Some(resolved) = reader
+                .next()
+                .await
+                .map_err(|e| unavailable("read $all", e))?
+            {
+                seen += 1;
+                let Some(e) = resolved.event else { continue };
+                last = Some(e.position);
+                if floor.is_some_and(|f| e.position.commit <= f) {
+                    continue;
+                }
+                floor = Some(e.position.commit);
+                if !e.stream_id().starts_with(CHILD_PREFIX) {
+                    continue;
+                }
+                out.push(to_stored(&e)?);
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+            }
+            match last {
+                Some(p) if seen == PAGE => from = StreamPosition::Position(p),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    async fn claim(&self, req: &AppendRequest) -> Result<(), StoreError> {
+        for claim in &req.claims {
+            let stream = format!(
+                "caseline-identifier-{}-{}",
+                claim.kind,
+                digest(&[&claim.value])
+            );
+            let event = json_event(
+                "identifier_claimed",
+                &serde_json::json!({ "child_id": req.child_id }),
+            )?;
+            match self
+                .write(stream.clone(), StreamState::NoStream, vec![event])
+                .await
+            {
+                Ok(_) => {}
+                Err(kurrentdb::Error::WrongExpectedVersion { .. }) => {
+                    let holder = self.read_whole(&stream, 0, 1).await?;
+                    let existing = holder
+                        .first()
+                        .and_then(|e| serde_json::from_slice::<Value>(&e.data).ok())
+                        .and_then(|v| v["child_id"].as_str().and_then(|s| Uuid::parse_str(s).ok()))
+                        .ok_or_else(|| {
+                            corrupt(format!("identifier stream {stream} is unreadable"))
+                        })?;
+                    if existing != req.child_id {
+                        return Err(StoreError::new(
+                            StoreErrorKind::IdentifierTaken {
+                                kind: claim.kind.clone(),
+                                existing_child_id: existing,
+                            },
+                            format!("a child is already registered with this {}", claim.kind),
+                        ));
+                    }
+                }
+                Err(e) => return Err(unavailable("claim identifier", e)),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl EventStore for Kurrent {
+    async fn append(&self, mut req: AppendRequest) -> Result<Appended, StoreError> {
+        append::check_not_empty(&req.events)?;
+        let idem_stream = req
+            .idempotency
+            .as_ref()
+            .map(|k| format!("caseline-idempotency-{}", digest(&[&k.agency, &k.key])));
+        if let (Some(key), Some(stream)) = (&req.idempotency, &idem_stream) {
+            if let Some(first) = self.read_whole(stream, 0, 1).await?.first() {
+                let record: IdempotencyRecord = serde_json::from_slice(&first.data)
+                    .map_err(|e| corrupt(format!("idempotency record unreadable: {e}")))?;
+                if record.request_hash != key.request_hash {
+                    return Err(StoreError::new(
+                        StoreErrorKind::IdempotencyKeyReused,
+                        format!(
+                            "the idempotency key {:?} was already used with a different request",
+                            key.key
+                        ),
+                    ));
+                }
+                let mut result = record.result;
+                result.replayed = true;
+                return Ok(result);
+            }
+            // Ids from the key, so the server de-duplicates a retry after a crash.
+            for (i, e) in req.events.iter_mut().enumerate() {
+                e.event_id = Uuid::new_v5(
+                    &Uuid::NAMESPACE_OID,
+                    format!("{}\u{0}{}\u{0}{i}", key.agency, key.key).as_bytes(),
+                );
+            }
+        }
+        self.claim(&req).await?;
+        let head = self.head(req.child_id).await?;
+        append::check_expected(req.expected, head.sequence)?;
+        let recorded_at = append::recorded_at(Utc::now(), &head);
+        let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
+        let data = events
+            .iter()
+            .map(to_event_data)
+            .collect::<Result<Vec<_>, _>>()?;
+        // The chain was built on this head: the write must land exactly on it.
+        let state = if head.sequence == 0 {
+            StreamState::NoStream
+        } else {
+            StreamState::StreamRevision(head.sequence - 1)
+        };
+        let written = match self.write(stream_of(req.child_id), state, data).await {
+            Ok(w) => w,
+            Err(kurrentdb::Error::WrongExpectedVersion { current, .. }) => {
+                let actual = match current {
+                    kurrentdb::CurrentRevision::Current(r) => r + 1,
+                    kurrentdb::CurrentRevision::NoStream => 0,
+                };
+                return Err(StoreError::new(
+                    StoreErrorKind::Conflict {
+                        expected: head.sequence.to_string(),
+                        actual,
+                    },
+                    format!(
+                        "the child's record moved to sequence {actual} while this append was prepared"
+                    ),
+                ));
+            }
+            Err(e) => return Err(unavailable("append", e)),
+        };
+        // The server reports the position of the write; read the events back for each one's.
+        let stored = self
+            .read_whole(&stream_of(req.child_id), head.sequence, events.len())
+            .await?;
+        for (e, s) in events.iter_mut().zip(stored.iter()) {
+            e.global_position = s.position.commit;
+        }
+        if events.iter().any(|e| e.global_position == 0) {
+            for e in &mut events {
+                e.global_position = written.position.commit;
+            }
+        }
+        let appended = Appended {
+            child_id: req.child_id,
+            events,
+            replayed: false,
+        };
+        if let (Some(key), Some(stream)) = (&req.idempotency, idem_stream) {
+            let record = IdempotencyRecord {
+                request_hash: key.request_hash.clone(),
+                result: appended.clone(),
+            };
+            // First writer wins; a concurrent twin that lost will find this record next time.
+            let _ = self
+                .write(
+                    stream,
+                    StreamState::NoStream,
+                    vec![json_event("idempotency_recorded", &record)?],
+                )
+                .await;
+        }
+        Ok(appended)
+    }
+
+    async fn read_stream(
+        &self,
+        child_id: Uuid,
+        after: Sequence,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.read_whole(&stream_of(child_id), after, limit)
+            .await?
+            .iter()
+            .map(to_stored)
+            .collect()
+    }
+
+    async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
+        Ok(self.head(child_id).await?.sequence)
+    }
+
+    async fn read_all(
+        &self,
+        after: GlobalPosition,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        self.all_child_events(after, limit).await
+    }
+
+    async fn find_by_identifier(
+        &self,
+        kind: &str,
+        value: &str,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let stream = format!("caseline-identifier-{kind}-{}", digest(&[value]));
+        Ok(self
+            .read_whole(&stream, 0, 1)
+            .await?
+            .first()
+            .and_then(|e| serde_json::from_slice::<Value>(&e.data).ok())
+            .and_then(|v| v["child_id"].as_str().and_then(|s| Uuid::parse_str(s).ok())))
+    }
+
+    async fn verify(&self, child_id: Option<Uuid>) -> Result<Verification, StoreError> {
+        let mut by_child: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
+        match child_id {
+            Some(id) => {
+                by_child.insert(id, self.read_stream(id, 0, usize::MAX).await?);
+            }
+            None => {
+                for e in self.all_child_events(0, usize::MAX).await? {
+                    by_child.entry(e.child_id).or_default().push(e);
+                }
+            }
+        }
+        let mut report = Verification::default();
+        for (id, mut events) in by_child {
+            events.sort_by_key(|e| e.global_position);
+            report.children += 1;
+            report.events += events.len() as u64;
+            if let Some(b) = chain::verify_chain(id, &events) {
+                report.broken.push(b);
+            }
+        }
+        Ok(report)
+    }
+
+    async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        if !self.all_child_events(0, 1).await?.is_empty() {
+            return Err(StoreError::new(
+                StoreErrorKind::NotEmpty,
+                "the store already holds events: import needs an empty store",
+            ));
+        }
+        // Global positions are the server's to assign; ids, times, sequences and hashes are kept.
+        let mut n = 0;
+        for e in &events {
+            let state = if e.sequence <= 1 {
+                StreamState::NoStream
+            } else {
+                StreamState::StreamRevision(e.sequence - 2)
+            };
+            self.write(stream_of(e.child_id), state, vec![to_event_data(e)?])
+                .await
+                .map_err(|err| unavailable(&format!("import event {}", e.event_id), err))?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {
+        let stream = format!("caseline-reads-{}", entry.child_id);
+        self.write(
+            stream,
+            StreamState::Any,
+            vec![json_event("child_read", &entry)?],
+        )
+        .await
+        .map_err(|e| unavailable("log read", e))?;
+        Ok(())
+    }
+
+    async fn reads(&self, child_id: Uuid) -> Result<Vec<ReadLogEntry>, StoreError> {
+        self.read_whole(&format!("caseline-reads-{child_id}"), 0, usize::MAX)
+            .await?
+            .iter()
+            .map(|e| {
+                serde_json::from_slice(&e.data)
+                    .map_err(|err| corrupt(format!("read log entry: {err}")))
+            })
+            .collect()
+    }
+
+    async fn create_token(&self, token: TokenRecord) -> Result<(), StoreError> {
+        self.write(
+            TOKENS.to_owned(),
+            StreamState::Any,
+            vec![json_event("token_created", &TokenEvent::Created(token))?],
+        )
+        .await
+        .map_err(|e| unavailable("create token", e))?;
+        Ok(())
+    }
+
+    async fn token_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self
+            .tokens()
+            .await?
+            .into_iter()
+            .find(|t| t.secret_hash == secret_hash))
+    }
+
+    async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
+        let mut tokens: Vec<TokenRecord> = Vec::new();
+        for e in self.read_whole(TOKENS, 0, usize::MAX).await? {
+            match serde_json::from_slice::<TokenEvent>(&e.data)
+                .map_err(|err| corrupt(format!("token event: {err}")))?
+            {
+                TokenEvent::Created(t) => tokens.push(t),
+                TokenEvent::Revoked { id, at } => {
+                    if let Some(t) = tokens.iter_mut().find(|t| t.id == id) {
+                        t.revoked_at.get_or_insert(at);
+                    }
+                }
+            }
+        }
+        Ok(tokens)
+    }
+
+    async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        if !self.tokens().await?.iter().any(|t| t.id == id) {
+            return Ok(false);
+        }
+        self.write(
+            TOKENS.to_owned(),
+            StreamState::Any,
+            vec![json_event(
+                "token_revoked",
+                &TokenEvent::Revoked { id, at },
+            )?],
+        )
+        .await
+        .map_err(|e| unavailable("revoke token", e))?;
+        Ok(true)
+    }
+
+    async fn checkpoint(&self, name: &str) -> Result<GlobalPosition, StoreError> {
+        match self.last(&format!("caseline-checkpoint-{name}")).await? {
+            None => Ok(0),
+            Some(e) => serde_json::from_slice::<u64>(&e.data)
+                .map_err(|err| corrupt(format!("checkpoint: {err}"))),
+        }
+    }
+
+    async fn save_checkpoint(&self, name: &str, at: GlobalPosition) -> Result<(), StoreError> {
+        self.write(
+            format!("caseline-checkpoint-{name}"),
+            StreamState::Any,
+            vec![json_event("checkpoint_saved", &at)?],
+        )
+        .await
+        .map_err(|e| unavailable("save checkpoint", e))?;
+        Ok(())
+    }
+
+    async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError> {
+        let stream = format!("caseline-secret-{name}");
+        // First writer wins; everyone then reads the winner's value.
+        let _ = self
+            .write(
+                stream.clone(),
+                StreamState::NoStream,
+                vec![json_event("secret_created", &hex::encode(&init))?],
+            )
+            .await;
+        let first = self.read_whole(&stream, 0, 1).await?;
+        let hexed: String = first
+            .first()
+            .and_then(|e| serde_json::from_slice(&e.data).ok())
+            .ok_or_else(|| corrupt(format!("secret {name} is unreadable")))?;
+        hex::decode(hexed).map_err(|e| corrupt(format!("secret {name}: {e}")))
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.client
+            .server_info()
+            .await
+            .map_err(|e| unavailable("ping", e))?;
+        Ok(())
+    }
+}

@@ -194,10 +194,10 @@ impl SqliteStore {
                 None => open_connection(&this.path)?,
             };
             let result = f(&conn);
-            if let Ok(mut pool) = this.readers.lock() {
-                if pool.len() < 8 {
-                    pool.push(conn);
-                }
+            if let Ok(mut pool) = this.readers.lock()
+                && pool.len() < 8
+            {
+                pool.push(conn);
             }
             result
         })
@@ -238,7 +238,10 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
     };
     let mut completions = Vec::with_capacity(jobs.len());
     for job in jobs {
-        if let Err(e) = tx.execute_batch("SAVEPOINT job") {
+        if let Err(e) = tx
+            .prepare_cached("SAVEPOINT job")
+            .and_then(|mut s| s.execute([]))
+        {
             tracing::error!("sqlite: savepoint failed: {e}");
         }
         let completion = job(&tx);
@@ -366,12 +369,13 @@ fn query_events(
 
 fn head(tx: &Connection, child_id: Uuid) -> Result<Head, StoreError> {
     let row: Option<(i64, String, String)> = tx
-        .query_row(
+        .prepare_cached(
             "SELECT sequence, recorded_at, hash FROM events WHERE child_id = ?1 ORDER BY sequence DESC LIMIT 1",
-            [child_id.to_string()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
-        .optional()
+        .and_then(|mut stmt| {
+            stmt.query_row([child_id.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .optional()
+        })
         .map_err(|e| unavailable("read the stream's head", e))?;
     match row {
         None => Ok(Head::default()),
@@ -384,11 +388,16 @@ fn head(tx: &Connection, child_id: Uuid) -> Result<Head, StoreError> {
     }
 }
 
-fn insert_event(tx: &Connection, e: &StoredEvent) -> Result<u64, StoreError> {
-    let result = tx.execute(
+fn insert_event(
+    tx: &Connection,
+    e: &StoredEvent,
+    c: &append::Canonical,
+) -> Result<u64, StoreError> {
+    let result = tx.prepare_cached(
         "INSERT INTO events (child_id, sequence, event_id, event_type, event_version, occurred_at, \
          recorded_at, recorded_by, agency, token_id, data, prev_hash, hash) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    ).and_then(|mut stmt| stmt.execute(
         params![
             e.child_id.to_string(),
             e.sequence as i64,
@@ -397,14 +406,14 @@ fn insert_event(tx: &Connection, e: &StoredEvent) -> Result<u64, StoreError> {
             e.event_version as i64,
             format_time(e.occurred_at),
             format_time(e.recorded_at),
-            e.recorded_by.to_string(),
+            c.recorded_by,
             e.agency,
             e.token_id.map(|t| t.to_string()),
-            e.data.to_string(),
+            c.data,
             e.prev_hash,
             e.hash,
         ],
-    );
+    ));
     match result {
         Ok(_) => Ok(tx.last_insert_rowid() as u64),
         Err(rusqlite::Error::SqliteFailure(f, msg))
@@ -423,17 +432,19 @@ fn insert_event(tx: &Connection, e: &StoredEvent) -> Result<u64, StoreError> {
 fn append_in(
     tx: &Transaction<'_>,
     req: AppendRequest,
+    prepared: Vec<append::Canonical>,
     now: DateTime<Utc>,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
     if let Some(key) = &req.idempotency {
         let found: Option<(String, String)> = tx
-            .query_row(
+            .prepare_cached(
                 "SELECT request_hash, result FROM idempotency WHERE agency = ?1 AND key = ?2",
-                params![key.agency, key.key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()
+            .and_then(|mut stmt| {
+                stmt.query_row(params![key.agency, key.key], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
             .map_err(|e| unavailable("read idempotency key", e))?;
         if let Some((hash, result)) = found {
             if hash != key.request_hash {
@@ -484,9 +495,10 @@ fn append_in(
         }
     }
     let recorded_at = append::recorded_at(now, &head);
-    let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
-    for e in &mut events {
-        e.global_position = insert_event(tx, e)?;
+    let mut events =
+        append::build_prepared(req.child_id, &head, recorded_at, &req.events, &prepared);
+    for (e, c) in events.iter_mut().zip(&prepared) {
+        e.global_position = insert_event(tx, e, c)?;
     }
     let appended = Appended {
         child_id: req.child_id,
@@ -513,9 +525,8 @@ fn append_in(
     Ok(appended)
 }
 
-fn to_token(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(
+/// A token row as SQLite holds it: id, agency, role, name, secret hash, created, revoked.
+type RawToken = (
     String,
     String,
     String,
@@ -523,7 +534,9 @@ fn to_token(
     String,
     String,
     Option<String>,
-)> {
+);
+
+fn to_token(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawToken> {
     Ok((
         r.get(0)?,
         r.get(1)?,
@@ -535,17 +548,7 @@ fn to_token(
     ))
 }
 
-fn token_from(
-    raw: (
-        String,
-        String,
-        String,
-        String,
-        String,
-        String,
-        Option<String>,
-    ),
-) -> Result<TokenRecord, StoreError> {
+fn token_from(raw: RawToken) -> Result<TokenRecord, StoreError> {
     let (id, agency, role, name, secret_hash, created, revoked) = raw;
     Ok(TokenRecord {
         id: parse_uuid(&id, "token id")?,
@@ -580,8 +583,12 @@ impl Sqlite {
 #[async_trait]
 impl EventStore for Sqlite {
     async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        // Canonical JSON is made here, on the caller's task, so the one writer thread only
+        // numbers, hashes and inserts.
+        let prepared: Vec<append::Canonical> =
+            request.events.iter().map(append::Canonical::of).collect();
         self.0
-            .write(move |tx| append_in(tx, request, Utc::now()))
+            .write(move |tx| append_in(tx, request, prepared, Utc::now()))
             .await
     }
 

@@ -97,10 +97,11 @@ fn kill_after_random_time(url: &str, round: usize) -> BTreeMap<String, Vec<Strin
         let mut acked = BTreeMap::new();
         for line in BufReader::new(stdout).lines() {
             let Ok(line) = line else { break };
-            if let Some(rest) = line.strip_prefix("ACK ") {
-                if let Some((key, ids)) = rest.split_once(' ') {
-                    acked.insert(key.to_owned(), ids.split(',').map(str::to_owned).collect());
-                }
+            if let Some((key, ids)) = line
+                .strip_prefix("ACK ")
+                .and_then(|rest| rest.split_once(' '))
+            {
+                acked.insert(key.to_owned(), ids.split(',').map(str::to_owned).collect());
             }
         }
         acked
