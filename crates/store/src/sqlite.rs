@@ -49,6 +49,8 @@ struct Completion {
 /// The SQLite backend.
 pub struct SqliteStore {
     path: PathBuf,
+    /// Dropped with the store, which stops the checkpoint thread.
+    _stop_checkpoints: mpsc::Sender<()>,
     writer: Mutex<mpsc::Sender<Job>>,
     readers: Mutex<Vec<Connection>>,
 }
@@ -120,6 +122,18 @@ impl SqliteStore {
         }
         let mut conn = open_connection(&path)?;
         migrate(&mut conn)?;
+        // Checkpoints copy the WAL into the database file and fsync it. Left to SQLite's
+        // automatic checkpoint they run inside whichever commit crosses the threshold, i.e. on
+        // the one writer thread, stalling every waiter in that group. A background connection
+        // checkpoints instead (PASSIVE: it never blocks the writer).
+        conn.pragma_update(None, "wal_autocheckpoint", 0)
+            .map_err(|e| unavailable("wal_autocheckpoint", e))?;
+        let checkpointer = open_connection(&path)?;
+        let (stop, stopped) = mpsc::channel::<()>();
+        thread::Builder::new()
+            .name("caseline-sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(checkpointer, stopped))
+            .map_err(|e| unavailable("start the checkpoint thread", e))?;
         let (tx, rx) = mpsc::channel::<Job>();
         thread::Builder::new()
             .name("caseline-sqlite-writer".into())
@@ -127,6 +141,7 @@ impl SqliteStore {
             .map_err(|e| unavailable("start the writer thread", e))?;
         Ok(SqliteStore {
             path,
+            _stop_checkpoints: stop,
             writer: Mutex::new(tx),
             readers: Mutex::new(Vec::new()),
         })
@@ -208,6 +223,18 @@ impl SqliteStore {
                 format!("sqlite: read task failed: {e}"),
             )
         })?
+    }
+}
+
+/// Checkpoints the WAL twice a second from its own connection until the store is dropped
+/// (its end of `stopped` then disconnects).
+fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) =
+        stopped.recv_timeout(std::time::Duration::from_millis(500))
+    {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!("sqlite: checkpoint failed: {e}");
+        }
     }
 }
 
