@@ -94,10 +94,16 @@ pub struct Level {
 
 impl Level {
     /// Where every registered child starts, and where `case_closed` returns them.
-    pub const UNIVERSAL: Level = Level { tier: Tier::ONE, statutory_basis: StatutoryBasis::None };
+    pub const UNIVERSAL: Level = Level {
+        tier: Tier::ONE,
+        statutory_basis: StatutoryBasis::None,
+    };
 
     pub fn new(tier: Tier, statutory_basis: StatutoryBasis) -> Level {
-        Level { tier, statutory_basis }
+        Level {
+            tier,
+            statutory_basis,
+        }
     }
 }
 
