@@ -13,3 +13,9 @@ pub mod level;
 pub mod suggestion;
 
 // --- records, validation, the aggregate, the role table (owned by the records work) ---
+pub mod codes;
+pub mod error;
+pub mod registration;
+pub mod shapes;
+
+pub use error::{FieldError, Invalid, InvalidKind};

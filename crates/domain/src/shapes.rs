@@ -1,0 +1,317 @@
+//! The small shapes records share (RECORDS.md "Common shapes"): free text, a person, a family
+//! member, an action, a scaling question, the child's voice; and [`parse`], which turns JSON into
+//! any of the record types with every shape error reported at its JSON path.
+//!
+//! A shape here checks only what can be known from the value alone (a score is 0 to 10, text is
+//! not blank and not longer than the limit). Whether an id exists, or a level is allowed, is a
+//! rule and lives in `crate::rules`.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_path_to_error::Segment;
+
+use crate::error::{Invalid, join_path};
+
+/// The most characters a free-text field may hold (CONTRACT.md's limits).
+pub const MAX_TEXT_CHARS: usize = 20_000;
+
+/// Free text: not blank, at most [`MAX_TEXT_CHARS`] characters. Too long is a shape error
+/// (400) rather than a rule (422): it is a limit of the field, known from the value alone, and
+/// the contract lists it with the other limits of the request.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Text(String);
+
+impl Text {
+    pub fn new(s: impl Into<String>) -> Result<Text, String> {
+        let s = s.into();
+        if s.trim().is_empty() {
+            return Err("must not be blank".to_owned());
+        }
+        let n = s.chars().count();
+        if n > MAX_TEXT_CHARS {
+            return Err(format!(
+                "is {n} characters long; a field holds at most {MAX_TEXT_CHARS}"
+            ));
+        }
+        Ok(Text(s))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Text {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Text::new(s)
+    }
+}
+
+impl From<Text> for String {
+    fn from(t: Text) -> String {
+        t.0
+    }
+}
+
+impl fmt::Display for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A practitioner: who recorded, decided, led or took part.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Person {
+    pub name: Text,
+    pub role: Text,
+    /// As in tokens: `police:norfolk`, `school:norwich-high`.
+    pub agency: Text,
+}
+
+/// Someone in the child's family (or the child).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyMember {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<Text>,
+    /// `mother`, `father`, `carer`, `young_person`, `child`, ...
+    pub relationship: Text,
+}
+
+/// A practitioner or a family member (participants, action owners). Told apart by their
+/// fields: a person has `role` and `agency`, a family member a `relationship`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Party {
+    Person(Person),
+    FamilyMember(FamilyMember),
+}
+
+/// Who does what by when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Action {
+    pub description: Text,
+    pub owner: Party,
+    pub due_by: NaiveDate,
+}
+
+/// A Signs of Safety scaling score, 0 to 10.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "u8")]
+pub struct Score(u8);
+
+impl Score {
+    pub fn new(n: i64) -> Option<Score> {
+        u8::try_from(n).ok().filter(|n| *n <= 10).map(Score)
+    }
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for Score {
+    type Error = String;
+    fn try_from(n: i64) -> Result<Self, Self::Error> {
+        Score::new(n).ok_or_else(|| format!("a score is a whole number from 0 to 10, not {n}"))
+    }
+}
+
+impl From<Score> for u8 {
+    fn from(s: Score) -> u8 {
+        s.0
+    }
+}
+
+/// "How worried are we, 0 to 10?", with what the ends mean and what makes it this number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scaling {
+    pub question: Text,
+    pub score: Score,
+    pub zero_means: Text,
+    pub ten_means: Text,
+    pub rationale: Text,
+}
+
+/// The child's own views, the behaviour seen, or why neither was captured: at least one, so a
+/// `child_voice` is never an empty box ticked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ChildVoiceFields")]
+pub struct ChildVoice {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    views: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    behaviour_observed: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_captured_reason: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChildVoiceFields {
+    #[serde(default)]
+    views: Option<Text>,
+    #[serde(default)]
+    behaviour_observed: Option<Text>,
+    #[serde(default)]
+    not_captured_reason: Option<Text>,
+}
+
+impl TryFrom<ChildVoiceFields> for ChildVoice {
+    type Error = String;
+    fn try_from(f: ChildVoiceFields) -> Result<Self, Self::Error> {
+        ChildVoice::new(f.views, f.behaviour_observed, f.not_captured_reason)
+    }
+}
+
+impl ChildVoice {
+    pub fn new(
+        views: Option<Text>,
+        behaviour_observed: Option<Text>,
+        not_captured_reason: Option<Text>,
+    ) -> Result<ChildVoice, String> {
+        if views.is_none() && behaviour_observed.is_none() && not_captured_reason.is_none() {
+            return Err(
+                "give the child's views, the behaviour observed, or why neither was \
+                        captured"
+                    .to_owned(),
+            );
+        }
+        Ok(ChildVoice {
+            views,
+            behaviour_observed,
+            not_captured_reason,
+        })
+    }
+    pub fn views(&self) -> Option<&Text> {
+        self.views.as_ref()
+    }
+    pub fn behaviour_observed(&self) -> Option<&Text> {
+        self.behaviour_observed.as_ref()
+    }
+    pub fn not_captured_reason(&self) -> Option<&Text> {
+        self.not_captured_reason.as_ref()
+    }
+    /// Whether the child was actually heard or seen (not only a reason why not).
+    pub fn heard(&self) -> bool {
+        self.views.is_some() || self.behaviour_observed.is_some()
+    }
+}
+
+/// Parses `value` as a `T`, reporting a shape error at its JSON path under `prefix`
+/// (`parse::<ConversationRecorded>(v, "data")` reports `data.scaling[0].score`).
+pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Invalid> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let mut path = String::new();
+        for seg in e.path().iter() {
+            match seg {
+                Segment::Seq { index } => path.push_str(&format!("[{index}]")),
+                Segment::Map { key } | Segment::Enum { variant: key } => {
+                    path = join_path(&path, key);
+                }
+                Segment::Unknown => {}
+            }
+        }
+        let (path, message) = explain(&path, &e.inner().to_string());
+        Invalid::shape(join_path(prefix, &path), message)
+    })
+}
+
+/// Turns serde's messages into ones a practitioner's system can act on, moving the name of a
+/// missing or unknown field into the path.
+fn explain(path: &str, raw: &str) -> (String, String) {
+    // serde_json appends " at line x column y" only when parsing text; values have none.
+    if let Some(name) = between(raw, "missing field `", "`") {
+        return (join_path(path, name), "is required".to_owned());
+    }
+    if let Some(name) = between(raw, "unknown field `", "`") {
+        let expected = raw
+            .split_once(", expected ")
+            .map(|(_, e)| e)
+            .unwrap_or("no fields");
+        // serde_path_to_error already puts an unknown field's name at the end of the path.
+        let at = if path == name || path.ends_with(&format!(".{name}")) {
+            path.to_owned()
+        } else {
+            join_path(path, name)
+        };
+        return (at, format!("is not a field here (expected {expected})"));
+    }
+    if let Some(value) = between(raw, "unknown variant `", "`") {
+        let expected = raw.split_once(", expected ").map(|(_, e)| e).unwrap_or("");
+        return (
+            path.to_owned(),
+            format!("`{value}` is not an allowed value; expected {expected}"),
+        );
+    }
+    if raw.contains("untagged enum Party") {
+        return (
+            path.to_owned(),
+            "must be a person { name, role, agency } or a family member { name?, relationship }"
+                .to_owned(),
+        );
+    }
+    if raw.contains("untagged enum ReferralConsent") {
+        return (
+            path.to_owned(),
+            "must be one of { consent_id }, { dispensed_consent_id } or { refused_consent_id, \
+             proceeding_reason, front_door_told_consent_withheld }"
+                .to_owned(),
+        );
+    }
+    (path.to_owned(), raw.to_owned())
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &s[s.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn score_out_of_range_is_a_shape_error_at_its_path() {
+        #[derive(Debug, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            scaling: Vec<Scaling>,
+        }
+        let s = json!({"question":"q","score":11,"zero_means":"z","ten_means":"t","rationale":"r"});
+        let e = parse::<T>(json!({ "scaling": [s] }), "data").unwrap_err();
+        assert_eq!(e.errors()[0].field, "data.scaling[0].score");
+        assert!(e.errors()[0].message.contains("0 to 10"), "{e}");
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_name_the_field() {
+        let e = parse::<Person>(json!({"name":"a","role":"b"}), "recorded_by").unwrap_err();
+        assert_eq!(e.errors()[0].field, "recorded_by.agency");
+        let e =
+            parse::<Person>(json!({"name":"a","role":"b","agency":"c","x":1}), "p").unwrap_err();
+        assert_eq!(e.errors()[0].field, "p.x");
+    }
+
+    #[test]
+    fn text_has_a_limit_and_may_not_be_blank() {
+        assert!(Text::new("x".repeat(MAX_TEXT_CHARS)).is_ok());
+        assert!(Text::new("x".repeat(MAX_TEXT_CHARS + 1)).is_err());
+        assert!(Text::new("  ").is_err());
+    }
+
+    #[test]
+    fn child_voice_needs_one_of_three() {
+        assert!(parse::<ChildVoice>(json!({}), "child_voice").is_err());
+        assert!(parse::<ChildVoice>(json!({"views":"likes school"}), "v").is_ok());
+    }
+}
