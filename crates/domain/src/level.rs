@@ -61,8 +61,10 @@ pub enum StatutoryBasis {
     #[default]
     None,
     /// Children Act 1989 section 17: a child in need.
+    #[serde(rename = "section_17")]
     Section17,
     /// Children Act 1989 section 47: significant harm or its likelihood.
+    #[serde(rename = "section_47")]
     Section47,
 }
 
@@ -132,6 +134,20 @@ mod tests {
     fn a_tier_outside_one_to_four_is_refused() {
         let err = serde_json::from_str::<Level>(r#"{"tier":5}"#).unwrap_err();
         assert!(err.to_string().contains("from 1 to 4"), "{err}");
+    }
+
+    #[test]
+    fn bases_are_written_as_the_contract_spells_them() {
+        for b in [
+            StatutoryBasis::None,
+            StatutoryBasis::Section17,
+            StatutoryBasis::Section47,
+        ] {
+            assert_eq!(
+                serde_json::to_value(b).unwrap(),
+                serde_json::json!(b.as_str())
+            );
+        }
     }
 
     #[test]
