@@ -19,3 +19,4 @@ pub mod registration;
 pub mod shapes;
 
 pub use error::{FieldError, Invalid, InvalidKind};
+pub mod record;
