@@ -19,4 +19,5 @@ pub mod registration;
 pub mod shapes;
 
 pub use error::{FieldError, Invalid, InvalidKind};
+pub mod envelope;
 pub mod record;
