@@ -1,7 +1,16 @@
 //! Caseline's domain: what a child's record may contain and which rules it must pass.
 //!
-//! (Overview to be completed by the crate's authors: record types, validation, the child
-//! aggregate, the role table, the threshold frameworks, the tier suggestion, working days.)
+//! - [`level`]: a tier (1-4) and its statutory basis.
+//! - [`framework`]: the threshold frameworks (Norfolk, Staffordshire) as data: tier names,
+//!   allowed levels, descriptor catalogue, section 47 indicators; [`suggestion`]: the tier the
+//!   catalogue suggests; [`calendar`]: working days in England.
+//! - [`envelope`]: a posted record (`type`, `occurred_at`, `recorded_by`, `data`) and batches;
+//!   [`record`]: every record type's data, typed; [`shapes`]: the shapes records share;
+//!   [`registration`]: a child's details (NHS number and UPN checks); [`codes`]: census codes;
+//!   [`error`]: `Invalid`, a shape error (400) or a broken rule (422) with JSON paths.
+//!
+//! Not here yet: the rules checked against a child's state, the child aggregate and the role
+//! table (issue 3 continues).
 //!
 //! This crate does no I/O: no files, no clock, no network. The frameworks' data files are
 //! compiled in with `include_str!`; the current time is handed in by the caller.
