@@ -88,6 +88,15 @@ impl Invalid {
         &self.errors
     }
 
+    /// The same error with its field errors replaced (kept non-empty: an empty list leaves
+    /// the errors as they were).
+    pub fn with_errors(mut self, errors: Vec<FieldError>) -> Invalid {
+        if !errors.is_empty() {
+            self.errors = errors;
+        }
+        self
+    }
+
     /// The same error seen from further out: `prefixed("records[3]")` turns `data.decision`
     /// into `records[3].data.decision` (a batch names its failing record by index).
     pub fn prefixed(mut self, prefix: &str) -> Invalid {

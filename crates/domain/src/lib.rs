@@ -28,5 +28,7 @@ pub mod registration;
 pub mod shapes;
 
 pub use error::{FieldError, Invalid, InvalidKind};
+pub mod access;
+pub mod child;
 pub mod envelope;
 pub mod record;

@@ -916,6 +916,23 @@ impl RecordData {
         })
     }
 
+    /// Parses data as stored, which may carry what the server added (a `needs_assessed`'s
+    /// `suggested`), refused when a client sends it.
+    pub fn parse_stored(
+        record_type: RecordType,
+        mut data: serde_json::Value,
+    ) -> Result<RecordData, Invalid> {
+        let suggested = match (record_type, data.as_object_mut()) {
+            (RecordType::NeedsAssessed, Some(map)) => map.remove("suggested"),
+            _ => None,
+        };
+        let mut parsed = RecordData::parse(record_type, data)?;
+        if let (RecordData::NeedsAssessed(n), Some(s)) = (&mut parsed, suggested) {
+            n.suggested = shapes::parse(s, "data.suggested")?;
+        }
+        Ok(parsed)
+    }
+
     pub fn record_type(&self) -> RecordType {
         match self {
             RecordData::ChildDetailsUpdated(_) => RecordType::ChildDetailsUpdated,
