@@ -9,8 +9,8 @@
 //!   [`registration`]: a child's details (NHS number and UPN checks); [`codes`]: census codes;
 //!   [`error`]: `Invalid`, a shape error (400) or a broken rule (422) with JSON paths.
 //!
-//! Not here yet: the rules checked against a child's state, the child aggregate and the role
-//! table (issue 3 continues).
+//! - [`child`]: the child aggregate (cqrs-es), its state and obligations, and every rule checked
+//!   against it; [`access`]: which role may append which record.
 //!
 //! This crate does no I/O: no files, no clock, no network. The frameworks' data files are
 //! compiled in with `include_str!`; the current time is handed in by the caller.
