@@ -1,1 +1,14 @@
-//! Black-box tests.
+//! Black-box tests: the real `caseline` binary, started on a random port over a fresh store,
+//! spoken to over HTTP (and its command line).
+
+// A failed unwrap is a failed test, with its line: what a test should do.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+mod access;
+mod cli;
+mod errors;
+mod journey;
+mod operations;
+mod retries;

@@ -1,1 +1,28 @@
-//! api
+//! Caseline's HTTP API: actix-web over the domain, the store and the per-child views.
+//!
+//! - [`server`]: builds the app (routes, middleware, limits) and runs it with a graceful stop.
+//! - [`routes`]: one module per resource; every handler authenticates through
+//!   [`auth::Caller`], names its [`access::Action`] to the one role table, and fails through
+//!   [`problem::ApiError`], the one closed table of error kinds.
+//! - [`body`]: reading a JSON body so that nothing a client sends becomes a 500.
+//! - [`openapi`]: `/openapi.json`, generated from the handlers and the domain's schemas.
+//! - [`telemetry`]: JSON logs with a request id, Prometheus metrics.
+//!
+//! What it deliberately does not do: decide whether a record is valid (the domain), how it is
+//! kept (the store), or how a view is folded (projection). It translates, authorises and logs.
+
+pub mod access;
+pub mod auth;
+pub mod body;
+pub mod config;
+pub mod openapi;
+pub mod problem;
+pub mod rate_limit;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod telemetry;
+
+pub use config::Config;
+pub use server::{Running, start};
+pub use state::AppState;

@@ -1,1 +1,358 @@
-fn main() {}
+//! `caseline`: the one binary. Serves the API and administers a store from the command line.
+//!
+//! Every subcommand takes `--store` (env `CASELINE_STORE`); operators script these, so their
+//! flags and output are stable (CONTRACT.md, "The command line"). Long work shows progress on
+//! a terminal (not when piped) and ends with a count.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use api::Config;
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use store::StoredEvent;
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(
+    name = "caseline",
+    version,
+    about = "The shared, append-only record of a child's journey through a council's threshold guide."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct StoreArg {
+    /// The event store: sqlite://PATH, postgres://…, or kurrentdb://… / esdb://…
+    #[arg(long, env = "CASELINE_STORE", default_value = Config::DEFAULT_STORE)]
+    store: String,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Runs the server.
+    Serve(Serve),
+    /// Creates, lists and revokes bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Checks every child's hash chain; exits non-zero naming the child and record if anything
+    /// was altered or removed.
+    Verify {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Check one child only.
+        #[arg(long)]
+        child: Option<Uuid>,
+    },
+    /// Writes every event as NDJSON to stdout, in global order.
+    Export {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Loads an export into an empty store, keeping ids, times, sequences and hashes.
+    Import {
+        /// The NDJSON file written by `caseline export` (`-` reads stdin).
+        file: PathBuf,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+#[derive(Args)]
+struct Serve {
+    /// Where to listen.
+    #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    #[command(flatten)]
+    store: StoreArg,
+    /// The threshold framework: norfolk or staffordshire.
+    #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
+    framework: String,
+    /// Requests a token may make per second, sustained.
+    #[arg(long, env = "CASELINE_RATE_PER_SECOND", default_value_t = Config::DEFAULT_RATE_PER_SECOND)]
+    rate_per_second: u32,
+    /// Requests a token may make in a burst.
+    #[arg(long, env = "CASELINE_RATE_BURST", default_value_t = Config::DEFAULT_RATE_BURST)]
+    rate_burst: u32,
+    /// HTTP worker threads (0: one per core).
+    #[arg(long, env = "CASELINE_WORKERS", default_value_t = 0)]
+    workers: usize,
+    /// Seconds a graceful stop waits for in-flight requests.
+    #[arg(long, env = "CASELINE_SHUTDOWN_TIMEOUT", default_value_t = 30)]
+    shutdown_timeout: u64,
+    /// Log format: json (one object a line) or text.
+    #[arg(long, env = "CASELINE_LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
+    log_format: String,
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Creates a token and prints `{ "id", "token" }`; the secret is shown only this once.
+    Create {
+        /// recorder, front_door, auditor, inspector or admin.
+        #[arg(long)]
+        role: String,
+        /// kind:name, e.g. school:norwich-high.
+        #[arg(long)]
+        agency: String,
+        /// What the token is for.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Lists tokens (never their secrets) as JSON.
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+    },
+    /// Revokes a token at once.
+    Revoke {
+        id: Uuid,
+        #[command(flatten)]
+        store: StoreArg,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("caseline: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("caseline: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve(s) => serve(s).await,
+        Command::Token { command } => token(command).await,
+        Command::Verify { store, child } => verify(&store.store, child).await,
+        Command::Export { store } => export(&store.store).await,
+        Command::Import { file, store } => import(&file, &store.store).await,
+    }
+}
+
+async fn open(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
+    store::open(url)
+        .await
+        .with_context(|| format!("opening the store {url}"))
+}
+
+async fn serve(s: Serve) -> Result<ExitCode> {
+    api::telemetry::init_logging(s.log_format == "json");
+    let mut config = Config::new(s.store.store);
+    config.listen = s.listen;
+    config.framework = s.framework;
+    config.rate_per_second = s.rate_per_second;
+    config.rate_burst = s.rate_burst;
+    config.workers = s.workers;
+    config.shutdown_timeout_secs = s.shutdown_timeout;
+    let running = api::start(config).await.context("starting the server")?;
+    // Scripts and the tests read the address from here when they asked for port 0.
+    println!("listening on http://{}", running.addr);
+    running.wait().await.context("serving")?;
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn token(command: TokenCommand) -> Result<ExitCode> {
+    match command {
+        TokenCommand::Create {
+            role,
+            agency,
+            name,
+            store,
+        } => {
+            let store = open(&store.store).await?;
+            let (record, secret) =
+                api::auth::create_token(store.as_ref(), &agency, &role, &name).await?;
+            let out = serde_json::json!({
+                "id": record.id, "token": secret, "agency": record.agency, "role": record.role, "name": record.name,
+            });
+            println!("{out}");
+        }
+        TokenCommand::List { store } => {
+            let store = open(&store.store).await?;
+            let tokens: Vec<serde_json::Value> = store
+                .tokens()
+                .await?
+                .into_iter()
+                .map(|t| {
+                    serde_json::json!({
+                        "id": t.id, "agency": t.agency, "role": t.role, "name": t.name,
+                        "created_at": t.created_at, "revoked_at": t.revoked_at,
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "tokens": tokens }))?
+            );
+        }
+        TokenCommand::Revoke { id, store } => {
+            let store = open(&store.store).await?;
+            if !store.revoke_token(id, chrono::Utc::now()).await? {
+                bail!("no token with id {id}");
+            }
+            eprintln!("revoked {id}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on a terminal; hidden when stderr is not one (scripts, CI).
+fn progress(len: Option<u64>, what: &str) -> ProgressBar {
+    let bar = match len {
+        Some(n) => ProgressBar::new(n),
+        None => ProgressBar::new_spinner(),
+    };
+    let template = if len.is_some() {
+        "{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})"
+    } else {
+        "{spinner} {msg} {pos} ({per_sec})"
+    };
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// Pages through every event in global order.
+async fn for_each_event(
+    store: &dyn store::EventStore,
+    mut f: impl FnMut(StoredEvent) -> Result<()>,
+) -> Result<u64> {
+    const PAGE: usize = 1000;
+    let (mut after, mut count) = (0, 0u64);
+    loop {
+        let page = store.read_all(after, PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = last.global_position;
+        let n = page.len();
+        for e in page {
+            f(e)?;
+            count += 1;
+        }
+        if n < PAGE {
+            break;
+        }
+    }
+    Ok(count)
+}
+
+async fn verify(url: &str, child: Option<Uuid>) -> Result<ExitCode> {
+    let store = open(url).await?;
+    let children: Vec<Uuid> = match child {
+        Some(c) => vec![c],
+        None => {
+            let bar = progress(None, "finding children");
+            let mut seen = std::collections::BTreeSet::new();
+            for_each_event(store.as_ref(), |e| {
+                seen.insert(e.child_id);
+                bar.inc(1);
+                Ok(())
+            })
+            .await?;
+            bar.finish_and_clear();
+            seen.into_iter().collect()
+        }
+    };
+    let bar = progress(Some(children.len() as u64), "verifying");
+    let (mut events, mut broken) = (0u64, Vec::new());
+    for c in &children {
+        let v = store.verify(Some(*c)).await?;
+        events += v.events;
+        broken.extend(v.broken);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    for b in &broken {
+        let record = b
+            .event_id
+            .map(|id| format!(" (event {id})"))
+            .unwrap_or_default();
+        println!(
+            "BROKEN child {} at sequence {}{record}: {}",
+            b.child_id, b.sequence, b.problem
+        );
+    }
+    println!(
+        "verified {} children, {events} events: {} broken",
+        children.len(),
+        broken.len()
+    );
+    Ok(if broken.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+async fn export(url: &str) -> Result<ExitCode> {
+    let store = open(url).await?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let bar = progress(None, "exporting");
+    let count = for_each_event(store.as_ref(), |e| {
+        serde_json::to_writer(&mut out, &e)?;
+        out.write_all(b"\n")?;
+        bar.inc(1);
+        Ok(())
+    })
+    .await?;
+    out.flush()?;
+    bar.finish_and_clear();
+    eprintln!("exported {count} events");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn import(file: &std::path::Path, url: &str) -> Result<ExitCode> {
+    let reader: Box<dyn BufRead> = if file.as_os_str() == "-" {
+        Box::new(std::io::BufReader::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
+        Box::new(std::io::BufReader::new(f))
+    };
+    let bar = progress(None, "reading");
+    let mut events = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let line = line.with_context(|| format!("reading line {}", i + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let e: StoredEvent = serde_json::from_str(&line)
+            .with_context(|| format!("line {} is not an exported event", i + 1))?;
+        events.push(e);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let store = open(url).await?;
+    let bar = progress(None, "importing");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let n = store.import(events).await.context("importing")?;
+    bar.finish_and_clear();
+    eprintln!("imported {n} events");
+    Ok(ExitCode::SUCCESS)
+}

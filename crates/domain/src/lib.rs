@@ -32,3 +32,4 @@ pub mod access;
 pub mod child;
 pub mod envelope;
 pub mod record;
+pub mod schema;

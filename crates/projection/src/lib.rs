@@ -1,1 +1,42 @@
-//! projection
+//! Caseline's read views: what the API answers about one child, computed from that child's
+//! events.
+//!
+//! Every view is a pure function over the events the caller hands in (read from the store by
+//! the API): no I/O, no store calls, no clock, no HTTP. The same events always give the same
+//! answer, so a view can be thrown away and recomputed at will.
+//!
+//! - [`journey()`]: the tier history as intervals and every record that stands, at any
+//!   `as_of` (by `occurred_at`) and `known_at` (by `recorded_at`).
+//! - [`audit()`]: every record, retracted or not, with tokens, agencies and correction links
+//!   both ways, and every logged read.
+//! - [`consent_ledger()`]: consents by id with status and history; information shared and
+//!   withheld.
+//! - [`raw_events()`]: the stream as stored, paged.
+//! - the case now: not here yet (it needs the domain's child aggregate).
+//!
+//! Corrections are resolved once, in `history`, and every view reads the same resolution: a
+//! `record_corrected` with `corrected_data` changes what its target's `data` reads (the first
+//! data stays as `original_data`), one with `retract: true` takes its target out of every view
+//! but the audit and the raw stream. Only corrections among the events handed in (after a time
+//! filter) count, so a retraction not yet known does not retract.
+//!
+//! The response field names are CONTRACT.md's "Shapes of answers"; other teams parse them.
+//! Fields may be added; none may be renamed.
+//!
+//! What this crate deliberately does not do: read the store, decide who may see what, log
+//! reads, or validate records. Stored data may be of an older shape than today's rules; views
+//! read it tolerantly and never panic on it.
+
+mod audit;
+mod consent;
+mod history;
+mod journey;
+mod raw;
+mod record;
+
+
+pub use audit::{Audit, AuditRecord, Read, audit};
+pub use consent::{Consent, ConsentLedger, ConsentStatus, consent_ledger};
+pub use journey::{Journey, LevelInterval, journey};
+pub use raw::{RawEvent, RawEvents, raw_events};
+pub use record::{Record, TimeFilter};

@@ -344,22 +344,9 @@ impl EventStore for Kurrent {
             .idempotency
             .as_ref()
             .map(|k| format!("caseline-idempotency-{}", digest(&[&k.agency, &k.key])));
-        if let (Some(key), Some(stream)) = (&req.idempotency, &idem_stream) {
-            if let Some(first) = self.read_whole(stream, 0, 1).await?.first() {
-                let record: IdempotencyRecord = serde_json::from_slice(&first.data)
-                    .map_err(|e| corrupt(format!("idempotency record unreadable: {e}")))?;
-                if record.request_hash != key.request_hash {
-                    return Err(StoreError::new(
-                        StoreErrorKind::IdempotencyKeyReused,
-                        format!(
-                            "the idempotency key {:?} was already used with a different request",
-                            key.key
-                        ),
-                    ));
-                }
-                let mut result = record.result;
-                result.replayed = true;
-                return Ok(result);
+        if let (Some(key), Some(_)) = (&req.idempotency, &idem_stream) {
+            if let Some(first) = self.idempotent_answer(key).await? {
+                return Ok(first);
             }
             // Ids from the key, so the server de-duplicates a retry after a crash.
             for (i, e) in req.events.iter_mut().enumerate() {
@@ -637,6 +624,30 @@ impl EventStore for Kurrent {
             .and_then(|e| serde_json::from_slice(&e.data).ok())
             .ok_or_else(|| corrupt(format!("secret {name} is unreadable")))?;
         hex::decode(hexed).map_err(|e| corrupt(format!("secret {name}: {e}")))
+    }
+
+    async fn idempotent_answer(
+        &self,
+        key: &crate::IdempotencyKey,
+    ) -> Result<Option<Appended>, StoreError> {
+        let stream = format!("caseline-idempotency-{}", digest(&[&key.agency, &key.key]));
+        let Some(first) = self.read_whole(&stream, 0, 1).await?.into_iter().next() else {
+            return Ok(None);
+        };
+        let record: IdempotencyRecord = serde_json::from_slice(&first.data)
+            .map_err(|e| corrupt(format!("idempotency record unreadable: {e}")))?;
+        if record.request_hash != key.request_hash {
+            return Err(StoreError::new(
+                StoreErrorKind::IdempotencyKeyReused,
+                format!(
+                    "the idempotency key {:?} was already used with a different request",
+                    key.key
+                ),
+            ));
+        }
+        let mut result = record.result;
+        result.replayed = true;
+        Ok(Some(result))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

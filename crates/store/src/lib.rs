@@ -188,6 +188,14 @@ pub trait EventStore: Send + Sync + 'static {
         out
     }
 
+    /// The first answer to an append made with this idempotency key, if the key was used:
+    /// `Ok(Some(_))` (with `replayed` set) when used with the same request hash,
+    /// [`StoreErrorKind::IdempotencyKeyReused`] when used with a different one, `Ok(None)` when
+    /// unused. A fast path for callers that must decide before they append; `append` makes the
+    /// same check inside its transaction, so a race between the two is still safe.
+    async fn idempotent_answer(&self, key: &IdempotencyKey)
+    -> Result<Option<Appended>, StoreError>;
+
     /// The child's events with sequence greater than `after`, at most `limit`, in order.
     async fn read_stream(
         &self,

@@ -699,6 +699,36 @@ impl EventStore for Postgres {
         row.try_get(0).map_err(|e| corrupt(e.to_string()))
     }
 
+    async fn idempotent_answer(
+        &self,
+        key: &crate::IdempotencyKey,
+    ) -> Result<Option<Appended>, StoreError> {
+        let c = self.client().await?;
+        let found = c
+            .query_opt(
+                "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2",
+                &[&key.agency, &key.key],
+            )
+            .await
+            .map_err(|e| unavailable("read idempotency key", e))?;
+        let Some(row) = found else { return Ok(None) };
+        let hash: String = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+        if hash != key.request_hash {
+            return Err(StoreError::new(
+                StoreErrorKind::IdempotencyKeyReused,
+                format!(
+                    "the idempotency key {:?} was already used with a different request",
+                    key.key
+                ),
+            ));
+        }
+        let result: serde_json::Value = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+        let mut first: Appended = serde_json::from_value(result)
+            .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
+        first.replayed = true;
+        Ok(Some(first))
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let c = self.client().await?;
         c.query_one("SELECT 1", &[])

@@ -933,6 +933,41 @@ impl EventStore for Sqlite {
             .await
     }
 
+    async fn idempotent_answer(
+        &self,
+        key: &crate::IdempotencyKey,
+    ) -> Result<Option<Appended>, StoreError> {
+        let key = key.clone();
+        self.0
+            .read(move |c| {
+                let found: Option<(String, String)> = c
+                    .prepare_cached(
+                        "SELECT request_hash, result FROM idempotency WHERE agency = ?1 AND key = ?2",
+                    )
+                    .and_then(|mut stmt| {
+                        stmt.query_row(params![key.agency, key.key], |r| Ok((r.get(0)?, r.get(1)?)))
+                            .optional()
+                    })
+                    .map_err(|e| unavailable("read idempotency key", e))?;
+                let Some((hash, result)) = found else { return Ok(None) };
+                if hash != key.request_hash {
+                    return Err(StoreError::new(
+                        StoreErrorKind::IdempotencyKeyReused,
+                        format!(
+                            "the idempotency key {:?} was already used with a different request",
+                            key.key
+                        ),
+                    ));
+                }
+                let mut first: Appended = serde_json::from_str(&result).map_err(|e| {
+                    corrupt(format!("stored idempotent result is not readable: {e}"))
+                })?;
+                first.replayed = true;
+                Ok(Some(first))
+            })
+            .await
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.0
             .read(|c| {

@@ -117,6 +117,26 @@ mod cases {
         let err = s.append(changed).await.unwrap_err();
         assert_eq!(err.kind(), &StoreErrorKind::IdempotencyKeyReused);
 
+        // The same answers without appending, for callers that decide before they append.
+        let looked = s
+            .idempotent_answer(key("school:a", "k-1", "hash-1").as_ref().unwrap())
+            .await
+            .unwrap()
+            .expect("the key was used");
+        assert!(looked.replayed);
+        assert_eq!(looked.events, first.events);
+        let err = s
+            .idempotent_answer(key("school:a", "k-1", "hash-2").as_ref().unwrap())
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &StoreErrorKind::IdempotencyKeyReused);
+        assert!(
+            s.idempotent_answer(key("school:a", "k-unused", "hash-1").as_ref().unwrap())
+                .await
+                .unwrap()
+                .is_none()
+        );
+
         // Keys are scoped to the agency: another agency's same key is a new request.
         let mut other = append(child, Expected::Any, vec![event(2)]);
         other.idempotency = key("police:norfolk", "k-1", "hash-2");

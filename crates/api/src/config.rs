@@ -1,0 +1,56 @@
+//! The server's configuration: what `caseline serve` reads from flags and `CASELINE_*`
+//! variables, and what the tests build by hand.
+//!
+//! Plain data with defaults; parsing flags is the binary's job, not this module's.
+
+use std::net::SocketAddr;
+
+/// Everything the server needs to start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen; port 0 picks a free one (the tests do).
+    pub listen: SocketAddr,
+    /// The event store URL (`sqlite://…`, `postgres://…`, `kurrentdb://…`).
+    pub store_url: String,
+    /// The threshold framework's name: `norfolk` or `staffordshire`.
+    pub framework: String,
+    /// Requests a token may make per second, sustained.
+    pub rate_per_second: u32,
+    /// Requests a token may make at once before the sustained rate applies.
+    pub rate_burst: u32,
+    /// The largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// The most records in one batch.
+    pub batch_limit: usize,
+    /// How many HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// How long a graceful shutdown waits for in-flight requests, in seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+impl Config {
+    pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
+    pub const DEFAULT_STORE: &'static str = "sqlite://./data/caseline.db";
+    pub const DEFAULT_FRAMEWORK: &'static str = "norfolk";
+    /// 1 MiB, as CONTRACT.md says.
+    pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+    pub const DEFAULT_BATCH_LIMIT: usize = 500;
+    /// Generous: an agency system catching up a day's records should not hit it.
+    pub const DEFAULT_RATE_PER_SECOND: u32 = 200;
+    pub const DEFAULT_RATE_BURST: u32 = 400;
+
+    /// A configuration with every default but the store.
+    pub fn new(store_url: impl Into<String>) -> Config {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            store_url: store_url.into(),
+            framework: Self::DEFAULT_FRAMEWORK.to_owned(),
+            rate_per_second: Self::DEFAULT_RATE_PER_SECOND,
+            rate_burst: Self::DEFAULT_RATE_BURST,
+            body_limit: Self::DEFAULT_BODY_LIMIT,
+            batch_limit: Self::DEFAULT_BATCH_LIMIT,
+            workers: 0,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}

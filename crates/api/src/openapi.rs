@@ -1,0 +1,215 @@
+//! `/openapi.json`: the full contract, generated from the handlers (utoipa) and completed with
+//! the domain's own schemas of every record type's `data`, so the document cannot drift from
+//! what the server parses.
+//!
+//! utoipa describes the routes, answers and error bodies; `domain::schema` describes what a
+//! record may contain. [`document`] joins them: each record type gets a `…Data` schema and an
+//! envelope, `NewRecord` becomes a `oneOf` over the envelopes keyed by `type`, and every
+//! secured operation lists the 401 and 429 that any of them can answer.
+
+use domain::record::RecordType;
+use serde_json::{Value, json};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::problem::{ErrorKind, TYPE_BASE};
+use crate::routes::{children, health, not_yet, reads, records, tokens};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Caseline",
+        description = "The shared, append-only record of a child's journey through a council's threshold guide. \
+Every request but /health, /ready, /metrics and /openapi.json carries `Authorization: Bearer <token>`. \
+Errors are application/problem+json (RFC 9457) with `type`, `title`, `status`, `detail` and, for invalid input, \
+`errors: [{ field, message }]` where `field` is a JSON path into the request."
+    ),
+    paths(
+        health::health, health::ready, health::metrics,
+        children::register, children::lookup,
+        records::append_one, records::append_batch,
+        reads::case, reads::journey, reads::audit, reads::consent, reads::events,
+        not_yet::disagreements, not_yet::disagreement, not_yet::inspection, not_yet::rebuild,
+        tokens::create, tokens::list, tokens::revoke,
+    ),
+    components(schemas(
+        crate::problem::Problem, crate::problem::FieldError,
+        health::Health,
+        children::NewChild, children::Registered, children::Found,
+        records::NewRecord, records::NewRecords, records::Recorded, records::RecordedItem, records::RecordedBatch,
+        reads::Case, reads::CaseLevel, reads::OpenReferral, reads::OpenPlan, reads::ServiceInPlace,
+        reads::ConsentNow, reads::OpenDisagreement, reads::ObligationOwed,
+        projection::Journey, projection::LevelInterval, projection::Record, projection::Audit,
+        projection::AuditRecord, projection::Read, projection::ConsentLedger, projection::Consent,
+        projection::ConsentStatus, projection::RawEvents, projection::RawEvent,
+        tokens::NewToken, tokens::CreatedToken, tokens::TokenInfo, tokens::TokenList,
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    tags(
+        (name = "children", description = "Registering and finding children"),
+        (name = "records", description = "Appending to a child's record"),
+        (name = "reading", description = "A child's case, journey, audit, consent and events; every read is logged"),
+        (name = "tokens", description = "Administration"),
+        (name = "operations", description = "Health, readiness and metrics; no token"),
+        (name = "not yet available", description = "In the contract; answered 501 in this version"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut http = Http::new(HttpAuthScheme::Bearer);
+        http.description = Some(
+            "A token created by an admin (`caseline token create` or POST /v1/tokens); it has one agency and one role."
+                .into(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(http));
+    }
+}
+
+/// The name of a record type's data schema: `conversation_recorded` → `ConversationRecordedData`.
+pub fn data_schema_name(t: RecordType) -> String {
+    let mut out = String::new();
+    for part in t.as_str().split('_') {
+        let mut chars = part.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_uppercase());
+            out.push_str(chars.as_str());
+        }
+    }
+    out.push_str("Data");
+    out
+}
+
+fn or_any(v: Value) -> Value {
+    if v.is_null() { json!({}) } else { v }
+}
+
+/// The whole document as JSON.
+pub fn document() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    let schemas = &mut doc["components"]["schemas"];
+
+    for (name, schema) in domain::schema::shared_schemas() {
+        schemas[name] = schema;
+    }
+    schemas["ChildDetails"] = or_any(domain::schema::child_details_schema());
+    schemas["NewChild"]["properties"]["child"] =
+        json!({ "$ref": "#/components/schemas/ChildDetails" });
+    if schemas.get("Person").is_some() {
+        schemas["NewChild"]["properties"]["recorded_by"] =
+            json!({ "$ref": "#/components/schemas/Person" });
+    }
+
+    let mut envelopes = Vec::new();
+    let mut mapping = serde_json::Map::new();
+    for &t in RecordType::ALL {
+        let data = data_schema_name(t);
+        let envelope = format!("New{}", &data[..data.len() - "Data".len()]);
+        let mut data_schema = or_any(domain::schema::record_data_schema(t));
+        let example = domain::schema::example(t);
+        if !example.is_null() && data_schema.is_object() {
+            data_schema["example"] = example;
+        }
+        schemas[&data] = data_schema;
+        let recorded_by = if schemas.get("Person").is_some() {
+            json!({ "$ref": "#/components/schemas/Person" })
+        } else {
+            json!({ "type": "object" })
+        };
+        schemas[&envelope] = json!({
+            "type": "object",
+            "description": format!("A `{}` record.", t.as_str()),
+            "required": ["type", "occurred_at", "recorded_by", "data"],
+            "additionalProperties": false,
+            "properties": {
+                "type": { "type": "string", "enum": [t.as_str()] },
+                "occurred_at": { "type": "string", "format": "date-time",
+                    "description": "When it happened (RFC 3339 with offset); at most 5 minutes ahead of the server's clock." },
+                "recorded_by": recorded_by,
+                "data": { "$ref": format!("#/components/schemas/{data}") },
+            }
+        });
+        let reference = format!("#/components/schemas/{envelope}");
+        envelopes.push(json!({ "$ref": reference }));
+        mapping.insert(t.as_str().to_owned(), Value::String(reference));
+    }
+    schemas["NewRecord"] = json!({
+        "description": "One record: `type` picks the schema of `data` (RECORDS.md).",
+        "oneOf": envelopes,
+        "discriminator": { "propertyName": "type", "mapping": mapping },
+    });
+    schemas["NewRecords"]["properties"]["records"]["minItems"] = json!(1);
+    schemas["NewRecords"]["properties"]["records"]["maxItems"] = json!(domain::envelope::MAX_BATCH);
+    schemas["NewRecords"]["additionalProperties"] = json!(false);
+    schemas["NewChild"]["additionalProperties"] = json!(false);
+
+    // The closed table of problem types, so clients can match on `type`.
+    let types: Vec<Value> = ErrorKind::ALL
+        .iter()
+        .map(|k| Value::String(format!("{TYPE_BASE}{}", k.row().slug)))
+        .collect();
+    schemas["Problem"]["properties"]["type"]["enum"] = Value::Array(types);
+
+    add_common_responses(&mut doc);
+    doc
+}
+
+/// Every secured operation can answer 401 (no or bad token), 429 (rate limited) and 503 (the
+/// store is unreachable); every operation with a path or query parameter can answer 400.
+fn add_common_responses(doc: &mut Value) {
+    let problem = |description: &str| {
+        json!({
+            "description": description,
+            "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+        })
+    };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for op in item.values_mut() {
+            let open = op.get("security").is_some_and(|s| s == &json!([{}]));
+            let has_params = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|p| !p.is_empty());
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            if !open {
+                responses
+                    .entry("401")
+                    .or_insert_with(|| problem("No, unknown or revoked bearer token"));
+                responses
+                    .entry("403")
+                    .or_insert_with(|| problem("This role may not do this"));
+                responses.entry("429").or_insert_with(|| {
+                    let mut p = problem("Rate limited; see Retry-After");
+                    p["headers"] = json!({ "Retry-After": { "description": "Seconds to wait", "schema": { "type": "integer" } } });
+                    p
+                });
+                responses
+                    .entry("503")
+                    .or_insert_with(|| problem("The store cannot be reached"));
+            }
+            if has_params {
+                responses
+                    .entry("400")
+                    .or_insert_with(|| problem("A parameter is not valid"));
+            }
+        }
+    }
+}
+
+/// The document as utoipa's type, for the vendored Swagger UI.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    serde_json::from_value(document()).unwrap_or_else(|_| ApiDoc::openapi())
+}

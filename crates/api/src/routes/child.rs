@@ -1,0 +1,190 @@
+//! What every route about one child shares: reading its stream, folding it, checking that the
+//! caller may see it, logging the read, and the headers of appends (`If-Match`,
+//! `Idempotency-Key`).
+//!
+//! The order in [`read_child`] is the contract's: authorise the role, find the child (404),
+//! check the agency scope (403), log the read (503 if it cannot be logged), and only then let
+//! the handler build its answer.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+use chrono::Utc;
+use domain::child::{Child, ChildEvent};
+use store::{IdempotencyKey, ReadLogEntry, StoredEvent};
+use uuid::Uuid;
+
+use crate::access::Action;
+use crate::auth::Caller;
+use crate::problem::{ApiError, ErrorKind};
+use crate::state::AppState;
+
+/// Every event of a child, in sequence order.
+pub async fn stream(state: &AppState, child_id: Uuid) -> Result<Vec<StoredEvent>, ApiError> {
+    Ok(state.store.read_stream(child_id, 0, usize::MAX).await?)
+}
+
+/// The 404 for a child the store does not hold.
+pub fn unknown_child(child_id: Uuid) -> ApiError {
+    ApiError::new(
+        ErrorKind::NotFound,
+        format!("no child is registered with id {child_id}"),
+    )
+}
+
+/// Folds stored events into the domain's child. An event this build cannot read is a fault
+/// of ours (or of the data), never the client's: a 500 whose cause is logged.
+pub fn fold(events: &[StoredEvent]) -> Result<Child, ApiError> {
+    let mut parsed = Vec::with_capacity(events.len());
+    for e in events {
+        let event = ChildEvent::from_stored(
+            e.event_id,
+            &e.event_type,
+            e.event_version,
+            e.occurred_at,
+            e.recorded_by.clone(),
+            e.data.clone(),
+        )
+        .map_err(ApiError::internal)?;
+        parsed.push(event);
+    }
+    Ok(Child::from_events(parsed))
+}
+
+/// Reads a child for `action` on behalf of `caller`, and logs the read as `what` before
+/// returning: the handler may answer only after this succeeds.
+pub async fn read_child(
+    state: &AppState,
+    caller: &Caller,
+    child_id: Uuid,
+    action: Action,
+    what: String,
+) -> Result<Vec<StoredEvent>, ApiError> {
+    let scope = caller.may(action)?;
+    let events = stream(state, child_id).await?;
+    if events.is_empty() {
+        return Err(unknown_child(child_id));
+    }
+    scope.check_child(&caller.agency, events.iter().map(|e| e.agency.as_str()))?;
+    log_read(state, caller, child_id, what).await?;
+    Ok(events)
+}
+
+/// Writes one entry to the read log; a failure is a 503 and the read is not answered.
+pub async fn log_read(
+    state: &AppState,
+    caller: &Caller,
+    child_id: Uuid,
+    what: String,
+) -> Result<(), ApiError> {
+    let entry = ReadLogEntry {
+        child_id,
+        at: Utc::now(),
+        token_id: Some(caller.token_id),
+        agency: caller.agency.clone(),
+        role: caller.role.as_str().to_owned(),
+        what,
+    };
+    state.store.log_read(entry).await.map_err(|e| {
+        ApiError::new(
+            ErrorKind::Unavailable,
+            "the read could not be logged, so it is not answered; try again",
+        )
+        .with_source(e)
+    })?;
+    metrics::counter!("caseline_read_log_writes_total").increment(1);
+    Ok(())
+}
+
+/// The `If-Match` header as a sequence: `"7"`, `7` or `W/"7"`. Absent is `None`; anything else
+/// is a 400 that says what is expected.
+pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::new(
+            ErrorKind::InvalidParameter,
+            "If-Match must be the child's sequence as an entity tag, e.g. If-Match: \"7\"",
+        )
+        .with_field("If-Match", "expected a quoted whole number such as \"7\"")
+    };
+    let text = value.to_str().map_err(|_| bad())?.trim();
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    text.parse::<u64>().map(Some).map_err(|_| bad())
+}
+
+/// The most characters an `Idempotency-Key` may have.
+pub const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// The `Idempotency-Key` header, scoped to the caller's agency and bound to a hash of what
+/// the request asks (route, child and canonical body), so the same key with a different body
+/// or for another child is told apart from a retry.
+pub fn idempotency(
+    req: &HttpRequest,
+    caller: &Caller,
+    request_hash: &str,
+) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= MAX_IDEMPOTENCY_KEY
+                && k.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::InvalidParameter,
+                "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice)",
+            )
+            .with_field("Idempotency-Key", "1 to 255 visible ASCII characters")
+        })?;
+    Ok(Some(IdempotencyKey {
+        agency: caller.agency.clone(),
+        key: key.to_owned(),
+        request_hash: request_hash.to_owned(),
+    }))
+}
+
+/// The entity tag of a child's stream at `sequence`.
+pub fn etag(sequence: u64) -> String {
+    format!("\"{sequence}\"")
+}
+
+/// A record must be recorded as the token's own agency (CONTRACT.md): else 403 at `field`.
+pub fn check_agency(
+    caller: &Caller,
+    recorded_by: &domain::shapes::Person,
+    field: &str,
+) -> Result<(), ApiError> {
+    let agency = recorded_by.agency.as_str();
+    if agency == caller.agency {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorKind::Forbidden,
+        format!("this token records for {}, not for {agency}", caller.agency),
+    )
+    .with_field(
+        field,
+        format!("must be {}, the token's agency", caller.agency),
+    ))
+}
+
+/// Counts an acknowledged append in the metrics.
+pub fn count_appended(appended: &store::Appended) {
+    if appended.replayed {
+        metrics::counter!("caseline_idempotent_replays_total").increment(1);
+    } else {
+        metrics::counter!("caseline_events_appended_total").increment(appended.events.len() as u64);
+        metrics::histogram!("caseline_append_batch_size").record(appended.events.len() as f64);
+    }
+}

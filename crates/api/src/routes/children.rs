@@ -1,0 +1,252 @@
+//! `POST /v1/children` (register a child) and `GET /v1/children?nhs_number=…` (find one).
+//!
+//! A registration is the first event of a new stream; the identifiers it carries are claimed
+//! in the same transaction, so two registrations can never both hold an NHS number and the
+//! second learns the first's `child_id` (409).
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use domain::child::{Child, ChildCommand, ChildEvent, EVENT_VERSION, Services};
+use domain::registration::{ChildDetails, Identifiers, NhsNumber, Upn};
+use domain::shapes::Person;
+use serde::{Deserialize, Serialize};
+use store::{AppendRequest, Appended, Expected, IdentifierClaim, NewEvent};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::access::Action;
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
+use crate::routes::child::{self, etag, idempotency};
+use crate::state::AppState;
+
+/// The envelope of a registration.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Registration {
+    child: serde_json::Value,
+    occurred_at: DateTime<FixedOffset>,
+    recorded_by: Person,
+}
+
+/// A registration as posted (documentation only: the body is parsed by the domain).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewChild {
+    /// The child's details (`ChildDetails`).
+    #[schema(value_type = Object)]
+    child: serde_json::Value,
+    /// When the child became known to the recording agency; at most 5 minutes ahead.
+    occurred_at: DateTime<Utc>,
+    /// Who recorded it (`Person`); its agency must be the token's.
+    #[schema(value_type = Object)]
+    recorded_by: serde_json::Value,
+}
+
+/// The answer to a registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Registered {
+    pub child_id: Uuid,
+    /// Always 1: the registration is the stream's first event.
+    pub sequence: u64,
+    pub event_id: Uuid,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Registers a child.
+///
+/// The NHS number must pass its check digit and the UPN its check letter. A child already
+/// registered under the same NHS number (or UPN or local id) is a 409 whose problem carries
+/// `existing_child_id`. `Idempotency-Key` makes a retry safe.
+#[utoipa::path(post, path = "/v1/children", tag = "children", request_body = NewChild,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key; a retry with the same key and body returns the first answer")),
+    responses(
+        (status = 201, description = "Registered", body = Registered,
+            headers(("Location" = String, description = "The child's case"), ("ETag" = String, description = "The stream's sequence"))),
+        (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not register, or `recorded_by.agency` is not the token's", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Already registered under this identifier: see `existing_child_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Breaks a rule, or the Idempotency-Key was used with a different body", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: JsonBody,
+) -> ApiResult<HttpResponse> {
+    caller.may(Action::RegisterChild)?;
+    let registration: Registration = domain::shapes::parse(body.value.clone(), "")?;
+    let details = ChildDetails::parse(registration.child, "child")?;
+    child::check_agency(&caller, &registration.recorded_by, "recorded_by.agency")?;
+    let key = idempotency(&req, &caller, &body.request_hash("register"))?;
+    if let Some(k) = &key
+        && let Some(first) = state.store.idempotent_answer(k).await?
+    {
+        metrics::counter!("caseline_idempotent_replays_total").increment(1);
+        return registered(&first, true);
+    }
+
+    let child_id = Uuid::new_v4();
+    let claims = claims(details.identifiers());
+    let events = Child::default().decide(
+        ChildCommand::Register {
+            event_id: Uuid::new_v4(),
+            occurred_at: registration.occurred_at.with_timezone(&Utc),
+            recorded_by: registration.recorded_by,
+            details: Box::new(details),
+        },
+        &Services {
+            framework: state.framework,
+            now: Utc::now(),
+        },
+    )?;
+    let appended = state
+        .store
+        .append(AppendRequest {
+            child_id,
+            expected: Expected::NoStream,
+            events: events.iter().map(|e| new_event(e, &caller)).collect(),
+            idempotency: key,
+            claims,
+        })
+        .await?;
+    child::count_appended(&appended);
+    registered(&appended, appended.replayed)
+}
+
+fn registered(appended: &Appended, replayed: bool) -> ApiResult<HttpResponse> {
+    let first = appended
+        .events
+        .first()
+        .ok_or_else(|| ApiError::new(ErrorKind::Internal, "an append returned no events"))?;
+    let mut res = HttpResponse::Created();
+    res.insert_header((
+        header::LOCATION,
+        format!("/v1/children/{}", appended.child_id),
+    ))
+    .insert_header((header::ETAG, etag(first.sequence)));
+    if replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    Ok(res.json(Registered {
+        child_id: appended.child_id,
+        sequence: first.sequence,
+        event_id: first.event_id,
+        recorded_at: first.recorded_at,
+    }))
+}
+
+/// An event as the store takes it, from the domain's event and the caller's token.
+pub fn new_event(e: &ChildEvent, caller: &Caller) -> NewEvent {
+    NewEvent {
+        event_id: e.event_id,
+        event_type: e.event_type().to_owned(),
+        event_version: EVENT_VERSION,
+        occurred_at: e.occurred_at,
+        recorded_by: serde_json::to_value(&e.recorded_by).unwrap_or(serde_json::Value::Null),
+        agency: caller.agency.clone(),
+        token_id: Some(caller.token_id),
+        data: e.data_json(),
+    }
+}
+
+/// The identifiers a child's details claim, in their canonical spelling.
+pub fn claims(identifiers: Option<&Identifiers>) -> Vec<IdentifierClaim> {
+    let Some(ids) = identifiers else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(n) = &ids.nhs_number {
+        out.push(IdentifierClaim {
+            kind: "nhs_number".into(),
+            value: n.as_str().to_owned(),
+        });
+    }
+    if let Some(u) = &ids.upn {
+        out.push(IdentifierClaim {
+            kind: "upn".into(),
+            value: u.as_str().to_owned(),
+        });
+    }
+    if let Some(l) = &ids.la_child_id {
+        out.push(IdentifierClaim {
+            kind: "la_child_id".into(),
+            value: l.as_str().trim().to_owned(),
+        });
+    }
+    out
+}
+
+/// Exactly one identifier to look a child up by.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Lookup {
+    /// 10 digits with a valid check digit (spaces allowed).
+    pub nhs_number: Option<String>,
+    /// 13 characters with a valid check letter.
+    pub upn: Option<String>,
+    /// The council's own id for the child.
+    pub la_child_id: Option<String>,
+}
+
+/// The child an identifier belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Found {
+    pub child_id: Uuid,
+    /// The child's case: `/v1/children/{child_id}`.
+    pub href: String,
+}
+
+/// Finds a registered child by one identifier (front door and auditor only; the lookup is
+/// logged against the child found like any read).
+#[utoipa::path(get, path = "/v1/children", tag = "children", params(Lookup),
+    responses(
+        (status = 200, description = "Found", body = Found),
+        (status = 400, description = "Not exactly one valid identifier", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not look up", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No child holds this identifier", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn lookup(
+    caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<Lookup>,
+) -> ApiResult<HttpResponse> {
+    caller.may(Action::LookupByIdentifier)?;
+    let (kind, value) = identifier(query.into_inner())?;
+    let child_id = state
+        .store
+        .find_by_identifier(kind, &value)
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::NotFound,
+                format!("no child is registered with this {kind}"),
+            )
+        })?;
+    child::log_read(&state, &caller, child_id, format!("lookup:{kind}")).await?;
+    Ok(HttpResponse::Ok().json(Found {
+        child_id,
+        href: format!("/v1/children/{child_id}"),
+    }))
+}
+
+fn identifier(q: Lookup) -> Result<(&'static str, String), ApiError> {
+    let bad = |field: &str, message: String| {
+        ApiError::new(ErrorKind::InvalidParameter, message.clone()).with_field(field, message)
+    };
+    match (q.nhs_number, q.upn, q.la_child_id) {
+        (Some(n), None, None) => NhsNumber::new(&n)
+            .map(|n| ("nhs_number", n.as_str().to_owned()))
+            .map_err(|m| bad("nhs_number", m)),
+        (None, Some(u), None) => Upn::new(&u)
+            .map(|u| ("upn", u.as_str().to_owned()))
+            .map_err(|m| bad("upn", m)),
+        (None, None, Some(l)) if !l.trim().is_empty() => Ok(("la_child_id", l.trim().to_owned())),
+        _ => Err(bad(
+            "nhs_number",
+            "give exactly one of nhs_number, upn or la_child_id".to_owned(),
+        )),
+    }
+}

@@ -1,0 +1,367 @@
+//! Reading one child: the case now, the journey (at any time, as known at any time), the
+//! audit, the consent ledger and the raw stream.
+//!
+//! Every handler goes through [`child::read_child`], which authorises, finds the child, checks
+//! a recorder's agency and logs the read before anything is answered. The views are folded on
+//! demand from the child's stream (`projection`), so they can never lag behind an append.
+
+use actix_web::{HttpResponse, http::header, web};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use domain::child::ObligationKind;
+use domain::level::{StatutoryBasis, Tier};
+use projection::{Audit, ConsentLedger, Journey, RawEvents, TimeFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::access::Action;
+use crate::auth::Caller;
+use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
+use crate::routes::child::{self, etag, read_child};
+use crate::state::AppState;
+
+/// A level with its name in the deployment's framework.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseLevel {
+    #[schema(value_type = u8, minimum = 1, maximum = 4)]
+    pub tier: Tier,
+    /// The framework's name for the tier, e.g. "Early Help" or "Specialist/Statutory".
+    pub name: String,
+    /// `none`, `section_17` or `section_47`.
+    #[schema(value_type = String)]
+    pub statutory_basis: StatutoryBasis,
+    /// When the child reached this level.
+    pub since: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenReferral {
+    pub referral_id: Uuid,
+    pub made_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenPlan {
+    pub plan_id: Uuid,
+    /// `early_help`, `child_in_need` or `child_protection`.
+    #[schema(value_type = String)]
+    pub kind: serde_json::Value,
+    pub review_by: NaiveDate,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceInPlace {
+    pub service_id: Uuid,
+    pub service: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentNow {
+    pub consent_id: Uuid,
+    #[schema(value_type = Option<String>)]
+    pub purpose: serde_json::Value,
+    /// `sought`, `given`, `refused`, `withdrawn` or `dispensed`.
+    #[schema(value_type = String)]
+    pub status: serde_json::Value,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OpenDisagreement {
+    pub disagreement_id: Uuid,
+    pub stage: u8,
+    pub about_event_id: Uuid,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObligationOwed {
+    /// `inform_referrer`, `inform_family`, `decide_referral` or `review_plan`.
+    #[schema(value_type = String)]
+    pub kind: ObligationKind,
+    pub about_event_id: Uuid,
+    pub due_by: DateTime<Utc>,
+    /// Whether `due_by` has passed.
+    pub overdue: bool,
+}
+
+/// The case now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Case {
+    pub child_id: Uuid,
+    /// The stream's sequence (also the `ETag`).
+    pub sequence: u64,
+    /// The child's details as registered and updated.
+    #[schema(value_type = Object)]
+    pub child: serde_json::Value,
+    pub level: CaseLevel,
+    /// The framework the tier names come from.
+    pub framework: String,
+    #[schema(value_type = Option<Object>)]
+    pub lead_worker: Option<serde_json::Value>,
+    pub open_referrals: Vec<OpenReferral>,
+    pub open_plans: Vec<OpenPlan>,
+    pub services: Vec<ServiceInPlace>,
+    pub consent: Vec<ConsentNow>,
+    pub open_disagreements: Vec<OpenDisagreement>,
+    /// What is owed now, soonest first.
+    pub obligations: Vec<ObligationOwed>,
+    pub closed: bool,
+}
+
+fn json<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// The case now: identity, tier, lead worker, open plans and referrals, services, consent,
+/// open disagreements, obligations owed, closed or not.
+#[utoipa::path(get, path = "/v1/children/{child_id}", tag = "reading",
+    params(("child_id" = Uuid, Path, description = "The child")),
+    responses(
+        (status = 200, description = "The case now", body = Case, headers(("ETag" = String, description = "The stream's sequence"))),
+        (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn case(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let child_id = path.into_inner();
+    let events = read_child(&state, &caller, child_id, Action::ReadCase, "case".into()).await?;
+    let child = child::fold(&events)?;
+    let s = child.state();
+    let level = s.current_level();
+    let now = Utc::now();
+    let case = Case {
+        child_id,
+        sequence: child.sequence(),
+        child: s
+            .details
+            .as_ref()
+            .map(json)
+            .unwrap_or(serde_json::Value::Null),
+        level: CaseLevel {
+            tier: level.tier,
+            name: state.framework.tier_name(level.tier).to_owned(),
+            statutory_basis: level.statutory_basis,
+            since: s.level_since,
+        },
+        framework: state.framework.name().to_owned(),
+        lead_worker: s.lead_worker.as_ref().map(json),
+        open_referrals: s
+            .referrals
+            .values()
+            .filter(|r| r.decided.is_none())
+            .map(|r| OpenReferral {
+                referral_id: r.referral_id,
+                made_at: r.made_at,
+            })
+            .collect(),
+        open_plans: s
+            .plans
+            .values()
+            .filter(|p| p.open)
+            .map(|p| OpenPlan {
+                plan_id: p.plan_id,
+                kind: json(&p.kind),
+                review_by: p.review_by,
+            })
+            .collect(),
+        services: s
+            .services
+            .values()
+            .filter(|v| v.open)
+            .map(|v| ServiceInPlace {
+                service_id: v.service_id,
+                service: v.service.clone(),
+            })
+            .collect(),
+        consent: s
+            .consents
+            .values()
+            .map(|c| ConsentNow {
+                consent_id: c.consent_id,
+                purpose: json(&c.purpose),
+                status: json(&c.status),
+            })
+            .collect(),
+        open_disagreements: s
+            .disagreements
+            .values()
+            .filter(|d| d.open)
+            .map(|d| OpenDisagreement {
+                disagreement_id: d.disagreement_id,
+                stage: d.stage,
+                about_event_id: d.about_event_id,
+            })
+            .collect(),
+        obligations: s
+            .obligations()
+            .into_iter()
+            .map(|o| ObligationOwed {
+                kind: o.kind,
+                about_event_id: o.about_event_id,
+                due_by: o.due_by,
+                overdue: o.due_by < now,
+            })
+            .collect(),
+        closed: s.closed,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(case.sequence)))
+        .json(case))
+}
+
+/// The journey's time filters.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct JourneyQuery {
+    /// The journey as it stood at this time (by `occurred_at`), RFC 3339.
+    pub as_of: Option<DateTime<FixedOffset>>,
+    /// Only what had been recorded by this time (by `recorded_at`), RFC 3339.
+    pub known_at: Option<DateTime<FixedOffset>>,
+}
+
+impl JourneyQuery {
+    fn filter(&self) -> TimeFilter {
+        TimeFilter {
+            as_of: self.as_of.map(|t| t.with_timezone(&Utc)),
+            known_at: self.known_at.map(|t| t.with_timezone(&Utc)),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let mut what = String::from("journey");
+        let mut sep = '?';
+        for (name, t) in [("as_of", self.as_of), ("known_at", self.known_at)] {
+            if let Some(t) = t {
+                what.push(sep);
+                what.push_str(&format!("{name}={}", t.to_rfc3339()));
+                sep = '&';
+            }
+        }
+        what
+    }
+}
+
+/// The tier history as intervals and every record in order, corrections applied and linked.
+#[utoipa::path(get, path = "/v1/children/{child_id}/journey", tag = "reading",
+    params(("child_id" = Uuid, Path, description = "The child"), JourneyQuery),
+    responses(
+        (status = 200, description = "The journey", body = Journey),
+        (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn journey(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<JourneyQuery>,
+) -> ApiResult<HttpResponse> {
+    let child_id = path.into_inner();
+    let events = read_child(
+        &state,
+        &caller,
+        child_id,
+        Action::ReadJourney,
+        query.describe(),
+    )
+    .await?;
+    let journey = projection::journey(&events, state.framework, query.filter());
+    Ok(HttpResponse::Ok().json(journey))
+}
+
+/// Every record with who recorded it, through which token, corrections and retractions
+/// linked; and every read of this child's record.
+#[utoipa::path(get, path = "/v1/children/{child_id}/audit", tag = "reading",
+    params(("child_id" = Uuid, Path, description = "The child")),
+    responses(
+        (status = 200, description = "The audit trail", body = Audit),
+        (status = 403, description = "Only auditors", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn audit(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let child_id = path.into_inner();
+    let events = read_child(&state, &caller, child_id, Action::ReadAudit, "audit".into()).await?;
+    // Read after logging, so this read is in the answer too.
+    let reads = state.store.reads(child_id).await?;
+    Ok(HttpResponse::Ok().json(projection::audit(&events, &reads)))
+}
+
+/// The consent and information-sharing ledger.
+#[utoipa::path(get, path = "/v1/children/{child_id}/consent", tag = "reading",
+    params(("child_id" = Uuid, Path, description = "The child")),
+    responses(
+        (status = 200, description = "The consent ledger", body = ConsentLedger),
+        (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn consent(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let child_id = path.into_inner();
+    let events = read_child(
+        &state,
+        &caller,
+        child_id,
+        Action::ReadConsent,
+        "consent".into(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(projection::consent_ledger(&events)))
+}
+
+/// The raw stream's paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Events after this sequence (0, the default, starts at the registration).
+    pub after: Option<u64>,
+    /// At most this many, 1 to 1000 (default 100).
+    pub limit: Option<u32>,
+}
+
+/// The most events one page may hold.
+pub const MAX_PAGE: u32 = 1000;
+
+/// The raw stream, paged: `next_after` is the sequence to ask after for the next page.
+#[utoipa::path(get, path = "/v1/children/{child_id}/events", tag = "reading",
+    params(("child_id" = Uuid, Path, description = "The child"), EventsQuery),
+    responses(
+        (status = 200, description = "A page of the stream", body = RawEvents),
+        (status = 400, description = "`limit` out of range", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Front door and auditors only", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn events(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<Uuid>,
+    query: web::Query<EventsQuery>,
+) -> ApiResult<HttpResponse> {
+    let child_id = path.into_inner();
+    caller.may(Action::ReadEvents)?;
+    let after = query.after.unwrap_or(0);
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        let message = format!("limit is 1 to {MAX_PAGE}");
+        return Err(ApiError::new(ErrorKind::InvalidParameter, message.clone())
+            .with_field("limit", message));
+    }
+    let what = format!("events?after={after}&limit={limit}");
+    let events = read_child(&state, &caller, child_id, Action::ReadEvents, what).await?;
+    Ok(HttpResponse::Ok().json(projection::raw_events(&events, after, limit as usize)))
+}

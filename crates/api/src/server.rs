@@ -1,0 +1,207 @@
+//! Building the app and running it: routes, middleware, limits, and a graceful stop.
+//!
+//! [`start`] opens the store, binds, and returns a [`Running`] server whose address is known
+//! (port 0 picks a free one, which is how the black-box tests run it). On SIGTERM or SIGINT
+//! actix stops accepting, lets in-flight requests finish (an append answers only once
+//! durable, so nothing acknowledged is lost), and [`Running::wait`] then drops the store,
+//! which flushes and closes it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use domain::framework::Framework;
+use store::EventStore;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::problem::{ApiError, ErrorKind};
+use crate::rate_limit::Limiter;
+use crate::routes::{children, health, not_yet, reads, records, tokens};
+use crate::state::AppState;
+use crate::telemetry;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the framework {0:?} is not known: use norfolk or staffordshire")]
+    Framework(String),
+    #[error("the store could not be opened: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+}
+
+/// A started server.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    handle: ServerHandle,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    state: AppState,
+}
+
+impl Running {
+    /// Stops gracefully: in-flight requests finish first.
+    pub async fn stop(self) {
+        self.handle.stop(true).await;
+        let _ = self.task.await;
+    }
+
+    /// Waits until the server stops (a signal, or [`ServerHandle::stop`]).
+    pub async fn wait(self) -> std::io::Result<()> {
+        let result = self
+            .task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        drop(self.state);
+        result
+    }
+
+    /// A handle that stops the server from elsewhere.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    /// The store the server writes to.
+    pub fn store(&self) -> Arc<dyn EventStore> {
+        self.state.store.clone()
+    }
+}
+
+/// Opens the store the configuration names and starts serving.
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let store = store::open(&config.store_url).await?;
+    start_with(config, store).await
+}
+
+/// Starts serving over an open store.
+pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Running, StartError> {
+    let framework = Framework::by_name(&config.framework)
+        .map_err(|_| StartError::Framework(config.framework.clone()))?;
+    // Installed before the first request so every series exists from the start.
+    telemetry::metrics_handle();
+    let state = AppState {
+        store,
+        framework,
+        limiter: Arc::new(Limiter::new(config.rate_per_second, config.rate_burst)),
+        config: Arc::new(config.clone()),
+        child_locks: Arc::new(crate::state::ChildLocks::new()),
+    };
+    let openapi = crate::openapi::openapi();
+    let data = web::Data::new(state.clone());
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                ApiError::new(
+                    ErrorKind::InvalidParameter,
+                    format!("the query string is not valid: {e}"),
+                )
+                .into()
+            }))
+            .app_data(web::PathConfig::default().error_handler(|e, _| {
+                ApiError::new(
+                    ErrorKind::InvalidParameter,
+                    format!("a path segment is not valid: {e}"),
+                )
+                .with_field(
+                    "path",
+                    "an id is a UUID such as 6a1f0c2e-4d3b-4b8e-9a57-2f1d3c4b5a69",
+                )
+                .into()
+            }))
+            .wrap(from_fn(telemetry::observe))
+            .configure(routes)
+            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            .default_service(web::to(unknown_route))
+    })
+    .shutdown_timeout(config.shutdown_timeout_secs);
+    if config.workers > 0 {
+        server = server.workers(config.workers);
+    }
+    let server = server
+        .bind(config.listen)
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = server.addrs().first().copied().unwrap_or(config.listen);
+    let server = server.run();
+    let handle = server.handle();
+    let task = tokio::spawn(server);
+    // Forget rate-limit state of idle tokens now and then, so memory stays bounded.
+    let limiter = state.limiter.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            limiter.shrink();
+        }
+    });
+    tracing::info!(%addr, framework = framework.name(), "caseline listening");
+    Ok(Running {
+        addr,
+        handle,
+        task,
+        state,
+    })
+}
+
+/// Every route of the contract.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/ready", web::get().to(health::ready))
+        .route("/metrics", web::get().to(health::metrics))
+        .service(
+            web::resource("/v1/children")
+                .route(web::post().to(children::register))
+                .route(web::get().to(children::lookup)),
+        )
+        .service(web::resource("/v1/children/{child_id}").route(web::get().to(reads::case)))
+        .service(
+            web::resource("/v1/children/{child_id}/records")
+                .route(web::post().to(records::append_one)),
+        )
+        .service(
+            web::resource("/v1/children/{child_id}/records:batch")
+                .route(web::post().to(records::append_batch)),
+        )
+        .service(
+            web::resource("/v1/children/{child_id}/journey").route(web::get().to(reads::journey)),
+        )
+        .service(web::resource("/v1/children/{child_id}/audit").route(web::get().to(reads::audit)))
+        .service(
+            web::resource("/v1/children/{child_id}/consent").route(web::get().to(reads::consent)),
+        )
+        .service(
+            web::resource("/v1/children/{child_id}/events").route(web::get().to(reads::events)),
+        )
+        .service(web::resource("/v1/disagreements").route(web::get().to(not_yet::disagreements)))
+        .service(
+            web::resource("/v1/disagreements/{disagreement_id}")
+                .route(web::get().to(not_yet::disagreement)),
+        )
+        .service(web::resource("/v1/reports/inspection").route(web::get().to(not_yet::inspection)))
+        .service(
+            web::resource("/v1/admin/projections/rebuild").route(web::post().to(not_yet::rebuild)),
+        )
+        .service(
+            web::resource("/v1/tokens")
+                .route(web::post().to(tokens::create))
+                .route(web::get().to(tokens::list)),
+        )
+        .service(web::resource("/v1/tokens/{token_id}").route(web::delete().to(tokens::revoke)));
+}
+
+async fn unknown_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorKind::NotFound,
+        "there is no such route; see /openapi.json",
+    ))
+}

@@ -1,0 +1,68 @@
+//! The record shape every view shares, and the time filter of the journey.
+//!
+//! A record is one event as a reader sees it: `{ event_id, sequence, type, occurred_at,
+//! recorded_at, recorded_by, data }` (CONTRACT.md, "Shapes of answers"), with the links a
+//! correction adds. These names are parsed by other teams: add fields, never rename.
+//!
+//! What it deliberately does not do: interpret `data`. It stays JSON as recorded (or as
+//! corrected), so a record of an older shape is shown as it was written.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::StoredEvent;
+use uuid::Uuid;
+
+/// One record as the journey, the consent ledger and the raw stream show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Record {
+    pub event_id: Uuid,
+    pub sequence: u64,
+    /// The record type, e.g. `referral_made`.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    /// The person who recorded it: `{ name, role, agency }`.
+    #[schema(value_type = Object)]
+    pub recorded_by: Value,
+    /// The data as it now reads: the latest correction's `corrected_data` on a corrected
+    /// record, else as recorded.
+    #[schema(value_type = Object)]
+    pub data: Value,
+    /// On a `record_corrected`: the event it corrects or retracts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrects: Option<Uuid>,
+    /// On a corrected record: the corrections whose data applies, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrected_by: Vec<Uuid>,
+    /// On a corrected record: the data as first recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub original_data: Option<Value>,
+}
+
+/// Which events a time-travelling view may see. Both bounds are inclusive and combine: an
+/// event passes when it had occurred by `as_of` and had been recorded by `known_at`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimeFilter {
+    /// The journey as it stood at this time: events with `occurred_at <= as_of`.
+    pub as_of: Option<DateTime<Utc>>,
+    /// Only what had been recorded by this time: events with `recorded_at <= known_at`.
+    pub known_at: Option<DateTime<Utc>>,
+}
+
+impl TimeFilter {
+    /// No filter: everything recorded.
+    pub const NONE: TimeFilter = TimeFilter {
+        as_of: None,
+        known_at: None,
+    };
+
+    /// Whether `event` passes. A correction or retraction is an event like any other: one
+    /// that does not pass does not correct or retract.
+    pub fn admits(&self, event: &StoredEvent) -> bool {
+        self.as_of.is_none_or(|t| event.occurred_at <= t)
+            && self.known_at.is_none_or(|t| event.recorded_at <= t)
+    }
+}

@@ -1,0 +1,293 @@
+//! Every error status of CONTRACT.md, each as problem+json, and never a 500 for anything a
+//! client sent.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::build::*;
+use crate::support::{Server, TestStore};
+
+const SCHOOL: &str = "school:norwich-high";
+
+#[tokio::test]
+async fn every_client_error_is_a_problem_naming_its_field() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    let records = format!("/v1/children/{child}/records");
+
+    // 400: malformed JSON, wrong types (with the field's path), unknown fields, no body.
+    school
+        .raw(
+            Method::POST,
+            &records,
+            Some("application/json"),
+            b"{\"type\": ".to_vec(),
+        )
+        .await
+        .problem(400);
+    school
+        .raw(
+            Method::POST,
+            &records,
+            Some("application/json"),
+            vec![0xff, 0xfe, b'{', b'}'],
+        )
+        .await
+        .problem(400);
+    school
+        .raw(Method::POST, &records, Some("application/json"), Vec::new())
+        .await
+        .problem(400);
+    let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+    school
+        .raw(
+            Method::POST,
+            &records,
+            Some("application/json"),
+            deep.into_bytes(),
+        )
+        .await
+        .problem(400);
+    let huge = format!("{{\"n\": 1{}}}", "0".repeat(5000));
+    school
+        .raw(
+            Method::POST,
+            &records,
+            Some("application/json"),
+            huge.into_bytes(),
+        )
+        .await
+        .problem(400);
+    let mut bad = conversation(SCHOOL, 10);
+    bad["data"]["participants"] = json!("the child");
+    let r = school.post(&records, bad).await;
+    r.problem(400);
+    assert_eq!(r.fields(), vec!["data.participants"]);
+    let mut unknown = conversation(SCHOOL, 10);
+    unknown["recorded_at"] = json!("2026-01-01T00:00:00Z");
+    assert_eq!(
+        school.post(&records, unknown).await.fields(),
+        vec!["recorded_at"]
+    );
+    let r = school
+        .get(&format!("/v1/children/{child}/journey?as_of=yesterday"))
+        .await;
+    r.problem(400);
+    school
+        .get(&format!("/v1/children/{child}/events?limit=0"))
+        .await
+        .problem(403);
+    school.get("/v1/children/not-a-uuid").await.problem(400);
+    let batch = json!({ "records": [conversation(SCHOOL, 10), { "type": "referral_decided" }] });
+    let r = school.post(&format!("{records}:batch"), batch).await;
+    r.problem(400);
+    assert!(
+        r.fields().iter().all(|f| f.starts_with("records[1]")),
+        "{:?}",
+        r.fields()
+    );
+    let too_many: Vec<_> = (0..501).map(|_| conversation(SCHOOL, 10)).collect();
+    let r = school
+        .post(&format!("{records}:batch"), json!({ "records": too_many }))
+        .await;
+    r.problem(400);
+    assert_eq!(r.fields(), vec!["records"]);
+
+    // 401: no token, an unknown token, a revoked one.
+    server
+        .anonymous()
+        .get(&format!("/v1/children/{child}"))
+        .await
+        .problem(401);
+    server
+        .with_token("cl_nonsense")
+        .get(&format!("/v1/children/{child}"))
+        .await
+        .problem(401);
+    let r = server
+        .admin()
+        .post(
+            "/v1/tokens",
+            json!({ "agency": "school:gone", "role": "recorder", "name": "old" }),
+        )
+        .await;
+    let (id, secret) = (
+        r.body["id"].as_str().unwrap().to_owned(),
+        r.body["token"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(
+        server
+            .admin()
+            .send(Method::DELETE, &format!("/v1/tokens/{id}"), None, &[])
+            .await
+            .status,
+        204
+    );
+    server
+        .with_token(&secret)
+        .get("/v1/children?nhs_number=9434765919")
+        .await
+        .problem(401);
+
+    // 403: another agency's name on the record; a role that may not.
+    let mut other = conversation(SCHOOL, 10);
+    other["recorded_by"]["agency"] = json!("police:norfolk");
+    let r = school.post(&records, other).await;
+    r.problem(403);
+    assert_eq!(r.fields(), vec!["recorded_by.agency"]);
+    server
+        .admin()
+        .get(&format!("/v1/children/{child}"))
+        .await
+        .problem(403);
+
+    // 404: an unknown child, an unknown route.
+    school
+        .post(
+            &format!("/v1/children/{}/records", new_id()),
+            conversation(SCHOOL, 10),
+        )
+        .await
+        .problem(404);
+    server.anonymous().get("/v2/nothing").await.problem(404);
+
+    // 405: a route that does not take the method.
+    let r = school
+        .send(Method::DELETE, &format!("/v1/children/{child}"), None, &[])
+        .await;
+    r.problem(405);
+
+    // 409: a stale If-Match; a second child under the same NHS number.
+    let stale = school
+        .send(
+            Method::POST,
+            &records,
+            Some(conversation(SCHOOL, 10)),
+            &[("If-Match", "\"7\"")],
+        )
+        .await;
+    stale.problem(409);
+    let first = school
+        .post("/v1/children", registration(SCHOOL, Some(NHS_NUMBER)))
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let again = school
+        .post("/v1/children", registration(SCHOOL, Some("943 476 5919")))
+        .await;
+    assert_eq!(
+        again.problem(409)["existing_child_id"],
+        first.body["child_id"]
+    );
+    // An NHS number with a wrong check digit is refused with its field.
+    let r = school
+        .post("/v1/children", registration(SCHOOL, Some("9434765918")))
+        .await;
+    r.problem(400);
+    assert_eq!(r.fields(), vec!["child.identifiers.nhs_number"]);
+
+    // 413: over 1 MiB.
+    let mut big = conversation(SCHOOL, 10);
+    big["data"]["facts"] = json!(vec!["x".repeat(10_000); 120]);
+    school.post(&records, big).await.problem(413);
+
+    // 415: not JSON.
+    school
+        .raw(
+            Method::POST,
+            &records,
+            Some("text/plain"),
+            b"hello".to_vec(),
+        )
+        .await
+        .problem(415);
+
+    // 422: well-formed but breaks a rule (no worries, facts, ...); the future; a reused key.
+    let mut empty = conversation(SCHOOL, 10);
+    empty["data"]["worries"] = json!([]);
+    let r = school.post(&records, empty).await;
+    r.problem(422);
+    assert!(r.body["detail"].as_str().unwrap().contains("at least one"));
+    school
+        .post(&records, conversation(SCHOOL, -60))
+        .await
+        .problem(422);
+
+    // 501: the next version's routes.
+    school.get("/v1/disagreements").await.problem(501);
+
+    // Nothing above was recorded.
+    let auditor = server.client("auditor", "council:audit").await;
+    let events = auditor.get(&format!("/v1/children/{child}/events")).await;
+    assert_eq!(events.body["events"].as_array().unwrap().len(), 1);
+    assert!(
+        server.logs().iter().all(|l| !l.contains("\"status\":500")),
+        "no 500 in the log"
+    );
+}
+
+#[tokio::test]
+async fn a_token_over_its_rate_gets_429_with_retry_after() {
+    let server = Server::start_on(
+        TestStore::sqlite(),
+        &[
+            ("CASELINE_RATE_PER_SECOND", "1"),
+            ("CASELINE_RATE_BURST", "3"),
+        ],
+    )
+    .await;
+    let auditor = server.client("auditor", "council:audit").await;
+    let mut limited = None;
+    for _ in 0..10 {
+        let r = auditor.get("/v1/children?nhs_number=9434765919").await;
+        if r.status == 429 {
+            limited = Some(r);
+            break;
+        }
+    }
+    let r = limited.expect("rate limited within 10 requests");
+    r.problem(429);
+    assert!(
+        r.header("retry-after")
+            .and_then(|s| s.parse::<u64>().ok())
+            .is_some_and(|s| s >= 1)
+    );
+}
+
+#[tokio::test]
+async fn a_read_that_cannot_be_logged_fails_with_503() {
+    let Some(store) = TestStore::postgres().await else {
+        eprintln!("CASELINE_TEST_POSTGRES_URL is not set: the 503 is proven on PostgreSQL only");
+        return;
+    };
+    let url = store.url.clone();
+    let server = Server::start_on(store, &[]).await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    assert_eq!(
+        school.get(&format!("/v1/children/{child}")).await.status,
+        200
+    );
+
+    // Take the read log away underneath the running server.
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .batch_execute("ALTER TABLE read_log RENAME TO read_log_gone")
+        .await
+        .unwrap();
+    school
+        .get(&format!("/v1/children/{child}"))
+        .await
+        .problem(503);
+    client
+        .batch_execute("ALTER TABLE read_log_gone RENAME TO read_log")
+        .await
+        .unwrap();
+    assert_eq!(
+        school.get(&format!("/v1/children/{child}")).await.status,
+        200
+    );
+}

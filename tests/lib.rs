@@ -1,1 +1,0 @@
-//! Shared helpers for the black-box tests in `it/`.
