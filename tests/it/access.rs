@@ -115,7 +115,7 @@ async fn each_role_against_each_route() {
         expect(
             who,
             !matches!(who, Who::Inspector | Who::Admin),
-            501,
+            200,
             r.status,
             "disagreements",
             &r.text,
@@ -124,7 +124,7 @@ async fn each_role_against_each_route() {
         expect(
             who,
             matches!(who, Who::FrontDoor | Who::Auditor | Who::Inspector),
-            501,
+            200,
             r.status,
             "report",
             &r.text,
@@ -134,7 +134,7 @@ async fn each_role_against_each_route() {
         let r = api
             .send(Method::POST, "/v1/admin/projections/rebuild", None, &[])
             .await;
-        expect(who, who == Who::Admin, 501, r.status, "rebuild", &r.text);
+        expect(who, who == Who::Admin, 200, r.status, "rebuild", &r.text);
 
         // Writing: as its own agency, on a child of its own making or another's.
         let writes = matches!(who, Who::OwnRecorder | Who::OtherRecorder | Who::FrontDoor);

@@ -213,8 +213,17 @@ async fn every_client_error_is_a_problem_naming_its_field() {
         .await
         .problem(422);
 
-    // 501: the next version's routes.
-    school.get("/v1/disagreements").await.problem(501);
+    // 406: a report in a format there is none of.
+    let inspector = server.client("inspector", "ofsted:inspection").await;
+    inspector
+        .send(
+            Method::GET,
+            "/v1/reports/inspection",
+            None,
+            &[("Accept", "image/png")],
+        )
+        .await
+        .problem(406);
 
     // Nothing above was recorded.
     let auditor = server.client("auditor", "council:audit").await;

@@ -12,3 +12,4 @@ mod errors;
 mod journey;
 mod operations;
 mod retries;
+mod review;

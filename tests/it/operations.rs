@@ -19,6 +19,8 @@ async fn health_ready_metrics_and_the_documents() {
         "caseline_http_requests_total",
         "caseline_http_request_duration_seconds",
         "caseline_events_appended_total",
+        "caseline_append_batch_size",
+        "caseline_group_commit_size",
     ] {
         assert!(
             metrics.text.contains(series),

@@ -16,6 +16,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;

@@ -13,7 +13,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{ErrorKind, TYPE_BASE};
-use crate::routes::{children, health, not_yet, reads, records, tokens};
+use crate::routes::{admin, children, health, reads, records, report, review, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,7 +29,7 @@ Errors are application/problem+json (RFC 9457) with `type`, `title`, `status`, `
         children::register, children::lookup,
         records::append_one, records::append_batch,
         reads::case, reads::journey, reads::audit, reads::consent, reads::events,
-        not_yet::disagreements, not_yet::disagreement, not_yet::inspection, not_yet::rebuild,
+        review::list, review::one, report::inspection, admin::rebuild,
         tokens::create, tokens::list, tokens::revoke,
     ),
     components(schemas(
@@ -42,6 +42,9 @@ Errors are application/problem+json (RFC 9457) with `type`, `title`, `status`, `
         projection::Journey, projection::LevelInterval, projection::Record, projection::Audit,
         projection::AuditRecord, projection::Read, projection::ConsentLedger, projection::Consent,
         projection::ConsentStatus, projection::RawEvents, projection::RawEvent,
+        admin::Rebuilt,
+        projection::Disagreement, projection::DisagreementList, projection::Stage, projection::StagePosition, projection::Resolution, projection::DisagreementStatus,
+        projection::inspection::InspectionReport,
         tokens::NewToken, tokens::CreatedToken, tokens::TokenInfo, tokens::TokenList,
     )),
     modifiers(&BearerAuth),
@@ -52,7 +55,7 @@ Errors are application/problem+json (RFC 9457) with `type`, `title`, `status`, `
         (name = "reading", description = "A child's case, journey, audit, consent and events; every read is logged"),
         (name = "tokens", description = "Administration"),
         (name = "operations", description = "Health, readiness and metrics; no token"),
-        (name = "not yet available", description = "In the contract; answered 501 in this version"),
+        (name = "review", description = "The professional-disagreement review and the inspection report, from the cross-child read model"),
     )
 )]
 struct ApiDoc;

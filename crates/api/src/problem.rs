@@ -50,8 +50,6 @@ pub enum ErrorKind {
     IdempotencyKeyReused,
     /// Too many requests for this token.
     RateLimited,
-    /// The route is part of the contract but not available in this version.
-    NotImplemented,
     /// The store cannot be reached, or a read could not be logged.
     Unavailable,
     /// A fault of the server's own; the body says nothing more.
@@ -71,7 +69,7 @@ pub const TYPE_BASE: &str = "https://caseline.example/problems/";
 
 impl ErrorKind {
     /// Every kind, for the OpenAPI document and the tests.
-    pub const ALL: [ErrorKind; 17] = [
+    pub const ALL: [ErrorKind; 16] = [
         ErrorKind::InvalidInput,
         ErrorKind::InvalidParameter,
         ErrorKind::Unauthenticated,
@@ -86,7 +84,6 @@ impl ErrorKind {
         ErrorKind::RuleBroken,
         ErrorKind::IdempotencyKeyReused,
         ErrorKind::RateLimited,
-        ErrorKind::NotImplemented,
         ErrorKind::Unavailable,
         ErrorKind::Internal,
     ];
@@ -161,11 +158,6 @@ impl ErrorKind {
                 "rate-limited",
                 "Too many requests",
             ),
-            NotImplemented => (
-                StatusCode::NOT_IMPLEMENTED,
-                "not-implemented",
-                "Not available in this version",
-            ),
             Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -199,7 +191,6 @@ impl ErrorKind {
             415 => ErrorKind::UnsupportedMediaType,
             422 => ErrorKind::RuleBroken,
             429 => ErrorKind::RateLimited,
-            501 => ErrorKind::NotImplemented,
             503 => ErrorKind::Unavailable,
             _ if status.is_client_error() => ErrorKind::InvalidInput,
             _ => ErrorKind::Internal,

@@ -20,7 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::problem::{ApiError, ErrorKind};
 use crate::rate_limit::Limiter;
-use crate::routes::{children, health, not_yet, reads, records, tokens};
+use crate::routes::{admin, children, health, reads, records, report, review, tokens};
 use crate::state::AppState;
 use crate::telemetry;
 
@@ -87,7 +87,17 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
         .map_err(|_| StartError::Framework(config.framework.clone()))?;
     // Installed before the first request so every series exists from the start.
     telemetry::metrics_handle();
+    let projections = projection::Projections::load(store.clone(), framework).await?;
+    let mut fresh_key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut fresh_key);
+    // The first start of a deployment creates the key; every later start (and every other
+    // process) reads the same one.
+    let pseudonym_key = store
+        .secret(crate::routes::report::PSEUDONYM_KEY, fresh_key.to_vec())
+        .await?;
     let state = AppState {
+        projections,
+        pseudonym_key: Arc::new(pseudonym_key),
         store,
         framework,
         limiter: Arc::new(Limiter::new(config.rate_per_second, config.rate_burst)),
@@ -136,6 +146,9 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     let server = server.run();
     let handle = server.handle();
     let task = tokio::spawn(server);
+    // Catch up in the background: per-child reads answer at once, and /ready says when the
+    // cross-child views have caught up.
+    tokio::spawn(state.projections.clone().follow(Duration::from_secs(2)));
     // Forget rate-limit state of idle tokens now and then, so memory stays bounded.
     let limiter = state.limiter.clone();
     tokio::spawn(async move {
@@ -182,14 +195,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/v1/children/{child_id}/events").route(web::get().to(reads::events)),
         )
-        .service(web::resource("/v1/disagreements").route(web::get().to(not_yet::disagreements)))
+        .service(web::resource("/v1/disagreements").route(web::get().to(review::list)))
         .service(
-            web::resource("/v1/disagreements/{disagreement_id}")
-                .route(web::get().to(not_yet::disagreement)),
+            web::resource("/v1/disagreements/{disagreement_id}").route(web::get().to(review::one)),
         )
-        .service(web::resource("/v1/reports/inspection").route(web::get().to(not_yet::inspection)))
+        .service(web::resource("/v1/reports/inspection").route(web::get().to(report::inspection)))
         .service(
-            web::resource("/v1/admin/projections/rebuild").route(web::post().to(not_yet::rebuild)),
+            web::resource("/v1/admin/projections/rebuild").route(web::post().to(admin::rebuild)),
         )
         .service(
             web::resource("/v1/tokens")

@@ -20,6 +20,10 @@ pub struct AppState {
     /// rather than lose optimistic races over and over. Across processes the store's expected
     /// sequence still decides.
     pub child_locks: Arc<ChildLocks>,
+    /// The cross-child read model (disagreements, the inspection report) and its follower.
+    pub projections: Arc<projection::Projections>,
+    /// The key pseudonyms are made with; see `routes::report`.
+    pub pseudonym_key: Arc<Vec<u8>>,
 }
 
 /// A fixed set of async locks, one picked per child by its id: bounded memory, and two

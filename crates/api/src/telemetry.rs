@@ -82,6 +82,10 @@ fn describe() {
     );
     metrics::describe_counter!("caseline_events_appended_total", "Events appended");
     metrics::describe_histogram!(
+        "caseline_group_commit_size",
+        "Appends that shared one store commit (group commit)"
+    );
+    metrics::describe_histogram!(
         "caseline_append_batch_size",
         "Events per acknowledged append"
     );

@@ -34,9 +34,22 @@ mod journey;
 mod raw;
 mod record;
 
-
 pub use audit::{Audit, AuditRecord, Read, audit};
 pub use consent::{Consent, ConsentLedger, ConsentStatus, consent_ledger};
 pub use journey::{Journey, LevelInterval, journey};
 pub use raw::{RawEvent, RawEvents, raw_events};
 pub use record::{Record, TimeFilter};
+
+mod disagreements;
+pub use disagreements::{
+    Disagreement, DisagreementList, DisagreementReview, DisagreementStatus, Resolution, Stage,
+    StagePosition, UnknownStatus, disagreements,
+};
+
+pub mod inspection;
+pub use inspection::{InspectionReport, InvalidPeriod, Period, inspection_report};
+
+mod across;
+pub mod follow;
+pub use across::{Across, UnreadableSnapshot};
+pub use follow::Projections;

@@ -608,6 +608,42 @@ impl EventStore for Kurrent {
         Ok(())
     }
 
+    async fn load_snapshot(
+        &self,
+        name: &str,
+    ) -> Result<Option<(GlobalPosition, Vec<u8>)>, StoreError> {
+        match self.last(&format!("caseline-snapshot-{name}")).await? {
+            None => Ok(None),
+            Some(e) => {
+                let (position, hexed): (u64, String) = serde_json::from_slice(&e.data)
+                    .map_err(|err| corrupt(format!("snapshot {name}: {err}")))?;
+                let data =
+                    hex::decode(hexed).map_err(|err| corrupt(format!("snapshot {name}: {err}")))?;
+                Ok(Some((position, data)))
+            }
+        }
+    }
+
+    async fn save_snapshot(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        data: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        // One event holds both, so the state and its position are never read apart.
+        self.write(
+            format!("caseline-snapshot-{name}"),
+            StreamState::Any,
+            vec![json_event(
+                "snapshot_saved",
+                &(position, hex::encode(&data)),
+            )?],
+        )
+        .await
+        .map_err(|e| unavailable("save snapshot", e))?;
+        Ok(())
+    }
+
     async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError> {
         let stream = format!("caseline-secret-{name}");
         // First writer wins; everyone then reads the winner's value.

@@ -246,6 +246,21 @@ pub trait EventStore: Send + Sync + 'static {
     async fn checkpoint(&self, name: &str) -> Result<GlobalPosition, StoreError>;
     async fn save_checkpoint(&self, name: &str, at: GlobalPosition) -> Result<(), StoreError>;
 
+    /// A read model's saved state and the global position it reflects, if one was saved.
+    async fn load_snapshot(
+        &self,
+        name: &str,
+    ) -> Result<Option<(GlobalPosition, Vec<u8>)>, StoreError>;
+
+    /// Saves a read model's state with the position it reflects, replacing the last one; the
+    /// two are written together so a restart never pairs a state with the wrong position.
+    async fn save_snapshot(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        data: Vec<u8>,
+    ) -> Result<(), StoreError>;
+
     /// A deployment secret by name (e.g. the pseudonym key), created with `init` on first use
     /// so every process of a deployment agrees on it.
     async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError>;

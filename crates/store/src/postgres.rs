@@ -24,10 +24,16 @@ use crate::{
     StoreErrorKind, StoredEvent, TokenRecord, Verification,
 };
 
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "0001_init",
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        "0002_snapshots",
+        include_str!("../migrations/postgres/0002_snapshots.sql"),
+    ),
+];
 
 /// The advisory lock every writing transaction holds while it assigns positions.
 const WRITE_LOCK: i64 = 0x4341_5345_4c49_4e45; // "CASELINE"
@@ -158,6 +164,8 @@ async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedRece
 }
 
 async fn run_group(client: &mut tokio_postgres::Client, group: Vec<Pending>) {
+    metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
+        .record(group.len() as f64);
     let fail_all = |group: Vec<Pending>, msg: String| {
         for (_, reply) in group {
             let _ = reply.send(Err(StoreError::new(
@@ -681,6 +689,40 @@ impl EventStore for Postgres {
         )
         .await
         .map_err(|e| unavailable("save checkpoint", e))?;
+        Ok(())
+    }
+
+    async fn load_snapshot(
+        &self,
+        name: &str,
+    ) -> Result<Option<(GlobalPosition, Vec<u8>)>, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                "SELECT position, data FROM snapshots WHERE name = $1",
+                &[&name],
+            )
+            .await
+            .map_err(|e| unavailable("read snapshot", e))?;
+        let Some(row) = row else { return Ok(None) };
+        let position: i64 = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+        let data: Vec<u8> = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Some((position.max(0) as u64, data)))
+    }
+
+    async fn save_snapshot(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        data: Vec<u8>,
+    ) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "INSERT INTO snapshots (name, position, data) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, saved_at = clock_timestamp()",
+            &[&name, &(position as i64), &data],
+        )
+        .await
+        .map_err(|e| unavailable("save snapshot", e))?;
         Ok(())
     }
 

@@ -363,6 +363,18 @@ mod cases {
             (vec![1, 2, 3], vec![1, 2, 3]),
             "the first init wins"
         );
+        assert_eq!(s.load_snapshot("across").await.unwrap(), None);
+        s.save_snapshot("across", 7, b"first".to_vec())
+            .await
+            .unwrap();
+        s.save_snapshot("across", 9, b"second".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_snapshot("across").await.unwrap(),
+            Some((9, b"second".to_vec())),
+            "the last save wins, state and position together"
+        );
         s.ping().await.unwrap();
     }
 

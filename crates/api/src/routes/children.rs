@@ -112,6 +112,7 @@ pub async fn register(
         })
         .await?;
     child::count_appended(&appended);
+    state.projections.notify();
     registered(&appended, appended.replayed)
 }
 

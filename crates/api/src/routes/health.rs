@@ -21,18 +21,30 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The store answers. (Per-child views are folded on demand, so there is no projection lag to
-/// wait for in this version.)
+/// The store answers and the cross-child read model has caught up with it. (Per-child views
+/// are folded on demand from the child's stream, so they never lag.)
 #[utoipa::path(get, path = "/ready", tag = "operations", security(()),
     responses(
         (status = 200, description = "The store answers", body = Health),
-        (status = 503, description = "The store does not answer", body = crate::problem::Problem,
+        (status = 503, description = "The store does not answer, or the read models are catching up", body = crate::problem::Problem,
             content_type = "application/problem+json"),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state.store.ping().await.map_err(|e| {
         ApiError::new(ErrorKind::Unavailable, "the event store does not answer").with_source(e)
     })?;
+    let caught_up = state.projections.check_caught_up().await.map_err(|e| {
+        ApiError::new(ErrorKind::Unavailable, "the event store does not answer").with_source(e)
+    })?;
+    if !caught_up {
+        return Err(ApiError::new(
+            ErrorKind::Unavailable,
+            format!(
+                "the read models are catching up ({} events behind)",
+                state.projections.lag()
+            ),
+        ));
+    }
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
 }
 

@@ -259,6 +259,7 @@ async fn record(
         match state.store.append(request).await {
             Ok(appended) => {
                 child::count_appended(&appended);
+                state.projections.notify();
                 return Ok(appended);
             }
             Err(e) if pinned.is_none() && matches!(e.kind(), StoreErrorKind::Conflict { .. }) => {

@@ -1,0 +1,131 @@
+//! `GET /v1/reports/inspection`: the inspection report as JSON, CSV or an HTML page with
+//! charts, from the cross-child read model. Children appear only as pseudonyms: an HMAC of the
+//! child's id under the deployment's key, which the store creates on first start and never
+//! shows, so a pseudonym is stable within a deployment and cannot be turned back into an id.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Months, NaiveDate, Utc};
+use hmac::{Hmac, Mac};
+use projection::inspection::{InspectionReport, Period};
+use serde::Deserialize;
+use sha2::Sha256;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::access::Action;
+use crate::auth::Caller;
+use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
+use crate::state::AppState;
+
+/// The store's name for the pseudonym key.
+pub const PSEUDONYM_KEY: &str = "pseudonym_key";
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// First day, `YYYY-MM-DD` (default: a year before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last day, `YYYY-MM-DD`, included (default: today).
+    pub to: Option<NaiveDate>,
+    /// One locality (compared without regard to case); all when left out.
+    pub locality: Option<String>,
+}
+
+/// A child's pseudonym: the first 16 bytes of HMAC-SHA256(key, child id), hex.
+pub fn pseudonym(key: &[u8], child_id: Uuid) -> String {
+    match Hmac::<Sha256>::new_from_slice(key) {
+        Ok(mut mac) => {
+            mac.update(child_id.as_bytes());
+            let bytes = mac.finalize().into_bytes();
+            format!("c-{}", hex::encode(&bytes[..16]))
+        }
+        // HMAC takes keys of any length; this cannot happen, and if it did nothing would be shown.
+        Err(_) => "withheld".to_owned(),
+    }
+}
+
+enum Format {
+    Json,
+    Csv,
+    Html,
+}
+
+/// Picks the format from `Accept`: the first of JSON, CSV or HTML it names, JSON when it
+/// names none or anything (`*/*`); a 406 when it names only others.
+fn format(req: &HttpRequest) -> Result<Format, ApiError> {
+    let Some(accept) = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Ok(Format::Json);
+    };
+    for part in accept.split(',') {
+        let media = part
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        match media.as_str() {
+            "application/json" | "application/*" | "*/*" => return Ok(Format::Json),
+            "text/csv" => return Ok(Format::Csv),
+            "text/html" | "text/*" => return Ok(Format::Html),
+            _ => {}
+        }
+    }
+    Err(ApiError::new(
+        ErrorKind::NotAcceptable,
+        "the report is available as application/json, text/csv or text/html",
+    ))
+}
+
+/// The report for the period, as JSON (`application/json`), CSV (`text/csv`: one row a
+/// figure, `section,figure,value`) or an HTML page with charts (`text/html`).
+#[utoipa::path(get, path = "/v1/reports/inspection", tag = "review", params(ReportQuery),
+    responses(
+        (status = 200, description = "The report", content(
+            (InspectionReport = "application/json"),
+            (String = "text/csv"),
+            (String = "text/html"),
+        )),
+        (status = 400, description = "A date is not YYYY-MM-DD, or `from` is after `to`", body = Problem, content_type = "application/problem+json"),
+        (status = 406, description = "None of JSON, CSV or HTML is acceptable", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn inspection(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
+    caller.may(Action::ReadInspectionReport)?;
+    let format = format(&req)?;
+    let to = query.to.unwrap_or_else(|| Utc::now().date_naive());
+    let from = query
+        .from
+        .unwrap_or_else(|| to.checked_sub_months(Months::new(12)).unwrap_or(to));
+    let period = Period::new(from, to).map_err(|e| {
+        ApiError::new(ErrorKind::InvalidParameter, e.to_string())
+            .with_field("from", "must not be after to")
+    })?;
+    let key = state.pseudonym_key.clone();
+    let model = state.projections.model();
+    let report = model.report(state.framework, period, query.locality.as_deref(), &|id| {
+        pseudonym(&key, id)
+    });
+    Ok(match format {
+        Format::Json => HttpResponse::Ok().json(report),
+        Format::Csv => HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                "inline; filename=\"inspection.csv\"",
+            ))
+            .body(report.to_csv()),
+        Format::Html => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(crate::pages::report(&report)?),
+    })
+}

@@ -1,0 +1,847 @@
+//! The professional-disagreement review: every disagreement from first word to resolution,
+//! across any number of children, with the decision in dispute, each stage and its positions,
+//! how long each stage took, how it ended, and which agencies are party to it.
+//!
+//! A disagreement is the thread of one `disagreement_id` within one child's stream: a
+//! `disagreement_raised` opens it at stage 1 (the practitioner's own line manager or
+//! designated safeguarding lead), each `disagreement_escalated` moves it to the stage it names
+//! (2 agency leads, 3 senior managers, 4 the safeguarding partnership), and a
+//! `disagreement_resolved` ends it. The thread is read in `sequence` order, the order the
+//! domain checked its rules in; the times shown are `occurred_at`, when things happened.
+//!
+//! Corrections are resolved by `crate::history`, as in every other view: a corrected record
+//! reads its corrected data (a corrected escalation may name another stage), a retracted one
+//! is gone. A retracted `disagreement_raised` takes its whole thread with it; a retracted
+//! escalation or resolution leaves the thread as if it had never been recorded. The record in
+//! dispute is shown as it now reads (`about`); if it was retracted, `about` is `null` and
+//! `about_retracted` says why.
+//!
+//! Days in a stage are counted twice, because reviewers ask both questions: `working_days`
+//! (England's working days after the day the stage began, up to and including the day it
+//! ended, `domain::calendar`) and `calendar_days` (days between the two UTC dates). A stage
+//! still open has no length until the caller says when "now" is ([`Disagreement::with_days_to`]):
+//! this module reads no clock.
+//!
+//! What it deliberately does not do: decide who may see a disagreement (the API does, with
+//! [`Disagreement::involves`] for recorders), check the rules (stored threads that break
+//! today's rules are shown as recorded, never refused), or read the store.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use domain::calendar;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use store::StoredEvent;
+use uuid::Uuid;
+
+use crate::history::{Entry, History};
+use crate::record::Record;
+
+pub(crate) const DISAGREEMENT_RAISED: &str = "disagreement_raised";
+pub(crate) const DISAGREEMENT_ESCALATED: &str = "disagreement_escalated";
+pub(crate) const DISAGREEMENT_RESOLVED: &str = "disagreement_resolved";
+
+/// Whether a disagreement is still being worked on.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum DisagreementStatus {
+    Open,
+    Resolved,
+}
+
+impl DisagreementStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DisagreementStatus::Open => "open",
+            DisagreementStatus::Resolved => "resolved",
+        }
+    }
+}
+
+impl fmt::Display for DisagreementStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A `?status=` value that is neither `open` nor `resolved`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStatus(pub String);
+
+impl fmt::Display for UnknownStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}` is not a disagreement status; expected open or resolved",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownStatus {}
+
+impl FromStr for DisagreementStatus {
+    type Err = UnknownStatus;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "open" => Ok(DisagreementStatus::Open),
+            "resolved" => Ok(DisagreementStatus::Resolved),
+            other => Err(UnknownStatus(other.to_owned())),
+        }
+    }
+}
+
+/// `GET /v1/disagreements/{disagreement_id}`: CONTRACT.md's `{ disagreement_id, child_id,
+/// status, stage, about_event_id, stages, resolution }` and what a reviewer needs besides.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Disagreement {
+    pub disagreement_id: Uuid,
+    pub child_id: Uuid,
+    pub status: DisagreementStatus,
+    /// The stage it is at now (or ended at): 1 to 4.
+    pub stage: u8,
+    /// The decision in dispute, as recorded; `null` only if the raising record's id cannot
+    /// be read (data of an older shape).
+    pub about_event_id: Option<Uuid>,
+    /// The record in dispute as it now reads (corrections applied), if it is among the
+    /// child's events and stands.
+    pub about: Option<Record>,
+    /// True when the record in dispute was later retracted (it is then absent from `about`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub about_retracted: bool,
+    /// The practitioner who raised it: `{ name, role, agency }`.
+    #[schema(value_type = Object)]
+    pub raised_by: Value,
+    /// When it was raised (`occurred_at` of the `disagreement_raised`).
+    pub raised_at: DateTime<Utc>,
+    /// The `disagreement_raised` record.
+    pub raised_event_id: Uuid,
+    /// What the raiser wanted instead.
+    pub desired_outcome: Option<String>,
+    /// Every stage entered, in order. Stages passed over by an escalation (1 straight to 3)
+    /// are not listed.
+    pub stages: Vec<Stage>,
+    /// How it ended; `null` while open.
+    pub resolution: Option<Resolution>,
+    /// Every agency involved, sorted: the raiser's, the agency that recorded the decision in
+    /// dispute, and every agency that recorded, escalated, stated a position in or resolved
+    /// the disagreement.
+    pub parties: Vec<String>,
+}
+
+/// `GET /v1/disagreements`: `{ "disagreements": [...] }`, oldest raised first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DisagreementList {
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// One stage of a disagreement: `{ stage, entered_at, left_at, positions }` and more.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Stage {
+    pub stage: u8,
+    pub entered_at: DateTime<Utc>,
+    /// When the next stage began or the disagreement was resolved; `null` while current.
+    pub left_at: Option<DateTime<Utc>>,
+    /// The positions stated on entering the stage: the raiser's at stage 1, those the
+    /// escalation listed at later stages.
+    pub positions: Vec<StagePosition>,
+    /// Who raised (stage 1) or escalated (later stages) it to here.
+    #[schema(value_type = Object)]
+    pub entered_by: Value,
+    /// Why it was escalated to this stage; `null` at stage 1.
+    pub reason: Option<String>,
+    /// The record that began this stage.
+    pub event_id: Uuid,
+    /// Working days in England after the day the stage began, up to and including the day it
+    /// ended (or `days_counted_to`); `null` while open and not measured.
+    pub working_days: Option<i64>,
+    /// Calendar days between the UTC dates the stage began and ended.
+    pub calendar_days: Option<i64>,
+    /// For a stage still open whose days were counted to a time the caller gave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days_counted_to: Option<DateTime<Utc>>,
+}
+
+/// A party's position: `{ party, position }` as RECORDS.md has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StagePosition {
+    /// `{ name, role, agency }`.
+    #[schema(value_type = Object)]
+    pub party: Value,
+    pub position: Option<String>,
+}
+
+/// How a disagreement ended, as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Resolution {
+    /// `decision_upheld`, `decision_changed` or `withdrawn`, as recorded.
+    pub outcome: Option<String>,
+    /// What was agreed.
+    pub resolution: Option<String>,
+    #[schema(value_type = Object)]
+    pub resolved_by: Value,
+    pub resolved_at: DateTime<Utc>,
+    /// The record that follows the resolution through (e.g. a corrected decision), if named.
+    pub follow_up_event_id: Option<Uuid>,
+    /// The `disagreement_resolved` record.
+    pub event_id: Uuid,
+    /// From raising to resolution, counted as the stages are.
+    pub working_days_to_resolve: i64,
+    pub calendar_days_to_resolve: i64,
+}
+
+impl Disagreement {
+    pub fn is_open(&self) -> bool {
+        self.status == DisagreementStatus::Open
+    }
+
+    /// Whether `agency` raised this disagreement or is party to it (recorded the decision in
+    /// dispute, escalated it, stated a position in it, recorded one of its records, or
+    /// resolved it). A recorder sees only the disagreements this is true of.
+    pub fn involves(&self, agency: &str) -> bool {
+        self.parties.iter().any(|p| p == agency)
+    }
+
+    /// This disagreement with its open stage measured up to `now` (`days_counted_to`).
+    /// Stages already left keep their lengths; a resolved disagreement is unchanged.
+    pub fn with_days_to(mut self, now: DateTime<Utc>) -> Disagreement {
+        if let Some(stage) = self.stages.last_mut()
+            && stage.left_at.is_none()
+        {
+            let (working, calendar) = days_between(stage.entered_at, now);
+            stage.working_days = Some(working);
+            stage.calendar_days = Some(calendar);
+            stage.days_counted_to = Some(now);
+        }
+        self
+    }
+
+    /// Sort key: oldest raised first, then by child and id so the order never depends on how
+    /// the events were handed in.
+    fn order_key(&self) -> (DateTime<Utc>, Uuid, Uuid) {
+        (self.raised_at, self.child_id, self.disagreement_id)
+    }
+}
+
+/// Every disagreement among `events`, which may belong to any number of children and come in
+/// any order. Oldest raised first.
+pub fn disagreements(events: &[StoredEvent]) -> Vec<Disagreement> {
+    let mut by_child: HashMap<Uuid, Vec<&StoredEvent>> = HashMap::new();
+    for e in events {
+        by_child.entry(e.child_id).or_default().push(e);
+    }
+    let mut out: Vec<Disagreement> = by_child
+        .into_iter()
+        .filter(|(_, evs)| evs.iter().any(|e| is_disagreement_type(&e.event_type)))
+        .flat_map(|(child_id, evs)| child_disagreements(child_id, evs))
+        .collect();
+    out.sort_by_key(Disagreement::order_key);
+    out
+}
+
+/// The review kept up to date event by event (or batch by batch), for a read model that
+/// follows the store. It answers exactly what [`disagreements`] answers for the same events,
+/// however they were split into batches and in whatever order they came: each child's
+/// disagreements are recomputed from all of that child's events whenever one arrives.
+///
+/// It keeps every event of every child, because any record may become the decision in
+/// dispute, and a correction may arrive at any time. Children with no disagreement record
+/// cost only that memory: nothing is computed for them.
+#[derive(Debug, Clone, Default)]
+pub struct DisagreementReview {
+    children: HashMap<Uuid, ChildThreads>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ChildThreads {
+    events: Vec<StoredEvent>,
+    seen: HashSet<Uuid>,
+    /// Whether any disagreement record has arrived: until one does, there is nothing to
+    /// compute.
+    any_disagreement: bool,
+    disagreements: Vec<Disagreement>,
+}
+
+impl DisagreementReview {
+    pub fn new() -> DisagreementReview {
+        DisagreementReview::default()
+    }
+
+    /// Folds one event. An event already applied (same child, same event id) is ignored, so
+    /// a redelivered page does no harm.
+    pub fn apply(&mut self, event: &StoredEvent) {
+        self.apply_all(std::slice::from_ref(event));
+    }
+
+    /// Folds a batch, recomputing each affected child once.
+    pub fn apply_all(&mut self, events: &[StoredEvent]) {
+        let mut dirty: BTreeSet<Uuid> = BTreeSet::new();
+        for e in events {
+            let child = self.children.entry(e.child_id).or_default();
+            if !child.seen.insert(e.event_id) {
+                continue;
+            }
+            child.any_disagreement |= is_disagreement_type(&e.event_type);
+            child.events.push(e.clone());
+            if child.any_disagreement {
+                dirty.insert(e.child_id);
+            }
+        }
+        for child_id in dirty {
+            if let Some(child) = self.children.get_mut(&child_id) {
+                child.disagreements = child_disagreements(child_id, child.events.iter().collect());
+            }
+        }
+    }
+
+    /// Every disagreement, or those with `status`, oldest raised first.
+    pub fn list(&self, status: Option<DisagreementStatus>) -> Vec<&Disagreement> {
+        let mut out: Vec<&Disagreement> = self
+            .children
+            .values()
+            .flat_map(|c| c.disagreements.iter())
+            .filter(|d| status.is_none_or(|s| d.status == s))
+            .collect();
+        out.sort_by_key(|d| d.order_key());
+        out
+    }
+
+    /// One disagreement by id. Ids are chosen by clients and unique within a child; should two
+    /// children hold the same id, the one raised first is answered.
+    pub fn get(&self, disagreement_id: Uuid) -> Option<&Disagreement> {
+        self.children
+            .values()
+            .flat_map(|c| c.disagreements.iter())
+            .filter(|d| d.disagreement_id == disagreement_id)
+            .min_by_key(|d| d.order_key())
+    }
+
+    /// The disagreements of one child, oldest raised first.
+    pub fn of_child(&self, child_id: Uuid) -> &[Disagreement] {
+        self.children
+            .get(&child_id)
+            .map(|c| c.disagreements.as_slice())
+            .unwrap_or(&[])
+    }
+}
+
+fn is_disagreement_type(t: &str) -> bool {
+    matches!(
+        t,
+        DISAGREEMENT_RAISED | DISAGREEMENT_ESCALATED | DISAGREEMENT_RESOLVED
+    )
+}
+
+/// The disagreements of one child's events (any order), oldest raised first.
+pub(crate) fn child_disagreements(child_id: Uuid, events: Vec<&StoredEvent>) -> Vec<Disagreement> {
+    let history = History::resolve(events);
+    threads(child_id, &history)
+}
+
+/// The disagreements of one child's resolved history, oldest raised first.
+pub(crate) fn threads(child_id: Uuid, history: &History<'_>) -> Vec<Disagreement> {
+    let by_id: HashMap<Uuid, &Entry<'_>> = history.all().map(|e| (e.event.event_id, e)).collect();
+    let mut out: Vec<Disagreement> = Vec::new();
+    let mut index: HashMap<Uuid, usize> = HashMap::new();
+
+    for entry in history.standing() {
+        let data = entry.data();
+        match entry.record_type() {
+            DISAGREEMENT_RAISED => {
+                let Some(id) = uuid_at(data, "disagreement_id") else {
+                    continue;
+                };
+                // An id is new for the child when raised; a second raise of the same id is
+                // data the rules would have refused, and the first thread stands.
+                if index.contains_key(&id) {
+                    continue;
+                }
+                index.insert(id, out.len());
+                out.push(raise(child_id, id, entry, &by_id));
+            }
+            DISAGREEMENT_ESCALATED => {
+                let Some(d) = thread_of(data, &index).and_then(|i| out.get_mut(i)) else {
+                    continue;
+                };
+                // Nothing follows a resolution: an escalation after it is not part of the
+                // thread the reviewers are shown.
+                if d.resolution.is_some() {
+                    continue;
+                }
+                escalate(d, entry);
+            }
+            DISAGREEMENT_RESOLVED => {
+                let Some(d) = thread_of(data, &index).and_then(|i| out.get_mut(i)) else {
+                    continue;
+                };
+                if d.resolution.is_some() {
+                    continue;
+                }
+                resolve(d, entry);
+            }
+            _ => {}
+        }
+    }
+
+    for d in &mut out {
+        d.parties.sort();
+        d.parties.dedup();
+    }
+    out.sort_by_key(Disagreement::order_key);
+    out
+}
+
+fn thread_of(data: &Value, index: &HashMap<Uuid, usize>) -> Option<usize> {
+    uuid_at(data, "disagreement_id").and_then(|id| index.get(&id).copied())
+}
+
+fn raise(
+    child_id: Uuid,
+    id: Uuid,
+    entry: &Entry<'_>,
+    by_id: &HashMap<Uuid, &Entry<'_>>,
+) -> Disagreement {
+    let data = entry.data();
+    let at = entry.event.occurred_at;
+    let raised_by = data.get("raised_by").cloned().unwrap_or(Value::Null);
+    let about_event_id = uuid_at(data, "about_event_id");
+    let target = about_event_id.and_then(|a| by_id.get(&a));
+    let about = target.filter(|t| !t.is_retracted()).map(|t| t.record());
+    let about_retracted = target.is_some_and(|t| t.is_retracted());
+
+    let mut parties = vec![entry.event.agency.clone()];
+    parties.extend(agency_of(&raised_by));
+    if let Some(t) = target {
+        parties.push(t.event.agency.clone());
+        parties.extend(agency_of(&t.event.recorded_by));
+    }
+
+    Disagreement {
+        disagreement_id: id,
+        child_id,
+        status: DisagreementStatus::Open,
+        stage: 1,
+        about_event_id,
+        about,
+        about_retracted,
+        raised_by: raised_by.clone(),
+        raised_at: at,
+        raised_event_id: entry.event.event_id,
+        desired_outcome: text_at(data, "desired_outcome"),
+        stages: vec![Stage {
+            stage: 1,
+            entered_at: at,
+            left_at: None,
+            positions: vec![StagePosition {
+                party: raised_by.clone(),
+                position: text_at(data, "position"),
+            }],
+            entered_by: raised_by,
+            reason: None,
+            event_id: entry.event.event_id,
+            working_days: None,
+            calendar_days: None,
+            days_counted_to: None,
+        }],
+        resolution: None,
+        parties,
+    }
+}
+
+fn escalate(d: &mut Disagreement, entry: &Entry<'_>) {
+    let data = entry.data();
+    // A stage that cannot be read is passed over: guessing one would put the thread at a
+    // stage nobody recorded.
+    let Some(to_stage) = data
+        .get("to_stage")
+        .and_then(Value::as_u64)
+        .and_then(|n| u8::try_from(n).ok())
+        .filter(|n| (1..=4).contains(n))
+    else {
+        return;
+    };
+    let at = entry.event.occurred_at;
+    close_stage(d, at);
+    let escalated_by = data.get("escalated_by").cloned().unwrap_or(Value::Null);
+    let positions: Vec<StagePosition> = data
+        .get("positions")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|p| StagePosition {
+                    party: p.get("party").cloned().unwrap_or(Value::Null),
+                    position: text_at(p, "position"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    d.parties.push(entry.event.agency.clone());
+    d.parties.extend(agency_of(&escalated_by));
+    d.parties
+        .extend(positions.iter().filter_map(|p| agency_of(&p.party)));
+    d.stage = to_stage;
+    d.stages.push(Stage {
+        stage: to_stage,
+        entered_at: at,
+        left_at: None,
+        positions,
+        entered_by: escalated_by,
+        reason: text_at(data, "reason"),
+        event_id: entry.event.event_id,
+        working_days: None,
+        calendar_days: None,
+        days_counted_to: None,
+    });
+}
+
+fn resolve(d: &mut Disagreement, entry: &Entry<'_>) {
+    let data = entry.data();
+    let at = entry.event.occurred_at;
+    close_stage(d, at);
+    let resolved_by = data.get("resolved_by").cloned().unwrap_or(Value::Null);
+    d.parties.push(entry.event.agency.clone());
+    d.parties.extend(agency_of(&resolved_by));
+    let (working, calendar) = days_between(d.raised_at, at);
+    d.status = DisagreementStatus::Resolved;
+    d.resolution = Some(Resolution {
+        outcome: text_at(data, "outcome"),
+        resolution: text_at(data, "resolution"),
+        resolved_by,
+        resolved_at: at,
+        follow_up_event_id: uuid_at(data, "follow_up_event_id"),
+        event_id: entry.event.event_id,
+        working_days_to_resolve: working,
+        calendar_days_to_resolve: calendar,
+    });
+}
+
+fn close_stage(d: &mut Disagreement, at: DateTime<Utc>) {
+    if let Some(stage) = d.stages.last_mut()
+        && stage.left_at.is_none()
+    {
+        let (working, calendar) = days_between(stage.entered_at, at);
+        stage.left_at = Some(at);
+        stage.working_days = Some(working);
+        stage.calendar_days = Some(calendar);
+    }
+}
+
+/// (working days, calendar days) from the UTC date of `from` to that of `to`; never negative,
+/// so a record backdated before the one it follows reads as a stage of no length.
+pub(crate) fn days_between(from: DateTime<Utc>, to: DateTime<Utc>) -> (i64, i64) {
+    let (a, b) = (from.date_naive(), to.date_naive());
+    (
+        calendar::working_days_between(a, b),
+        (b - a).num_days().max(0),
+    )
+}
+
+fn agency_of(person: &Value) -> Option<String> {
+    person
+        .get("agency")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+fn text_at(data: &Value, field: &str) -> Option<String> {
+    data.get(field).and_then(Value::as_str).map(str::to_owned)
+}
+
+fn uuid_at(data: &Value, field: &str) -> Option<Uuid> {
+    data.get(field)
+        .and_then(Value::as_str)
+        .and_then(|s| Uuid::parse_str(s).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    use super::*;
+    use crate::inspection::testkit::*;
+
+    /// A school disputes the front door's decision on a referral (Mon 2 Nov), escalates it
+    /// on Mon 9 with the police's position beside its own, and the front door upholds it on
+    /// Mon 16.
+    fn disputed() -> (ChildBuilder, Uuid, Uuid) {
+        let mut c = ChildBuilder::register(1, "Norwich", "2011-03-01", nov(1, 9));
+        let (referral, _) = c.referral(nov(2, 9), SCHOOL, Some("2A"), ConsentFor::Given);
+        let decision = c.decide(nov(2, 15), referral, "no_further_action", 1, true);
+        let d = c.raise(nov(2, 16), SCHOOL, decision);
+        c.escalate(nov(9, 10), SCHOOL, d, 2, POLICE);
+        c.resolve(nov(16, 12), MASH, d, "decision_upheld");
+        (c, d, decision)
+    }
+
+    #[test]
+    fn a_thread_from_first_word_to_resolution() {
+        let (c, id, decision) = disputed();
+        let all = disagreements(c.events());
+        assert_eq!(all.len(), 1);
+        let d = &all[0];
+        assert_eq!((d.disagreement_id, d.child_id), (id, c.child_id()));
+        assert_eq!((d.status, d.stage), (DisagreementStatus::Resolved, 2));
+        assert_eq!(d.about_event_id, Some(decision));
+        let about = d.about.as_ref().expect("the decision in dispute");
+        assert_eq!(
+            (about.record_type.as_str(), about.data["decision"].as_str()),
+            ("referral_decided", Some("no_further_action"))
+        );
+        assert_eq!(d.desired_outcome.as_deref(), Some("an assessment"));
+
+        assert_eq!(d.stages.len(), 2);
+        let (one, two) = (&d.stages[0], &d.stages[1]);
+        assert_eq!(
+            (one.stage, one.entered_at, one.left_at),
+            (1, nov(2, 16), Some(nov(9, 10)))
+        );
+        assert_eq!(one.positions.len(), 1);
+        assert_eq!(
+            one.positions[0].position.as_deref(),
+            Some("the child needs more help")
+        );
+        // Mon 2 to Mon 9: five working days, seven calendar days.
+        assert_eq!((one.working_days, one.calendar_days), (Some(5), Some(7)));
+        assert_eq!(
+            (two.stage, two.left_at, two.positions.len()),
+            (2, Some(nov(16, 12)), 2)
+        );
+        assert_eq!(
+            two.reason.as_deref(),
+            Some("no agreement at the stage before")
+        );
+
+        let r = d.resolution.as_ref().expect("resolved");
+        assert_eq!(
+            (r.outcome.as_deref(), r.resolved_at),
+            (Some("decision_upheld"), nov(16, 12))
+        );
+        assert_eq!(
+            (r.working_days_to_resolve, r.calendar_days_to_resolve),
+            (10, 14)
+        );
+        assert_eq!(d.parties, [MASH, POLICE, SCHOOL]);
+    }
+
+    #[test]
+    fn the_contract_names_are_in_the_json() {
+        let (c, _, _) = disputed();
+        let v = serde_json::to_value(&disagreements(c.events())[0]).expect("serialises");
+        for field in [
+            "disagreement_id",
+            "child_id",
+            "status",
+            "stage",
+            "about_event_id",
+            "stages",
+            "resolution",
+        ] {
+            assert!(v.get(field).is_some(), "{field}");
+        }
+        assert_eq!(v["status"], "resolved");
+        for field in ["stage", "entered_at", "left_at", "positions"] {
+            assert!(v["stages"][0].get(field).is_some(), "stages[0].{field}");
+        }
+    }
+
+    #[test]
+    fn who_is_party_to_it() {
+        let (c, _, _) = disputed();
+        let d = &disagreements(c.events())[0];
+        // The raiser, the front door (whose decision it is, and who resolved it), and the
+        // police (a position at stage 2); nobody else.
+        assert!(d.involves(SCHOOL) && d.involves(MASH) && d.involves(POLICE));
+        assert!(!d.involves(HEALTH));
+    }
+
+    #[test]
+    fn retractions_and_corrections_rewrite_the_thread() {
+        // A retracted resolution reopens it at the stage it had reached.
+        let (mut c, id, _) = disputed();
+        let resolution = c.events().last().map(|e| e.event_id).expect("events");
+        c.retract(nov(17, 9), MASH, resolution);
+        let d = &disagreements(c.events())[0];
+        assert_eq!(
+            (d.status, d.stage, d.resolution.is_none()),
+            (DisagreementStatus::Open, 2, true)
+        );
+        assert_eq!(d.stages[1].left_at, None);
+
+        // A corrected escalation names another stage.
+        let escalation = c
+            .events()
+            .iter()
+            .find(|e| e.event_type == DISAGREEMENT_ESCALATED)
+            .map(|e| e.event_id);
+        let escalation = escalation.expect("an escalation");
+        let mut data = c.data_of(escalation);
+        data["to_stage"] = json!(3);
+        c.correct(nov(17, 10), SCHOOL, escalation, data);
+        let d = &disagreements(c.events())[0];
+        assert_eq!((d.stage, d.stages[1].stage), (3, 3));
+
+        // A retracted raise takes the thread away.
+        let raised = c
+            .events()
+            .iter()
+            .find(|e| e.event_type == DISAGREEMENT_RAISED)
+            .map(|e| e.event_id);
+        c.retract(nov(17, 11), SCHOOL, raised.expect("a raise"));
+        assert!(
+            disagreements(c.events())
+                .iter()
+                .all(|d| d.disagreement_id != id)
+        );
+    }
+
+    #[test]
+    fn a_retracted_decision_in_dispute_is_not_shown() {
+        let mut c = ChildBuilder::register(2, "Norwich", "2011-03-01", nov(1, 9));
+        let talk = c.conversation(nov(2, 9), SCHOOL, "heard");
+        c.raise(nov(3, 9), HEALTH, talk);
+        c.retract(nov(4, 9), SCHOOL, talk);
+        let d = &disagreements(c.events())[0];
+        assert!(d.about.is_none() && d.about_retracted);
+        assert_eq!(d.about_event_id, Some(talk));
+        // The school recorded what is disputed, so it stays party to it.
+        assert!(d.involves(SCHOOL));
+    }
+
+    #[test]
+    fn an_open_stage_is_measured_only_when_asked() {
+        let mut c = ChildBuilder::register(3, "Norwich", "2011-03-01", nov(1, 9));
+        let talk = c.conversation(nov(2, 9), SCHOOL, "heard");
+        c.raise(nov(2, 10), SCHOOL, talk);
+        let d = disagreements(c.events()).remove(0);
+        assert_eq!(
+            (d.stages[0].working_days, d.stages[0].days_counted_to),
+            (None, None)
+        );
+        let d = d.with_days_to(nov(9, 12));
+        assert_eq!(
+            (d.stages[0].working_days, d.stages[0].calendar_days),
+            (Some(5), Some(7))
+        );
+        assert_eq!(d.stages[0].days_counted_to, Some(nov(9, 12)));
+    }
+
+    #[test]
+    fn the_review_lists_by_status_and_finds_by_id() {
+        let (a, resolved, _) = disputed();
+        let mut b = ChildBuilder::register(4, "Norwich", "2012-01-01", nov(1, 9));
+        let talk = b.conversation(nov(3, 9), SCHOOL, "heard");
+        let open = b.raise(nov(3, 10), HEALTH, talk);
+        let mut review = DisagreementReview::new();
+        for e in world(&[&a, &b]) {
+            review.apply(&e);
+        }
+        let ids = |s| {
+            review
+                .list(s)
+                .iter()
+                .map(|d| d.disagreement_id)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(None), [resolved, open], "oldest raised first");
+        assert_eq!(ids(Some(DisagreementStatus::Open)), [open]);
+        assert_eq!(ids(Some(DisagreementStatus::Resolved)), [resolved]);
+        assert_eq!(review.get(open).map(|d| d.child_id), Some(b.child_id()));
+        assert!(review.get(Uuid::from_u128(7)).is_none());
+        assert_eq!(review.of_child(a.child_id()).len(), 1);
+        assert_eq!("open".parse(), Ok(DisagreementStatus::Open));
+        assert!("closed".parse::<DisagreementStatus>().is_err());
+    }
+
+    #[test]
+    fn data_of_an_older_shape_is_read_without_panicking() {
+        let (c, id, _) = disputed();
+        let mut events = c.events().to_vec();
+        for e in &mut events {
+            match e.event_type.as_str() {
+                DISAGREEMENT_RAISED => {
+                    e.data = json!({ "disagreement_id": id.to_string(), "about_event_id": 5 })
+                }
+                DISAGREEMENT_ESCALATED => e.data["to_stage"] = json!("two"),
+                DISAGREEMENT_RESOLVED => e.data = json!({ "disagreement_id": id.to_string() }),
+                _ => {}
+            }
+        }
+        let d = &disagreements(&events)[0];
+        assert_eq!((d.stage, d.stages.len(), d.about_event_id), (1, 1, None));
+        assert_eq!(d.status, DisagreementStatus::Resolved);
+        assert_eq!(d.resolution.as_ref().and_then(|r| r.outcome.clone()), None);
+    }
+
+    /// Three children whose threads cross: one resolved and then its resolution retracted,
+    /// one corrected, one about a record corrected after the disagreement was raised.
+    fn tangled() -> Vec<StoredEvent> {
+        let (mut a, _, _) = disputed();
+        let resolution = a.events().last().map(|e| e.event_id).expect("events");
+        a.retract(nov(20, 9), MASH, resolution);
+
+        let mut b = ChildBuilder::register(5, "Great Yarmouth", "2013-01-01", nov(1, 9));
+        b.delay = Duration::minutes(10);
+        let talk = b.conversation(nov(2, 9), SCHOOL, "heard");
+        let d = b.raise(nov(3, 9), HEALTH, talk);
+        let e = b.escalate(nov(4, 9), HEALTH, d, 3, SCHOOL);
+        let mut data = b.data_of(e);
+        data["to_stage"] = json!(2);
+        b.correct(nov(5, 9), HEALTH, e, data);
+
+        let mut c = ChildBuilder::register(6, "Norwich", "2014-01-01", nov(1, 9));
+        let (referral, _) = c.referral(nov(2, 9), POLICE, Some("6"), ConsentFor::Dispensed);
+        let decided = c.decide(nov(2, 12), referral, "early_help", 2, true);
+        let d = c.raise(nov(3, 12), POLICE, decided);
+        let mut data = c.data_of(decided);
+        data["decision"] = json!("targeted_early_help");
+        data["decided_level"] = level(3, "none");
+        c.correct(nov(4, 12), MASH, decided, data);
+        c.resolve(nov(6, 12), POLICE, d, "decision_changed");
+        world(&[&a, &b, &c])
+    }
+
+    proptest! {
+        #[test]
+        fn the_review_does_not_depend_on_batches_or_order(
+            shuffled in Just(tangled()).prop_shuffle(),
+            cuts in prop::collection::vec(any::<prop::sample::Index>(), 0..8),
+            replay in any::<prop::sample::Index>(),
+        ) {
+            let expected = disagreements(&tangled());
+            prop_assert_eq!(expected.len(), 3);
+
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(shuffled.len() + 1)).collect();
+            cuts.push(0);
+            cuts.push(shuffled.len());
+            cuts.sort_unstable();
+            let mut review = DisagreementReview::new();
+            for w in cuts.windows(2) {
+                review.apply_all(&shuffled[w[0]..w[1]]);
+            }
+            // A page delivered twice changes nothing.
+            let again = replay.index(shuffled.len());
+            review.apply_all(&shuffled[again..]);
+
+            let incremental: Vec<Disagreement> = review.list(None).into_iter().cloned().collect();
+            prop_assert_eq!(&incremental, &expected);
+            prop_assert_eq!(disagreements(&shuffled), expected);
+        }
+    }
+}

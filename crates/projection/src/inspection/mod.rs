@@ -1,0 +1,216 @@
+//! The inspection report: figures across all children for a period, optionally for one
+//! locality, showing children only as pseudonyms.
+//!
+//! Inspectors ask whether thresholds were applied consistently, whether decisions were
+//! timely, whether consent was sought and recorded, whether the child's voice was heard, and
+//! whether older children at risk of exploitation were judged "not meeting threshold". Every
+//! figure that answers them is defined in `docs/REPORT.md`; CONTRACT.md fixes the names of
+//! the first ones (never rename them; add freely).
+//!
+//! - `cases`: one child's events read into facts, corrections and retractions resolved.
+//! - `figures`: the figures, counted from the cases.
+//! - `pseudonyms`: the child rows named by the caller's pseudonymiser, nothing else.
+//! - `csv`: the report as `section,figure,value` rows.
+//!
+//! What it deliberately does not do: read the store or a clock, or show an identity. No
+//! name, date of birth, NHS number, UPN, local child id, child id or event id appears in a
+//! report: the child's id goes only to the pseudonymiser the caller hands in (an HMAC under
+//! the deployment's key), and event ids are left out because they would lead back to a child.
+
+pub(crate) mod cases;
+mod csv;
+mod figures;
+mod pseudonyms;
+
+#[cfg(test)]
+pub(crate) mod testkit;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::fmt;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use domain::framework::Framework;
+use serde::{Deserialize, Serialize};
+use store::StoredEvent;
+use uuid::Uuid;
+
+pub use figures::{
+    AssessmentTimeliness, AtEnd, ChildProtection, ChildRow, ChildVoiceFigures,
+    ConferenceTimeliness, ConsentFigures, Consistency, DelayFigures, DisagreementFigures,
+    LevelAtEnd, Levels, ObligationFigures, Obligations, OlderChildrenExploitation, RecordingDelay,
+    ReferralTimeliness, Referrals, SourceFigures, ThresholdConsistency, Timeliness,
+};
+
+use cases::Case;
+use figures::Scope;
+
+/// The days a report covers, both ends included, as UTC dates. `from` is never after `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(try_from = "PeriodFields")]
+pub struct Period {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+#[derive(Deserialize)]
+struct PeriodFields {
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+/// A period whose `from` is after its `to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidPeriod {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl fmt::Display for InvalidPeriod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the period starts ({}) after it ends ({}); give from on or before to",
+            self.from, self.to
+        )
+    }
+}
+
+impl std::error::Error for InvalidPeriod {}
+
+impl TryFrom<PeriodFields> for Period {
+    type Error = InvalidPeriod;
+    fn try_from(f: PeriodFields) -> Result<Self, Self::Error> {
+        Period::new(f.from, f.to)
+    }
+}
+
+impl Period {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Period, InvalidPeriod> {
+        if from > to {
+            return Err(InvalidPeriod { from, to });
+        }
+        Ok(Period { from, to })
+    }
+
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    pub fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    pub fn contains(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.to
+    }
+
+    /// The first instant after the period: midnight UTC at the end of `to`.
+    pub fn end(&self) -> DateTime<Utc> {
+        // The last representable date has no next day; its own midnight is the nearest
+        // instant a report could mean, and no child's record is dated there.
+        self.to
+            .succ_opt()
+            .unwrap_or(self.to)
+            .and_time(NaiveTime::MIN)
+            .and_utc()
+    }
+}
+
+/// `GET /v1/reports/inspection`: CONTRACT.md's shape, with the figures it leaves open after
+/// the ones it names. Children appear only as pseudonyms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct InspectionReport {
+    pub period: Period,
+    /// The locality asked for; `null` for all.
+    pub locality: Option<String>,
+    /// The deployment's framework: `norfolk` or `staffordshire`.
+    pub framework: String,
+    /// Its title, e.g. "Norfolk Threshold Guide".
+    pub framework_title: String,
+    /// The version of the catalogue and suggestion rules in force when the report was made.
+    pub rules_version: String,
+    pub referrals: Referrals,
+    pub consent: ConsentFigures,
+    pub child_voice: ChildVoiceFigures,
+    pub levels: Levels,
+    pub threshold_consistency: ThresholdConsistency,
+    pub child_protection: ChildProtection,
+    pub disagreements: DisagreementFigures,
+    pub older_children_exploitation: OlderChildrenExploitation,
+    pub timeliness: Timeliness,
+    pub obligations: Obligations,
+    pub recording_delay: RecordingDelay,
+    /// The children with a record in the period (and locality), sorted by pseudonym.
+    pub children: Vec<ChildRow>,
+}
+
+impl InspectionReport {
+    /// The report as CSV: a `section,figure,value` header and one row a figure (see
+    /// `docs/REPORT.md` for how sections and figures are named).
+    pub fn to_csv(&self) -> String {
+        csv::to_csv(self)
+    }
+}
+
+/// The inspection report of `period` (and `locality`, compared without regard to case or
+/// surrounding spaces) over the events of every child, in any order.
+///
+/// `pseudonymise` turns a child's id into its pseudonym; it is called once per child shown
+/// and never sees anything else.
+pub fn inspection_report(
+    events: &[StoredEvent],
+    framework: &Framework,
+    period: Period,
+    locality: Option<&str>,
+    pseudonymise: &dyn Fn(Uuid) -> String,
+) -> InspectionReport {
+    let mut by_child: HashMap<Uuid, Vec<&StoredEvent>> = HashMap::new();
+    for e in events {
+        by_child.entry(e.child_id).or_default().push(e);
+    }
+    let mut ids: Vec<Uuid> = by_child.keys().copied().collect();
+    // A fixed order, so sums and medians never depend on how the events were handed in.
+    ids.sort();
+    let cases: Vec<Case> = ids
+        .iter()
+        .filter_map(|id| by_child.get(id).map(|evs| Case::read(*id, evs, framework)))
+        .collect();
+    report_of_cases(cases.iter(), framework, period, locality, pseudonymise)
+}
+
+/// The report over cases already read (the cross-child read model keeps them), in child id
+/// order.
+pub(crate) fn report_of_cases<'a>(
+    cases: impl Iterator<Item = &'a Case>,
+    framework: &Framework,
+    period: Period,
+    locality: Option<&str>,
+    pseudonymise: &dyn Fn(Uuid) -> String,
+) -> InspectionReport {
+    let cases: Vec<Case> = cases.cloned().collect();
+    let locality = locality.map(str::trim).filter(|l| !l.is_empty());
+    let scope = Scope { period, locality };
+    let f = figures::compute(&cases, &scope, framework);
+
+    InspectionReport {
+        period,
+        locality: locality.map(str::to_owned),
+        framework: framework.name().to_owned(),
+        framework_title: framework.title().to_owned(),
+        rules_version: framework.rules_version().to_owned(),
+        referrals: f.referrals,
+        consent: f.consent,
+        child_voice: f.child_voice,
+        levels: f.levels,
+        threshold_consistency: f.threshold_consistency,
+        child_protection: f.child_protection,
+        disagreements: f.disagreements,
+        older_children_exploitation: f.older_children_exploitation,
+        timeliness: f.timeliness,
+        obligations: f.obligations,
+        recording_delay: f.recording_delay,
+        children: pseudonyms::name_rows(f.children, pseudonymise),
+    }
+}
