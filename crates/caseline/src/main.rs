@@ -52,6 +52,15 @@ enum Command {
         #[arg(long)]
         child: Option<Uuid>,
     },
+    /// Rebuilds the read models (disagreement review, inspection report) from the first event
+    /// and saves them; a running server picks the result up at its next start.
+    Rebuild {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The threshold framework: norfolk or staffordshire.
+        #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
+        framework: String,
+    },
     /// Writes every event as NDJSON to stdout, in global order.
     Export {
         #[command(flatten)]
@@ -148,6 +157,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(s) => serve(s).await,
         Command::Token { command } => token(command).await,
         Command::Verify { store, child } => verify(&store.store, child).await,
+        Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
         Command::Export { store } => export(&store.store).await,
         Command::Import { file, store } => import(&file, &store.store).await,
     }
@@ -308,6 +318,25 @@ async fn verify(url: &str, child: Option<Uuid>) -> Result<ExitCode> {
     } else {
         ExitCode::from(2)
     })
+}
+
+async fn rebuild(url: &str, framework: &str) -> Result<ExitCode> {
+    let framework = domain::framework::Framework::by_name(framework)
+        .map_err(|_| anyhow::anyhow!("unknown framework {framework:?}: use norfolk or staffordshire"))?;
+    let store = open(url).await?;
+    let projections = projection::Projections::load(store, framework).await?;
+    let bar = progress(None, "rebuilding: global position");
+    let started = std::time::Instant::now();
+    let applied = projections.rebuild(&|at| bar.set_position(at)).await?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    let model = projections.model();
+    println!(
+        "rebuilt from {applied} events: {} children in {secs:.1} s ({:.0} events/s)",
+        model.children(),
+        applied as f64 / secs.max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn export(url: &str) -> Result<ExitCode> {
