@@ -168,47 +168,41 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
 
 /// Every route of the contract.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health::health))
-        .route("/ready", web::get().to(health::ready))
-        .route("/metrics", web::get().to(health::metrics))
-        .service(
-            web::resource("/v1/children")
-                .route(web::post().to(children::register))
-                .route(web::get().to(children::lookup)),
-        )
-        .service(web::resource("/v1/children/{child_id}").route(web::get().to(reads::case)))
-        .service(
-            web::resource("/v1/children/{child_id}/records")
-                .route(web::post().to(records::append_one)),
-        )
-        .service(
-            web::resource("/v1/children/{child_id}/records:batch")
-                .route(web::post().to(records::append_batch)),
-        )
-        .service(
-            web::resource("/v1/children/{child_id}/journey").route(web::get().to(reads::journey)),
-        )
-        .service(web::resource("/v1/children/{child_id}/audit").route(web::get().to(reads::audit)))
-        .service(
-            web::resource("/v1/children/{child_id}/consent").route(web::get().to(reads::consent)),
-        )
-        .service(
-            web::resource("/v1/children/{child_id}/events").route(web::get().to(reads::events)),
-        )
-        .service(web::resource("/v1/disagreements").route(web::get().to(review::list)))
-        .service(
-            web::resource("/v1/disagreements/{disagreement_id}").route(web::get().to(review::one)),
-        )
-        .service(web::resource("/v1/reports/inspection").route(web::get().to(report::inspection)))
-        .service(
-            web::resource("/v1/admin/projections/rebuild").route(web::post().to(admin::rebuild)),
-        )
-        .service(
-            web::resource("/v1/tokens")
-                .route(web::post().to(tokens::create))
-                .route(web::get().to(tokens::list)),
-        )
-        .service(web::resource("/v1/tokens/{token_id}").route(web::delete().to(tokens::revoke)));
+    // Browsers ask for an icon with every page; there is none, and "none" is not an error.
+    cfg.route(
+        "/favicon.ico",
+        web::get().to(|| async { HttpResponse::NoContent().finish() }),
+    )
+    .route("/health", web::get().to(health::health))
+    .route("/ready", web::get().to(health::ready))
+    .route("/metrics", web::get().to(health::metrics))
+    .service(
+        web::resource("/v1/children")
+            .route(web::post().to(children::register))
+            .route(web::get().to(children::lookup)),
+    )
+    .service(web::resource("/v1/children/{child_id}").route(web::get().to(reads::case)))
+    .service(
+        web::resource("/v1/children/{child_id}/records").route(web::post().to(records::append_one)),
+    )
+    .service(
+        web::resource("/v1/children/{child_id}/records:batch")
+            .route(web::post().to(records::append_batch)),
+    )
+    .service(web::resource("/v1/children/{child_id}/journey").route(web::get().to(reads::journey)))
+    .service(web::resource("/v1/children/{child_id}/audit").route(web::get().to(reads::audit)))
+    .service(web::resource("/v1/children/{child_id}/consent").route(web::get().to(reads::consent)))
+    .service(web::resource("/v1/children/{child_id}/events").route(web::get().to(reads::events)))
+    .service(web::resource("/v1/disagreements").route(web::get().to(review::list)))
+    .service(web::resource("/v1/disagreements/{disagreement_id}").route(web::get().to(review::one)))
+    .service(web::resource("/v1/reports/inspection").route(web::get().to(report::inspection)))
+    .service(web::resource("/v1/admin/projections/rebuild").route(web::post().to(admin::rebuild)))
+    .service(
+        web::resource("/v1/tokens")
+            .route(web::post().to(tokens::create))
+            .route(web::get().to(tokens::list)),
+    )
+    .service(web::resource("/v1/tokens/{token_id}").route(web::delete().to(tokens::revoke)));
 }
 
 async fn unknown_route() -> Result<HttpResponse, ApiError> {

@@ -61,6 +61,36 @@ enum Command {
         #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
         framework: String,
     },
+    /// Writes a synthetic council's year into a store: realistic journeys, every record
+    /// through the domain's rules.
+    Generate {
+        /// How many children.
+        #[arg(long, default_value_t = 1000)]
+        children: usize,
+        /// The same seed gives the same council.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The last day of the generated year (default: yesterday).
+        #[arg(long)]
+        end: Option<chrono::NaiveDate>,
+        #[command(flatten)]
+        store: StoreArg,
+        /// The threshold framework: norfolk or staffordshire.
+        #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
+        framework: String,
+    },
+    /// A first look: a server on a fresh temporary store loaded with a generated council;
+    /// prints tokens and the URLs of a journey page and the report.
+    Demo {
+        /// Where to listen.
+        #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN)]
+        listen: SocketAddr,
+        /// How many children to generate.
+        #[arg(long, default_value_t = 500)]
+        children: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Writes every event as NDJSON to stdout, in global order.
     Export {
         #[command(flatten)]
@@ -159,6 +189,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify { store, child } => verify(&store.store, child).await,
         Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
         Command::Export { store } => export(&store.store).await,
+        Command::Generate {
+            children,
+            seed,
+            end,
+            store,
+            framework,
+        } => generate_into(&store.store, &framework, children, seed, end)
+            .await
+            .map(|_| ExitCode::SUCCESS),
+        Command::Demo {
+            listen,
+            children,
+            seed,
+        } => demo(listen, children, seed).await,
         Command::Import { file, store } => import(&file, &store.store).await,
     }
 }
@@ -320,9 +364,8 @@ async fn verify(url: &str, child: Option<Uuid>) -> Result<ExitCode> {
     })
 }
 
-async fn rebuild(url: &str, framework: &str) -> Result<ExitCode> {
-    let framework = domain::framework::Framework::by_name(framework)
-        .map_err(|_| anyhow::anyhow!("unknown framework {framework:?}: use norfolk or staffordshire"))?;
+async fn rebuild(url: &str, framework_name: &str) -> Result<ExitCode> {
+    let framework = framework(framework_name)?;
     let store = open(url).await?;
     let projections = projection::Projections::load(store, framework).await?;
     let bar = progress(None, "rebuilding: global position");
@@ -336,6 +379,106 @@ async fn rebuild(url: &str, framework: &str) -> Result<ExitCode> {
         model.children(),
         applied as f64 / secs.max(1e-9)
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn framework(name: &str) -> Result<&'static domain::framework::Framework> {
+    domain::framework::Framework::by_name(name)
+        .map_err(|_| anyhow::anyhow!("unknown framework {name:?}: use norfolk or staffordshire"))
+}
+
+/// Generates a council into the store at `url`; returns the options used.
+async fn generate_into(
+    url: &str,
+    framework_name: &str,
+    children: usize,
+    seed: u64,
+    end: Option<chrono::NaiveDate>,
+) -> Result<generate::Options> {
+    let store = open(url).await?;
+    let end = end.unwrap_or_else(|| chrono::Utc::now().date_naive() - chrono::Duration::days(1));
+    let options = generate::Options::new(children, seed, framework(framework_name)?).ending(end);
+    let bar = progress(None, "generating");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let summary = generate::generate(store.as_ref(), &options)
+        .await
+        .context("generating")?;
+    bar.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "generated {} children, {} events ({} to {}) in {secs:.1} s ({:.0} events/s)",
+        summary.children,
+        summary.events,
+        options.start,
+        options.end(),
+        summary.events as f64 / secs.max(1e-9)
+    );
+    Ok(options)
+}
+
+async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode> {
+    api::telemetry::init_logging(false);
+    let dir = std::env::temp_dir().join(format!("caseline-demo-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let url = format!("sqlite://{}", dir.join("caseline.db").display());
+    let options = generate_into(&url, Config::DEFAULT_FRAMEWORK, children, seed, None).await?;
+    let store = open(&url).await?;
+    let mut tokens = Vec::new();
+    for (role, agency) in [
+        ("front_door", "front_door:norfolk-mash"),
+        ("auditor", "council:audit"),
+        ("inspector", "ofsted:inspection"),
+        ("admin", "council:admin"),
+    ] {
+        let (_, secret) = api::auth::create_token(store.as_ref(), agency, role, "demo").await?;
+        tokens.push((role, secret));
+    }
+    // The child with the longest journey makes the most telling page.
+    let mut counts: std::collections::HashMap<Uuid, u64> = std::collections::HashMap::new();
+    for_each_event(store.as_ref(), |e| {
+        *counts.entry(e.child_id).or_default() += 1;
+        Ok(())
+    })
+    .await?;
+    let busiest = counts
+        .into_iter()
+        .max_by_key(|(id, n)| (*n, *id))
+        .map(|(id, _)| id);
+    drop(store);
+
+    let mut config = Config::new(url.clone());
+    config.listen = listen;
+    let running = api::start(config).await.context("starting the server")?;
+    let base = format!("http://{}", running.addr);
+    println!(
+        "Caseline demo: {children} generated children, {} to {}",
+        options.start,
+        options.end()
+    );
+    println!("store: {url}");
+    println!();
+    for (role, secret) in &tokens {
+        println!("{role:>10} token: {secret}");
+    }
+    let front_door = &tokens[0].1;
+    println!();
+    println!("API documentation (use Authorize with a token): {base}/docs/");
+    if let Some(child) = busiest {
+        println!("a journey page:");
+        println!(
+            "  curl -H 'Authorization: Bearer {front_door}' -H 'Accept: text/html' {base}/v1/children/{child}/journey > journey.html"
+        );
+    }
+    println!("the inspection report:");
+    println!(
+        "  curl -H 'Authorization: Bearer {front_door}' -H 'Accept: text/html' '{base}/v1/reports/inspection?from={}&to={}' > report.html",
+        options.start,
+        options.end()
+    );
+    println!();
+    println!("listening on {base}");
+    running.wait().await.context("serving")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,7 +5,7 @@
 //! a recorder's agency and logs the read before anything is answered. The views are folded on
 //! demand from the child's stream (`projection`), so they can never lag behind an append.
 
-use actix_web::{HttpResponse, http::header, web};
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::child::ObligationKind;
 use domain::level::{StatutoryBasis, Tier};
@@ -249,7 +249,10 @@ impl JourneyQuery {
 #[utoipa::path(get, path = "/v1/children/{child_id}/journey", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child"), JourneyQuery),
     responses(
-        (status = 200, description = "The journey", body = Journey),
+        (status = 200, description = "The journey; with `Accept: text/html`, a page with a timeline of the levels and the records", content(
+            (Journey = "application/json"),
+            (String = "text/html"),
+        )),
         (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
@@ -258,20 +261,37 @@ impl JourneyQuery {
 pub async fn journey(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<Uuid>,
     query: web::Query<JourneyQuery>,
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
-    let events = read_child(
-        &state,
-        &caller,
-        child_id,
-        Action::ReadJourney,
-        query.describe(),
-    )
-    .await?;
+    let html = crate::pages::wants_html(&req);
+    let what = if html {
+        format!("{} (page)", query.describe())
+    } else {
+        query.describe()
+    };
+    let events = read_child(&state, &caller, child_id, Action::ReadJourney, what).await?;
     let journey = projection::journey(&events, state.framework, query.filter());
-    Ok(HttpResponse::Ok().json(journey))
+    if !html {
+        return Ok(HttpResponse::Ok().json(journey));
+    }
+    let name = child::fold(&events)?
+        .state()
+        .details
+        .as_ref()
+        .map(|d| format!("{} {}", d.given_name(), d.family_name()));
+    let page = crate::pages::journey(
+        &journey,
+        &events,
+        query.filter(),
+        name,
+        state.framework.title(),
+    )?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(page))
 }
 
 /// Every record with who recorded it, through which token, corrections and retractions

@@ -1,0 +1,209 @@
+//! Who a synthetic child is: name, date of birth (or expected date for an unborn baby),
+//! gender, ethnicity, disability, locality and identifiers, as a `child_registered` carries
+//! them; and the identifier claims the store takes with the registration.
+//!
+//! Ages follow the age profile of referrals (`rates::AGE_BANDS`). Identifiers are unique in a
+//! run (`identifiers`); whether a child has them follows how agencies actually know children:
+//! most have an NHS number, school-age children a UPN, fewer a council case number.
+//!
+//! This module does not register anyone: `journey` hands these details to the domain.
+
+use chrono::{Datelike, Days, NaiveDate};
+use domain::registration::Identifiers;
+use rand::Rng;
+use serde_json::{Map, Value, json};
+use store::IdentifierClaim;
+
+use crate::identifiers;
+use crate::people::{ADULTS_FEMALE, ADULTS_MALE, BOYS, Council, FAMILY_NAMES, GIRLS};
+use crate::rates::{self, chance, one, pick};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Identity {
+    pub given_name: String,
+    pub family_name: String,
+    pub mother: String,
+    pub father: String,
+    /// `male`, `female`, `unknown` or `not_stated`.
+    pub gender: &'static str,
+    pub date_of_birth: Option<NaiveDate>,
+    pub expected_date_of_birth: Option<NaiveDate>,
+    /// Index into the council's localities.
+    pub locality: usize,
+    /// The NHS number an unborn child is given at birth (recorded by `child_details_updated`).
+    pub nhs_at_birth: Option<String>,
+    /// `child_registered`'s data.
+    pub details: Value,
+}
+
+impl Identity {
+    /// A child first known on `first_contact`, the `index`-th of a run with this seed.
+    pub fn new(
+        rng: &mut impl Rng,
+        council: &Council,
+        seed: u64,
+        index: u64,
+        first_contact: NaiveDate,
+    ) -> Identity {
+        let (lo, hi) = *pick(rng, rates::AGE_BANDS).unwrap_or(&(5, 9));
+        let age = rng.random_range(lo..=hi);
+        let unborn = age < 0;
+        let gender = if unborn {
+            "unknown"
+        } else {
+            *pick(
+                rng,
+                &[
+                    ("male", 505),
+                    ("female", 480),
+                    ("unknown", 5),
+                    ("not_stated", 10),
+                ],
+            )
+            .unwrap_or(&"male")
+        };
+        let girl = gender == "female" || (gender != "male" && chance(rng, 0.5));
+        let given_name = if unborn {
+            "Baby".to_owned()
+        } else if girl {
+            (*one(rng, GIRLS).unwrap_or(&"Ava")).to_owned()
+        } else {
+            (*one(rng, BOYS).unwrap_or(&"Sam")).to_owned()
+        };
+        let family_name = (*one(rng, FAMILY_NAMES).unwrap_or(&"Smith")).to_owned();
+        let mother = (*one(rng, ADULTS_FEMALE).unwrap_or(&"Sarah")).to_owned();
+        let father = (*one(rng, ADULTS_MALE).unwrap_or(&"Mark")).to_owned();
+
+        let (date_of_birth, expected_date_of_birth) = if unborn {
+            let due = first_contact + Days::new(rng.random_range(20..=190));
+            (None, Some(due))
+        } else {
+            let days = age as u64 * 365 + rng.random_range(0..365);
+            (Some(first_contact - Days::new(days.max(1))), None)
+        };
+
+        let weights: Vec<(usize, u32)> = council
+            .localities
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (i, l.weight))
+            .collect();
+        let locality = *pick(rng, &weights).unwrap_or(&0);
+        let locality_name = council
+            .localities
+            .get(locality)
+            .map(|l| l.name.clone())
+            .unwrap_or_else(|| "Unknown".to_owned());
+
+        let nhs = identifiers::nhs_number(seed, index);
+        let mut ids = Map::new();
+        let mut nhs_at_birth = None;
+        if unborn {
+            nhs_at_birth = nhs;
+        } else if chance(rng, rates::NHS_NUMBER_KNOWN)
+            && let Some(n) = nhs
+        {
+            ids.insert("nhs_number".into(), json!(n));
+        }
+        if let Some(dob) = date_of_birth
+            && age >= 4
+            && chance(rng, rates::UPN_KNOWN)
+        {
+            // Allocated when the child started school, the September after they turned four.
+            let year = dob.year() + if dob.month() >= 9 { 5 } else { 4 };
+            ids.insert(
+                "upn".into(),
+                json!(identifiers::upn(seed, index, council.la_number, year)),
+            );
+        }
+        if chance(rng, rates::LA_ID_KNOWN) {
+            ids.insert(
+                "la_child_id".into(),
+                json!(identifiers::la_child_id(council.la_prefix, seed, index)),
+            );
+        }
+
+        let mut d = Map::new();
+        d.insert("given_name".into(), json!(given_name));
+        d.insert("family_name".into(), json!(family_name));
+        match (date_of_birth, expected_date_of_birth) {
+            (Some(b), _) => d.insert("date_of_birth".into(), json!(b)),
+            (None, Some(e)) => d.insert("expected_date_of_birth".into(), json!(e)),
+            (None, None) => None,
+        };
+        d.insert("gender".into(), json!(gender));
+        if chance(rng, rates::ETHNICITY_RECORDED) {
+            d.insert(
+                "ethnicity".into(),
+                json!(pick(rng, rates::ETHNICITIES).unwrap_or(&"WBRI")),
+            );
+        }
+        if !unborn {
+            let r = rng.random::<f64>();
+            if r < rates::DISABILITY_SOME {
+                let mut list = vec![*pick(rng, rates::DISABILITIES).unwrap_or(&"LD")];
+                if chance(rng, 0.3) {
+                    let second = *pick(rng, rates::DISABILITIES).unwrap_or(&"LD");
+                    if !list.contains(&second) {
+                        list.push(second);
+                    }
+                }
+                d.insert("disability".into(), json!(list));
+            } else if r < rates::DISABILITY_SOME + rates::DISABILITY_NONE_STATED {
+                d.insert("disability".into(), json!(["NONE"]));
+            }
+        }
+        d.insert("locality".into(), json!(locality_name));
+        if !ids.is_empty() {
+            d.insert("identifiers".into(), Value::Object(ids));
+        }
+        Identity {
+            given_name,
+            family_name,
+            mother,
+            father,
+            gender,
+            date_of_birth,
+            expected_date_of_birth,
+            locality,
+            nhs_at_birth,
+            details: Value::Object(d),
+        }
+    }
+
+    /// Age in whole years on `date`; -1 before birth.
+    pub fn age_on(&self, date: NaiveDate) -> i32 {
+        match self.date_of_birth {
+            Some(b) if b <= date => date.years_since(b).map(|y| y as i32).unwrap_or(0),
+            Some(_) => -1,
+            None => -1,
+        }
+    }
+}
+
+/// The identifiers a registration or update claims, spelled as the API claims them.
+pub(crate) fn claims(ids: Option<&Identifiers>) -> Vec<IdentifierClaim> {
+    let Some(ids) = ids else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    if let Some(n) = &ids.nhs_number {
+        out.push(IdentifierClaim {
+            kind: "nhs_number".into(),
+            value: n.as_str().to_owned(),
+        });
+    }
+    if let Some(u) = &ids.upn {
+        out.push(IdentifierClaim {
+            kind: "upn".into(),
+            value: u.as_str().to_owned(),
+        });
+    }
+    if let Some(l) = &ids.la_child_id {
+        out.push(IdentifierClaim {
+            kind: "la_child_id".into(),
+            value: l.as_str().trim().to_owned(),
+        });
+    }
+    out
+}

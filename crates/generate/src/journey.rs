@@ -1,0 +1,2122 @@
+//! One child's year: the records practitioners would make, in order, from the first worry to
+//! wherever the year ends (closed, stepped down, on a plan, or part way through).
+//!
+//! A journey is a small state machine over the paths the threshold guides describe: an
+//! agency's own early help (tiers 1-2, no front door), a consultation with the front door, or a
+//! referral that the front door decides; then early help, targeted support, a child in need
+//! assessment and plan, or a strategy discussion, section 47 enquiry, conference and child
+//! protection plan; step-ups and step-downs between them; closure and, for some, a return
+//! within the year. Along the way it records what good and not-so-good practice leaves behind:
+//! consent sought, given, refused (and referrals made anyway) or dispensed with; the child's
+//! voice heard or missing; decisions on time or late; families and referrers told or not;
+//! disagreements; corrections and retractions.
+//!
+//! The journey keeps just enough state of its own to choose valid next steps (the level, open
+//! plans, services and enquiries, whether the case is closed). It does not check rules: every
+//! record it writes is decided by `domain::child::Child` afterwards, and a refusal is a bug
+//! here, reported by the caller, never skipped.
+
+use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
+use domain::level::Level;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::identifiers::{mix, uuid};
+use crate::identity::Identity;
+use crate::people::{Council, Locality, Staff, family};
+use crate::rates::{self, Entry, Need, ReferralConsent, chance, one, pick};
+use crate::text::{self, Theme, line, lines, some_lines};
+use crate::timing::{
+    any_hour, days_later, decision_time, minutes_later, office_hours, working_days_later,
+};
+
+/// A record the journey wrote, before the domain decides it.
+#[derive(Debug, Clone)]
+pub(crate) struct Pending {
+    pub event_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub by: Staff,
+    pub kind: &'static str,
+    pub data: Value,
+}
+
+/// Everything one child's journey wrote.
+#[derive(Debug, Clone)]
+pub(crate) struct Built {
+    pub child_id: Uuid,
+    pub registration: Pending,
+    pub records: Vec<Pending>,
+}
+
+/// `None`: the year ended part way through this step; the journey stops there, as open cases
+/// do at the end of a reporting year.
+type Flow = Option<()>;
+
+/// The front door's decisions, in `rates::decision_weights`' order.
+const DECISIONS: [&str; 7] = [
+    "no_further_action",
+    "advice_and_signposting",
+    "early_help",
+    "targeted_early_help",
+    "child_in_need_assessment",
+    "strategy_discussion",
+    "emergency_protection",
+];
+
+/// How deep re-referrals may nest in one journey: enough for a year, never unbounded.
+const MAX_REFERRALS: u32 = 4;
+
+struct Journey<'c> {
+    c: &'c Council,
+    rng: StdRng,
+    end: DateTime<Utc>,
+    /// When the last thing happened.
+    t: DateTime<Utc>,
+    who: Identity,
+    loc: Locality,
+    need: Need,
+    theme: Theme,
+    exploitation: bool,
+    registration: Option<Pending>,
+    records: Vec<Pending>,
+    stopped: bool,
+    level: Level,
+    closed: bool,
+    open_plans: Vec<Uuid>,
+    open_services: Vec<Uuid>,
+    referrals: u32,
+    birth_recorded: bool,
+    /// The day the family moves to another locality, for the few who do.
+    moves_on: Option<NaiveDate>,
+}
+
+/// Builds the journey of the `index`-th child of a run.
+pub(crate) fn build(
+    c: &Council,
+    seed: u64,
+    index: u64,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Built {
+    let mut rng = StdRng::seed_from_u64(mix(seed, index.wrapping_add(0x5EED)));
+    let child_id = uuid(&mut rng);
+    let span = (end - start).num_days().max(2) as u64;
+    // Leave the last day free so every child has at least its first records.
+    let first_day = start.date_naive() + Days::new(rng.random_range_u64(0, span - 1));
+    let who = Identity::new(&mut rng, c, seed, index, first_day);
+    let loc = c
+        .localities
+        .get(who.locality)
+        .cloned()
+        .unwrap_or_else(|| Locality {
+            name: "Unknown".into(),
+            slug: "unknown".into(),
+            weight: 1,
+        });
+    let entry = *pick(&mut rng, rates::ENTRIES).unwrap_or(&Entry::Referral);
+    let need = match entry {
+        Entry::Referral => *pick(&mut rng, rates::REFERRAL_NEEDS).unwrap_or(&Need::Universal),
+        Entry::EarlyHelp => {
+            if chance(&mut rng, 0.85) {
+                Need::EarlyHelp
+            } else {
+                Need::Targeted
+            }
+        }
+        Entry::Consultation => {
+            if chance(&mut rng, 0.6) {
+                Need::Universal
+            } else {
+                Need::EarlyHelp
+            }
+        }
+    };
+    let age = who.age_on(first_day);
+    let exploitation = need > Need::Universal
+        && (((14..=17).contains(&age) && chance(&mut rng, rates::EXPLOITATION_14_17))
+            || ((10..=13).contains(&age) && chance(&mut rng, rates::EXPLOITATION_10_13)));
+    let theme = Theme::choose(&mut rng, need, age, exploitation);
+    let t = office_hours(&mut rng, first_day);
+    let moves_on = (c.localities.len() > 1 && chance(&mut rng, rates::MOVES))
+        .then(|| first_day + Days::new(rng.random_range_u64(20, span)));
+    let mut j = Journey {
+        c,
+        rng,
+        end,
+        t,
+        who,
+        loc,
+        need,
+        theme,
+        exploitation,
+        registration: None,
+        records: Vec::new(),
+        stopped: false,
+        level: Level::UNIVERSAL,
+        closed: false,
+        open_plans: Vec::new(),
+        open_services: Vec::new(),
+        referrals: 0,
+        birth_recorded: false,
+        moves_on,
+    };
+    // `None` only says the year ended; what was written stands.
+    let _ = j.run(entry);
+    let fallback_id = uuid(&mut j.rng);
+    let registration = j.registration.take().unwrap_or_else(|| Pending {
+        event_id: fallback_id,
+        at: start,
+        by: c.staff_in_slot(&c.front_door, "mash_social_worker", 0),
+        kind: domain::child::CHILD_REGISTERED,
+        data: j.who.details.clone(),
+    });
+    Built {
+        child_id,
+        registration,
+        records: j.records,
+    }
+}
+
+/// `rand`'s range on `u64`, named so the call above reads plainly.
+trait RangeU64 {
+    fn random_range_u64(&mut self, lo: u64, hi: u64) -> u64;
+}
+impl RangeU64 for StdRng {
+    fn random_range_u64(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            lo
+        } else {
+            self.random_range(lo..hi)
+        }
+    }
+}
+
+impl Journey<'_> {
+    fn run(&mut self, entry: Entry) -> Flow {
+        match entry {
+            Entry::Referral => self.referral(None)?,
+            Entry::EarlyHelp => self.agency_early_help()?,
+            Entry::Consultation => self.consultation()?,
+        }
+        // Some children come back within the year.
+        while self.closed
+            && self.referrals < MAX_REFERRALS
+            && chance(&mut self.rng, rates::REFERRED_AGAIN)
+        {
+            self.wait_days(20, 150);
+            if self.t > self.end {
+                break;
+            }
+            // Needs rarely vanish: a return is as serious or a little more.
+            if chance(&mut self.rng, 0.4) && self.need < Need::Protection {
+                self.need = match self.need {
+                    Need::Universal => Need::EarlyHelp,
+                    Need::EarlyHelp => Need::Targeted,
+                    Need::Targeted => Need::ChildInNeed,
+                    _ => Need::Protection,
+                };
+            }
+            self.referral(None)?;
+        }
+        Some(())
+    }
+
+    // --- Time ---------------------------------------------------------------------------
+
+    fn wait_days(&mut self, min: u64, max: u64) {
+        self.t = days_later(&mut self.rng, self.t, min, max);
+        self.births();
+        self.moves();
+    }
+    fn wait_working_days(&mut self, min: u32, max: u32) {
+        self.t = working_days_later(&mut self.rng, self.t, min, max);
+        self.births();
+        self.moves();
+    }
+    fn wait_minutes(&mut self, min: i64, max: i64) {
+        self.t = minutes_later(&mut self.rng, self.t, min, max);
+    }
+    fn age(&self) -> i32 {
+        self.who.age_on(self.t.date_naive())
+    }
+    fn girl(&self) -> bool {
+        self.who.gender == "female"
+    }
+
+    /// An unborn child's birth, recorded once the journey passes the day it happened.
+    fn births(&mut self) {
+        let Some(due) = self.who.expected_date_of_birth else {
+            return;
+        };
+        if self.birth_recorded || self.registration.is_none() {
+            return;
+        }
+        let born = due + Days::new(self.rng.random_range_u64(0, 14)) - Days::new(7);
+        let recorded_on = born + Days::new(self.rng.random_range_u64(1, 6));
+        let at = office_hours(&mut self.rng, recorded_on);
+        if at > self.t || at > self.end {
+            return;
+        }
+        self.birth_recorded = true;
+        self.who.date_of_birth = Some(born);
+        self.who.expected_date_of_birth = None;
+        let girl = chance(&mut self.rng, 0.49);
+        let name = if girl {
+            one(&mut self.rng, crate::people::GIRLS)
+        } else {
+            one(&mut self.rng, crate::people::BOYS)
+        };
+        self.who.given_name = name.copied().unwrap_or("Sam").to_owned();
+        self.who.gender = if girl { "female" } else { "male" };
+        let mut changes = Map::new();
+        changes.insert("date_of_birth".into(), json!(born));
+        changes.insert("given_name".into(), json!(self.who.given_name));
+        changes.insert("gender".into(), json!(self.who.gender));
+        if let Some(n) = self.who.nhs_at_birth.clone() {
+            changes.insert("identifiers".into(), json!({ "nhs_number": n }));
+        }
+        let by = self
+            .c
+            .staff(&mut self.rng, &self.c.community_health(), "health_visitor");
+        // The birth may be recorded after later records: recorded late, as births often are.
+        self.emit_at(
+            at,
+            &by,
+            "child_details_updated",
+            json!({ "changes": changes, "reason": format!("Born on {born}: name, sex and NHS number recorded at the new birth visit.") }),
+            false,
+        );
+    }
+
+    /// A move to another locality, recorded once the journey passes the day it happened.
+    fn moves(&mut self) {
+        let Some(day) = self.moves_on else {
+            return;
+        };
+        if self.t.date_naive() < day || self.registration.is_none() {
+            return;
+        }
+        self.moves_on = None;
+        let others: Vec<Locality> = self
+            .c
+            .localities
+            .iter()
+            .filter(|l| l.name != self.loc.name)
+            .cloned()
+            .collect();
+        let Some(next) = one(&mut self.rng, &others).cloned() else {
+            return;
+        };
+        let by = self.universal_practitioner();
+        let at = office_hours(&mut self.rng, day);
+        let data = json!({
+            "changes": { "locality": next.name },
+            "reason": format!("The family moved from {} to {}.", self.loc.name, next.name),
+        });
+        self.loc = next;
+        self.emit_at(at.max(self.t), &by, "child_details_updated", data, false);
+    }
+
+    // --- Writing records ------------------------------------------------------------------
+
+    fn emit(&mut self, by: &Staff, kind: &'static str, data: Value) -> Option<Uuid> {
+        self.emit_at(self.t, by, kind, data, true)
+    }
+
+    /// Writes a record at `at`. Past the end of the year nothing is written; `stop` says
+    /// whether that ends the journey (the main line) or only skips this record (an aside,
+    /// such as a correction made days later).
+    fn emit_at(
+        &mut self,
+        at: DateTime<Utc>,
+        by: &Staff,
+        kind: &'static str,
+        data: Value,
+        stop: bool,
+    ) -> Option<Uuid> {
+        if self.stopped || at > self.end {
+            if stop {
+                self.stopped = true;
+            }
+            return None;
+        }
+        let event_id = uuid(&mut self.rng);
+        self.records.push(Pending {
+            event_id,
+            at,
+            by: by.clone(),
+            kind,
+            data,
+        });
+        Some(event_id)
+    }
+
+    fn register(&mut self, by: &Staff) {
+        if self.registration.is_some() {
+            return;
+        }
+        let at = self.t - Duration::minutes(self.rng.random_range(5..120));
+        self.registration = Some(Pending {
+            event_id: uuid(&mut self.rng),
+            at,
+            by: by.clone(),
+            kind: domain::child::CHILD_REGISTERED,
+            data: self.who.details.clone(),
+        });
+    }
+
+    fn name(&self) -> String {
+        self.who.given_name.clone()
+    }
+    fn mother(&self) -> Value {
+        family(
+            "mother",
+            Some(&format!("{} {}", self.who.mother, self.who.family_name)),
+        )
+    }
+    fn father(&self) -> Value {
+        family(
+            "father",
+            Some(&format!("{} {}", self.who.father, self.who.family_name)),
+        )
+    }
+    fn child(&self) -> Value {
+        let rel = if self.age() >= 12 {
+            "young_person"
+        } else {
+            "child"
+        };
+        family(rel, Some(&self.who.given_name))
+    }
+    fn parent(&mut self) -> Value {
+        if chance(&mut self.rng, 0.8) {
+            self.mother()
+        } else {
+            self.father()
+        }
+    }
+    /// Who gives or refuses consent: a parent, or a young person of 16 or 17 themselves.
+    fn consenter(&mut self) -> Value {
+        if self.age() >= 16 && chance(&mut self.rng, 0.5) {
+            self.child()
+        } else {
+            self.parent()
+        }
+    }
+
+    fn reopen_if_closed(&mut self, by: &Staff, reason: &str) -> Flow {
+        if self.closed {
+            self.emit(by, "case_reopened", json!({ "reason": reason }))?;
+            self.closed = false;
+        }
+        Some(())
+    }
+
+    // --- Conversations ----------------------------------------------------------------------
+
+    fn child_voice(&mut self, kind: &str) -> Option<Value> {
+        let p = match kind {
+            "with_child" => 1.0,
+            "with_family" => rates::VOICE_WITH_FAMILY,
+            "between_practitioners" => rates::VOICE_BETWEEN_PRACTITIONERS,
+            "front_door_consultation" => rates::VOICE_CONSULTATION,
+            _ => rates::VOICE_TEAM_AROUND_FAMILY,
+        };
+        if !chance(&mut self.rng, p) || self.age() < 0 {
+            return None;
+        }
+        let name = self.name();
+        if kind != "with_child" && chance(&mut self.rng, rates::VOICE_NOT_CAPTURED) {
+            return Some(
+                json!({ "not_captured_reason": line(&mut self.rng, text::NOT_CAPTURED, &name) }),
+            );
+        }
+        let words = self.theme.words();
+        let mut v = Map::new();
+        let age = self.age();
+        if let Some(views) = text::voice_views(&mut self.rng, words, age, &name) {
+            v.insert("views".into(), json!(views));
+        }
+        if v.is_empty() || chance(&mut self.rng, 0.4) {
+            let list = if self.age() < 3 {
+                text::BABY_BEHAVIOUR
+            } else {
+                words.behaviour
+            };
+            v.insert(
+                "behaviour_observed".into(),
+                json!(line(&mut self.rng, list, &name)),
+            );
+        }
+        Some(Value::Object(v))
+    }
+
+    fn scaling(&mut self) -> Value {
+        let (lo, hi) = match self.need {
+            Need::Universal => (7, 9),
+            Need::EarlyHelp => (5, 7),
+            Need::Targeted => (4, 6),
+            Need::ChildInNeed => (3, 5),
+            Need::Protection => (1, 3),
+        };
+        let score: i64 = self.rng.random_range_u64(lo, hi + 1) as i64;
+        let name = self.name();
+        let (q, zero, ten) = one(&mut self.rng, text::SCALING_QUESTIONS)
+            .copied()
+            .unwrap_or(("How worried are we?", "very worried", "not worried"));
+        let working = line(&mut self.rng, self.theme.words().working_well, &name);
+        json!({
+            "question": q.replace("{name}", &name),
+            "score": score,
+            "zero_means": zero.replace("{name}", &name),
+            "ten_means": ten.replace("{name}", &name),
+            "rationale": format!("It is a {score} because: {working}"),
+        })
+    }
+
+    /// Records a conversation; sometimes late, corrected or retracted.
+    fn conversation(
+        &mut self,
+        by: &Staff,
+        kind: &'static str,
+        others: Vec<Value>,
+        about_referral: Option<Uuid>,
+        advice: Option<(String, String)>,
+    ) -> Flow {
+        let name = self.name();
+        let words = self.theme.words();
+        let mut d = Map::new();
+        d.insert("conversation_id".into(), json!(uuid(&mut self.rng)));
+        d.insert("kind".into(), json!(kind));
+        let mut participants = vec![by.json()];
+        participants.extend(others);
+        d.insert("participants".into(), json!(participants));
+        d.insert(
+            "worries".into(),
+            json!(some_lines(&mut self.rng, words.worries, 1, 2, &name)),
+        );
+        let well = some_lines(&mut self.rng, words.working_well, 0, 2, &name);
+        if !well.is_empty() {
+            d.insert("working_well".into(), json!(well));
+        }
+        if chance(&mut self.rng, 0.6) {
+            d.insert(
+                "needs_to_happen".into(),
+                json!(lines(&mut self.rng, words.needs, 1, &name)),
+            );
+        }
+        if chance(&mut self.rng, 0.5) {
+            d.insert("scaling".into(), json!([self.scaling()]));
+        }
+        let facts = some_lines(&mut self.rng, words.facts, 0, 2, &name);
+        if !facts.is_empty() {
+            d.insert("facts".into(), json!(facts));
+        }
+        if chance(&mut self.rng, 0.5) {
+            d.insert(
+                "opinions".into(),
+                json!(lines(&mut self.rng, words.opinions, 1, &name)),
+            );
+        }
+        if let Some(v) = self.child_voice(kind) {
+            d.insert("child_voice".into(), v);
+        }
+        if chance(&mut self.rng, 0.4) {
+            let due = self.t.date_naive() + Days::new(self.rng.random_range_u64(7, 29));
+            let owner = if chance(&mut self.rng, 0.5) {
+                by.json()
+            } else {
+                self.parent()
+            };
+            d.insert(
+                "actions".into(),
+                json!([{ "description": line(&mut self.rng, words.needs, &name), "owner": owner, "due_by": due }]),
+            );
+            d.insert(
+                "decisions".into(),
+                json!(["Agreed the actions below with the family."]),
+            );
+        }
+        if let Some((advised, rationale)) = advice {
+            d.insert(
+                "advice".into(),
+                json!({ "advised": advised, "rationale": rationale }),
+            );
+        }
+        if let Some(r) = about_referral {
+            d.insert("about_referral_id".into(), json!(r));
+        }
+        let data = Value::Object(d);
+        let id = if chance(&mut self.rng, rates::CONVERSATION_RECORDED_LATE) {
+            // Written up days after it happened, after records of later events.
+            let floor = self.registration.as_ref().map(|r| r.at).unwrap_or(self.t);
+            let at = (self.t - Duration::days(self.rng.random_range(3..20)))
+                .max(floor + Duration::minutes(1));
+            self.emit_at(at, by, "conversation_recorded", data.clone(), true)?
+        } else {
+            self.emit(by, "conversation_recorded", data.clone())?
+        };
+        self.maybe_correct(id, by, data);
+        Some(())
+    }
+
+    /// Puts a conversation right days later, or retracts it as entered on the wrong child.
+    fn maybe_correct(&mut self, id: Uuid, by: &Staff, data: Value) {
+        let r = self.rng.random::<f64>();
+        let at = self.t + Duration::hours(self.rng.random_range(2..96));
+        if r < rates::CORRECTED {
+            let mut corrected = data;
+            let name = self.name();
+            if let Some(facts) = corrected.get_mut("facts").and_then(Value::as_array_mut) {
+                facts.push(json!(format!(
+                    "Correction: the date of the last incident was a week earlier than first noted."
+                )));
+            } else if let Some(obj) = corrected.as_object_mut() {
+                obj.insert(
+                    "facts".into(),
+                    json!([format!(
+                        "{name} was seen at school on the day of this conversation."
+                    )]),
+                );
+            }
+            self.emit_at(
+                at,
+                by,
+                "record_corrected",
+                json!({ "corrects_event_id": id, "reason": "A fact was recorded wrongly; corrected after checking the school's register.", "corrected_data": corrected }),
+                false,
+            );
+        } else if r < rates::CORRECTED + rates::RETRACTED {
+            self.emit_at(
+                at,
+                by,
+                "record_corrected",
+                json!({ "corrects_event_id": id, "reason": "Recorded on the wrong child in error; it belongs to a sibling's record.", "retract": true }),
+                false,
+            );
+        }
+    }
+
+    // --- Consent ----------------------------------------------------------------------------
+
+    fn seek(&mut self, by: &Staff, purpose: &str, explained: &str) -> Option<(Uuid, Value)> {
+        let id = uuid(&mut self.rng);
+        let from = self.consenter();
+        self.emit(
+            by,
+            "consent_sought",
+            json!({ "consent_id": id, "purpose": purpose, "sought_from": from, "explained": explained }),
+        )?;
+        Some((id, from))
+    }
+
+    fn give(&mut self, by: &Staff, id: Uuid, from: Value, agencies: Vec<String>) -> Flow {
+        self.wait_minutes(5, 60 * 24);
+        let mut d = json!({ "consent_id": id, "given_by": from });
+        if chance(&mut self.rng, 0.6) {
+            d["scope"] = json!({ "agencies": agencies, "information": ["the worries discussed", "school and health information"] });
+        }
+        if chance(&mut self.rng, 0.3) {
+            d["expires_on"] = json!(self.t.date_naive() + Days::new(365));
+        }
+        self.emit(by, "consent_given", d)?;
+        Some(())
+    }
+
+    fn refuse(&mut self, by: &Staff, id: Uuid, from: Value) -> Flow {
+        self.wait_minutes(5, 60 * 24);
+        let mut d = json!({ "consent_id": id, "refused_by": from });
+        if chance(&mut self.rng, 0.7) {
+            d["reasons_given"] = json!(*one(&mut self.rng, &[
+                "Does not want social services involved; worried the children will be taken away.",
+                "Says the family is coping and does not need help.",
+                "Had a bad experience with services before.",
+            ]).unwrap_or(&"No reason given."));
+        }
+        self.emit(by, "consent_refused", d)?;
+        Some(())
+    }
+
+    // --- Tiers --------------------------------------------------------------------------
+
+    /// Steps to `to` (up or down) if the child is not there already.
+    fn move_to(
+        &mut self,
+        to: Level,
+        recorder: &Staff,
+        reasons: &[(&str, String)],
+        assessment: Option<Uuid>,
+        consent: Option<Uuid>,
+    ) -> Flow {
+        if self.level != to {
+            self.step(to, recorder, reasons, assessment, consent)?;
+        }
+        Some(())
+    }
+
+    /// A step up or down; recorded by the front door when tier 3 or 4 is involved (recorders
+    /// change tiers only between 1 and 2).
+    fn step(
+        &mut self,
+        to: Level,
+        recorder: &Staff,
+        reasons: &[(&str, String)],
+        assessment: Option<Uuid>,
+        consent: Option<Uuid>,
+    ) -> Option<Uuid> {
+        let from = self.level;
+        let up = to > from;
+        let by = if from.tier.get() >= 3 || to.tier.get() >= 3 {
+            self.c.front_door_manager(&mut self.rng)
+        } else {
+            recorder.clone()
+        };
+        let reasons: Vec<Value> = reasons
+            .iter()
+            .map(|(k, d)| json!({ "kind": k, "detail": d }))
+            .collect();
+        let mut d = json!({
+            "from": from, "to": to, "reasons": reasons,
+            "rationale": if up {
+                format!("Needs have grown beyond what {} can meet.", self.c.framework.describe(from))
+            } else {
+                format!("Needs can now be met at {}.", self.c.framework.describe(to))
+            },
+            "decided_by": by.json(),
+        });
+        if let Some(a) = assessment {
+            d["assessment_id"] = json!(a);
+        }
+        if let Some(c) = consent {
+            d["consent_id"] = json!(c);
+        }
+        if !up && !self.open_services.is_empty() && chance(&mut self.rng, 0.6) {
+            d["continuing_services"] = json!(self.open_services);
+        }
+        let informed = chance(&mut self.rng, rates::STEP_FAMILY_INFORMED);
+        if informed {
+            d["family_informed"] = json!(true);
+        } else if chance(&mut self.rng, 0.5) {
+            d["family_informed"] = json!(false);
+        }
+        let kind = if up { "stepped_up" } else { "stepped_down" };
+        let id = self.emit(&by, kind, d)?;
+        self.level = to;
+        if !informed && chance(&mut self.rng, rates::STEP_FAMILY_TOLD_AFTER) {
+            self.wait_days(0, 6);
+            let how =
+                *one(&mut self.rng, &["home visit", "phone call", "letter"]).unwrap_or(&"letter");
+            self.emit(
+                &by,
+                "family_informed",
+                json!({ "about_event_id": id, "how": how, "by": recorder.json() }),
+            )?;
+        }
+        Some(id)
+    }
+
+    // --- Plans and services ---------------------------------------------------------------
+
+    fn start_service(&mut self, by: &Staff, provider: &str) -> Flow {
+        let id = uuid(&mut self.rng);
+        let service = *one(&mut self.rng, self.theme.words().services).unwrap_or(&"Family support");
+        let data = json!({ "service_id": id, "service": service, "provider": provider, "family_informed": chance(&mut self.rng, 0.9) });
+        self.emit(by, "service_started", data)?;
+        self.open_services.push(id);
+        Some(())
+    }
+
+    fn end_services(&mut self, by: &Staff, reason: &str, plan: Option<Uuid>) -> Flow {
+        for id in std::mem::take(&mut self.open_services) {
+            self.wait_minutes(5, 120);
+            let mut d = json!({ "service_id": id, "reason": reason, "family_informed": chance(&mut self.rng, 0.85) });
+            if let Some(p) = plan {
+                d["agreed_in_plan_id"] = json!(p);
+            }
+            if self.emit(by, "service_ended", d).is_none() {
+                return None;
+            }
+        }
+        Some(())
+    }
+
+    fn actions(&mut self, by: &Staff, weeks: u64) -> Value {
+        let name = self.name();
+        let due = self.t.date_naive() + Days::new(7 * weeks);
+        let needs = lines(&mut self.rng, self.theme.words().needs, 2, &name);
+        let mut out = Vec::new();
+        for (i, n) in needs.into_iter().enumerate() {
+            let owner = if i == 0 { by.json() } else { self.parent() };
+            out.push(json!({ "description": n, "owner": owner, "due_by": due }));
+        }
+        json!(out)
+    }
+
+    fn start_plan(
+        &mut self,
+        by: &Staff,
+        kind: &str,
+        weeks: (u64, u64),
+        category: Option<&str>,
+    ) -> Option<(Uuid, NaiveDate)> {
+        let id = uuid(&mut self.rng);
+        let review_by =
+            self.t.date_naive() + Days::new(7 * self.rng.random_range_u64(weeks.0, weeks.1 + 1));
+        let mut d =
+            json!({ "plan_id": id, "kind": kind, "lead": by.json(), "review_by": review_by });
+        if chance(&mut self.rng, 0.8) {
+            d["actions"] = self.actions(by, weeks.0);
+        }
+        if let Some(c) = category {
+            d["category"] = json!(c);
+        }
+        self.emit(by, "plan_started", d)?;
+        self.open_plans.push(id);
+        Some((id, review_by))
+    }
+
+    /// Reviews a plan around its review date (or late); returns the next review date.
+    fn review_plan(
+        &mut self,
+        plan: Uuid,
+        by: &Staff,
+        due: NaiveDate,
+        weeks: (u64, u64),
+    ) -> Option<NaiveDate> {
+        let date = if chance(&mut self.rng, rates::REVIEW_LATE) {
+            due + Days::new(self.rng.random_range_u64(3, 21))
+        } else {
+            due - Days::new(self.rng.random_range_u64(0, 7))
+        };
+        let at = office_hours(&mut self.rng, crate::timing::working_day(date));
+        self.t = if at > self.t {
+            at
+        } else {
+            minutes_later(&mut self.rng, self.t, 60, 600)
+        };
+        self.births();
+        let next =
+            self.t.date_naive() + Days::new(7 * self.rng.random_range_u64(weeks.0, weeks.1 + 1));
+        let progress = *one(
+            &mut self.rng,
+            &[
+                "Good progress on most actions; the family is engaging well.",
+                "Some progress, but the main worry remains.",
+                "Little progress since the last review; actions revised.",
+                "Things have improved: the child reports feeling happier and safer.",
+            ],
+        )
+        .unwrap_or(&"Reviewed.");
+        let mut d = json!({ "plan_id": plan, "progress": progress, "next_review_by": next });
+        if chance(&mut self.rng, 0.6) {
+            d["scaling"] = json!([self.scaling()]);
+        }
+        if chance(&mut self.rng, 0.5) {
+            d["actions"] = self.actions(by, 4);
+        }
+        self.emit(by, "plan_reviewed", d)?;
+        Some(next)
+    }
+
+    fn end_plan(&mut self, plan: Uuid, by: &Staff, reason: &str) -> Flow {
+        let note = match reason {
+            "needs_met" => "The plan's outcomes were achieved.",
+            "stepped_up" => "Needs grew beyond this plan; stepping up.",
+            "stepped_down" => "Needs can be met with less help; stepping down.",
+            _ => "The plan ended.",
+        };
+        self.emit(
+            by,
+            "plan_ended",
+            json!({ "plan_id": plan, "reason": reason, "note": note }),
+        )?;
+        self.open_plans.retain(|p| *p != plan);
+        Some(())
+    }
+
+    fn close(&mut self, by: &Staff, reason: &str, closure: Option<&str>) -> Flow {
+        if self.closed {
+            return Some(());
+        }
+        self.end_services(by, "The case is closing.", None)?;
+        for p in self.open_plans.clone() {
+            self.end_plan(p, by, "other")?;
+        }
+        let mut d = json!({ "reason": reason, "closed_by": by.json() });
+        if let Some(c) = closure {
+            d["closure_reason"] = json!(c);
+        }
+        self.wait_minutes(10, 240);
+        self.emit(by, "case_closed", d)?;
+        self.closed = true;
+        self.level = Level::UNIVERSAL;
+        Some(())
+    }
+
+    // --- Assessments ----------------------------------------------------------------------
+
+    /// A needs assessment whose decided level is `decided`; the indicators are drawn so the
+    /// catalogue's suggestion usually agrees, and sometimes lands one level off.
+    fn assess(
+        &mut self,
+        by: &Staff,
+        kind: &str,
+        decided: Level,
+        started: DateTime<Utc>,
+    ) -> Option<Uuid> {
+        let below = if self.exploitation {
+            rates::DECIDED_BELOW_EXPLOITATION
+        } else {
+            rates::DECIDED_BELOW_SUGGESTION
+        };
+        let r = self.rng.random::<f64>();
+        // Decided below the suggestion: indicators point one level higher; above: lower.
+        let target = if r < below {
+            self.c.catalogue.neighbour(decided, true)
+        } else if r < below + rates::DECIDED_ABOVE_SUGGESTION {
+            self.c.catalogue.neighbour(decided, false)
+        } else {
+            decided
+        };
+        let (age, girl) = (self.age(), self.girl());
+        let (codes, s47) =
+            self.c
+                .catalogue
+                .indicators_for(&mut self.rng, target, self.exploitation, age, girl);
+        let name = self.name();
+        let words = self.theme.words();
+        let mut d = Map::new();
+        let id = uuid(&mut self.rng);
+        d.insert("assessment_id".into(), json!(id));
+        d.insert("assessment".into(), json!(kind));
+        if !codes.is_empty() {
+            let list: Vec<Value> = codes
+                .iter()
+                .map(|c| {
+                    if chance(&mut self.rng, 0.4) {
+                        json!({ "code": c, "note": line(&mut self.rng, words.facts, &name) })
+                    } else {
+                        json!({ "code": c })
+                    }
+                })
+                .collect();
+            d.insert("indicators".into(), json!(list));
+        }
+        if !s47.is_empty() {
+            d.insert("section_47_indicators".into(), json!(s47));
+        }
+        d.insert(
+            "strengths".into(),
+            json!(some_lines(&mut self.rng, words.working_well, 1, 2, &name)),
+        );
+        if let Some(v) = self.child_voice("team_around_the_family") {
+            d.insert("child_voice".into(), v);
+        }
+        d.insert("decided_level".into(), json!(decided));
+        let rationale = if target == decided {
+            format!(
+                "The needs recorded fit {}.",
+                self.c.framework.describe(decided)
+            )
+        } else if target > decided {
+            format!(
+                "The indicators point higher, but with the family's strengths {} can meet the need.",
+                self.c.framework.describe(decided)
+            )
+        } else {
+            format!(
+                "Taken together the worries need more than the indicators alone suggest: {}.",
+                self.c.framework.describe(decided)
+            )
+        };
+        d.insert("rationale".into(), json!(rationale));
+        d.insert("started_on".into(), json!(started.date_naive()));
+        if kind != "screening" {
+            d.insert(
+                "child_seen".into(),
+                json!(self.age() >= 0 && chance(&mut self.rng, rates::CHILD_SEEN)),
+            );
+        }
+        if matches!(kind, "single_assessment" | "section_47_assessment") {
+            let mut f: Vec<&str> = words.factors.to_vec();
+            if f.len() > 1 && chance(&mut self.rng, 0.5) {
+                f.truncate(1);
+            }
+            d.insert("factors".into(), json!(f));
+        }
+        self.emit(by, "needs_assessed", Value::Object(d))?;
+        Some(id)
+    }
+
+    // --- Disagreement ---------------------------------------------------------------------
+
+    /// A practitioner disputes a decision; returns the disagreement if the decision was
+    /// changed (the caller records the follow-up and resolves it), `None` if the year ended.
+    fn dispute(&mut self, about: Uuid, raiser: &Staff, defender: &Staff) -> Option<Option<Uuid>> {
+        let id = uuid(&mut self.rng);
+        self.wait_days(1, 5);
+        let name = self.name();
+        let data = json!({
+            "disagreement_id": id, "about_event_id": about, "raised_by": raiser.json(),
+            "position": format!("The decision does not reflect the risk to {name}: {}", line(&mut self.rng, self.theme.words().worries, &name)),
+            "desired_outcome": "The referral reconsidered and the family offered help.",
+        });
+        self.emit(raiser, "disagreement_raised", data)?;
+        let mut stage = 1u8;
+        for (p, to) in [
+            (rates::ESCALATE_TO_2, 2u8),
+            (rates::ESCALATE_TO_3, 3),
+            (rates::ESCALATE_TO_4, 4),
+        ] {
+            if !chance(&mut self.rng, p) {
+                break;
+            }
+            self.wait_days(3, 15);
+            let escalated_by = self
+                .c
+                .staff(&mut self.rng, &raiser.agency, "safeguarding_lead");
+            self.emit(
+                &escalated_by,
+                "disagreement_escalated",
+                json!({
+                    "disagreement_id": id, "to_stage": to, "escalated_by": escalated_by.json(),
+                    "positions": [
+                        { "party": raiser.json(), "position": "The threshold was applied too high for this child." },
+                        { "party": defender.json(), "position": "The information given did not meet the threshold for more." },
+                    ],
+                    "reason": format!("Not resolved at stage {stage}."),
+                }),
+            )?;
+            stage = to;
+        }
+        if !chance(&mut self.rng, rates::DISAGREEMENT_RESOLVED) {
+            return Some(None);
+        }
+        self.wait_days(4, 25);
+        let r = self.rng.random::<f64>();
+        if r < rates::DISAGREEMENT_CHANGED {
+            return Some(Some(id));
+        }
+        let outcome = if r < rates::DISAGREEMENT_CHANGED + rates::DISAGREEMENT_WITHDRAWN {
+            "withdrawn"
+        } else {
+            "decision_upheld"
+        };
+        let resolver = self.c.front_door_manager(&mut self.rng);
+        self.emit(
+            &resolver,
+            "disagreement_resolved",
+            json!({
+                "disagreement_id": id, "outcome": outcome,
+                "resolution": if outcome == "withdrawn" { "New information satisfied the referrer; disagreement withdrawn." } else { "The decision was explained and upheld; the referrer was advised what to do if worries grow." },
+                "resolved_by": resolver.json(),
+            }),
+        )?;
+        Some(None)
+    }
+
+    fn resolve_changed(&mut self, id: Uuid, follow_up: Uuid) -> Flow {
+        let resolver = self.c.front_door_manager(&mut self.rng);
+        self.emit(
+            &resolver,
+            "disagreement_resolved",
+            json!({
+                "disagreement_id": id, "outcome": "decision_changed",
+                "resolution": "On review the threshold for more help was met; the decision was changed.",
+                "resolved_by": resolver.json(), "follow_up_event_id": follow_up,
+            }),
+        )?;
+        Some(())
+    }
+
+    // --- Entry paths ----------------------------------------------------------------------
+
+    /// The practitioner who knows the child best at this age.
+    fn universal_practitioner(&mut self) -> Staff {
+        let age = self.age();
+        if age < 4 {
+            self.c
+                .staff(&mut self.rng, &self.c.community_health(), "health_visitor")
+        } else {
+            let variant = self.rng.random_range_u64(0, 3);
+            let school = self.c.school(&self.loc, age, variant);
+            self.c
+                .staff(&mut self.rng, &school, "designated_safeguarding_lead")
+        }
+    }
+
+    /// An agency's own early help, with no front door.
+    fn agency_early_help(&mut self) -> Flow {
+        let by = self.universal_practitioner();
+        self.register(&by);
+        let mother = self.mother();
+        self.conversation(&by, "with_family", vec![mother], None, None)?;
+        if self.age() >= 5 && chance(&mut self.rng, 0.6) {
+            self.wait_days(1, 10);
+            let child = self.child();
+            self.conversation(&by, "with_child", vec![child], None, None)?;
+        }
+        self.wait_days(3, 20);
+        let lead = if chance(&mut self.rng, 0.5) {
+            by.clone()
+        } else {
+            self.c.early_help_worker(&mut self.rng, &self.loc.clone())
+        };
+        self.early_help(&lead)
+    }
+
+    /// A consultation with the front door, and its advice; sometimes early help follows.
+    fn consultation(&mut self) -> Flow {
+        let by = self.universal_practitioner();
+        self.register(&by);
+        let fd = self.c.front_door_worker(&mut self.rng);
+        let (advised, rationale) = match self.need {
+            Need::Universal => (
+                "Continue universal support, talk with the family and review in six weeks.",
+                "The worries described are met by the school and family; no referral needed.",
+            ),
+            _ => (
+                "Offer early help with the family's consent and name a lead professional.",
+                "Several early-help needs, no indication of significant harm.",
+            ),
+        };
+        self.conversation(
+            &by,
+            "front_door_consultation",
+            vec![fd.json()],
+            None,
+            Some((advised.to_owned(), rationale.to_owned())),
+        )?;
+        if self.need > Need::Universal && chance(&mut self.rng, 0.7) {
+            self.wait_days(2, 15);
+            let mother = self.mother();
+            self.conversation(&by, "with_family", vec![mother], None, None)?;
+            self.wait_days(2, 10);
+            return self.early_help(&by);
+        }
+        Some(())
+    }
+
+    /// The referrer for a census source code, adjusted for the child's age.
+    fn referrer(&mut self, source: &str) -> (String, Staff) {
+        let age = self.age();
+        let mut source = source.to_owned();
+        if age < 0 && matches!(source.as_str(), "2A" | "2B" | "3B" | "3C" | "3E") {
+            source = "3D".into();
+        } else if age < 4 && matches!(source.as_str(), "2A" | "2B" | "3C") {
+            source = "3B".into();
+        }
+        let c = self.c;
+        let loc = self.loc.clone();
+        let staff = match source.as_str() {
+            "6" => c.police_officer(&mut self.rng),
+            "2A" => {
+                let v = self.rng.random_range_u64(0, 3);
+                let school = c.school(&loc, age, v);
+                c.staff(&mut self.rng, &school, "designated_safeguarding_lead")
+            }
+            "2B" => c.staff(&mut self.rng, &c.education(), "education_welfare_officer"),
+            "3A" => c.staff(&mut self.rng, &c.gp(&loc), "gp"),
+            "3B" => c.staff(&mut self.rng, &c.community_health(), "health_visitor"),
+            "3C" => c.staff(&mut self.rng, &c.community_health(), "school_nurse"),
+            "3D" => c.staff(&mut self.rng, &c.community_health(), "community_midwife"),
+            "3E" => c.staff(&mut self.rng, &c.hospital(), "emergency_department_nurse"),
+            "3F" => {
+                if age >= 11 && chance(&mut self.rng, 0.5) {
+                    c.staff(&mut self.rng, &c.camhs(), "camhs_practitioner")
+                } else {
+                    c.staff(&mut self.rng, &c.hospital(), "paediatrician")
+                }
+            }
+            "4" => c.staff(&mut self.rng, &c.housing(&loc), "housing_officer"),
+            "5A" => c.staff(&mut self.rng, &c.adult_social_care(), "social_worker"),
+            "5B" => c.staff(&mut self.rng, &c.youth_service(), "youth_worker"),
+            "5C" => c.staff(&mut self.rng, &c.out_of_area(), "social_worker"),
+            "5D" => c.early_help_worker(&mut self.rng, &loc),
+            "7" => c.staff(&mut self.rng, &c.youth_justice(), "youth_justice_officer"),
+            "8" => c.staff(&mut self.rng, &c.voluntary(&loc), "family_worker"),
+            // Relatives, members of the public, anonymous callers: the front door takes the
+            // call and records the referral itself.
+            _ => c.staff(&mut self.rng, &c.front_door, "contact_officer"),
+        };
+        (source, staff)
+    }
+
+    /// A referral to the front door, its decision, and what follows from it.
+    fn referral(&mut self, forced_source: Option<&str>) -> Flow {
+        if self.referrals >= MAX_REFERRALS {
+            return Some(());
+        }
+        self.referrals += 1;
+        let source = match forced_source {
+            Some(s) => s.to_owned(),
+            None => (*pick(&mut self.rng, rates::REFERRAL_SOURCES).unwrap_or(&"8")).to_owned(),
+        };
+        let (source, referrer) = self.referrer(&source);
+        let fd_records = referrer.agency == self.c.front_door;
+        if source == "6" {
+            // The police meet children at any hour.
+            let date = self.t.date_naive();
+            let at = any_hour(&mut self.rng, date);
+            if at > self.t {
+                self.t = at;
+            }
+        }
+        self.register(&referrer);
+        self.reopen_if_closed(
+            &referrer,
+            "New worries reported; the case is reopened for a new referral.",
+        )?;
+        let name = self.name();
+
+        // Conversations before referring.
+        if !fd_records {
+            let (lo, hi) = rates::CONVERSATIONS_BEFORE_REFERRAL;
+            let n = self.rng.random_range_u64(lo as u64, hi as u64 + 1);
+            for i in 0..n {
+                let kind = if i == 0 && self.age() >= 5 && chance(&mut self.rng, 0.4) {
+                    "with_child"
+                } else if chance(&mut self.rng, 0.7) {
+                    "with_family"
+                } else {
+                    "between_practitioners"
+                };
+                let others = match kind {
+                    "with_child" => vec![self.child()],
+                    "with_family" => vec![self.parent()],
+                    _ => {
+                        let other = self.universal_practitioner();
+                        vec![other.json()]
+                    }
+                };
+                self.conversation(&referrer, kind, others, None, None)?;
+                self.wait_minutes(30, 60 * 30);
+            }
+            if chance(&mut self.rng, rates::CONSULTATION_FIRST) {
+                let fd = self.c.front_door_worker(&mut self.rng);
+                self.conversation(
+                    &referrer,
+                    "front_door_consultation",
+                    vec![fd.json()],
+                    None,
+                    Some((
+                        "Make a referral to the front door with the family's consent if it is safe to ask.".into(),
+                        format!("The worries about {name} may meet the threshold for more than early help."),
+                    )),
+                )?;
+                self.wait_minutes(30, 240);
+            }
+        } else {
+            let caller = if source.starts_with('1') {
+                vec![family("relative", None)]
+            } else {
+                vec![family("caller", None)]
+            };
+            self.conversation(&referrer, "with_family", caller, None, None)?;
+        }
+
+        // Consent.
+        let table = if self.need == Need::Protection {
+            rates::REFERRAL_CONSENT_PROTECTION
+        } else {
+            rates::REFERRAL_CONSENT
+        };
+        let how = if fd_records {
+            if source.starts_with('1') && chance(&mut self.rng, rates::CALLER_CONSENTS) {
+                ReferralConsent::Given
+            } else {
+                ReferralConsent::Dispensed
+            }
+        } else {
+            *pick(&mut self.rng, table).unwrap_or(&ReferralConsent::Given)
+        };
+        let explained =
+            "What a referral to the front door is, what will be shared and with whom, and why.";
+        let mut refused_proceeding = false;
+        let (consent, consent_id, family_aware) = match how {
+            ReferralConsent::Given => {
+                let (id, from) = self.seek(&referrer, "referral", explained)?;
+                let agencies = vec![self.c.front_door.clone(), self.c.children_services()];
+                self.give(&referrer, id, from, agencies)?;
+                (json!({ "consent_id": id }), Some(id), true)
+            }
+            ReferralConsent::Refused => {
+                let (id, from) = self.seek(&referrer, "referral", explained)?;
+                self.refuse(&referrer, id, from)?;
+                let proceed = self.need == Need::Protection
+                    || chance(&mut self.rng, rates::PROCEED_DESPITE_REFUSAL);
+                if !proceed {
+                    // A refusal alone is no reason to escalate: the worry is kept under review.
+                    self.wait_days(2, 20);
+                    let parent = self.parent();
+                    return self.conversation(&referrer, "with_family", vec![parent], None, None);
+                }
+                refused_proceeding = true;
+                (
+                    json!({
+                        "refused_consent_id": id,
+                        "proceeding_reason": format!("The worries about {name} are too serious to leave without the front door's view."),
+                        "front_door_told_consent_withheld": true,
+                    }),
+                    None,
+                    true,
+                )
+            }
+            ReferralConsent::Dispensed => {
+                let id = uuid(&mut self.rng);
+                let grounds: Vec<&str> = if self.need == Need::Protection {
+                    vec!["risk_to_child", "would_undermine_criminal_investigation"]
+                } else {
+                    vec![
+                        *one(
+                            &mut self.rng,
+                            &[
+                                "risk_to_child",
+                                "delay_would_increase_risk",
+                                "risk_to_referrer",
+                            ],
+                        )
+                        .unwrap_or(&"risk_to_child"),
+                    ]
+                };
+                let mut d = json!({
+                    "consent_id": id, "purpose": "referral", "grounds": grounds,
+                    "reasons": "Asking the family first could put the child at greater risk.",
+                });
+                if chance(&mut self.rng, rates::DISPENSATION_APPROVED) {
+                    let manager = self
+                        .c
+                        .staff(&mut self.rng, &referrer.agency, "line_manager");
+                    d["approved_by"] = manager.json();
+                } else {
+                    d["approval_not_possible_reason"] =
+                        json!("Out of hours; no manager could be reached in time.");
+                }
+                self.emit(&referrer, "consent_dispensed_with", d)?;
+                (json!({ "dispensed_consent_id": id }), None, false)
+            }
+        };
+
+        // The referral.
+        self.wait_minutes(10, 180);
+        let referral_id = uuid(&mut self.rng);
+        let words = self.theme.words();
+        let to = if self.need <= Need::EarlyHelp && chance(&mut self.rng, rates::TO_EARLY_HELP_HUB)
+        {
+            "early_help_hub"
+        } else {
+            "front_door"
+        };
+        let mut d = json!({
+            "referral_id": referral_id, "to": to,
+            "concerns": some_lines(&mut self.rng, words.concerns, 1, 3, &name),
+            "immediate_risk": self.need == Need::Protection && chance(&mut self.rng, 0.4),
+            "family_aware": family_aware, "consent": consent, "source": source,
+        });
+        if chance(&mut self.rng, 0.5) {
+            d["child_location"] = json!(
+                *one(
+                    &mut self.rng,
+                    &[
+                        "at school",
+                        "at home with mother",
+                        "with grandparents",
+                        "in hospital",
+                        "whereabouts unknown"
+                    ]
+                )
+                .unwrap_or(&"at home")
+            );
+        }
+        let made_at = self.t;
+        let referral_event = self.emit(&referrer, "referral_made", d.clone())?;
+        if chance(&mut self.rng, 0.03) {
+            // The census source was keyed wrongly and put right the same day.
+            let mut corrected = d;
+            corrected["source"] = json!(if source == "8" { "10" } else { "8" });
+            let at = self.t + Duration::hours(self.rng.random_range(1..8));
+            self.emit_at(at, &referrer, "record_corrected", json!({ "corrects_event_id": referral_event, "reason": "Referral source keyed wrongly.", "corrected_data": corrected }), false);
+        }
+        // Told afterwards that the referral was made without their consent.
+        let mut tell_family_late = false;
+        if refused_proceeding {
+            let r = self.rng.random::<f64>();
+            if r < rates::FAMILY_TOLD_PROMPTLY {
+                self.wait_minutes(30, 300);
+                let how =
+                    *one(&mut self.rng, &["phone call", "face to face"]).unwrap_or(&"phone call");
+                self.emit(
+                    &referrer,
+                    "family_informed",
+                    json!({ "about_event_id": referral_event, "how": how, "by": referrer.json() }),
+                )?;
+            } else if r < rates::FAMILY_TOLD_PROMPTLY + rates::FAMILY_TOLD_LATE {
+                tell_family_late = true;
+            }
+        }
+        if chance(&mut self.rng, rates::INFORMATION_SHARED_ON_REFERRAL) {
+            self.wait_minutes(5, 120);
+            let mut d = json!({
+                "purpose": "referral",
+                "shared_with": [self.c.front_door.clone(), self.c.community_health()],
+                "what": "Attendance, health history and the worries recorded in our conversations.",
+            });
+            match consent_id {
+                Some(id) => d["consent_id"] = json!(id),
+                None => {
+                    d["without_consent_reason"] = json!(
+                        "Shared to safeguard the child; consent was refused or asking would increase the risk."
+                    )
+                }
+            }
+            self.emit(&referrer, "information_shared", d)?;
+        }
+
+        // The front door.
+        let fd = self.c.front_door_manager(&mut self.rng);
+        if chance(&mut self.rng, rates::SCREENING_RECORDED) {
+            self.wait_minutes(30, 240);
+            let level = self.level_for_need();
+            let started = self.t;
+            self.assess(&fd, "screening", level, started)?;
+        }
+        let weights = rates::decision_weights(self.need, self.exploitation);
+        let table: Vec<(usize, u32)> = weights.iter().copied().enumerate().collect();
+        let decision = *pick(&mut self.rng, &table).unwrap_or(&0);
+        let on_time = chance(&mut self.rng, rates::DECIDED_WITHIN_A_WORKING_DAY);
+        self.t = decision_time(&mut self.rng, made_at, on_time).max(self.t + Duration::minutes(5));
+        let s = self.c.scale;
+        let decided_level = match decision {
+            0 | 1 => s.universal,
+            2 => s.early,
+            3 => s.targeted,
+            4 => s.cin,
+            _ => s.cp,
+        };
+        let mut d = json!({
+            "referral_id": referral_id,
+            "decision": DECISIONS.get(decision).copied().unwrap_or("no_further_action"),
+            "decided_level": decided_level,
+            "rationale": self.decision_rationale(decision),
+        });
+        if decision >= 2 {
+            d["primary_need"] = json!(words.primary_need);
+        } else if chance(&mut self.rng, 0.5) {
+            d["primary_need"] = json!("N9");
+        }
+        let told_in_decision = chance(&mut self.rng, rates::REFERRER_TOLD_IN_DECISION);
+        if told_in_decision {
+            d["referrer_informed"] = json!({ "how": "secure email" });
+        }
+        let decided_event = self.emit(&fd, "referral_decided", d)?;
+        if !told_in_decision {
+            let r = self.rng.random::<f64>();
+            if r < rates::REFERRER_TOLD_PROMPTLY + rates::REFERRER_TOLD_LATE {
+                if r < rates::REFERRER_TOLD_PROMPTLY {
+                    self.wait_minutes(30, 300);
+                } else {
+                    self.wait_days(3, 10);
+                }
+                self.emit(
+                    &fd,
+                    "referrer_informed",
+                    json!({ "referral_id": referral_id, "how": "phone call" }),
+                )?;
+            }
+        }
+        if tell_family_late {
+            self.wait_days(3, 12);
+            self.emit(
+                &referrer,
+                "family_informed",
+                json!({ "about_event_id": referral_event, "how": "letter", "by": referrer.json() }),
+            )?;
+        }
+
+        // A referrer who thinks the threshold was set too high says so.
+        let low = decision <= 1;
+        let p = if low && self.need > Need::Universal {
+            rates::DISPUTE_LOW_DECISION
+        } else {
+            rates::DISPUTE_OTHERWISE
+        };
+        let mut changed = None;
+        if chance(&mut self.rng, p) {
+            changed = self.dispute(decided_event, &referrer, &fd)?;
+        }
+
+        self.after_decision(decision, &referrer, referral_id, changed)
+    }
+
+    fn level_for_need(&self) -> Level {
+        let s = self.c.scale;
+        match self.need {
+            Need::Universal => s.universal,
+            Need::EarlyHelp => s.early,
+            Need::Targeted => s.targeted,
+            Need::ChildInNeed => s.cin,
+            Need::Protection => s.cp,
+        }
+    }
+
+    fn decision_rationale(&self, decision: usize) -> String {
+        let f = self.c.framework;
+        match decision {
+            0 => "The information does not indicate needs beyond universal services.".into(),
+            1 => "Universal services can meet the need; the referrer was given advice and details of local support.".into(),
+            2 => format!("Needs fit {}: early help with the family's consent.", f.describe(self.c.scale.early)),
+            3 => format!("Complex needs: {}.", f.describe(self.c.scale.targeted)),
+            4 => "The child may be in need: a social work assessment under section 17.".into(),
+            5 => "Reasonable cause to suspect significant harm: a strategy discussion is needed.".into(),
+            _ => "Immediate risk: the child's safety must be secured today.".into(),
+        }
+    }
+
+    fn after_decision(
+        &mut self,
+        decision: usize,
+        referrer: &Staff,
+        referral: Uuid,
+        changed: Option<Uuid>,
+    ) -> Flow {
+        if let Some(disagreement) = changed {
+            // The decision is changed: early help (or more) after all.
+            let fd = self.c.front_door_manager(&mut self.rng);
+            self.reopen_if_closed(
+                &fd,
+                "Reopened after a professional disagreement changed the decision.",
+            )?;
+            let target = if decision <= 1 {
+                self.c.scale.early
+            } else {
+                self.c.scale.targeted
+            };
+            if self.level == target {
+                return Some(());
+            }
+            let reasons = [(
+                "other",
+                "Decision changed after a professional disagreement.".to_owned(),
+            )];
+            let step = self.step(target, &fd, &reasons, None, None)?;
+            self.resolve_changed(disagreement, step)?;
+            return if target == self.c.scale.early {
+                let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
+                self.early_help(&lead)
+            } else {
+                self.targeted()
+            };
+        }
+        match decision {
+            0 | 1 => {
+                if decision == 1 && chance(&mut self.rng, 0.3) {
+                    self.wait_days(1, 7);
+                    let parent = self.parent();
+                    self.conversation(referrer, "with_family", vec![parent], Some(referral), None)?;
+                }
+                if chance(&mut self.rng, rates::CLOSED_AFTER_NO_ACTION) {
+                    let fd = self.c.front_door_worker(&mut self.rng);
+                    self.close(
+                        &fd,
+                        "No further action after the referral was screened.",
+                        None,
+                    )?;
+                }
+                Some(())
+            }
+            2 => {
+                self.wait_days(1, 10);
+                let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
+                self.early_help(&lead)
+            }
+            3 => self.targeted(),
+            4 => self.child_in_need(),
+            5 => self.protection(false),
+            _ => self.protection(true),
+        }
+    }
+
+    // --- Support --------------------------------------------------------------------------
+
+    /// Early help at tier 2, led by `lead`: consent, assessment, step, plan, services,
+    /// reviews, and an ending.
+    fn early_help(&mut self, lead: &Staff) -> Flow {
+        self.reopen_if_closed(lead, "The family asked for early help.")?;
+        let purpose = if self.c.framework.name() == "norfolk" && chance(&mut self.rng, 0.5) {
+            "family_support_process"
+        } else {
+            "early_help"
+        };
+        let (cid, from) = self.seek(lead, purpose, "What early help is, who would be involved and what they would share; that the family can say no or change their mind.")?;
+        if !chance(&mut self.rng, rates::EARLY_HELP_CONSENT_GIVEN) {
+            self.refuse(lead, cid, from)?;
+            if self.level > self.c.scale.universal {
+                self.wait_days(1, 5);
+                let reasons = [(
+                    "consent_refused",
+                    "The family declined early help.".to_owned(),
+                )];
+                self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
+            }
+            return Some(());
+        }
+        let agencies = vec![lead.agency.clone(), self.c.community_health()];
+        self.give(lead, cid, from, agencies)?;
+        self.wait_days(3, 20);
+        let started = self.t - Duration::days(self.rng.random_range(5..20));
+        let assessment = self.assess(lead, "early_help_assessment", self.c.scale.early, started)?;
+        self.wait_minutes(30, 600);
+        let reasons = [(
+            "assessment",
+            "The early help assessment identified needs for coordinated support.".to_owned(),
+        )];
+        self.move_to(
+            self.c.scale.early,
+            lead,
+            &reasons,
+            Some(assessment),
+            Some(cid),
+        )?;
+        self.early_help_plan(lead, Some(cid))
+    }
+
+    /// The plan part of early help (also used after a step down from higher tiers).
+    fn early_help_plan(&mut self, lead: &Staff, consent: Option<Uuid>) -> Flow {
+        let (plan, mut due) = self.start_plan(lead, "early_help_plan", (6, 8), None)?;
+        let data = json!({ "lead_worker": lead.json(), "chosen_with_family": chance(&mut self.rng, 0.7), "plan_id": plan });
+        self.emit(lead, "lead_worker_assigned", data)?;
+        let n = self.rng.random_range_u64(1, 3);
+        for _ in 0..n {
+            self.wait_minutes(30, 60 * 48);
+            let provider = if chance(&mut self.rng, 0.5) {
+                self.c.early_help(&self.loc)
+            } else {
+                self.c.voluntary(&self.loc)
+            };
+            self.start_service(lead, &provider)?;
+        }
+        if chance(&mut self.rng, 0.5) {
+            self.wait_days(7, 30);
+            let others = vec![self.mother(), self.universal_practitioner().json()];
+            self.conversation(lead, "team_around_the_family", others, None, None)?;
+        }
+        let reviews = self.rng.random_range_u64(1, 4);
+        for _ in 0..reviews {
+            if let Some(c) = consent
+                && chance(&mut self.rng, rates::EARLY_HELP_CONSENT_WITHDRAWN)
+            {
+                self.wait_days(5, 30);
+                let from = self.parent();
+                self.emit(lead, "consent_withdrawn", json!({ "consent_id": c, "withdrawn_by": from, "note": "The family no longer wants early help." }))?;
+                self.end_plan(plan, lead, "other")?;
+                self.end_services(lead, "The family withdrew consent.", Some(plan))?;
+                let reasons = [(
+                    "other",
+                    "The family withdrew their consent to early help.".to_owned(),
+                )];
+                self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
+                return self.close(lead, "The family withdrew from early help.", None);
+            }
+            due = self.review_plan(plan, lead, due, (6, 8))?;
+        }
+        if chance(&mut self.rng, rates::EARLY_HELP_WORKS) || self.referrals >= MAX_REFERRALS {
+            self.wait_days(3, 20);
+            self.end_plan(plan, lead, "needs_met")?;
+            self.end_services(lead, "Outcomes achieved.", Some(plan))?;
+            let reasons = [(
+                "needs_met",
+                "The early help plan's outcomes were achieved.".to_owned(),
+            )];
+            self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
+            if chance(&mut self.rng, 0.75) {
+                self.close(lead, "Early help outcomes achieved.", None)?;
+            }
+            Some(())
+        } else {
+            // Not working: back to the front door.
+            self.wait_days(3, 15);
+            self.end_plan(plan, lead, "stepped_up")?;
+            if self.need < Need::ChildInNeed {
+                self.need = Need::Targeted;
+            }
+            self.referral(Some("5D"))
+        }
+    }
+
+    /// Targeted support at tier 3 without a statutory basis (Family Focus, Targeted Early Help).
+    fn targeted(&mut self) -> Flow {
+        let fd = self.c.front_door_manager(&mut self.rng);
+        self.reopen_if_closed(&fd, "Reopened for targeted support.")?;
+        let practitioner = self.c.staff(
+            &mut self.rng,
+            &self.c.early_help(&self.loc),
+            "family_practitioner",
+        );
+        self.wait_days(1, 7);
+        let (cid, from) = self.seek(
+            &practitioner,
+            "service",
+            "What targeted family support involves and what will be shared with whom.",
+        )?;
+        if !chance(&mut self.rng, rates::EARLY_HELP_CONSENT_GIVEN) {
+            self.refuse(&practitioner, cid, from)?;
+            return self.close(
+                &practitioner,
+                "The family declined targeted support; advice given.",
+                None,
+            );
+        }
+        self.give(&practitioner, cid, from, vec![practitioner.agency.clone()])?;
+        let reasons = [(
+            "indicators",
+            "Complex needs across several areas of the child's life.".to_owned(),
+        )];
+        self.move_to(self.c.scale.targeted, &fd, &reasons, None, Some(cid))?;
+        self.wait_days(5, 25);
+        let started = self.t - Duration::days(self.rng.random_range(7..25));
+        self.assess(
+            &practitioner,
+            "family_support_assessment",
+            self.c.scale.targeted,
+            started,
+        )?;
+        let (plan, mut due) =
+            self.start_plan(&practitioner, "family_support_plan", (6, 10), None)?;
+        let data = json!({ "lead_worker": practitioner.json(), "chosen_with_family": chance(&mut self.rng, 0.6), "plan_id": plan });
+        self.emit(&practitioner, "lead_worker_assigned", data)?;
+        for _ in 0..self.rng.random_range_u64(1, 3) {
+            self.wait_minutes(30, 60 * 72);
+            let provider = self.c.early_help(&self.loc);
+            self.start_service(&practitioner, &provider)?;
+        }
+        for _ in 0..self.rng.random_range_u64(1, 4) {
+            due = self.review_plan(plan, &practitioner, due, (6, 10))?;
+        }
+        let r = self.rng.random::<f64>();
+        if r < 0.7 {
+            self.end_plan(plan, &practitioner, "stepped_down")?;
+            let reasons = [(
+                "needs_met",
+                "Targeted support achieved its outcomes.".to_owned(),
+            )];
+            self.move_to(self.c.scale.early, &practitioner, &reasons, None, None)?;
+            self.wait_days(20, 60);
+            self.end_services(&practitioner, "No longer needed.", Some(plan))?;
+            let reasons = [(
+                "needs_met",
+                "Universal services can meet the remaining needs.".to_owned(),
+            )];
+            self.move_to(self.c.scale.universal, &practitioner, &reasons, None, None)?;
+            self.close(&practitioner, "Needs met by targeted support.", None)
+        } else if r < 0.85 {
+            self.end_plan(plan, &practitioner, "stepped_up")?;
+            self.need = Need::ChildInNeed;
+            self.child_in_need()
+        } else {
+            Some(())
+        }
+    }
+
+    /// A child in need assessment under section 17 and what it leads to.
+    fn child_in_need(&mut self) -> Flow {
+        let fd = self.c.front_door_manager(&mut self.rng);
+        self.reopen_if_closed(&fd, "Reopened for a social work assessment.")?;
+        let sw = self.c.social_worker(&mut self.rng);
+        self.wait_days(0, 3);
+        let (cid, from) = self.seek(&sw, "assessment", "What a child and family assessment is, who will be spoken to, and what will be shared.")?;
+        if !chance(&mut self.rng, rates::ASSESSMENT_CONSENT_GIVEN) {
+            self.refuse(&sw, cid, from)?;
+            let parent = self.parent();
+            self.conversation(&sw, "with_family", vec![parent], None, None)?;
+            return self.close(
+                &sw,
+                "The family declined an assessment; no grounds to proceed without consent.",
+                Some("RC8"),
+            );
+        }
+        self.give(
+            &sw,
+            cid,
+            from,
+            vec![sw.agency.clone(), self.c.community_health()],
+        )?;
+        let reasons = [(
+            "assessment",
+            "A social work assessment under section 17 is needed.".to_owned(),
+        )];
+        self.move_to(self.c.scale.cin, &fd, &reasons, None, Some(cid))?;
+        let started = self.t;
+        self.wait_days(2, 10);
+        let child = self.child();
+        let kind = if self.age() >= 3 {
+            "with_child"
+        } else {
+            "with_family"
+        };
+        let others = if kind == "with_child" {
+            vec![child]
+        } else {
+            vec![self.mother()]
+        };
+        self.conversation(&sw, kind, others, None, None)?;
+        self.wait_days(2, 10);
+        let parents = vec![self.mother(), self.father()];
+        self.conversation(&sw, "with_family", parents, None, None)?;
+        if chance(&mut self.rng, rates::ASSESSMENT_WITHIN_45_DAYS) {
+            self.wait_working_days(10, 40);
+        } else {
+            self.wait_working_days(46, 70);
+        }
+        let outcome = self.rng.random::<f64>();
+        let decided = if outcome < rates::CIN_PLAN {
+            self.c.scale.cin
+        } else if outcome < rates::CIN_PLAN + rates::CIN_TO_STRATEGY {
+            self.c.scale.cp
+        } else if outcome < rates::CIN_PLAN + rates::CIN_TO_STRATEGY + rates::CIN_TO_EARLY_HELP {
+            self.c.scale.early
+        } else {
+            self.c.scale.universal
+        };
+        let assessment = self.assess(&sw, "single_assessment", decided, started)?;
+        if decided == self.c.scale.cin {
+            self.cin_plan(&sw)
+        } else if decided == self.c.scale.cp {
+            self.need = Need::Protection;
+            self.protection(false)
+        } else if decided == self.c.scale.early {
+            let reasons = [(
+                "assessment",
+                "The assessment found early help can meet the needs.".to_owned(),
+            )];
+            self.move_to(self.c.scale.early, &fd, &reasons, Some(assessment), None)?;
+            let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
+            self.wait_days(3, 15);
+            self.early_help_plan(&lead, None)
+        } else {
+            self.close(&sw, "Assessment completed: no further action.", Some("RC8"))
+        }
+    }
+
+    /// A child in need plan, its reviews and its ending.
+    fn cin_plan(&mut self, sw: &Staff) -> Flow {
+        let fd = self.c.front_door_manager(&mut self.rng);
+        let reasons = [("assessment", "Assessed as a child in need.".to_owned())];
+        self.move_to(self.c.scale.cin, &fd, &reasons, None, None)?;
+        self.wait_days(1, 10);
+        let (plan, mut due) = self.start_plan(sw, "child_in_need_plan", (10, 13), None)?;
+        self.emit(
+            sw,
+            "lead_worker_assigned",
+            json!({ "lead_worker": sw.json(), "plan_id": plan }),
+        )?;
+        for _ in 0..self.rng.random_range_u64(1, 3) {
+            self.wait_minutes(60, 60 * 96);
+            let provider = if chance(&mut self.rng, 0.5) {
+                self.c.children_services()
+            } else {
+                self.c.voluntary(&self.loc)
+            };
+            self.start_service(sw, &provider)?;
+        }
+        for _ in 0..self.rng.random_range_u64(1, 4) {
+            due = self.review_plan(plan, sw, due, (10, 13))?;
+        }
+        self.wait_days(3, 15);
+        let r = self.rng.random::<f64>();
+        let s = self.c.scale;
+        if r < 0.4 && s.targeted.tier == s.cin.tier {
+            // Within one tier a step down needs the family's consent.
+            let (cid, from) = self.seek(
+                sw,
+                "step_down",
+                "Stepping down from a social worker to targeted family support.",
+            )?;
+            if chance(&mut self.rng, rates::STEP_DOWN_CONSENT_GIVEN) {
+                self.give(sw, cid, from, vec![self.c.early_help(&self.loc)])?;
+                self.end_plan(plan, sw, "stepped_down")?;
+                let reasons = [(
+                    "needs_met",
+                    "The child in need plan's outcomes were achieved.".to_owned(),
+                )];
+                self.move_to(s.targeted, &fd, &reasons, None, Some(cid))?;
+                self.wait_days(30, 90);
+                self.end_services(sw, "Support no longer needed.", Some(plan))?;
+                let reasons = [("needs_met", "Targeted support no longer needed.".to_owned())];
+                self.move_to(s.universal, &fd, &reasons, None, None)?;
+                return self.close(
+                    sw,
+                    "Needs met after a period of targeted support.",
+                    Some("RC7"),
+                );
+            }
+            self.refuse(sw, cid, from)?;
+            self.end_plan(plan, sw, "needs_met")?;
+            return self.close(
+                sw,
+                "Plan outcomes met; the family did not want further support.",
+                Some("RC7"),
+            );
+        }
+        if r < 0.8 {
+            self.end_plan(plan, sw, "stepped_down")?;
+            let reasons = [("needs_met", "Needs can be met by early help.".to_owned())];
+            self.move_to(s.early, &fd, &reasons, None, None)?;
+            let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
+            self.wait_days(3, 15);
+            return self.early_help_plan(&lead, None);
+        }
+        self.end_plan(plan, sw, "needs_met")?;
+        self.close(sw, "Child in need plan ended: needs met.", Some("RC7"))
+    }
+
+    /// A strategy discussion and, if it decides on one, a section 47 enquiry, conference and
+    /// child protection plan.
+    fn protection(&mut self, immediate: bool) -> Flow {
+        let fd = self.c.front_door_manager(&mut self.rng);
+        self.reopen_if_closed(&fd, "Reopened: concerns of significant harm.")?;
+        let sw = self.c.social_worker(&mut self.rng);
+        let police = self.c.police_officer(&mut self.rng);
+        let health = self.c.staff(
+            &mut self.rng,
+            &self.c.community_health(),
+            "named_nurse_safeguarding",
+        );
+        let participants = json!([sw.json(), police.json(), health.json()]);
+        self.wait_minutes(60, 60 * 20);
+        let r = self.rng.random::<f64>();
+        let decision = if immediate || r < rates::STRATEGY_IMMEDIATE {
+            "immediate_protection"
+        } else if r < rates::STRATEGY_IMMEDIATE + rates::STRATEGY_SECTION_47 {
+            "section_47_enquiry"
+        } else {
+            "no_section_47"
+        };
+        let sd = uuid(&mut self.rng);
+        self.emit(&fd, "strategy_discussion_held", json!({
+            "strategy_discussion_id": sd, "participants": participants, "decision": decision,
+            "rationale": match decision {
+                "no_section_47" => "Threshold for a section 47 enquiry not met; a child in need assessment instead.",
+                "immediate_protection" => "The child cannot safely stay at home tonight.",
+                _ => "Reasonable cause to suspect significant harm.",
+            },
+        }))?;
+        let sd_date = self.t.date_naive();
+        let s = self.c.scale;
+        if decision == "no_section_47" {
+            self.need = Need::ChildInNeed;
+            return self.child_in_need();
+        }
+        let reasons = [(
+            if immediate { "incident" } else { "disclosure" },
+            "A strategy discussion found reasonable cause to suspect significant harm.".to_owned(),
+        )];
+        self.move_to(s.cp, &fd, &reasons, None, None)?;
+        let sd = if decision == "immediate_protection" {
+            // The child is safe tonight; the next working day a second discussion starts the enquiry.
+            self.wait_working_days(1, 1);
+            let sd2 = uuid(&mut self.rng);
+            self.emit(&fd, "strategy_discussion_held", json!({
+                "strategy_discussion_id": sd2, "participants": [sw.json(), police.json()],
+                "decision": "section_47_enquiry", "rationale": "Child now safe with relatives; enquiries to continue under section 47.",
+            }))?;
+            sd2
+        } else {
+            sd
+        };
+        self.wait_minutes(30, 300);
+        let enquiry = uuid(&mut self.rng);
+        self.emit(
+            &fd,
+            "section_47_enquiry_started",
+            json!({ "enquiry_id": enquiry, "strategy_discussion_id": sd, "lead": sw.json() }),
+        )?;
+        if chance(&mut self.rng, 0.6) {
+            self.wait_minutes(30, 600);
+            self.emit(&sw, "information_shared", json!({
+                "purpose": "section 47 enquiry",
+                "shared_with": [self.c.police(), self.c.community_health()],
+                "what": "Records of previous concerns, the child's health history and school attendance.",
+                "without_consent_reason": "Shared to protect the child from significant harm during a section 47 enquiry.",
+            }))?;
+        }
+        if chance(&mut self.rng, rates::INFORMATION_WITHHELD) {
+            let review = self.t.date_naive() + Days::new(28);
+            self.emit(&sw, "information_withheld", json!({
+                "what": "The details of the police investigation and the account given in interview.",
+                "withheld_from": "family", "reason": "Sharing now would undermine the criminal investigation.",
+                "requested_by": police.json(), "review_by": review,
+            }))?;
+        }
+        self.wait_days(0, 3);
+        if self.age() >= 3 {
+            let child = self.child();
+            self.conversation(&sw, "with_child", vec![child], None, None)?;
+        }
+        let started = self.t;
+        self.wait_working_days(5, 12);
+        let r = self.rng.random::<f64>();
+        let outcome = if r < rates::ENQUIRY_CONFERENCE {
+            "conference_needed"
+        } else if r < rates::ENQUIRY_CONFERENCE + rates::ENQUIRY_SUBSTANTIATED {
+            "substantiated_no_conference"
+        } else {
+            "not_substantiated"
+        };
+        let decided = match outcome {
+            "not_substantiated" => s.early,
+            "substantiated_no_conference" => s.cin,
+            _ => s.cp,
+        };
+        let assessment = self.assess(&sw, "section_47_assessment", decided, started)?;
+        self.wait_minutes(60, 600);
+        self.emit(&fd, "section_47_enquiry_concluded", json!({
+            "enquiry_id": enquiry, "outcome": outcome,
+            "rationale": match outcome {
+                "conference_needed" => "Concerns substantiated and the child is likely to suffer significant harm: an initial conference is needed.",
+                "substantiated_no_conference" => "Concerns substantiated, but the family is working with us: a child in need plan can keep the child safe.",
+                _ => "Concerns not substantiated.",
+            },
+        }))?;
+        match outcome {
+            "not_substantiated" => {
+                if chance(&mut self.rng, 0.4) {
+                    let reasons = [(
+                        "assessment",
+                        "Enquiry concluded: early help offered.".to_owned(),
+                    )];
+                    self.move_to(s.early, &fd, &reasons, Some(assessment), None)?;
+                    let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
+                    self.wait_days(3, 15);
+                    self.early_help_plan(&lead, None)
+                } else {
+                    self.close(
+                        &sw,
+                        "Section 47 enquiry: concerns not substantiated.",
+                        Some("RC8"),
+                    )
+                }
+            }
+            "substantiated_no_conference" => {
+                let reasons = [(
+                    "assessment",
+                    "Harm substantiated; a child in need plan will keep the child safe.".to_owned(),
+                )];
+                self.move_to(s.cin, &fd, &reasons, Some(assessment), None)?;
+                self.cin_plan(&sw)
+            }
+            _ => self.conference(&sw, &fd, sd_date),
+        }
+    }
+
+    /// The initial child protection conference and any plan it starts, with its reviews.
+    fn conference(&mut self, sw: &Staff, fd: &Staff, sd_date: NaiveDate) -> Flow {
+        let within = chance(&mut self.rng, rates::CONFERENCE_WITHIN_15_DAYS);
+        let days = if within {
+            self.rng.random_range(10..=15)
+        } else {
+            self.rng.random_range(16..=25)
+        };
+        let date = domain::calendar::add_working_days(sd_date, days);
+        let at = office_hours(&mut self.rng, date);
+        self.t = if at > self.t {
+            at
+        } else {
+            minutes_later(&mut self.rng, self.t, 60, 300)
+        };
+        self.births();
+        let chair = self.c.conference_chair(&mut self.rng);
+        let attendees = json!([
+            self.c.police(),
+            self.c.community_health(),
+            self.c.children_services(),
+            self.universal_practitioner().agency
+        ]);
+        let category = self.theme.words().category;
+        let plan_started = chance(&mut self.rng, rates::CONFERENCE_STARTS_PLAN);
+        let plan_id = uuid(&mut self.rng);
+        let mut d = json!({
+            "conference_id": uuid(&mut self.rng), "kind": "initial", "chair": chair.json(),
+            "attendees": attendees, "outcome": if plan_started { "plan_started" } else { "no_plan" },
+        });
+        if plan_started {
+            d["plan_id"] = json!(plan_id);
+            d["category"] = json!(category);
+        }
+        if let Some(v) = self.child_voice("team_around_the_family") {
+            d["child_voice"] = v;
+        }
+        let conference = self.emit(fd, "child_protection_conference_held", d)?;
+        let s = self.c.scale;
+        if !plan_started {
+            if chance(&mut self.rng, 0.15) {
+                let health = self.c.staff(
+                    &mut self.rng,
+                    &self.c.community_health(),
+                    "named_nurse_safeguarding",
+                );
+                if let Some(changed) = self.dispute(conference, &health, &chair)? {
+                    // Reconvened: the plan starts after all.
+                    let data = json!({
+                        "conference_id": uuid(&mut self.rng), "kind": "initial", "chair": chair.json(),
+                        "attendees": [self.c.police(), self.c.community_health()], "outcome": "plan_started",
+                        "plan_id": plan_id, "category": category,
+                    });
+                    let step = self.emit(fd, "child_protection_conference_held", data)?;
+                    self.resolve_changed(changed, step)?;
+                    return self.cp_plan(sw, fd, plan_id, category);
+                }
+            }
+            let reasons = [(
+                "assessment",
+                "The conference decided no plan was needed; support under section 17.".to_owned(),
+            )];
+            self.move_to(s.cin, fd, &reasons, None, None)?;
+            return self.cin_plan(sw);
+        }
+        self.cp_plan(sw, fd, plan_id, category)
+    }
+
+    fn cp_plan(&mut self, sw: &Staff, fd: &Staff, plan_id: Uuid, category: &str) -> Flow {
+        self.wait_minutes(30, 240);
+        let review_by = self.t.date_naive() + Days::new(90);
+        let mut d = json!({ "plan_id": plan_id, "kind": "child_protection_plan", "lead": sw.json(), "review_by": review_by, "category": category });
+        d["actions"] = self.actions(sw, 4);
+        self.emit(sw, "plan_started", d)?;
+        self.open_plans.push(plan_id);
+        self.emit(
+            sw,
+            "lead_worker_assigned",
+            json!({ "lead_worker": sw.json(), "plan_id": plan_id }),
+        )?;
+        for _ in 0..self.rng.random_range_u64(1, 3) {
+            self.wait_minutes(60, 60 * 72);
+            let provider = self.c.children_services();
+            self.start_service(sw, &provider)?;
+        }
+        let mut due = review_by;
+        loop {
+            due = self.review_plan(plan_id, sw, due, (24, 26))?;
+            let chair = self.c.conference_chair(&mut self.rng);
+            let ends = chance(&mut self.rng, rates::REVIEW_ENDS_PLAN);
+            self.wait_minutes(30, 120);
+            let data = json!({
+                "conference_id": uuid(&mut self.rng), "kind": "review", "chair": chair.json(),
+                "attendees": [self.c.police(), self.c.community_health(), self.c.children_services()],
+                "outcome": if ends { "plan_ended" } else { "plan_continued" }, "plan_id": plan_id,
+            });
+            self.emit(fd, "child_protection_conference_held", data)?;
+            if ends {
+                break;
+            }
+        }
+        self.end_plan(plan_id, sw, "stepped_down")?;
+        let reasons = [(
+            "needs_met",
+            "The review conference ended the child protection plan.".to_owned(),
+        )];
+        self.move_to(self.c.scale.cin, fd, &reasons, None, None)?;
+        self.cin_plan(sw)
+    }
+}
