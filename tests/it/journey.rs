@@ -158,6 +158,18 @@ async fn a_child_through_the_front_door_to_section_47_and_back() {
     assert_eq!(case["open_plans"][0]["plan_id"], json!(plan));
     assert!(kinds(&case).contains(&"review_plan".into()));
 
+    // Nor take the child out of tier 3 by closing the case.
+    let close = record(
+        "case_closed",
+        SCHOOL,
+        60,
+        json!({ "reason": "moved away", "closed_by": person(SCHOOL) }),
+    );
+    school
+        .post(&format!("{case_path}/records"), close)
+        .await
+        .problem(403);
+
     // Obligations met: the family and the referrer told.
     school
         .record(child, family_informed(SCHOOL, 9 * DAY, referral_event))

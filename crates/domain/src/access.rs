@@ -104,6 +104,27 @@ pub fn may_append(role: Role, record: &RecordData) -> Result<(), Denied> {
     }
 }
 
+/// Whether `role` may append `record` to a child now at `current`: [`may_append`], and a
+/// recorder may not close a case at tier 3 or 4, since closing takes the child back to tier 1
+/// and a change out of tier 3 or 4 is the front door's decision.
+pub fn may_append_at(
+    role: Role,
+    record: &RecordData,
+    current: crate::level::Level,
+) -> Result<(), Denied> {
+    may_append(role, record)?;
+    if role == Role::Recorder
+        && matches!(record, RecordData::CaseClosed(_))
+        && current.tier >= Tier::THREE
+    {
+        return Err(Denied(format!(
+            "closing a case at tier {} takes the child back to tier 1: that is the front door's decision",
+            current.tier
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,6 +155,22 @@ mod tests {
         assert!(may_append(Role::Recorder, &step("stepped_up", 2, 3)).is_err());
         assert!(may_append(Role::Recorder, &step("stepped_down", 3, 2)).is_err());
         assert!(may_append(Role::FrontDoor, &step("stepped_up", 2, 3)).is_ok());
+    }
+
+    #[test]
+    fn recorders_close_cases_only_below_tier_3() {
+        let p = json!({ "name": "A", "role": "r", "agency": "school:x" });
+        let closed = RecordData::parse(
+            RecordType::CaseClosed,
+            json!({ "reason": "done", "closed_by": p }),
+        )
+        .unwrap();
+        let at = |t: u8| {
+            crate::level::Level::new(Tier::new(t).unwrap(), crate::level::StatutoryBasis::None)
+        };
+        assert!(may_append_at(Role::Recorder, &closed, at(2)).is_ok());
+        assert!(may_append_at(Role::Recorder, &closed, at(3)).is_err());
+        assert!(may_append_at(Role::FrontDoor, &closed, at(4)).is_ok());
     }
 
     #[test]

@@ -29,7 +29,8 @@ use crate::people::{Council, Locality, Staff, family};
 use crate::rates::{self, Entry, Need, ReferralConsent, chance, one, pick};
 use crate::text::{self, Theme, line, lines, some_lines};
 use crate::timing::{
-    any_hour, days_later, decision_time, minutes_later, office_hours, working_days_later,
+    any_hour, days_earlier, days_later, decision_time, minutes_later, office_hours,
+    office_minutes_later, working_days_later,
 };
 
 /// A record the journey wrote, before the domain decides it.
@@ -138,7 +139,8 @@ pub(crate) fn build(
         && (((14..=17).contains(&age) && chance(&mut rng, rates::EXPLOITATION_14_17))
             || ((10..=13).contains(&age) && chance(&mut rng, rates::EXPLOITATION_10_13)));
     let theme = Theme::choose(&mut rng, need, age, exploitation);
-    let t = office_hours(&mut rng, first_day);
+    // Agencies start work on working days; the police, on any day, move this later.
+    let t = office_hours(&mut rng, crate::timing::working_day(first_day));
     let moves_on = (c.localities.len() > 1 && chance(&mut rng, rates::MOVES))
         .then(|| first_day + Days::new(rng.random_range_u64(20, span)));
     let mut j = Journey {
@@ -214,7 +216,7 @@ impl Journey<'_> {
                 self.need = match self.need {
                     Need::Universal => Need::EarlyHelp,
                     Need::EarlyHelp => Need::Targeted,
-                    Need::Targeted => Need::ChildInNeed,
+                    Need::Targeted => Need::Section17,
                     _ => Need::Protection,
                 };
             }
@@ -235,8 +237,9 @@ impl Journey<'_> {
         self.births();
         self.moves();
     }
+    /// The next thing in the same piece of work: minutes or hours later, in office hours.
     fn wait_minutes(&mut self, min: i64, max: i64) {
-        self.t = minutes_later(&mut self.rng, self.t, min, max);
+        self.t = office_minutes_later(&mut self.rng, self.t, min, max);
     }
     fn age(&self) -> i32 {
         self.who.age_on(self.t.date_naive())
@@ -357,7 +360,9 @@ impl Journey<'_> {
         if self.registration.is_some() {
             return;
         }
-        let at = self.t - Duration::minutes(self.rng.random_range(5..120));
+        // A child first met in the last days of the year is still registered within it.
+        let at = (self.t - Duration::minutes(self.rng.random_range(5..120)))
+            .min(self.end - Duration::minutes(1));
         self.registration = Some(Pending {
             event_id: uuid(&mut self.rng),
             at,
@@ -458,7 +463,7 @@ impl Journey<'_> {
             Need::Universal => (7, 9),
             Need::EarlyHelp => (5, 7),
             Need::Targeted => (4, 6),
-            Need::ChildInNeed => (3, 5),
+            Need::Section17 => (3, 5),
             Need::Protection => (1, 3),
         };
         let score: i64 = self.rng.random_range_u64(lo, hi + 1) as i64;
@@ -552,8 +557,7 @@ impl Journey<'_> {
         let id = if chance(&mut self.rng, rates::CONVERSATION_RECORDED_LATE) {
             // Written up days after it happened, after records of later events.
             let floor = self.registration.as_ref().map(|r| r.at).unwrap_or(self.t);
-            let at = (self.t - Duration::days(self.rng.random_range(3..20)))
-                .max(floor + Duration::minutes(1));
+            let at = days_earlier(&mut self.rng, self.t, 3, 20, floor);
             self.emit_at(at, by, "conversation_recorded", data.clone(), true)?
         } else {
             self.emit(by, "conversation_recorded", data.clone())?
@@ -565,7 +569,7 @@ impl Journey<'_> {
     /// Puts a conversation right days later, or retracts it as entered on the wrong child.
     fn maybe_correct(&mut self, id: Uuid, by: &Staff, data: Value) {
         let r = self.rng.random::<f64>();
-        let at = self.t + Duration::hours(self.rng.random_range(2..96));
+        let at = office_minutes_later(&mut self.rng, self.t, 120, 96 * 60);
         if r < rates::CORRECTED {
             let mut corrected = data;
             let name = self.name();
@@ -735,9 +739,7 @@ impl Journey<'_> {
             if let Some(p) = plan {
                 d["agreed_in_plan_id"] = json!(p);
             }
-            if self.emit(by, "service_ended", d).is_none() {
-                return None;
-            }
+            self.emit(by, "service_ended", d)?;
         }
         Some(())
     }
@@ -844,12 +846,19 @@ impl Journey<'_> {
         for p in self.open_plans.clone() {
             self.end_plan(p, by, "other")?;
         }
-        let mut d = json!({ "reason": reason, "closed_by": by.json() });
+        // Closing takes the child back to tier 1. The domain lets any recorder close, but
+        // a recorder may not change tiers 3 and 4, so the front door closes those cases.
+        let closer = if self.level.tier.get() >= 3 {
+            self.c.front_door_manager(&mut self.rng)
+        } else {
+            by.clone()
+        };
+        let mut d = json!({ "reason": reason, "closed_by": closer.json() });
         if let Some(c) = closure {
             d["closure_reason"] = json!(c);
         }
         self.wait_minutes(10, 240);
-        self.emit(by, "case_closed", d)?;
+        self.emit(&closer, "case_closed", d)?;
         self.closed = true;
         self.level = Level::UNIVERSAL;
         Some(())
@@ -1103,6 +1112,10 @@ impl Journey<'_> {
     fn referrer(&mut self, source: &str) -> (String, Staff) {
         let age = self.age();
         let mut source = source.to_owned();
+        // Only older children refer themselves; younger ones' calls come from family.
+        if source == "1C" && age < 11 {
+            source = "1A".into();
+        }
         if age < 0 && matches!(source.as_str(), "2A" | "2B" | "3B" | "3C" | "3E") {
             source = "3D".into();
         } else if age < 4 && matches!(source.as_str(), "2A" | "2B" | "3C") {
@@ -1157,8 +1170,8 @@ impl Journey<'_> {
         let (source, referrer) = self.referrer(&source);
         let fd_records = referrer.agency == self.c.front_door;
         if source == "6" {
-            // The police meet children at any hour.
-            let date = self.t.date_naive();
+            // The police meet children at any hour of any day.
+            let date = self.t.date_naive() + Days::new(self.rng.random_range_u64(0, 3));
             let at = any_hour(&mut self.rng, date);
             if at > self.t {
                 self.t = at;
@@ -1336,7 +1349,7 @@ impl Journey<'_> {
             // The census source was keyed wrongly and put right the same day.
             let mut corrected = d;
             corrected["source"] = json!(if source == "8" { "10" } else { "8" });
-            let at = self.t + Duration::hours(self.rng.random_range(1..8));
+            let at = office_minutes_later(&mut self.rng, self.t, 60, 8 * 60);
             self.emit_at(at, &referrer, "record_corrected", json!({ "corrects_event_id": referral_event, "reason": "Referral source keyed wrongly.", "corrected_data": corrected }), false);
         }
         // Told afterwards that the referral was made without their consent.
@@ -1456,7 +1469,7 @@ impl Journey<'_> {
             Need::Universal => s.universal,
             Need::EarlyHelp => s.early,
             Need::Targeted => s.targeted,
-            Need::ChildInNeed => s.cin,
+            Need::Section17 => s.cin,
             Need::Protection => s.cp,
         }
     }
@@ -1638,7 +1651,7 @@ impl Journey<'_> {
             // Not working: back to the front door.
             self.wait_days(3, 15);
             self.end_plan(plan, lead, "stepped_up")?;
-            if self.need < Need::ChildInNeed {
+            if self.need < Need::Section17 {
                 self.need = Need::Targeted;
             }
             self.referral(Some("5D"))
@@ -1712,7 +1725,7 @@ impl Journey<'_> {
             self.close(&practitioner, "Needs met by targeted support.", None)
         } else if r < 0.85 {
             self.end_plan(plan, &practitioner, "stepped_up")?;
-            self.need = Need::ChildInNeed;
+            self.need = Need::Section17;
             self.child_in_need()
         } else {
             Some(())
@@ -1884,7 +1897,8 @@ impl Journey<'_> {
             "named_nurse_safeguarding",
         );
         let participants = json!([sw.json(), police.json(), health.json()]);
-        self.wait_minutes(60, 60 * 20);
+        // Held the same day or the next working day.
+        self.wait_working_days(0, 1);
         let r = self.rng.random::<f64>();
         let decision = if immediate || r < rates::STRATEGY_IMMEDIATE {
             "immediate_protection"
@@ -1905,7 +1919,7 @@ impl Journey<'_> {
         let sd_date = self.t.date_naive();
         let s = self.c.scale;
         if decision == "no_section_47" {
-            self.need = Need::ChildInNeed;
+            self.need = Need::Section17;
             return self.child_in_need();
         }
         let reasons = [(

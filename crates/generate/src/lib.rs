@@ -188,6 +188,9 @@ pub enum GenerateError {
         occurred_at: DateTime<Utc>,
         detail: String,
     },
+    /// The thread building journeys stopped unexpectedly (a panic: a bug here).
+    #[error("the generating thread stopped: {0}")]
+    Stopped(String),
     /// The store refused or failed an append.
     #[error("storing child {child_id} failed: {source}")]
     Store {
@@ -197,17 +200,13 @@ pub enum GenerateError {
     },
 }
 
-/// The council the options describe, checked once for a run.
-fn council(options: &Options) -> Result<people::Council, GenerateError> {
+/// The council the options describe, or why the options cannot make one.
+fn council(options: &Options) -> Result<people::Council, String> {
     if options.localities.is_empty() {
-        return Err(GenerateError::Options(
-            "give at least one locality".to_owned(),
-        ));
+        return Err("give at least one locality".to_owned());
     }
     if options.localities.iter().any(|l| l.trim().is_empty()) {
-        return Err(GenerateError::Options(
-            "a locality may not be blank".to_owned(),
-        ));
+        return Err("a locality may not be blank".to_owned());
     }
     Ok(people::Council::new(options.framework, &options.localities))
 }
@@ -224,7 +223,7 @@ pub fn journeys(
     (0..options.children).map(move |index| {
         let council = council
             .as_ref()
-            .map_err(|e| GenerateError::Options(e.to_string()))?;
+            .map_err(|e| GenerateError::Options(e.clone()))?;
         let built = journey::build(council, seed, index as u64, start, end);
         decide(index, built, framework, end)
     })
@@ -284,9 +283,7 @@ pub async fn generate(store: &dyn EventStore, options: &Options) -> Result<Summa
     }
     // The producer has finished once the channel closes; a panic there would be a bug.
     if let Err(e) = producer.await {
-        return Err(GenerateError::Options(format!(
-            "the generating thread stopped: {e}"
-        )));
+        return Err(GenerateError::Stopped(e.to_string()));
     }
     Ok(summary)
 }

@@ -132,7 +132,8 @@ pub(crate) enum Need {
     Universal,
     EarlyHelp,
     Targeted,
-    ChildInNeed,
+    /// A child in need: social work under section 17.
+    Section17,
     Protection,
 }
 
@@ -141,7 +142,7 @@ pub(crate) const REFERRAL_NEEDS: &[(Need, u32)] = &[
     (Need::Universal, 33),
     (Need::EarlyHelp, 30),
     (Need::Targeted, 10),
-    (Need::ChildInNeed, 15),
+    (Need::Section17, 15),
     (Need::Protection, 12),
 ];
 
@@ -240,7 +241,7 @@ pub(crate) fn decision_weights(need: Need, exploitation: bool) -> [u32; 7] {
         Need::Universal => [72, 25, 3, 0, 0, 0, 0],
         Need::EarlyHelp => [20, 15, 55, 8, 2, 0, 0],
         Need::Targeted => [8, 5, 20, 52, 15, 0, 0],
-        Need::ChildInNeed => [5, 2, 8, 12, 65, 8, 0],
+        Need::Section17 => [5, 2, 8, 12, 65, 8, 0],
         Need::Protection => [0, 0, 0, 3, 17, 72, 8],
     };
     // Older children being exploited are too often judged not to meet the threshold (000).

@@ -67,14 +67,14 @@ impl Theme {
                 DomesticAbuse,
             ],
             (Need::EarlyHelp, _) => &[Poverty, ParentalMentalHealth, Neglect, DomesticAbuse],
-            (Need::Targeted | Need::ChildInNeed, a) if a >= 11 => &[
+            (Need::Targeted | Need::Section17, a) if a >= 11 => &[
                 Wellbeing,
                 DomesticAbuse,
                 SubstanceMisuse,
                 Neglect,
                 ParentalMentalHealth,
             ],
-            (Need::Targeted | Need::ChildInNeed, _) => &[
+            (Need::Targeted | Need::Section17, _) => &[
                 Neglect,
                 DomesticAbuse,
                 SubstanceMisuse,
@@ -129,7 +129,7 @@ pub(crate) fn line(rng: &mut impl Rng, list: &[&str], name: &str) -> String {
         .unwrap_or_else(|| "Not recorded.".to_owned())
 }
 
-/// Between `min` and `max` lines, sometimes none when `optional`.
+/// Between `min` and `max` different lines of `list`.
 pub(crate) fn some_lines(
     rng: &mut impl Rng,
     list: &[&str],

@@ -25,6 +25,28 @@ pub(crate) fn any_hour(rng: &mut impl Rng, date: NaiveDate) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// Office hours on a working day `min..=max` calendar days before `t`, but not before
+/// `floor`: when a record written up late says the thing happened.
+pub(crate) fn days_earlier(
+    rng: &mut impl Rng,
+    t: DateTime<Utc>,
+    min: u64,
+    max: u64,
+    floor: DateTime<Utc>,
+) -> DateTime<Utc> {
+    let days = rng.random_range(min..=max.max(min));
+    let mut date = t.date_naive() - Days::new(days);
+    while !calendar::is_working_day(date) {
+        date = date - Days::new(1);
+    }
+    let at = office_hours(rng, date);
+    if at > floor {
+        at
+    } else {
+        floor + Duration::minutes(rng.random_range(1..=30))
+    }
+}
+
 /// The first working day on or after `date`.
 pub(crate) fn working_day(date: NaiveDate) -> NaiveDate {
     calendar::add_working_days(date, 0)
@@ -64,6 +86,28 @@ pub(crate) fn minutes_later(
     max: i64,
 ) -> DateTime<Utc> {
     t + Duration::minutes(rng.random_range(min..=max.max(min)))
+}
+
+/// A few minutes to a few hours after `t`, moved to the next office morning when that
+/// falls outside office hours or on a day off.
+pub(crate) fn office_minutes_later(
+    rng: &mut impl Rng,
+    t: DateTime<Utc>,
+    min: i64,
+    max: i64,
+) -> DateTime<Utc> {
+    let next = minutes_later(rng, t, min, max);
+    let date = next.date_naive();
+    if calendar::is_working_day(date) && (8..18).contains(&next.hour()) {
+        return next;
+    }
+    let day = if calendar::is_working_day(date) && next.hour() < 8 {
+        date
+    } else {
+        calendar::add_working_days(date + Days::new(1), 0)
+    };
+    let candidate = office_hours(rng, day);
+    after(rng, next, candidate)
 }
 
 /// `candidate`, unless it is not after `t`: then a little after `t`.

@@ -16,12 +16,14 @@ async fn five_hundred_children_into_sqlite_verify() {
     let started = std::time::Instant::now();
     let summary = generate(store.as_ref(), &options).await.unwrap();
     let secs = started.elapsed().as_secs_f64();
-    eprintln!(
-        "500 children, {} events in {secs:.2}s: {:.0} children/s, {:.0} events/s",
-        summary.events,
-        500.0 / secs,
-        summary.events as f64 / secs
-    );
+    if std::env::var_os("TEST_LOG").is_some() {
+        eprintln!(
+            "500 children, {} events in {secs:.2}s: {:.0} children/s, {:.0} events/s",
+            summary.events,
+            500.0 / secs,
+            summary.events as f64 / secs
+        );
+    }
 
     assert_eq!(summary.children, 500);
     assert_eq!(

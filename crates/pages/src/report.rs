@@ -478,6 +478,17 @@ fn levels(
             labels::share(r.levels.step_downs, r.levels.step_ups + r.levels.step_downs),
         ],
     );
+    let mut flows = Table::new(
+        "Steps by tier stepped from and to",
+        &["From tier", "To tier", "Count"],
+    );
+    for (key, n) in &r.levels.flows {
+        let (from, to) = key.split_once("_to_").unwrap_or((key.as_str(), ""));
+        flows = flows.row(
+            format!("Tier {from}"),
+            vec![format!("Tier {to}"), count(*n)],
+        );
+    }
     let steps_chart = charts::bar_chart(
         "chart-steps",
         "Steps up and steps down in the period",
@@ -511,8 +522,11 @@ fn levels(
                 svg: steps_chart,
             }),
             Block::Table(steps),
+            Block::Table(flows),
             Block::Note(
-                "The report counts steps up and down; it does not say between which tiers."
+                "A step counts in the table by tier when both its levels can be read; \
+                 statutory basis is left out (a step from section 47 to section 17 within tier 4 \
+                 shows as 4 to 4)."
                     .to_owned(),
             ),
         ],

@@ -235,7 +235,20 @@ async fn record(
                 ),
             ));
         }
-        let decided = child::fold(&events)?.decide(
+        let folded = child::fold(&events)?;
+        // Checked against the state the records join: closing a case is a tier change too.
+        let level = folded.state().current_level();
+        for (i, input) in inputs.iter().enumerate() {
+            domain::access::may_append_at(caller.role, &input.data, level).map_err(|d| {
+                let field = if batch {
+                    format!("records[{i}].type")
+                } else {
+                    "type".to_owned()
+                };
+                ApiError::from(d).with_field(field, "this role may not record this now")
+            })?;
+        }
+        let decided = folded.decide(
             ChildCommand::Append {
                 records: inputs
                     .iter()

@@ -119,6 +119,11 @@ pub(crate) struct Conversation {
 pub(crate) struct StepFact {
     pub at: DateTime<Utc>,
     pub up: bool,
+    /// The tiers stepped from and to, when the record's levels can be read.
+    #[serde(default)]
+    pub from: Option<u8>,
+    #[serde(default)]
+    pub to: Option<u8>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -275,9 +280,13 @@ impl Case {
                     });
                 }
                 t @ ("stepped_up" | "stepped_down") => {
+                    let tier =
+                        |field: &str| data.get(field).and_then(read_level).map(|l| l.tier.get());
                     case.steps.push(StepFact {
                         at,
                         up: t == "stepped_up",
+                        from: tier("from"),
+                        to: tier("to"),
                     });
                     if data.get("family_informed").and_then(Value::as_bool) != Some(true) {
                         case.family_to_inform.push((e.event_id, at));

@@ -89,6 +89,10 @@ pub struct Levels {
     /// `stepped_up` / `stepped_down` in the period.
     pub step_ups: u64,
     pub step_downs: u64,
+    /// The same steps by tier stepped from and to, keyed `1_to_2`, `4_to_3`, ... (steps whose
+    /// levels cannot be read are counted above only).
+    #[serde(default)]
+    pub flows: BTreeMap<String, u64>,
 }
 
 /// Children by tier at the end of the period: `{ "1", "2", "3", "4" }`.
@@ -411,6 +415,9 @@ pub(super) fn compute(cases: &[Case], scope: &Scope<'_>, framework: &Framework) 
             }
         }
         for s in case.steps.iter().filter(|s| scope.counts(case, s.at)) {
+            if let (Some(from), Some(to)) = (s.from, s.to) {
+                *f.levels.flows.entry(format!("{from}_to_{to}")).or_default() += 1;
+            }
             if s.up {
                 f.levels.step_ups += 1;
                 row.step_ups += 1;
