@@ -31,17 +31,14 @@ impl JsonBody {
     /// Hex SHA-256 of the body's canonical form (keys sorted, no white space): the "same body"
     /// an `Idempotency-Key` retry must carry, whatever order the client wrote its keys in.
     pub fn canonical_hash(&self) -> String {
-        let mut out = String::new();
-        canonical(&self.value, &mut out);
+        let out = store::chain::canonical_json(&self.value);
         hex::encode(Sha256::digest(out.as_bytes()))
     }
 
     /// The hash an `Idempotency-Key` is bound to: what the request asks (`scope`, e.g. the
     /// route and the child) and its canonical body.
     pub fn request_hash(&self, scope: &str) -> String {
-        let mut out = String::from(scope);
-        out.push('\n');
-        canonical(&self.value, &mut out);
+        let out = format!("{scope}\n{}", store::chain::canonical_json(&self.value));
         hex::encode(Sha256::digest(out.as_bytes()))
     }
 
@@ -63,38 +60,6 @@ pub fn parse<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, ApiErr
         )
         .with_errors(vec![FieldError { field, message }])
     })
-}
-
-/// Writes `v` with object keys sorted at every depth and no insignificant white space.
-pub fn canonical(v: &serde_json::Value, out: &mut String) {
-    use serde_json::Value;
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical(&map[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(item, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
 }
 
 fn is_json(req: &HttpRequest) -> Option<bool> {

@@ -183,27 +183,5 @@ impl Identity {
 
 /// The identifiers a registration or update claims, spelled as the API claims them.
 pub(crate) fn claims(ids: Option<&Identifiers>) -> Vec<IdentifierClaim> {
-    let Some(ids) = ids else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let Some(n) = &ids.nhs_number {
-        out.push(IdentifierClaim {
-            kind: "nhs_number".into(),
-            value: n.as_str().to_owned(),
-        });
-    }
-    if let Some(u) = &ids.upn {
-        out.push(IdentifierClaim {
-            kind: "upn".into(),
-            value: u.as_str().to_owned(),
-        });
-    }
-    if let Some(l) = &ids.la_child_id {
-        out.push(IdentifierClaim {
-            kind: "la_child_id".into(),
-            value: l.as_str().trim().to_owned(),
-        });
-    }
-    out
+    IdentifierClaim::of(ids)
 }

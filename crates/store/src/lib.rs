@@ -77,6 +77,29 @@ pub struct IdentifierClaim {
     pub value: String,
 }
 
+impl IdentifierClaim {
+    /// The claims a child's identifiers make, in their canonical spelling (the NHS number's
+    /// digits only, the UPN in capitals), so a lookup and a claim always meet.
+    pub fn of(ids: Option<&domain::registration::Identifiers>) -> Vec<IdentifierClaim> {
+        let Some(ids) = ids else { return Vec::new() };
+        let claim = |kind: &str, value: &str| IdentifierClaim {
+            kind: kind.to_owned(),
+            value: value.to_owned(),
+        };
+        let mut out = Vec::new();
+        if let Some(n) = &ids.nhs_number {
+            out.push(claim("nhs_number", n.as_str()));
+        }
+        if let Some(u) = &ids.upn {
+            out.push(claim("upn", u.as_str()));
+        }
+        if let Some(l) = &ids.la_child_id {
+            out.push(claim("la_child_id", l.as_str().trim()));
+        }
+        out
+    }
+}
+
 /// One atomic append to one child's stream: all of `events` or none of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppendRequest {

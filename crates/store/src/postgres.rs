@@ -324,36 +324,46 @@ async fn insert_event(c: &impl GenericClient, e: &StoredEvent) -> Result<(), Sto
     }
 }
 
+/// The first answer to an append made with `key`, `IdempotencyKeyReused` if the key was used
+/// with another request, `None` if unused; inside an append's transaction or outside one.
+async fn idempotent_in<C: tokio_postgres::GenericClient>(
+    c: &C,
+    key: &crate::IdempotencyKey,
+) -> Result<Option<Appended>, StoreError> {
+    let found = c
+        .query_opt(
+            "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2",
+            &[&key.agency, &key.key],
+        )
+        .await
+        .map_err(|e| unavailable("read idempotency key", e))?;
+    let Some(row) = found else { return Ok(None) };
+    let hash: String = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+    if hash != key.request_hash {
+        return Err(StoreError::new(
+            StoreErrorKind::IdempotencyKeyReused,
+            format!(
+                "the idempotency key {:?} was already used with a different request",
+                key.key
+            ),
+        ));
+    }
+    let result: serde_json::Value = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+    let mut first: Appended = serde_json::from_value(result)
+        .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
+    first.replayed = true;
+    Ok(Some(first))
+}
+
 async fn append_in(
     tx: &tokio_postgres::Transaction<'_>,
     req: AppendRequest,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
-    if let Some(key) = &req.idempotency {
-        let found = tx
-            .query_opt(
-                "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2",
-                &[&key.agency, &key.key],
-            )
-            .await
-            .map_err(|e| unavailable("read idempotency key", e))?;
-        if let Some(row) = found {
-            let hash: String = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
-            if hash != key.request_hash {
-                return Err(StoreError::new(
-                    StoreErrorKind::IdempotencyKeyReused,
-                    format!(
-                        "the idempotency key {:?} was already used with a different request",
-                        key.key
-                    ),
-                ));
-            }
-            let result: serde_json::Value = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
-            let mut first: Appended = serde_json::from_value(result)
-                .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
-            first.replayed = true;
-            return Ok(first);
-        }
+    if let Some(key) = &req.idempotency
+        && let Some(first) = idempotent_in(tx, key).await?
+    {
+        return Ok(first);
     }
     let head = head(tx, req.child_id).await?;
     append::check_expected(req.expected, head.sequence)?;
@@ -746,29 +756,7 @@ impl EventStore for Postgres {
         key: &crate::IdempotencyKey,
     ) -> Result<Option<Appended>, StoreError> {
         let c = self.client().await?;
-        let found = c
-            .query_opt(
-                "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2",
-                &[&key.agency, &key.key],
-            )
-            .await
-            .map_err(|e| unavailable("read idempotency key", e))?;
-        let Some(row) = found else { return Ok(None) };
-        let hash: String = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
-        if hash != key.request_hash {
-            return Err(StoreError::new(
-                StoreErrorKind::IdempotencyKeyReused,
-                format!(
-                    "the idempotency key {:?} was already used with a different request",
-                    key.key
-                ),
-            ));
-        }
-        let result: serde_json::Value = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
-        let mut first: Appended = serde_json::from_value(result)
-            .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
-        first.replayed = true;
-        Ok(Some(first))
+        idempotent_in(&**c, key).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -463,6 +463,39 @@ fn insert_event(
     }
 }
 
+/// The first answer to an append made with `key`, `IdempotencyKeyReused` if the key was used
+/// with another request, `None` if unused; inside an append's transaction or outside one.
+fn idempotent_in(
+    c: &Connection,
+    key: &crate::IdempotencyKey,
+) -> Result<Option<Appended>, StoreError> {
+    let found: Option<(String, String)> = c
+        .prepare_cached(
+            "SELECT request_hash, result FROM idempotency WHERE agency = ?1 AND key = ?2",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row(params![key.agency, key.key], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+        })
+        .map_err(|e| unavailable("read idempotency key", e))?;
+    let Some((hash, result)) = found else {
+        return Ok(None);
+    };
+    if hash != key.request_hash {
+        return Err(StoreError::new(
+            StoreErrorKind::IdempotencyKeyReused,
+            format!(
+                "the idempotency key {:?} was already used with a different request",
+                key.key
+            ),
+        ));
+    }
+    let mut first: Appended = serde_json::from_str(&result)
+        .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
+    first.replayed = true;
+    Ok(Some(first))
+}
+
 fn append_in(
     tx: &Transaction<'_>,
     req: AppendRequest,
@@ -470,31 +503,10 @@ fn append_in(
     now: DateTime<Utc>,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
-    if let Some(key) = &req.idempotency {
-        let found: Option<(String, String)> = tx
-            .prepare_cached(
-                "SELECT request_hash, result FROM idempotency WHERE agency = ?1 AND key = ?2",
-            )
-            .and_then(|mut stmt| {
-                stmt.query_row(params![key.agency, key.key], |r| Ok((r.get(0)?, r.get(1)?)))
-                    .optional()
-            })
-            .map_err(|e| unavailable("read idempotency key", e))?;
-        if let Some((hash, result)) = found {
-            if hash != key.request_hash {
-                return Err(StoreError::new(
-                    StoreErrorKind::IdempotencyKeyReused,
-                    format!(
-                        "the idempotency key {:?} was already used with a different request",
-                        key.key
-                    ),
-                ));
-            }
-            let mut first: Appended = serde_json::from_str(&result)
-                .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
-            first.replayed = true;
-            return Ok(first);
-        }
+    if let Some(key) = &req.idempotency
+        && let Some(first) = idempotent_in(tx, key)?
+    {
+        return Ok(first);
     }
     let head = head(tx, req.child_id)?;
     append::check_expected(req.expected, head.sequence)?;
@@ -984,34 +996,7 @@ impl EventStore for Sqlite {
         key: &crate::IdempotencyKey,
     ) -> Result<Option<Appended>, StoreError> {
         let key = key.clone();
-        self.0
-            .read(move |c| {
-                let found: Option<(String, String)> = c
-                    .prepare_cached(
-                        "SELECT request_hash, result FROM idempotency WHERE agency = ?1 AND key = ?2",
-                    )
-                    .and_then(|mut stmt| {
-                        stmt.query_row(params![key.agency, key.key], |r| Ok((r.get(0)?, r.get(1)?)))
-                            .optional()
-                    })
-                    .map_err(|e| unavailable("read idempotency key", e))?;
-                let Some((hash, result)) = found else { return Ok(None) };
-                if hash != key.request_hash {
-                    return Err(StoreError::new(
-                        StoreErrorKind::IdempotencyKeyReused,
-                        format!(
-                            "the idempotency key {:?} was already used with a different request",
-                            key.key
-                        ),
-                    ));
-                }
-                let mut first: Appended = serde_json::from_str(&result).map_err(|e| {
-                    corrupt(format!("stored idempotent result is not readable: {e}"))
-                })?;
-                first.replayed = true;
-                Ok(Some(first))
-            })
-            .await
+        self.0.read(move |c| idempotent_in(c, &key)).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

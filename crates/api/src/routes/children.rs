@@ -152,31 +152,9 @@ pub fn new_event(e: &ChildEvent, caller: &Caller) -> NewEvent {
     }
 }
 
-/// The identifiers a child's details claim, in their canonical spelling.
+/// The identifiers a child's details claim (see [`IdentifierClaim::of`]).
 pub fn claims(identifiers: Option<&Identifiers>) -> Vec<IdentifierClaim> {
-    let Some(ids) = identifiers else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    if let Some(n) = &ids.nhs_number {
-        out.push(IdentifierClaim {
-            kind: "nhs_number".into(),
-            value: n.as_str().to_owned(),
-        });
-    }
-    if let Some(u) = &ids.upn {
-        out.push(IdentifierClaim {
-            kind: "upn".into(),
-            value: u.as_str().to_owned(),
-        });
-    }
-    if let Some(l) = &ids.la_child_id {
-        out.push(IdentifierClaim {
-            kind: "la_child_id".into(),
-            value: l.as_str().trim().to_owned(),
-        });
-    }
-    out
+    IdentifierClaim::of(identifiers)
 }
 
 /// Exactly one identifier to look a child up by.
