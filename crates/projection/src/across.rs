@@ -8,6 +8,7 @@
 //! folded on demand from one child's stream and cannot lag.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use domain::framework::Framework;
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,9 @@ use crate::inspection::{self, InspectionReport, Period};
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Across {
     position: GlobalPosition,
-    cases: BTreeMap<Uuid, Case>,
+    /// Shared, so taking a copy of the model to update it (while readers keep the old one)
+    /// costs a pointer per child, not the children's facts.
+    cases: BTreeMap<Uuid, Arc<Case>>,
 }
 
 /// The snapshot could not be read back (written by another version, or damaged): the caller
@@ -50,7 +53,7 @@ impl Across {
     pub fn refresh_child(&mut self, child_id: Uuid, events: &[StoredEvent], framework: &Framework) {
         let refs: Vec<&StoredEvent> = events.iter().collect();
         self.cases
-            .insert(child_id, Case::read(child_id, &refs, framework));
+            .insert(child_id, Arc::new(Case::read(child_id, &refs, framework)));
     }
 
     /// The inspection report of `period` (and `locality`).
@@ -62,7 +65,7 @@ impl Across {
         pseudonymise: &dyn Fn(Uuid) -> String,
     ) -> InspectionReport {
         inspection::report_of_cases(
-            self.cases.values(),
+            self.cases.values().map(|c| c.as_ref()),
             framework,
             period,
             locality,

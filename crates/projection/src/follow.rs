@@ -112,6 +112,17 @@ impl Projections {
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
         let _turn = self.turn.lock().await;
+        // A wake-up that finds nothing new (another got there first) costs one small read and
+        // no copy of the model.
+        if self
+            .store
+            .read_all(self.model().position(), 1)
+            .await?
+            .is_empty()
+        {
+            self.caught_up.store(true, Ordering::Release);
+            return Ok(0);
+        }
         let mut model = (*self.model()).clone();
         let applied = self.advance(&mut model, progress).await?;
         Ok(applied)

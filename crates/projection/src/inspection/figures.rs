@@ -368,7 +368,7 @@ const NO_REFERRAL: &str = "no_referral";
 const NOT_RECORDED: &str = "not_recorded";
 const UNKNOWN_LOCALITY: &str = "unknown";
 
-pub(super) fn compute(cases: &[Case], scope: &Scope<'_>, framework: &Framework) -> Figures {
+pub(super) fn compute(cases: &[&Case], scope: &Scope<'_>, framework: &Framework) -> Figures {
     let mut f = Figures::default();
     let end = scope.period.end();
     let mut resolve_days: Vec<(i64, i64)> = Vec::new();

@@ -189,7 +189,7 @@ pub(crate) fn report_of_cases<'a>(
     locality: Option<&str>,
     pseudonymise: &dyn Fn(Uuid) -> String,
 ) -> InspectionReport {
-    let cases: Vec<Case> = cases.cloned().collect();
+    let cases: Vec<&Case> = cases.collect();
     let locality = locality.map(str::trim).filter(|l| !l.is_empty());
     let scope = Scope { period, locality };
     let f = figures::compute(&cases, &scope, framework);
