@@ -2,7 +2,8 @@
 # Loads the journey page and the inspection report from a running `caseline demo` in headless
 # Chromium (Debian's `chromium`), takes full-page screenshots into docs/screenshots/, and fails on
 # any console error, page error, failed request or non-2xx answer (tests/screenshots.py).
-# Usage: tests/screenshots.sh [path/to/caseline]   (needs chromium and the playwright pip package)
+# Usage: tests/screenshots.sh [path/to/caseline]   (needs chromium and the playwright pip package;
+# SCREENSHOTS=dir writes elsewhere, PYTHON=path picks the interpreter that has playwright)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${1:-target/debug/caseline}"
@@ -16,4 +17,4 @@ grep -q '^listening on ' "$log" || { cat "$log"; echo "screenshots: the demo did
 token="$(sed -n 's/^ *front_door token: //p' "$log")"
 journey="$(grep -o "http://[^ ]*/journey" "$log" | head -n1)"
 report="$(grep -o "http://[^ ']*/v1/reports/inspection[^ ']*" "$log" | head -n1)"
-python3 tests/screenshots.py "$out" "$token" "$journey" "$report"
+"${PYTHON:-python3}" tests/screenshots.py "$out" "$token" "$journey" "$report"

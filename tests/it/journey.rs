@@ -193,7 +193,24 @@ async fn a_child_through_the_front_door_to_section_47_and_back() {
     let correction = school
         .record(child, correction(SCHOOL, 8 * DAY, conversation, corrected))
         .await;
-    let retraction = mash.record(child, retraction(MASH, 8 * DAY, told)).await;
+    let retraction_event = mash.record(child, retraction(MASH, 8 * DAY, told)).await;
+
+    // The referral cannot be retracted alone: its decision, the family being told and the
+    // steps rest on it. The answer names a record that would be left on nothing.
+    let refused = school
+        .post(
+            &format!("{case_path}/records"),
+            retraction(SCHOOL, 8 * DAY, referral_event),
+        )
+        .await;
+    let problem = refused.problem(422);
+    assert_eq!(refused.fields(), ["data.corrects_event_id"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("would no longer pass")),
+        "{problem}"
+    );
     let case = school.get(&case_path).await.body;
     assert!(kinds(&case).contains(&"inform_referrer".into()));
 
@@ -306,7 +323,7 @@ async fn a_child_through_the_front_door_to_section_47_and_back() {
         .find(|r| r["event_id"] == json!(told))
         .expect("retracted record stays in the audit");
     assert_eq!(told_row["retracted"], true);
-    assert_eq!(told_row["retracted_by"], json!(retraction));
+    assert_eq!(told_row["retracted_by"], json!(retraction_event));
     assert_eq!(told_row["agency"], MASH);
     assert!(
         records

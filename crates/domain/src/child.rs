@@ -607,9 +607,51 @@ impl Child {
                     scratch.apply(event.clone());
                     out.push(event);
                 }
+                self.check_still_sound(&scratch, &out, batch, services)?;
                 Ok(out)
             }
         }
+    }
+
+    /// A correction or retraction may not pull the ground from under a later record: retracting
+    /// a plan that was since reviewed, or correcting a step so the next step's `from` no longer
+    /// matches, would leave the journey telling something that could not have been recorded.
+    /// Checked once for the whole command, so a batch may correct a record and its dependants
+    /// together; only records that break because of this command count, so a history recorded
+    /// under older rules does not block new corrections.
+    fn check_still_sound(
+        &self,
+        after: &Child,
+        recorded: &[ChildEvent],
+        batch: bool,
+        services: &Services,
+    ) -> Result<(), Invalid> {
+        let Some(first) = recorded
+            .iter()
+            .position(|e| matches!(&e.body, EventBody::Record(RecordData::RecordCorrected(_))))
+        else {
+            return Ok(());
+        };
+        let before = unsound(&self.history, services);
+        let Some((id, (kind, why))) = unsound(&after.history, services)
+            .into_iter()
+            .find(|(id, _)| !before.contains_key(id))
+        else {
+            return Ok(());
+        };
+        let field = if batch {
+            format!("records[{first}].data.corrects_event_id")
+        } else {
+            "data.corrects_event_id".to_owned()
+        };
+        Err(Invalid::rule(
+            "A correction or retraction may not leave a later record resting on something that no longer stands: correct or retract that record first, or in the same batch.",
+            field,
+            format!(
+                "record {id} ({}) would no longer pass: {why}",
+                kind.as_str()
+            ),
+        ))
     }
 
     fn decide_one(
@@ -711,9 +753,9 @@ impl Child {
             (Some(data), _) => {
                 let parsed = RecordData::parse(target_type, data.clone())
                     .map_err(|e| reroot(e, "data.corrected_data"))?;
-                // The corrected data must pass its type's rules as the child's record stood
-                // when the original was recorded.
-                let before = fold_effective(&self.history[..pos]);
+                // The corrected data must pass its type's rules against the records before the
+                // original as they stand now (earlier corrections, in this batch too, applied).
+                let before = fold_standing(&self.history, pos);
                 rules::check(&before, parsed, services)
                     .map_err(|e| reroot(e, "data.corrected_data"))?;
                 Ok(c)
@@ -749,45 +791,112 @@ fn check_not_future(at: DateTime<Utc>, services: &Services, field: &str) -> Resu
     Ok(())
 }
 
-/// The state of a history with every correction applied: corrected data in place of the
-/// original, retracted records left out.
-fn fold_effective(history: &[ChildEvent]) -> ChildState {
-    let mut corrections: BTreeMap<Uuid, Option<serde_json::Value>> = BTreeMap::new();
+/// One event of a history as it stands after every correction.
+enum Standing<'a> {
+    /// As recorded.
+    AsRecorded(&'a ChildEvent),
+    /// With its corrected data in place of the original.
+    Corrected(Box<ChildEvent>),
+    /// Retracted: out of the state, though still in the history and the audit.
+    Retracted(&'a ChildEvent),
+}
+
+impl Standing<'_> {
+    /// The event as it stands, unless retracted.
+    fn event(&self) -> Option<&ChildEvent> {
+        match self {
+            Standing::AsRecorded(e) => Some(e),
+            Standing::Corrected(e) => Some(e),
+            Standing::Retracted(_) => None,
+        }
+    }
+
+    /// Who recorded it (a retracted record's agency still counts as having recorded).
+    fn agency(&self) -> &str {
+        match self {
+            Standing::AsRecorded(e) | Standing::Retracted(e) => e.recorded_by.agency.as_str(),
+            Standing::Corrected(e) => e.recorded_by.agency.as_str(),
+        }
+    }
+}
+
+/// A history with every correction applied: corrected data in place of the original,
+/// retracted records marked, in recorded order.
+fn standing(history: &[ChildEvent]) -> Vec<Standing<'_>> {
+    let mut corrections: BTreeMap<Uuid, Option<&serde_json::Value>> = BTreeMap::new();
     for e in history {
         if let EventBody::Record(RecordData::RecordCorrected(c)) = &e.body {
             let replacement = if c.retract == Some(true) {
                 None
             } else {
-                c.corrected_data.clone()
+                c.corrected_data.as_ref()
             };
             corrections.insert(c.corrects_event_id, replacement);
         }
     }
-    let mut state = ChildState::default();
-    for e in history {
-        match corrections.get(&e.event_id) {
-            None => state.apply(e),
-            Some(None) => {
-                // Retracted: out of the state, though still in the history and the audit.
-                state
-                    .agencies
-                    .insert(e.recorded_by.agency.as_str().to_owned());
-            }
+    history
+        .iter()
+        .map(|e| match corrections.get(&e.event_id) {
+            None => Standing::AsRecorded(e),
+            Some(None) => Standing::Retracted(e),
             Some(Some(data)) => {
                 let replaced = match &e.body {
-                    EventBody::Record(r) => RecordData::parse(r.record_type(), data.clone())
+                    EventBody::Record(r) => RecordData::parse(r.record_type(), (*data).clone())
                         .ok()
                         .map(EventBody::Record),
                     EventBody::Registered(_) => None,
                 };
                 match replaced {
-                    Some(body) => state.apply(&ChildEvent { body, ..e.clone() }),
-                    None => state.apply(e),
+                    Some(body) => Standing::Corrected(Box::new(ChildEvent { body, ..e.clone() })),
+                    None => Standing::AsRecorded(e),
                 }
+            }
+        })
+        .collect()
+}
+
+/// The state of a history with every correction applied.
+fn fold_effective(history: &[ChildEvent]) -> ChildState {
+    fold_standing(history, history.len())
+}
+
+/// The state of the first `len` events of a history, with every correction in the whole
+/// history applied to them.
+fn fold_standing(history: &[ChildEvent], len: usize) -> ChildState {
+    let mut state = ChildState::default();
+    for s in standing(history).into_iter().take(len) {
+        match s.event() {
+            Some(e) => state.apply(e),
+            None => {
+                state.agencies.insert(s.agency().to_owned());
             }
         }
     }
     state
+}
+
+/// The records of a history that, as it stands after its corrections, would not pass their
+/// rules against what stood before them: each with its type and the rule it breaks.
+///
+/// Corrections themselves are not re-checked (they were checked against the history they
+/// corrected), nor is the registration.
+fn unsound(history: &[ChildEvent], services: &Services) -> BTreeMap<Uuid, (RecordType, String)> {
+    let mut out = BTreeMap::new();
+    let mut state = ChildState::default();
+    for s in standing(history) {
+        let Some(e) = s.event() else {
+            state.agencies.insert(s.agency().to_owned());
+            continue;
+        };
+        if let EventBody::Record(r) = &e.body
+            && !matches!(r, RecordData::RecordCorrected(_))
+            && let Err(why) = rules::check(&state, r.clone(), services)
+        {
+            out.insert(e.event_id, (r.record_type(), why.detail().to_owned()));
+        }
+        state.apply(e);
+    }
+    out
 }
 
 // --- cqrs-es -----------------------------------------------------------------------------

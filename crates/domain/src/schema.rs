@@ -743,7 +743,8 @@ pub fn record_data_schema(t: RecordType) -> Value {
                     "about_event_id",
                     uuid(),
                     "The event id of the record they were told of; it must be on this child's \
-                     record.",
+                     record and be a referral_made, referral_decided, service_started, \
+                     service_ended, stepped_up, stepped_down or case_closed.",
                 ),
                 req("how", text(), "How they were told."),
                 req("by", shared("Person"), "Who told them."),
@@ -1047,7 +1048,10 @@ pub fn record_data_schema(t: RecordType) -> Value {
         T::RecordCorrected => record(
             "A correction of an earlier record: either its whole corrected `data`, or \
              `retract: true` (entered on the wrong child or in error: it leaves the journey and \
-             the figures, and stays in the audit). Give one of the two, not both.",
+             the figures, and stays in the audit). Give one of the two, not both. A \
+             correction may not leave a later record resting on something that no longer \
+             stands (a review of a retracted plan, a step from a level the child was no longer \
+             at): correct or retract those records too, in the same batch or first.",
             vec![
                 req(
                     "corrects_event_id",

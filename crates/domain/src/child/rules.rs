@@ -17,6 +17,18 @@ use crate::record::*;
 
 type Checked = Result<RecordData, Invalid>;
 
+/// What `family_informed.about_event_id` may name (RECORDS.md: "the referral, service change or
+/// tier change they were told of"); closing a case is a change of tier (back to 1).
+pub const FAMILY_TOLD_OF: &[&str] = &[
+    "referral_made",
+    "referral_decided",
+    "service_started",
+    "service_ended",
+    "stepped_up",
+    "stepped_down",
+    "case_closed",
+];
+
 fn rule(detail: &str, field: &str, message: impl Into<String>) -> Invalid {
     Invalid::rule(detail, field, message)
 }
@@ -226,11 +238,20 @@ pub(super) fn check(state: &ChildState, data: RecordData, services: &Services) -
             Ok(RecordData::ReferrerInformed(i))
         }
         RecordData::FamilyInformed(f) => {
-            known(
-                state.events.contains_key(&f.about_event_id),
-                "data.about_event_id",
-                "record",
-            )?;
+            match state.events.get(&f.about_event_id) {
+                None => known(false, "data.about_event_id", "record")?,
+                Some(t) if !FAMILY_TOLD_OF.contains(t) => {
+                    return Err(rule(
+                        "A family is told of a referral, a service change or a change of tier.",
+                        "data.about_event_id",
+                        format!(
+                            "names a {t}; it must name one of: {}",
+                            FAMILY_TOLD_OF.join(", ")
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
             Ok(RecordData::FamilyInformed(f))
         }
         RecordData::SteppedUp(s) => step(state, s, true, services).map(RecordData::SteppedUp),

@@ -524,6 +524,30 @@ fn referrals() {
         "data.about_event_id",
         "must be on this child's record",
     );
+    // A family is told of a referral, a service change or a change of tier; not of a
+    // conversation.
+    let talk = conversation(id());
+    let talk_id = talk.0;
+    check(
+        vec![talk],
+        rec(
+            5,
+            "family_informed",
+            json!({ "about_event_id": talk_id, "how": "letter", "by": school() }),
+        ),
+        "data.about_event_id",
+        "referral, a service change or a change of tier",
+    );
+    let up = step("stepped_up", lvl(1, "none"), lvl(2, "none"), "indicators");
+    let up_id = up.0;
+    accept(
+        vec![up],
+        rec(
+            6,
+            "family_informed",
+            json!({ "about_event_id": up_id, "how": "letter", "by": school() }),
+        ),
+    );
 }
 
 #[test]
@@ -975,6 +999,127 @@ fn corrections() {
         ),
         "data.corrects_event_id",
         "A correction points",
+    );
+}
+
+/// A correction of `target` on day 12: `extra` is `{"retract": true}` or the corrected data.
+fn correction_of(target: Uuid, extra: Value) -> (Uuid, RecordInput) {
+    rec(
+        12,
+        "record_corrected",
+        json!({ "corrects_event_id": target, "reason": "entered in error" }).merged(extra),
+    )
+}
+
+#[test]
+fn a_retraction_may_not_leave_a_later_record_on_nothing() {
+    // A plan since reviewed cannot be retracted while the review stands...
+    let p = id();
+    let started = plan(p, "early_help_plan");
+    let started_id = started.0;
+    let reviewed = rec(
+        7,
+        "plan_reviewed",
+        json!({ "plan_id": p, "progress": "some", "next_review_by": "2027-01-10" }),
+    );
+    let reviewed_id = reviewed.0;
+    check(
+        vec![started.clone_record(), reviewed.clone_record()],
+        correction_of(started_id, json!({ "retract": true })),
+        "data.corrects_event_id",
+        "may not leave a later record resting on something that no longer stands",
+    );
+    let c = after(vec![started.clone_record(), reviewed.clone_record()]);
+    let e = c
+        .decide(
+            ChildCommand::Append {
+                records: vec![correction_of(started_id, json!({ "retract": true }))],
+                batch: false,
+            },
+            &services(),
+        )
+        .unwrap_err();
+    assert!(
+        e.errors()[0].message.contains(&reviewed_id.to_string())
+            && e.errors()[0].message.contains("plan_reviewed"),
+        "the message names the record that would break: {e}"
+    );
+    // ... but the review first, then the plan, is fine: one by one or in one batch.
+    let c = accept(
+        vec![started.clone_record(), reviewed.clone_record()],
+        correction_of(reviewed_id, json!({ "retract": true })),
+    );
+    let c = {
+        let mut c = c;
+        let events = c
+            .decide(
+                ChildCommand::Append {
+                    records: vec![correction_of(started_id, json!({ "retract": true }))],
+                    batch: false,
+                },
+                &services(),
+            )
+            .unwrap();
+        events.into_iter().for_each(|e| c.apply(e));
+        c
+    };
+    assert!(c.state().plans.is_empty());
+    let c = after(vec![started, reviewed]);
+    let events = c
+        .decide(
+            ChildCommand::Append {
+                records: vec![
+                    correction_of(reviewed_id, json!({ "retract": true })),
+                    correction_of(started_id, json!({ "retract": true })),
+                ],
+                batch: true,
+            },
+            &services(),
+        )
+        .unwrap();
+    assert_eq!(events.len(), 2);
+}
+
+#[test]
+fn a_correction_may_not_break_the_steps_after_it_unless_they_are_corrected_with_it() {
+    let up = step("stepped_up", lvl(1, "none"), lvl(3, "none"), "indicators");
+    let down = step("stepped_down", lvl(3, "none"), lvl(2, "none"), "needs_met");
+    let (up_id, down_id) = (up.0, down.0);
+    let to_4 = |id| {
+        correction_of(
+            id,
+            json!({ "corrected_data": { "from": lvl(1, "none"), "to": lvl(4, "section_47"), "reasons": [{ "kind": "indicators", "detail": "d" }], "rationale": "r", "decided_by": school() } }),
+        )
+    };
+    let from_4 = correction_of(
+        down_id,
+        json!({ "corrected_data": { "from": lvl(4, "section_47"), "to": lvl(2, "none"), "reasons": [{ "kind": "needs_met", "detail": "d" }], "rationale": "r", "decided_by": school() } }),
+    );
+    // Alone, the step-up's correction leaves the step-down starting from a level the child
+    // was not at.
+    check(
+        vec![up.clone_record(), down.clone_record()],
+        to_4(up_id),
+        "data.corrects_event_id",
+        "current level",
+    );
+    // Both in one batch: the step-down's corrected data is checked against the corrected
+    // step-up before it.
+    let c = after(vec![up, down]);
+    let events = c
+        .decide(
+            ChildCommand::Append {
+                records: vec![to_4(up_id), from_4],
+                batch: true,
+            },
+            &services(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut c = c;
+    events.into_iter().for_each(|e| c.apply(e));
+    assert_eq!(
+        c.state().current_level(),
+        Level::new(Tier::TWO, StatutoryBasis::None)
     );
 }
 

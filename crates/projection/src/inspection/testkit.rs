@@ -152,7 +152,12 @@ impl ChildBuilder {
     }
 
     fn next_event_id(&mut self) -> Uuid {
-        Uuid::from_u128((self.n << 64) | (self.events.len() as u128 + 1))
+        self.next_event_id_after(0)
+    }
+
+    /// The id of the event `k` places after the next one (for batches).
+    fn next_event_id_after(&self, k: usize) -> Uuid {
+        Uuid::from_u128((self.n << 64) | (self.events.len() as u128 + 1 + k as u128))
     }
 
     /// Appends one record of `kind` happening at `at`, recorded `self.delay` later by
@@ -552,6 +557,45 @@ impl ChildBuilder {
             "record_corrected",
             json!({ "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true }),
         )
+    }
+
+    /// Retracts several records in one batch (a record and those resting on it go together).
+    pub fn retract_together(&mut self, at: DateTime<Utc>, agency: &str, targets: &[Uuid]) {
+        let recorded_at = at + self.delay;
+        let mut records = Vec::new();
+        for target in targets {
+            let body = json!({ "type": "record_corrected", "occurred_at": at.to_rfc3339(), "recorded_by": person(agency), "data": { "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true } });
+            let input = RecordInput::parse(body).unwrap_or_else(|e| panic!("retraction: {e}"));
+            records.push((self.next_event_id_after(records.len()), input));
+        }
+        let decided = self
+            .child
+            .decide(
+                ChildCommand::Append {
+                    records,
+                    batch: true,
+                },
+                &services(recorded_at),
+            )
+            .unwrap_or_else(|e| panic!("retractions break a rule: {e}"));
+        self.store(decided, recorded_at, agency);
+    }
+
+    /// Stores a retraction without the domain's rules, as a history recorded before a rule
+    /// existed may hold one: views must still read it.
+    pub fn retract_unchecked(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) {
+        let data = json!({ "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true });
+        let body =
+            domain::record::RecordData::parse(domain::record::RecordType::RecordCorrected, data)
+                .unwrap_or_else(|e| panic!("retraction: {e}"));
+        let event = domain::child::ChildEvent {
+            event_id: self.next_event_id(),
+            occurred_at: at,
+            recorded_by: serde_json::from_value(person(agency))
+                .unwrap_or_else(|e| panic!("person: {e}")),
+            body: domain::child::EventBody::Record(body),
+        };
+        self.store(vec![event], at + self.delay, agency);
     }
 
     /// The data of the event `id` as stored (to build a correction from it).
