@@ -2,7 +2,7 @@
 //! over it: prints a table for docs/BENCHMARKS.md.
 //!
 //! `cargo bench -p projection --bench rebuild` (release build). `CASELINE_BENCH_CHILDREN` sets
-//! the council's size (default 64,000 children, about a million events); the store is a fresh
+//! the council's size (default 66,000 children, just over a million events); the store is a fresh
 //! SQLite file in a temporary directory.
 
 use std::time::Instant;
@@ -29,7 +29,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let children: usize = std::env::var("CASELINE_BENCH_CHILDREN")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(64_000);
+        .unwrap_or(66_000);
     let framework = Framework::by_name("norfolk")?;
     let dir = tempfile::tempdir()?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
