@@ -81,6 +81,52 @@ async fn health_ready_metrics_and_the_documents() {
     let mapping = &schemas["NewRecord"]["discriminator"]["mapping"];
     assert!(mapping.get("section_47_enquiry_started").is_some());
 
+    // Every operation has its own operationId (code generators name functions by it), and every
+    // link leads to one of them, with parameters that operation takes.
+    let mut operations = std::collections::BTreeMap::new();
+    for item in paths.values() {
+        for op in item.as_object().unwrap().values() {
+            let id = op["operationId"].as_str().expect("an operationId");
+            let params: Vec<String> = op["parameters"]
+                .as_array()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| p["name"].as_str().unwrap().to_owned())
+                        .collect()
+                })
+                .unwrap_or_default();
+            assert!(
+                operations.insert(id.to_owned(), params).is_none(),
+                "operationId {id} is used twice"
+            );
+        }
+    }
+    let mut links = 0;
+    for item in paths.values() {
+        for op in item.as_object().unwrap().values() {
+            for response in op["responses"].as_object().unwrap().values() {
+                for link in response["links"]
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|l| l.values())
+                {
+                    let target = link["operationId"].as_str().unwrap();
+                    let takes = operations
+                        .get(target)
+                        .unwrap_or_else(|| panic!("no operation {target}"));
+                    for p in link["parameters"].as_object().unwrap().keys() {
+                        assert!(takes.contains(p), "{target} takes no {p}");
+                    }
+                    links += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        links >= 5,
+        "the registration, the records and tokens link onwards"
+    );
+
     // The page renders from files the server itself serves: no network needed.
     let page = anon.get("/docs/").await;
     assert_eq!(page.status, 200);

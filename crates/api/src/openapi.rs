@@ -159,7 +159,69 @@ pub fn document() -> Value {
     schemas["Problem"]["properties"]["type"]["enum"] = Value::Array(types);
 
     add_common_responses(&mut doc);
+    add_links(&mut doc);
     doc
+}
+
+/// OpenAPI links: where an answer's ids lead next (a registered child to its case and records,
+/// a created token to its revocation). Code generators and
+/// stateful API testers (Schemathesis) follow them.
+fn add_links(doc: &mut Value) {
+    let child_from_body = json!({ "child_id": "$response.body#/child_id" });
+    let child_reads = [
+        ("case", "get_case"),
+        ("journey", "get_journey"),
+        ("audit", "get_audit"),
+        ("consent", "get_consent_ledger"),
+        ("events", "get_events"),
+        ("record", "append_record"),
+        ("records", "append_records"),
+    ];
+    let to_child = |skip: &str| -> Value {
+        let mut links = serde_json::Map::new();
+        for (name, op) in child_reads {
+            if op != skip {
+                links.insert(
+                    name.to_owned(),
+                    json!({ "operationId": op, "parameters": child_from_body }),
+                );
+            }
+        }
+        Value::Object(links)
+    };
+    let targets = [
+        ("/v1/children", "post", "201", to_child("")),
+        (
+            "/v1/children/{child_id}/records",
+            "post",
+            "201",
+            to_child("append_record"),
+        ),
+        (
+            "/v1/children/{child_id}/records:batch",
+            "post",
+            "201",
+            to_child("append_records"),
+        ),
+        (
+            "/v1/tokens",
+            "post",
+            "201",
+            json!({ "revoke": { "operationId": "revoke_token",
+                "parameters": { "token_id": "$response.body#/id" } } }),
+        ),
+    ];
+    for (path, method, status, links) in targets {
+        if let Some(response) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/{method}/responses/{status}",
+                path.replace('~', "~0").replace('/', "~1")
+            ))
+            .and_then(Value::as_object_mut)
+        {
+            response.insert("links".to_owned(), links);
+        }
+    }
 }
 
 /// Every secured operation can answer 401 (no or bad token), 429 (rate limited) and 503 (the
@@ -210,9 +272,4 @@ fn add_common_responses(doc: &mut Value) {
             }
         }
     }
-}
-
-/// The document as utoipa's type, for the vendored Swagger UI.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    serde_json::from_value(document()).unwrap_or_else(|_| ApiDoc::openapi())
 }

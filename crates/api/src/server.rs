@@ -104,7 +104,9 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
         config: Arc::new(config.clone()),
         child_locks: Arc::new(crate::state::ChildLocks::new()),
     };
-    let openapi = crate::openapi::openapi();
+    // Served as built, not through utoipa's types: they drop what they do not model (a link's
+    // `operationId` comes back out as `operation_id`, so utoipa 5.5 loses it).
+    let openapi = crate::openapi::document();
     let data = web::Data::new(state.clone());
     let mut server = HttpServer::new(move || {
         App::new()
@@ -129,7 +131,10 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
             }))
             .wrap(from_fn(telemetry::observe))
             .configure(routes)
-            .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", openapi.clone()))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}")
+                    .external_url_unchecked("/openapi.json", openapi.clone()),
+            )
             .default_service(web::to(unknown_route))
     })
     .shutdown_timeout(config.shutdown_timeout_secs);

@@ -24,7 +24,7 @@ pub struct Rebuilt {
 }
 
 /// Rebuilds the read models from the event store.
-#[utoipa::path(post, path = "/v1/admin/projections/rebuild", tag = "tokens",
+#[utoipa::path(post, path = "/v1/admin/projections/rebuild", operation_id = "rebuild_projections", tag = "tokens",
     responses((status = 200, description = "Rebuilt", body = Rebuilt)))]
 pub async fn rebuild(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     caller.may(Action::RebuildProjections)?;

@@ -59,7 +59,7 @@ pub struct Registered {
 /// The NHS number must pass its check digit and the UPN its check letter. A child already
 /// registered under the same NHS number (or UPN or local id) is a 409 whose problem carries
 /// `existing_child_id`. `Idempotency-Key` makes a retry safe.
-#[utoipa::path(post, path = "/v1/children", tag = "children", request_body = NewChild,
+#[utoipa::path(post, path = "/v1/children", operation_id = "register_child", tag = "children", request_body = NewChild,
     params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key; a retry with the same key and body returns the first answer")),
     responses(
         (status = 201, description = "Registered", body = Registered,
@@ -180,7 +180,7 @@ pub struct Found {
 
 /// Finds a registered child by one identifier (front door and auditor only; the lookup is
 /// logged against the child found like any read).
-#[utoipa::path(get, path = "/v1/children", tag = "children", params(Lookup),
+#[utoipa::path(get, path = "/v1/children", operation_id = "find_child", tag = "children", params(Lookup),
     responses(
         (status = 200, description = "Found", body = Found),
         (status = 400, description = "Not exactly one valid identifier", body = Problem, content_type = "application/problem+json"),

@@ -113,7 +113,7 @@ fn json<T: Serialize>(v: &T) -> serde_json::Value {
 
 /// The case now: identity, tier, lead worker, open plans and referrals, services, consent,
 /// open disagreements, obligations owed, closed or not.
-#[utoipa::path(get, path = "/v1/children/{child_id}", tag = "reading",
+#[utoipa::path(get, path = "/v1/children/{child_id}", operation_id = "get_case", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The case now", body = Case, headers(("ETag" = String, description = "The stream's sequence"))),
@@ -246,7 +246,7 @@ impl JourneyQuery {
 }
 
 /// The tier history as intervals and every record in order, corrections applied and linked.
-#[utoipa::path(get, path = "/v1/children/{child_id}/journey", tag = "reading",
+#[utoipa::path(get, path = "/v1/children/{child_id}/journey", operation_id = "get_journey", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child"), JourneyQuery),
     responses(
         (status = 200, description = "The journey; with `Accept: text/html`, a page with a timeline of the levels and the records", content(
@@ -296,7 +296,7 @@ pub async fn journey(
 
 /// Every record with who recorded it, through which token, corrections and retractions
 /// linked; and every read of this child's record.
-#[utoipa::path(get, path = "/v1/children/{child_id}/audit", tag = "reading",
+#[utoipa::path(get, path = "/v1/children/{child_id}/audit", operation_id = "get_audit", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The audit trail", body = Audit),
@@ -317,7 +317,7 @@ pub async fn audit(
 }
 
 /// The consent and information-sharing ledger.
-#[utoipa::path(get, path = "/v1/children/{child_id}/consent", tag = "reading",
+#[utoipa::path(get, path = "/v1/children/{child_id}/consent", operation_id = "get_consent_ledger", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The consent ledger", body = ConsentLedger),
@@ -357,7 +357,7 @@ pub struct EventsQuery {
 pub const MAX_PAGE: u32 = 1000;
 
 /// The raw stream, paged: `next_after` is the sequence to ask after for the next page.
-#[utoipa::path(get, path = "/v1/children/{child_id}/events", tag = "reading",
+#[utoipa::path(get, path = "/v1/children/{child_id}/events", operation_id = "get_events", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child"), EventsQuery),
     responses(
         (status = 200, description = "A page of the stream", body = RawEvents),

@@ -82,7 +82,7 @@ pub struct RecordedBatch {
 }
 
 /// Appends one record.
-#[utoipa::path(post, path = "/v1/children/{child_id}/records", tag = "records", request_body = NewRecord,
+#[utoipa::path(post, path = "/v1/children/{child_id}/records", operation_id = "append_record", tag = "records", request_body = NewRecord,
     params(
         ("child_id" = Uuid, Path, description = "The child"),
         ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, scoped to the token's agency; a retry with the same key and body returns the first answer and records nothing"),
@@ -123,7 +123,7 @@ pub async fn append_one(
 }
 
 /// Appends a batch atomically: all or none. An error names the failing record by index.
-#[utoipa::path(post, path = "/v1/children/{child_id}/records:batch", tag = "records", request_body = NewRecords,
+#[utoipa::path(post, path = "/v1/children/{child_id}/records:batch", operation_id = "append_records", tag = "records", request_body = NewRecords,
     params(
         ("child_id" = Uuid, Path, description = "The child"),
         ("Idempotency-Key" = Option<String>, Header, description = "As for one record"),

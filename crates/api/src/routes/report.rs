@@ -84,7 +84,7 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
 
 /// The report for the period, as JSON (`application/json`), CSV (`text/csv`: one row a
 /// figure, `section,figure,value`) or an HTML page with charts (`text/html`).
-#[utoipa::path(get, path = "/v1/reports/inspection", tag = "review", params(ReportQuery),
+#[utoipa::path(get, path = "/v1/reports/inspection", operation_id = "get_inspection_report", tag = "review", params(ReportQuery),
     responses(
         (status = 200, description = "The report", content(
             (InspectionReport = "application/json"),

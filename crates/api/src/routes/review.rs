@@ -31,7 +31,7 @@ fn visible(scope: Scope, caller: &Caller, d: &Disagreement) -> bool {
 }
 
 /// The disagreements, oldest raised first, each with its stages, positions and resolution.
-#[utoipa::path(get, path = "/v1/disagreements", tag = "review", params(ReviewQuery),
+#[utoipa::path(get, path = "/v1/disagreements", operation_id = "list_disagreements", tag = "review", params(ReviewQuery),
     responses(
         (status = 200, description = "The disagreements the caller may see", body = DisagreementList),
         (status = 400, description = "`status` is not open or resolved", body = Problem, content_type = "application/problem+json"),
@@ -74,7 +74,7 @@ pub async fn list(
 }
 
 /// One disagreement.
-#[utoipa::path(get, path = "/v1/disagreements/{disagreement_id}", tag = "review",
+#[utoipa::path(get, path = "/v1/disagreements/{disagreement_id}", operation_id = "get_disagreement", tag = "review",
     params(("disagreement_id" = Uuid, Path, description = "The disagreement")),
     responses(
         (status = 200, description = "The disagreement", body = Disagreement),

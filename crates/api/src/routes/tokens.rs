@@ -69,7 +69,7 @@ impl From<TokenError> for ApiError {
 }
 
 /// Creates a token.
-#[utoipa::path(post, path = "/v1/tokens", tag = "tokens", request_body = NewToken,
+#[utoipa::path(post, path = "/v1/tokens", operation_id = "create_token", tag = "tokens", request_body = NewToken,
     responses(
         (status = 201, description = "Created; the secret is in `token`, shown once", body = CreatedToken),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
@@ -103,7 +103,7 @@ pub async fn create(
 }
 
 /// Lists every token, without secrets.
-#[utoipa::path(get, path = "/v1/tokens", tag = "tokens",
+#[utoipa::path(get, path = "/v1/tokens", operation_id = "list_tokens", tag = "tokens",
     responses((status = 200, description = "Every token", body = TokenList)))]
 pub async fn list(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     caller.may(Action::ManageTokens)?;
@@ -125,7 +125,7 @@ pub async fn list(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpR
 }
 
 /// Revokes a token at once.
-#[utoipa::path(delete, path = "/v1/tokens/{token_id}", tag = "tokens",
+#[utoipa::path(delete, path = "/v1/tokens/{token_id}", operation_id = "revoke_token", tag = "tokens",
     params(("token_id" = Uuid, Path, description = "The token's id")),
     responses(
         (status = 204, description = "Revoked"),
