@@ -158,6 +158,21 @@ pub fn document() -> Value {
         .collect();
     schemas["Problem"]["properties"]["type"]["enum"] = Value::Array(types);
 
+    // The lookup's identifiers take the same shapes as at registration.
+    if let Some(params) = doc
+        .pointer_mut("/paths/~1v1~1children/get/parameters")
+        .and_then(Value::as_array_mut)
+    {
+        for p in params {
+            let pattern = match p["name"].as_str() {
+                Some("nhs_number") => domain::schema::NHS_NUMBER_PATTERN,
+                Some("upn") => domain::schema::UPN_PATTERN,
+                _ => continue,
+            };
+            p["schema"]["pattern"] = json!(pattern);
+        }
+    }
+
     add_common_responses(&mut doc);
     add_links(&mut doc);
     doc

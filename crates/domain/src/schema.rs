@@ -388,13 +388,22 @@ fn level() -> Value {
     )
 }
 
+/// An NHS number as accepted: ten digits, spaces and hyphens anywhere (dropped before the
+/// check digit is checked).
+pub const NHS_NUMBER_PATTERN: &str = "^[ -]*([0-9][ -]*){10}$";
+
+/// A UPN as accepted: a check letter, 11 digits, then a digit or (temporary UPN) a letter; I, O
+/// and S are never used. Case and surrounding spaces are ignored.
+pub const UPN_PATTERN: &str =
+    "^\\s*[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]\\s*$";
+
 fn identifiers() -> Value {
     describe(
         object(vec![
             opt(
                 "nhs_number",
                 // Ten digits; spaces and hyphens anywhere are dropped before the check.
-                json!({ "type": "string", "pattern": "^[ -]*([0-9][ -]*){10}$" }),
+                json!({ "type": "string", "pattern": NHS_NUMBER_PATTERN }),
                 "NHS number: 10 digits, the last a modulus 11 check digit, which is checked. \
                  Spaces and hyphens are allowed and dropped (`943 476 5919`). A second child \
                  registered under the same NHS number is a 409.",
@@ -403,10 +412,7 @@ fn identifiers() -> Value {
                 "upn",
                 // A check letter, 11 digits, then a digit or (temporary UPN) a letter; I, O and
                 // S are never used. Case and surrounding spaces are ignored.
-                json!({
-                    "type": "string",
-                    "pattern": "^\\s*[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]\\s*$"
-                }),
+                json!({ "type": "string", "pattern": UPN_PATTERN }),
                 "Unique Pupil Number: 13 characters, a check letter (which is checked) then 12 \
                  characters (LA number, establishment, year, serial), the last a letter in a \
                  temporary UPN.",
