@@ -632,10 +632,12 @@ impl Child {
         else {
             return Ok(());
         };
+        let broken = unsound(&after.history, services);
+        if broken.is_empty() {
+            return Ok(());
+        }
         let before = unsound(&self.history, services);
-        let Some((id, (kind, why))) = unsound(&after.history, services)
-            .into_iter()
-            .find(|(id, _)| !before.contains_key(id))
+        let Some((id, (kind, why))) = broken.into_iter().find(|(id, _)| !before.contains_key(id))
         else {
             return Ok(());
         };

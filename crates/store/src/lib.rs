@@ -331,14 +331,17 @@ pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
             Ok(Arc::new(postgres::Postgres::connect(url).await?))
         }
         #[cfg(feature = "kurrentdb")]
-        Some("kurrentdb")
-        | Some("esdb")
-        | Some("kurrent")
-        | Some("kdb")
-        | Some("esdb+discover")
-        | Some("kurrentdb+discover") => Err(StoreError::new(
+        Some(
+            "kurrentdb" | "kurrentdb+discover" | "esdb" | "esdb+discover" | "kurrent"
+            | "kurrent+discover" | "kdb" | "kdb+discover",
+        ) => Ok(Arc::new(kurrent::Kurrent::connect(url).await?)),
+        #[cfg(not(feature = "kurrentdb"))]
+        Some(
+            "kurrentdb" | "kurrentdb+discover" | "esdb" | "esdb+discover" | "kurrent"
+            | "kurrent+discover" | "kdb" | "kdb+discover",
+        ) => Err(StoreError::new(
             StoreErrorKind::Config,
-            "the KurrentDB backend is not built yet",
+            "this build of Caseline has no KurrentDB backend (it was built without the `kurrentdb` feature)",
         )),
         _ => Err(StoreError::new(
             StoreErrorKind::Config,

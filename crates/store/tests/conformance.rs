@@ -457,3 +457,24 @@ conformance!(
     checkpoints_and_secrets,
     many_appends_share_commits_but_not_fates,
 );
+
+/// A KurrentDB URL reaches the KurrentDB backend even with no server to answer (the client
+/// connects lazily): opening succeeds and the first request fails as "unavailable", never as a
+/// configuration error and never by hanging. This runs everywhere; the suite above needs a
+/// server.
+#[cfg(feature = "kurrentdb")]
+#[tokio::test]
+async fn a_kurrentdb_url_opens_the_kurrentdb_backend() {
+    // Port 9 (discard) on the loopback: nothing listens there.
+    let store = store::open("kurrentdb://127.0.0.1:9?tls=false")
+        .await
+        .unwrap_or_else(|e| panic!("a kurrentdb:// URL should open the backend: {e}"));
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(60), store.ping())
+        .await
+        .expect("the ping gives up rather than hanging");
+    let err = answer.expect_err("no KurrentDB server listens on port 9");
+    assert!(
+        matches!(err.kind(), store::StoreErrorKind::Unavailable),
+        "{err}"
+    );
+}
