@@ -1,4 +1,5 @@
-//! The command line: export, import (SQLite to SQLite, SQLite to PostgreSQL), verify, tokens.
+//! The command line: export, import (SQLite to SQLite, SQLite to PostgreSQL), online backup,
+//! verify, tokens.
 
 use serde_json::{Value, json};
 
@@ -136,4 +137,77 @@ async fn tokens_from_the_command_line() {
     ]);
     assert_ne!(code, 0);
     assert!(err.contains("role"), "{err}");
+}
+
+#[tokio::test]
+async fn an_online_backup_copies_the_store_while_the_server_appends() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    school.record(child, conversation(SCHOOL, 60)).await;
+
+    // Appends go on while the backup is taken; the copy is one consistent moment, so its
+    // chains verify whatever it caught.
+    let writer = {
+        let school = school.clone();
+        tokio::spawn(async move {
+            for _ in 0..40 {
+                school.record(child, conversation(SCHOOL, 30)).await;
+            }
+        })
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("backups").join("caseline.db");
+    let copy_str = copy.to_str().unwrap();
+    let (code, _, err) = cli(&["backup", "--store", &server.store.url, "--to", copy_str]);
+    assert_eq!(code, 0, "backup: {err}");
+    assert!(err.contains("backed up"), "a final count: {err}");
+    writer.await.unwrap();
+    let copy_url = format!("sqlite://{copy_str}");
+    let (code, out, err) = cli(&["verify", "--store", &copy_url]);
+    assert_eq!(code, 0, "the copy verifies: {out}{err}");
+    assert!(
+        !dir.path()
+            .join("backups")
+            .join("caseline.db.partial")
+            .exists(),
+        "no half file is left"
+    );
+
+    // Never over an existing file; never for a store that is not SQLite.
+    let (code, _, err) = cli(&["backup", "--store", &server.store.url, "--to", copy_str]);
+    assert_ne!(code, 0);
+    assert!(err.contains("already exists"), "{err}");
+    let (code, _, err) = cli(&[
+        "backup",
+        "--store",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+        "--to",
+        dir.path().join("pg.db").to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("pg_dump"), "{err}");
+    let nowhere = format!("sqlite://{}", dir.path().join("none.db").display());
+    let (code, _, err) = cli(&["backup", "--store", &nowhere, "--to", copy_str]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no store"), "{err}");
+    assert!(!dir.path().join("none.db").exists(), "no store is created");
+
+    // Once the server has stopped, a backup holds exactly what the store holds: it exports
+    // the same, and the tokens (and the deployment key, in the same file) come with it.
+    let store = drop_server(server);
+    let later = dir.path().join("later.db");
+    let (code, _, err) = cli(&[
+        "backup",
+        "--store",
+        &store.url,
+        "--to",
+        later.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let later_url = format!("sqlite://{}", later.display());
+    assert_eq!(export(&later_url), export(&store.url));
+    let (code, tokens, _) = cli(&["token", "list", "--store", &later_url]);
+    assert_eq!(code, 0);
+    assert!(tokens.contains(SCHOOL), "tokens are in the copy: {tokens}");
 }

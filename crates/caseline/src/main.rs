@@ -96,6 +96,16 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
+    /// Copies a SQLite store into a new file while the server may be running: SQLite's online
+    /// backup, one consistent moment of everything (events, tokens, read log, the deployment
+    /// key). For PostgreSQL use pg_dump; for any backend, export.
+    Backup {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The new file (never overwritten).
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Loads an export into an empty store, keeping ids, times, sequences and hashes.
     Import {
         /// The NDJSON file written by `caseline export` (`-` reads stdin).
@@ -189,6 +199,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Verify { store, child } => verify(&store.store, child).await,
         Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
         Command::Export { store } => export(&store.store).await,
+        Command::Backup { store, to } => backup(&store.store, to).await,
         Command::Generate {
             children,
             seed,
@@ -497,6 +508,30 @@ async fn export(url: &str) -> Result<ExitCode> {
     out.flush()?;
     bar.finish_and_clear();
     eprintln!("exported {count} events");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn backup(url: &str, to: PathBuf) -> Result<ExitCode> {
+    let Ok(path) = store::sqlite_path(url) else {
+        bail!(
+            "backup copies a SQLite store; for {} use its own tools (pg_dump for PostgreSQL), or `caseline export` for any store",
+            url.split_once("://").map_or(url, |(scheme, _)| scheme)
+        );
+    };
+    let source = PathBuf::from(path);
+    let bar = progress(None, "backing up");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let target = to.clone();
+    let copied = tokio::task::spawn_blocking(move || store::sqlite::backup(&source, &target))
+        .await
+        .context("the backup task failed")??;
+    bar.finish_and_clear();
+    eprintln!(
+        "backed up {} events ({:.1} MiB) to {}",
+        copied.events,
+        copied.bytes as f64 / (1024.0 * 1024.0),
+        to.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -303,20 +303,34 @@ use std::sync::Arc;
 /// The store URL used when none is given: a file beside the working directory.
 pub const DEFAULT_URL: &str = "sqlite://./data/caseline.db";
 
+/// The file a `sqlite://PATH` URL names; a configuration error for any other URL.
+pub fn sqlite_path(url: &str) -> Result<&str, StoreError> {
+    let path = url
+        .split_once("://")
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("sqlite"))
+        .map(|(_, path)| path)
+        .ok_or_else(|| {
+            StoreError::new(
+                StoreErrorKind::Config,
+                format!("{url:?} is not a sqlite:// URL"),
+            )
+        })?;
+    if path.is_empty() {
+        return Err(StoreError::new(
+            StoreErrorKind::Config,
+            "a sqlite:// URL needs a file path, e.g. sqlite://./data/caseline.db",
+        ));
+    }
+    Ok(path)
+}
+
 /// Opens the store a URL names: `sqlite://PATH` (relative, or absolute as `sqlite:///PATH`),
 /// `postgres://…` / `postgresql://…`, or `kurrentdb://…` / `esdb://…`.
 pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
         Some("sqlite") => {
-            let path = &url["sqlite://".len()..];
-            if path.is_empty() {
-                return Err(StoreError::new(
-                    StoreErrorKind::Config,
-                    "a sqlite:// URL needs a file path, e.g. sqlite://./data/caseline.db",
-                ));
-            }
-            let path = path.to_owned();
+            let path = sqlite_path(url)?.to_owned();
             let store = tokio::task::spawn_blocking(move || sqlite::Sqlite::open(path))
                 .await
                 .map_err(|e| {
