@@ -29,9 +29,9 @@ use crate::telemetry;
 pub enum StartError {
     #[error("the framework {0:?} is not known: use norfolk or staffordshire")]
     Framework(String),
-    #[error("the store could not be opened: {0}")]
+    #[error("the store could not be opened")]
     Store(#[from] store::StoreError),
-    #[error("could not listen on {addr}: {source}")]
+    #[error("could not listen on {addr}")]
     Bind {
         addr: SocketAddr,
         source: std::io::Error,

@@ -192,7 +192,7 @@ pub enum GenerateError {
     #[error("the generating thread stopped: {0}")]
     Stopped(String),
     /// The store refused or failed an append.
-    #[error("storing child {child_id} failed: {source}")]
+    #[error("storing child {child_id} failed")]
     Store {
         child_id: Uuid,
         #[source]

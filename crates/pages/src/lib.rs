@@ -44,7 +44,7 @@ pub use report::report_page;
 /// output, which no input should cause; the caller answers with a 500 and logs this.
 #[derive(Debug, thiserror::Error)]
 pub enum PagesError {
-    #[error("the {page} page could not be rendered: {source}")]
+    #[error("the {page} page could not be rendered")]
     Render {
         /// `journey` or `report`.
         page: &'static str,

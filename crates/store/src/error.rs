@@ -32,8 +32,10 @@ pub enum StoreErrorKind {
 pub struct StoreError {
     kind: StoreErrorKind,
     message: String,
-    #[source]
-    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    /// The backend's own error. Not reported as `Error::source` (and so not named `source`,
+    /// which thiserror would report): the message already carries its text, and a chain
+    /// printed from here would say it twice.
+    cause: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
 
 impl StoreError {
@@ -41,7 +43,7 @@ impl StoreError {
         Self {
             kind,
             message: message.into(),
-            source: None,
+            cause: None,
         }
     }
 
@@ -53,11 +55,56 @@ impl StoreError {
         Self {
             kind,
             message: message.into(),
-            source: Some(Box::new(source)),
+            cause: Some(Box::new(source)),
         }
     }
 
     pub fn kind(&self) -> &StoreErrorKind {
         &self.kind
+    }
+
+    /// The backend's own error, when there was one (its text is already in the message).
+    pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.cause.as_deref()
+    }
+}
+
+/// An error and its causes on one line, each cause once: backends' errors often repeat their
+/// cause's text in their own, and a pool's error may hide the one that matters ("connection
+/// refused") two levels down.
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(cause) = cur {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        cur = cause.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    struct Layer(&'static str, #[source] Option<Box<Layer>>);
+
+    #[test]
+    fn a_chain_is_told_once_each() {
+        let root = Layer("connection refused", None);
+        let mid = Layer("error connecting to server", Some(Box::new(root)));
+        let top = Layer(
+            "could not create: error connecting to server",
+            Some(Box::new(mid)),
+        );
+        assert_eq!(
+            describe(&top),
+            "could not create: error connecting to server: connection refused"
+        );
     }
 }

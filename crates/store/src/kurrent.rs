@@ -47,7 +47,7 @@ const TOKENS: &str = "caseline-tokens";
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::with_source(
         StoreErrorKind::Unavailable,
-        format!("kurrentdb: {what}: {e}"),
+        format!("kurrentdb: {what}: {}", crate::error::describe(&e)),
         e,
     )
 }

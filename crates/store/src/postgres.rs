@@ -53,7 +53,7 @@ pub struct Postgres {
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::with_source(
         StoreErrorKind::Unavailable,
-        format!("postgres: {what}: {e}"),
+        format!("postgres: {what}: {}", crate::error::describe(&e)),
         e,
     )
 }

@@ -64,7 +64,7 @@ pub struct SqliteStore {
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::with_source(
         StoreErrorKind::Unavailable,
-        format!("sqlite: {what}: {e}"),
+        format!("sqlite: {what}: {}", crate::error::describe(&e)),
         e,
     )
 }
