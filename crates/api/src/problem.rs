@@ -339,16 +339,9 @@ impl std::error::Error for ApiError {
     }
 }
 
-/// Writes an error and its chain of causes on one line, for the log.
+/// Writes an error and its chain of causes on one line, for the log (each cause once).
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        cur = s.source();
-    }
-    out
+    store::describe_error(e)
 }
 
 impl ResponseError for ApiError {

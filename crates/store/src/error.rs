@@ -72,7 +72,7 @@ impl StoreError {
 /// An error and its causes on one line, each cause once: backends' errors often repeat their
 /// cause's text in their own, and a pool's error may hide the one that matters ("connection
 /// refused") two levels down.
-pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cur = e.source();
     while let Some(cause) = cur {

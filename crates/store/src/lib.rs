@@ -191,7 +191,7 @@ pub struct Verification {
 }
 
 mod error;
-pub use error::{StoreError, StoreErrorKind};
+pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
 
