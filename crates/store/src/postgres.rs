@@ -6,7 +6,11 @@
 //! global positions (`max + 1`), and holds it until commit, so positions grow in commit order
 //! even with several Caseline processes on one database: a reader paging by position can never
 //! pass over an event that commits later at a lower position. `recorded_at` is the server's
-//! `clock_timestamp()`, never earlier than the stream's previous one.
+//! `clock_timestamp()` read once per group after the lock is taken, never earlier than the
+//! stream's previous one.
+//!
+//! The writer prepares its statements once per connection ([`Prepared`]): a statement sent as
+//! text is prepared again on every use, a round trip each time.
 //!
 //! Reads and the small writes (read log, tokens, checkpoints, secrets) use a connection pool.
 
@@ -14,7 +18,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::sync::{mpsc, oneshot};
-use tokio_postgres::{GenericClient, NoTls, Row};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
 use uuid::Uuid;
 
 use crate::append::{self, Head};
@@ -127,7 +132,7 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
 }
 
 async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedReceiver<Pending>) {
-    let mut client: Option<tokio_postgres::Client> = None;
+    let mut client: Option<(tokio_postgres::Client, Prepared)> = None;
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
@@ -136,18 +141,25 @@ async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedRece
                 Err(_) => break,
             }
         }
-        if client.as_ref().is_none_or(|c| c.is_closed()) {
-            match config.connect(NoTls).await {
+        if client.as_ref().is_none_or(|(c, _)| c.is_closed()) {
+            let connected = match config.connect(NoTls).await {
                 Ok((c, conn)) => {
                     tokio::spawn(async move {
                         if let Err(e) = conn.await {
                             tracing::warn!("postgres writer connection ended: {e}");
                         }
                     });
-                    client = Some(c);
+                    Prepared::on(&c).await.map(|st| (c, st))
                 }
+                Err(e) => Err(e),
+            };
+            match connected {
+                Ok(c) => client = Some(c),
                 Err(e) => {
-                    let msg = format!("postgres: the writer cannot connect: {e}");
+                    let msg = format!(
+                        "postgres: the writer cannot connect: {}",
+                        crate::error::describe(&e)
+                    );
                     for (_, reply) in group {
                         let _ = reply.send(Err(StoreError::new(
                             StoreErrorKind::Unavailable,
@@ -158,12 +170,14 @@ async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedRece
                 }
             }
         }
-        let Some(c) = client.as_mut() else { continue };
-        run_group(c, group).await;
+        let Some((c, st)) = client.as_mut() else {
+            continue;
+        };
+        run_group(c, st, group).await;
     }
 }
 
-async fn run_group(client: &mut tokio_postgres::Client, group: Vec<Pending>) {
+async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Vec<Pending>) {
     metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
         .record(group.len() as f64);
     let fail_all = |group: Vec<Pending>, msg: String| {
@@ -184,6 +198,16 @@ async fn run_group(client: &mut tokio_postgres::Client, group: Vec<Pending>) {
     {
         return fail_all(group, format!("postgres: lock: {e}"));
     }
+    // Read once for the group, under the lock: no other writer can move the position until
+    // this transaction ends, and the clock only needs to be the server's.
+    let (now, mut last): (DateTime<Utc>, i64) = match tx
+        .query_one(&st.clock_and_position, &[])
+        .await
+        .and_then(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+    {
+        Ok(read) => read,
+        Err(e) => return fail_all(group, format!("postgres: read the clock and position: {e}")),
+    };
     let mut results = Vec::with_capacity(group.len());
     for (request, reply) in group {
         let sp = match tx.savepoint("job").await {
@@ -193,7 +217,7 @@ async fn run_group(client: &mut tokio_postgres::Client, group: Vec<Pending>) {
                 continue;
             }
         };
-        let result = append_in(&sp, request).await;
+        let result = append_in(&sp, st, now, last, request).await;
         let end = if result.is_ok() {
             sp.commit().await
         } else {
@@ -203,6 +227,11 @@ async fn run_group(client: &mut tokio_postgres::Client, group: Vec<Pending>) {
             Ok(()) => result,
             Err(e) => Err(unavailable("end savepoint", e)),
         };
+        if let Ok(appended) = &result
+            && !appended.replayed
+        {
+            last += appended.events.len() as i64;
+        }
         results.push((result, reply));
     }
     let commit = tx.commit().await;
@@ -265,12 +294,53 @@ fn to_event(r: &Row) -> Result<StoredEvent, StoreError> {
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
 
-async fn head(c: &impl GenericClient, child_id: Uuid) -> Result<Head, StoreError> {
+const HEAD: &str = "SELECT sequence, recorded_at, hash FROM events WHERE child_id = $1 ORDER BY sequence DESC LIMIT 1";
+const IDEMPOTENCY: &str =
+    "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2";
+const IDENTIFIER_HOLDER: &str = "SELECT child_id FROM identifiers WHERE kind = $1 AND value = $2";
+const CLAIM_IDENTIFIER: &str =
+    "INSERT INTO identifiers (kind, value, child_id) VALUES ($1, $2, $3)";
+const REMEMBER_ANSWER: &str = "INSERT INTO idempotency (agency, key, request_hash, child_id, result, created_at) VALUES ($1, $2, $3, $4, $5, $6)";
+const CLOCK_AND_POSITION: &str =
+    "SELECT clock_timestamp(), COALESCE(MAX(global_position), 0) FROM events";
+
+fn insert_event_sql() -> String {
+    format!(
+        "INSERT INTO events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    )
+}
+
+/// The writer's statements, prepared on its connection when it connects.
+struct Prepared {
+    head: Statement,
+    idempotency: Statement,
+    identifier_holder: Statement,
+    claim_identifier: Statement,
+    insert_event: Statement,
+    remember_answer: Statement,
+    clock_and_position: Statement,
+}
+
+impl Prepared {
+    async fn on(c: &tokio_postgres::Client) -> Result<Prepared, tokio_postgres::Error> {
+        Ok(Prepared {
+            head: c.prepare(HEAD).await?,
+            idempotency: c.prepare(IDEMPOTENCY).await?,
+            identifier_holder: c.prepare(IDENTIFIER_HOLDER).await?,
+            claim_identifier: c.prepare(CLAIM_IDENTIFIER).await?,
+            insert_event: c.prepare(&insert_event_sql()).await?,
+            remember_answer: c.prepare(REMEMBER_ANSWER).await?,
+            clock_and_position: c.prepare(CLOCK_AND_POSITION).await?,
+        })
+    }
+}
+
+async fn head<S>(c: &impl GenericClient, statement: &S, child_id: Uuid) -> Result<Head, StoreError>
+where
+    S: ?Sized + ToStatement + Sync + Send,
+{
     let row = c
-        .query_opt(
-            "SELECT sequence, recorded_at, hash FROM events WHERE child_id = $1 ORDER BY sequence DESC LIMIT 1",
-            &[&child_id],
-        )
+        .query_opt(statement, &[&child_id])
         .await
         .map_err(|e| unavailable("read the stream's head", e))?;
     match row {
@@ -284,28 +354,31 @@ async fn head(c: &impl GenericClient, child_id: Uuid) -> Result<Head, StoreError
     }
 }
 
-async fn insert_event(c: &impl GenericClient, e: &StoredEvent) -> Result<(), StoreError> {
-    let result = c
-        .execute(
-            &format!("INSERT INTO events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"),
-            &[
-                &(e.global_position as i64),
-                &e.child_id,
-                &(e.sequence as i64),
-                &e.event_id,
-                &e.event_type,
-                &(e.event_version as i32),
-                &e.occurred_at,
-                &e.recorded_at,
-                &e.recorded_by,
-                &e.agency,
-                &e.token_id,
-                &e.data,
-                &e.prev_hash,
-                &e.hash,
-            ],
-        )
-        .await;
+async fn insert_event<S>(
+    c: &impl GenericClient,
+    statement: &S,
+    e: &StoredEvent,
+) -> Result<(), StoreError>
+where
+    S: ?Sized + ToStatement + Sync + Send,
+{
+    let params: [&(dyn ToSql + Sync); 14] = [
+        &(e.global_position as i64),
+        &e.child_id,
+        &(e.sequence as i64),
+        &e.event_id,
+        &e.event_type,
+        &(e.event_version as i32),
+        &e.occurred_at,
+        &e.recorded_at,
+        &e.recorded_by,
+        &e.agency,
+        &e.token_id,
+        &e.data,
+        &e.prev_hash,
+        &e.hash,
+    ];
+    let result = c.execute(statement, &params).await;
     match result {
         Ok(_) => Ok(()),
         Err(err)
@@ -326,15 +399,17 @@ async fn insert_event(c: &impl GenericClient, e: &StoredEvent) -> Result<(), Sto
 
 /// The first answer to an append made with `key`, `IdempotencyKeyReused` if the key was used
 /// with another request, `None` if unused; inside an append's transaction or outside one.
-async fn idempotent_in<C: tokio_postgres::GenericClient>(
+async fn idempotent_in<C, S>(
     c: &C,
+    statement: &S,
     key: &crate::IdempotencyKey,
-) -> Result<Option<Appended>, StoreError> {
+) -> Result<Option<Appended>, StoreError>
+where
+    C: tokio_postgres::GenericClient,
+    S: ?Sized + ToStatement + Sync + Send,
+{
     let found = c
-        .query_opt(
-            "SELECT request_hash, result FROM idempotency WHERE agency = $1 AND key = $2",
-            &[&key.agency, &key.key],
-        )
+        .query_opt(statement, &[&key.agency, &key.key])
         .await
         .map_err(|e| unavailable("read idempotency key", e))?;
     let Some(row) = found else { return Ok(None) };
@@ -355,24 +430,26 @@ async fn idempotent_in<C: tokio_postgres::GenericClient>(
     Ok(Some(first))
 }
 
+/// One append inside the group's transaction: `now` is the group's clock reading and `last`
+/// the highest global position so far (the group's reading plus what earlier jobs added).
 async fn append_in(
     tx: &tokio_postgres::Transaction<'_>,
+    st: &Prepared,
+    now: DateTime<Utc>,
+    last: i64,
     req: AppendRequest,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
     if let Some(key) = &req.idempotency
-        && let Some(first) = idempotent_in(tx, key).await?
+        && let Some(first) = idempotent_in(tx, &st.idempotency, key).await?
     {
         return Ok(first);
     }
-    let head = head(tx, req.child_id).await?;
+    let head = head(tx, &st.head, req.child_id).await?;
     append::check_expected(req.expected, head.sequence)?;
     for claim in &req.claims {
         let holder = tx
-            .query_opt(
-                "SELECT child_id FROM identifiers WHERE kind = $1 AND value = $2",
-                &[&claim.kind, &claim.value],
-            )
+            .query_opt(&st.identifier_holder, &[&claim.kind, &claim.value])
             .await
             .map_err(|e| unavailable("read identifier", e))?;
         match holder {
@@ -390,7 +467,7 @@ async fn append_in(
             }
             None => {
                 tx.execute(
-                    "INSERT INTO identifiers (kind, value, child_id) VALUES ($1, $2, $3)",
+                    &st.claim_identifier,
                     &[&claim.kind, &claim.value, &req.child_id],
                 )
                 .await
@@ -398,21 +475,11 @@ async fn append_in(
             }
         }
     }
-    let now: DateTime<Utc> = tx
-        .query_one("SELECT clock_timestamp()", &[])
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(|e| unavailable("read the server clock", e))?;
     let recorded_at = append::recorded_at(now, &head);
-    let next: i64 = tx
-        .query_one("SELECT COALESCE(MAX(global_position), 0) FROM events", &[])
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(|e| unavailable("read the global position", e))?;
     let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
     for (i, e) in events.iter_mut().enumerate() {
-        e.global_position = next as u64 + i as u64 + 1;
-        insert_event(tx, e).await?;
+        e.global_position = last as u64 + i as u64 + 1;
+        insert_event(tx, &st.insert_event, e).await?;
     }
     let appended = Appended {
         child_id: req.child_id,
@@ -423,8 +490,15 @@ async fn append_in(
         let result = serde_json::to_value(&appended)
             .map_err(|e| corrupt(format!("could not serialise the result: {e}")))?;
         tx.execute(
-            "INSERT INTO idempotency (agency, key, request_hash, child_id, result, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&key.agency, &key.key, &key.request_hash, &req.child_id, &result, &recorded_at],
+            &st.remember_answer,
+            &[
+                &key.agency,
+                &key.key,
+                &key.request_hash,
+                &req.child_id,
+                &result,
+                &recorded_at,
+            ],
         )
         .await
         .map_err(|e| unavailable("store idempotency key", e))?;
@@ -489,7 +563,7 @@ impl EventStore for Postgres {
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
         let c = self.client().await?;
-        Ok(head(&**c, child_id).await?.sequence)
+        Ok(head(&**c, HEAD, child_id).await?.sequence)
     }
 
     async fn read_all(
@@ -581,8 +655,9 @@ impl EventStore for Postgres {
                 format!("the store already holds {existing} events: import needs an empty store"),
             ));
         }
+        let insert = insert_event_sql();
         for e in &events {
-            insert_event(&*tx, e).await?;
+            insert_event(&*tx, insert.as_str(), e).await?;
         }
         tx.commit().await.map_err(|e| unavailable("import", e))?;
         Ok(events.len() as u64)
@@ -756,7 +831,7 @@ impl EventStore for Postgres {
         key: &crate::IdempotencyKey,
     ) -> Result<Option<Appended>, StoreError> {
         let c = self.client().await?;
-        idempotent_in(&**c, key).await
+        idempotent_in(&**c, IDEMPOTENCY, key).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
