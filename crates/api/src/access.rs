@@ -2,9 +2,12 @@
 //!
 //! Every handler names the [`Action`] it performs and asks [`authorize`]; the answer is a
 //! [`Scope`] that, for a recorder reading a child, still has to be checked against the child's
-//! events ([`Scope::check_child`]). Which *record types* a role may append is the domain's
+//! folded state ([`Scope::check_child`]: its agency's standing) and narrows what it sees
+//! ([`Sight`]: its own agency's records and what was shared with it). Which *record types* a role may append is the domain's
 //! table (`domain::access`), consulted by the append path; this module does not know record
 //! types.
+
+use domain::child::ChildState;
 
 use crate::problem::{ApiError, ErrorKind};
 
@@ -51,8 +54,9 @@ impl Action {
 pub enum Scope {
     /// Any child (or no child is involved).
     All,
-    /// Only children the caller's agency has recorded on.
-    ChildrenOwnAgencyRecordedOn,
+    /// Only children the caller's agency has standing with (CONTRACT.md), and of those only
+    /// its own agency's records and what was shared with it.
+    ChildrenOwnAgencyHasStandingWith,
     /// Only disagreements the caller's agency raised or is party to.
     DisagreementsOwnAgencyIsPartyTo,
     /// Figures and pseudonyms only.
@@ -66,7 +70,7 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
     match (action, role) {
         (RegisterChild | AppendRecords, Recorder | FrontDoor) => Some(Scope::All),
         (ReadCase | ReadJourney | ReadConsent, Recorder) => {
-            Some(Scope::ChildrenOwnAgencyRecordedOn)
+            Some(Scope::ChildrenOwnAgencyHasStandingWith)
         }
         (ReadCase | ReadJourney | ReadConsent, FrontDoor | Auditor) => Some(Scope::All),
         (ReadAudit, Auditor) => Some(Scope::All),
@@ -91,28 +95,57 @@ pub fn authorize(role: Role, action: Action) -> Result<Scope, ApiError> {
 }
 
 impl Scope {
-    /// For a read of one child: whether the caller's agency may see this child, given the
-    /// agencies that have recorded on it.
-    pub fn check_child<'a>(
-        self,
-        agency: &str,
-        mut recorded_by_agencies: impl Iterator<Item = &'a str>,
-    ) -> Result<(), ApiError> {
+    /// For a read of one child: whether the caller's agency may see this child, and what of
+    /// its records. Recording about a child grants no read: only standing does.
+    pub fn check_child(self, agency: &str, child: &ChildState) -> Result<Sight, ApiError> {
         match self {
-            Scope::ChildrenOwnAgencyRecordedOn => {
-                if recorded_by_agencies.any(|a| a == agency) {
-                    Ok(())
+            Scope::ChildrenOwnAgencyHasStandingWith => {
+                if child.has_standing(agency) {
+                    Ok(Sight::OwnAgency(agency.to_owned()))
                 } else {
                     Err(ApiError::new(
                         ErrorKind::Forbidden,
                         format!(
-                            "{agency} has not recorded on this child, so may not read its record"
+                            "{agency} has no standing with this child, so may not read its record: an agency has standing when it registered the child, made a referral about them, was named in an information_shared record, provides one of their services, leads or owns an action in one of their open plans, or is the lead worker's agency; recording about a child grants no read"
                         ),
                     ))
                 }
             }
-            _ => Ok(()),
+            _ => Ok(Sight::All),
         }
+    }
+}
+
+/// What of a child's records a caller sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sight {
+    /// Every record.
+    All,
+    /// A recorder with standing: the records its own agency made, and `information_shared`
+    /// records that name it in `shared_with`.
+    OwnAgency(String),
+}
+
+impl Sight {
+    /// Whether a record recorded by `recorded_by` (a person, as JSON), of `record_type` with
+    /// `data`, is in sight.
+    pub fn sees(
+        &self,
+        recorded_by: &serde_json::Value,
+        record_type: &str,
+        data: &serde_json::Value,
+    ) -> bool {
+        let Sight::OwnAgency(agency) = self else {
+            return true;
+        };
+        if recorded_by.get("agency").and_then(|a| a.as_str()) == Some(agency.as_str()) {
+            return true;
+        }
+        record_type == "information_shared"
+            && data
+                .get("shared_with")
+                .and_then(|w| w.as_array())
+                .is_some_and(|w| w.iter().any(|a| a.as_str() == Some(agency.as_str())))
     }
 }
 
@@ -161,9 +194,41 @@ mod tests {
     }
 
     #[test]
-    fn a_recorder_reads_only_children_its_agency_recorded_on() {
+    fn a_recorder_reads_only_children_its_agency_has_standing_with() {
         let s = scope(Role::Recorder, Action::ReadCase).unwrap();
-        assert!(s.check_child("school:a", ["school:a"].into_iter()).is_ok());
-        assert!(s.check_child("school:a", ["police:b"].into_iter()).is_err());
+        let mut child = ChildState::default();
+        child.agencies.insert("school:a".to_owned());
+        assert!(
+            s.check_child("school:a", &child).is_err(),
+            "recording grants no read"
+        );
+        child.registered_by = Some("school:a".to_owned());
+        assert_eq!(
+            s.check_child("school:a", &child).unwrap(),
+            Sight::OwnAgency("school:a".to_owned())
+        );
+        assert!(s.check_child("police:b", &child).is_err());
+        let all = scope(Role::Auditor, Action::ReadCase).unwrap();
+        assert_eq!(all.check_child("audit:x", &child).unwrap(), Sight::All);
+    }
+
+    #[test]
+    fn a_recorder_sees_its_own_records_and_what_was_shared_with_it() {
+        use serde_json::json;
+        let sight = Sight::OwnAgency("school:a".to_owned());
+        let by = |a: &str| json!({ "name": "N", "role": "r", "agency": a });
+        assert!(sight.sees(&by("school:a"), "conversation_recorded", &json!({})));
+        assert!(!sight.sees(&by("police:b"), "conversation_recorded", &json!({})));
+        assert!(sight.sees(
+            &by("police:b"),
+            "information_shared",
+            &json!({ "shared_with": ["health:c", "school:a"] })
+        ));
+        assert!(!sight.sees(
+            &by("police:b"),
+            "information_shared",
+            &json!({ "shared_with": ["health:c"] })
+        ));
+        assert!(Sight::All.sees(&by("police:b"), "referral_made", &json!({})));
     }
 }

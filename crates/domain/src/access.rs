@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::child::{Child, EventBody};
 use crate::level::Tier;
 use crate::record::{RecordData, RecordType};
 
@@ -121,6 +122,63 @@ pub fn may_append_at(
             "closing a case at tier {} takes the child back to tier 1: that is the front door's decision",
             current.tier
         )));
+    }
+    Ok(())
+}
+
+/// Whether `role`, recording for `agency`, may append `record` to `child` as it stands now:
+/// [`may_append_at`] against the child's level, and for a correction or retraction (CONTRACT.md):
+/// an agency corrects or retracts only its own agency's records (the front door may also
+/// retract any record, one entered on the wrong child), and corrected data passes the same
+/// role rules as recording that type where the original stands, so a correction cannot do what
+/// recording could not. On refusal, the field (relative to the record) it concerns.
+///
+/// A correction whose target is not on the child's record, or whose corrected data does not
+/// parse, passes here: deciding it refuses it with the rule (422) or the shape (400).
+pub fn may_append_to(
+    role: Role,
+    agency: &str,
+    child: &Child,
+    record: &RecordData,
+) -> Result<(), (&'static str, Denied)> {
+    may_append_at(role, record, child.state().current_level()).map_err(|d| ("type", d))?;
+    let RecordData::RecordCorrected(c) = record else {
+        return Ok(());
+    };
+    let Some((target, before)) = child.record_and_state_before(c.corrects_event_id) else {
+        return Ok(());
+    };
+    let EventBody::Record(original) = &target.body else {
+        return Ok(());
+    };
+    let owner = target.recorded_by.agency.as_str();
+    let retraction = c.retract == Some(true) && c.corrected_data.is_none();
+    if owner != agency && !(role == Role::FrontDoor && retraction) {
+        let what = if retraction { "retract" } else { "correct" };
+        let front_door = if role == Role::FrontDoor {
+            " (the front door may retract another agency's record entered on the wrong child, but not correct it)"
+        } else {
+            ""
+        };
+        return Err((
+            "data.corrects_event_id",
+            Denied(format!(
+                "{agency} may {what} only its own agency's records; this {} was recorded by {owner}{front_door}",
+                original.record_type()
+            )),
+        ));
+    }
+    if let Some(data) = &c.corrected_data
+        && let Ok(corrected) = RecordData::parse(original.record_type(), data.clone())
+    {
+        may_append_at(role, &corrected, before.current_level()).map_err(|d| {
+            (
+                "data.corrected_data",
+                Denied(format!(
+                    "the corrected data could not be recorded by this token: {d}"
+                )),
+            )
+        })?;
     }
     Ok(())
 }

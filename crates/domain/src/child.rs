@@ -193,6 +193,8 @@ pub struct Consent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Referral {
     pub referral_id: Uuid,
+    /// The agency that made it (it has standing with the child).
+    pub made_by: String,
     pub made_event_id: Uuid,
     pub made_at: DateTime<Utc>,
     pub decided: Option<ReferralDecision>,
@@ -205,6 +207,8 @@ pub struct Referral {
 pub struct Plan {
     pub plan_id: Uuid,
     pub kind: PlanKind,
+    /// Agencies that lead the plan or own one of its actions.
+    pub agencies: BTreeSet<String>,
     pub review_by: NaiveDate,
     pub open: bool,
     pub started_event_id: Uuid,
@@ -214,6 +218,8 @@ pub struct Plan {
 pub struct Service {
     pub service_id: Uuid,
     pub service: String,
+    /// The agency that provides it.
+    pub provider: String,
     pub open: bool,
 }
 
@@ -248,6 +254,13 @@ pub struct Obligation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ChildState {
     pub registered: bool,
+    /// The agency that registered the child.
+    pub registered_by: Option<String>,
+    /// Whether the child was registered before birth (records dated before the birth are
+    /// then about an unborn child).
+    pub registered_unborn: bool,
+    /// Agencies named in an `information_shared` record that stands.
+    pub shared_with: BTreeSet<String>,
     pub details: Option<ChildDetails>,
     pub level: Option<Level>,
     pub level_since: Option<DateTime<Utc>>,
@@ -276,6 +289,37 @@ impl ChildState {
     /// The child's level now (tier 1 until a step says otherwise).
     pub fn current_level(&self) -> Level {
         self.level.unwrap_or(Level::UNIVERSAL)
+    }
+
+    /// Whether `agency` has standing with the child (CONTRACT.md): it registered the child,
+    /// made a referral about them, was named in an `information_shared` record, provides one
+    /// of their open services, leads or owns an action in one of their open plans, or is the
+    /// lead worker's agency. Recording alone grants none. Retracted records count for nothing,
+    /// since the state is folded with corrections applied.
+    pub fn has_standing(&self, agency: &str) -> bool {
+        self.registered_by.as_deref() == Some(agency)
+            || self.referrals.values().any(|r| r.made_by == agency)
+            || self.shared_with.contains(agency)
+            || self
+                .services
+                .values()
+                .any(|s| s.open && s.provider == agency)
+            || self
+                .plans
+                .values()
+                .any(|p| p.open && p.agencies.contains(agency))
+            || self
+                .lead_worker
+                .as_ref()
+                .is_some_and(|p| p.agency.as_str() == agency)
+    }
+
+    /// What the date rules need to know of the child's birth.
+    pub fn born(&self) -> crate::dates::Born {
+        crate::dates::Born {
+            date_of_birth: self.details.as_ref().and_then(|d| d.date_of_birth()),
+            registered_unborn: self.registered_unborn,
+        }
     }
 
     /// What is owed now, soonest first.
@@ -332,6 +376,8 @@ impl ChildState {
         let data = match &e.body {
             EventBody::Registered(d) => {
                 self.registered = true;
+                self.registered_by = Some(e.recorded_by.agency.as_str().to_owned());
+                self.registered_unborn = d.expected_date_of_birth().is_some();
                 self.details = Some(d.clone());
                 self.level = Some(Level::UNIVERSAL);
                 self.level_since = Some(at);
@@ -368,12 +414,17 @@ impl ChildState {
             RecordData::ConsentDispensedWith(c) => {
                 self.consent(c.consent_id, Some(c.purpose), ConsentStatus::Dispensed, id)
             }
-            RecordData::InformationShared(_) | RecordData::InformationWithheld(_) => {}
+            RecordData::InformationShared(i) => {
+                self.shared_with
+                    .extend(i.shared_with.iter().map(|a| a.as_str().to_owned()));
+            }
+            RecordData::InformationWithheld(_) => {}
             RecordData::ReferralMade(r) => {
                 self.referrals.insert(
                     r.referral_id,
                     Referral {
                         referral_id: r.referral_id,
+                        made_by: e.recorded_by.agency.as_str().to_owned(),
                         made_event_id: id,
                         made_at: at,
                         decided: None,
@@ -416,6 +467,7 @@ impl ChildState {
                     Service {
                         service_id: s.service_id,
                         service: s.service.as_str().to_owned(),
+                        provider: s.provider.as_str().to_owned(),
                         open: true,
                     },
                 );
@@ -437,6 +489,9 @@ impl ChildState {
                     Plan {
                         plan_id: p.plan_id,
                         kind: p.kind,
+                        agencies: std::iter::once(p.lead.agency.as_str().to_owned())
+                            .chain(action_agencies(p.actions.as_deref()))
+                            .collect(),
                         review_by: p.review_by,
                         open: true,
                         started_event_id: id,
@@ -446,6 +501,7 @@ impl ChildState {
             RecordData::PlanReviewed(p) => {
                 if let Some(plan) = self.plans.get_mut(&p.plan_id) {
                     plan.review_by = p.next_review_by;
+                    plan.agencies.extend(action_agencies(p.actions.as_deref()));
                 }
             }
             RecordData::PlanEnded(p) => {
@@ -521,6 +577,17 @@ impl ChildState {
     }
 }
 
+/// The agencies of the practitioners who own `actions`.
+fn action_agencies(actions: Option<&[crate::shapes::Action]>) -> impl Iterator<Item = String> + '_ {
+    actions
+        .into_iter()
+        .flatten()
+        .filter_map(|a| match &a.owner {
+            crate::shapes::Party::Person(p) => Some(p.agency.as_str().to_owned()),
+            crate::shapes::Party::FamilyMember(_) => None,
+        })
+}
+
 // --- The aggregate ----------------------------------------------------------------------------
 
 /// A child's record: every event in order and the state they fold to.
@@ -551,6 +618,13 @@ impl Child {
     /// The number of events, which is the stream's sequence.
     pub fn sequence(&self) -> u64 {
         self.history.len() as u64
+    }
+
+    /// The event with `event_id` and the child's state just before it, with every correction
+    /// in the whole history applied (what a correction of it is checked against).
+    pub fn record_and_state_before(&self, event_id: Uuid) -> Option<(&ChildEvent, ChildState)> {
+        let pos = self.history.iter().position(|e| e.event_id == event_id)?;
+        Some((&self.history[pos], fold_standing(&self.history, pos)))
     }
 
     /// Folds one event. Never fails: rules were checked when it was decided.
@@ -585,6 +659,7 @@ impl Child {
                     ));
                 }
                 check_not_future(occurred_at, services, "occurred_at")?;
+                crate::dates::check_registration(&details, occurred_at)?;
                 Ok(vec![ChildEvent {
                     event_id,
                     occurred_at,
@@ -684,6 +759,7 @@ impl Child {
             recorded_by,
             data,
         } = input;
+        crate::dates::check_record(&data, occurred_at, self.state.born())?;
         let data = match data {
             RecordData::RecordCorrected(c) => {
                 RecordData::RecordCorrected(self.check_correction(c, services)?)
@@ -758,6 +834,8 @@ impl Child {
                 // The corrected data must pass its type's rules against the records before the
                 // original as they stand now (earlier corrections, in this batch too, applied).
                 let before = fold_standing(&self.history, pos);
+                crate::dates::check_record(&parsed, target.occurred_at, before.born())
+                    .map_err(|e| reroot(e, "data.corrected_data"))?;
                 rules::check(&before, parsed, services)
                     .map_err(|e| reroot(e, "data.corrected_data"))?;
                 Ok(c)

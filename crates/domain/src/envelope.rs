@@ -6,6 +6,7 @@
 //! The server's `recorded_at` is never taken from a client, so the envelope has none.
 
 use chrono::{DateTime, FixedOffset, Utc};
+
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -62,7 +63,7 @@ impl RecordInput {
         })?;
         let data = RecordData::parse(record_type, fields.data)?;
         Ok(RecordInput {
-            occurred_at: fields.occurred_at.with_timezone(&Utc),
+            occurred_at: crate::dates::instant(fields.occurred_at, "occurred_at")?,
             recorded_by: fields.recorded_by,
             data,
         })

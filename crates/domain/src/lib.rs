@@ -23,6 +23,7 @@ pub mod suggestion;
 
 // --- records, validation, the aggregate, the role table (owned by the records work) ---
 pub mod codes;
+pub mod dates;
 pub mod error;
 pub mod registration;
 pub mod shapes;

@@ -31,6 +31,13 @@ impl Text {
         if s.trim().is_empty() {
             return Err("must not be blank".to_owned());
         }
+        if let Some((i, c)) = s.char_indices().find(|(_, c)| !printable(*c)) {
+            return Err(format!(
+                "contains the control character U+{:04X} at character {}; text may hold tabs and line breaks but no other control characters",
+                c as u32,
+                s[..i].chars().count() + 1
+            ));
+        }
         let n = s.chars().count();
         if n > MAX_TEXT_CHARS {
             return Err(format!(
@@ -43,6 +50,13 @@ impl Text {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether `c` may stand in stored text: anything but a control character, except tabs and
+/// line breaks. NUL cannot be stored by PostgreSQL at all, and the rest cannot be printed or
+/// exported faithfully (a CSV, a page, the census XML).
+pub fn printable(c: char) -> bool {
+    !c.is_control() || matches!(c, '\t' | '\n' | '\r')
 }
 
 impl TryFrom<String> for Text {
@@ -300,6 +314,23 @@ mod tests {
         let e =
             parse::<Person>(json!({"name":"a","role":"b","agency":"c","x":1}), "p").unwrap_err();
         assert_eq!(e.errors()[0].field, "p.x");
+    }
+
+    #[test]
+    fn text_refuses_control_characters_but_keeps_tabs_and_line_breaks() {
+        for bad in ["a\u{0}b", "\u{7}", "x\u{1b}[31m", "a\u{7f}", "a\u{85}b"] {
+            let e = Text::new(bad).unwrap_err();
+            assert!(e.contains("control character"), "{bad:?}: {e}");
+        }
+        assert!(Text::new("line one\nline two\r\n\tindented").is_ok());
+        assert!(Text::new("Zoë 🙂 ħ").is_ok());
+        let e = parse::<Person>(
+            json!({"name":"a\u{0}","role":"b","agency":"c"}),
+            "recorded_by",
+        )
+        .unwrap_err();
+        assert_eq!(e.errors()[0].field, "recorded_by.name");
+        assert!(e.errors()[0].message.contains("U+0000"), "{e}");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! `Idempotency-Key`).
 //!
 //! The order in [`read_child`] is the contract's: authorise the role, find the child (404),
-//! check the agency scope (403), log the read (503 if it cannot be logged), and only then let
-//! the handler build its answer.
+//! check the agency's standing (403), log the read (503 if it cannot be logged), and only then
+//! let the handler build its answer. A refused read (403 or 404 with a valid token) is logged
+//! too, so an auditor sees attempts as well as reads.
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -13,7 +14,7 @@ use domain::child::{Child, ChildEvent};
 use store::{IdempotencyKey, ReadLogEntry, StoredEvent};
 use uuid::Uuid;
 
-use crate::access::Action;
+use crate::access::{Action, Sight};
 use crate::auth::Caller;
 use crate::problem::{ApiError, ErrorKind};
 use crate::state::AppState;
@@ -50,23 +51,74 @@ pub fn fold(events: &[StoredEvent]) -> Result<Child, ApiError> {
     Ok(Child::from_events(parsed))
 }
 
+/// A child read for a caller: its events, their fold, and what of them the caller sees.
+pub struct ChildRead {
+    pub events: Vec<StoredEvent>,
+    pub child: Child,
+    pub sight: Sight,
+}
+
+impl ChildRead {
+    /// The events in the caller's sight (all of them, or a recorder's own and those shared
+    /// with it).
+    pub fn events_in_sight(&self) -> Vec<StoredEvent> {
+        self.events
+            .iter()
+            .filter(|e| self.sight.sees(&e.recorded_by, &e.event_type, &e.data))
+            .cloned()
+            .collect()
+    }
+}
+
 /// Reads a child for `action` on behalf of `caller`, and logs the read as `what` before
-/// returning: the handler may answer only after this succeeds.
+/// returning: the handler may answer only after this succeeds. A read refused with 403 or
+/// 404 is logged as a refusal before the refusal is answered.
 pub async fn read_child(
     state: &AppState,
     caller: &Caller,
     child_id: Uuid,
     action: Action,
     what: String,
-) -> Result<Vec<StoredEvent>, ApiError> {
+) -> Result<ChildRead, ApiError> {
+    match authorised_read(state, caller, child_id, action).await {
+        Ok(read) => {
+            log_read(state, caller, child_id, what).await?;
+            Ok(read)
+        }
+        Err(e) => {
+            if matches!(e.kind(), ErrorKind::Forbidden | ErrorKind::NotFound) {
+                let status = e.kind().row().status.as_u16();
+                // The refusal is answered even if it cannot be logged: the caller learns
+                // nothing from it, and a 503 would invite retries of a read that is refused.
+                if let Err(log) =
+                    log_read(state, caller, child_id, format!("refused {status}: {what}")).await
+                {
+                    tracing::warn!(%child_id, error = %log.detail(), "a refused read could not be logged");
+                }
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn authorised_read(
+    state: &AppState,
+    caller: &Caller,
+    child_id: Uuid,
+    action: Action,
+) -> Result<ChildRead, ApiError> {
     let scope = caller.may(action)?;
     let events = stream(state, child_id).await?;
     if events.is_empty() {
         return Err(unknown_child(child_id));
     }
-    scope.check_child(&caller.agency, events.iter().map(|e| e.agency.as_str()))?;
-    log_read(state, caller, child_id, what).await?;
-    Ok(events)
+    let child = fold(&events)?;
+    let sight = scope.check_child(&caller.agency, child.state())?;
+    Ok(ChildRead {
+        events,
+        child,
+        sight,
+    })
 }
 
 /// Writes one entry to the read log; a failure is a 503 and the read is not answered.

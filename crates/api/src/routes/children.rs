@@ -89,10 +89,11 @@ pub async fn register(
 
     let child_id = Uuid::new_v4();
     let claims = claims(details.identifiers());
+    let occurred_at = domain::dates::instant(registration.occurred_at, "occurred_at")?;
     let events = Child::default().decide(
         ChildCommand::Register {
             event_id: Uuid::new_v4(),
-            occurred_at: registration.occurred_at.with_timezone(&Utc),
+            occurred_at,
             recorded_by: registration.recorded_by,
             details: Box::new(details),
         },
@@ -101,7 +102,7 @@ pub async fn register(
             now: Utc::now(),
         },
     )?;
-    let appended = state
+    let appended = match state
         .store
         .append(AppendRequest {
             child_id,
@@ -110,7 +111,28 @@ pub async fn register(
             idempotency: key,
             claims,
         })
-        .await?;
+        .await
+    {
+        Ok(appended) => appended,
+        Err(e) => {
+            // The 409 tells the caller which child holds the identifier: that is a lookup,
+            // and is logged against that child as one (CONTRACT.md), before it is answered.
+            if let store::StoreErrorKind::IdentifierTaken {
+                kind,
+                existing_child_id,
+            } = e.kind()
+            {
+                child::log_read(
+                    &state,
+                    &caller,
+                    *existing_child_id,
+                    format!("lookup:{kind} (registration refused: already registered)"),
+                )
+                .await?;
+            }
+            return Err(e.into());
+        }
+    };
     child::count_appended(&appended);
     state.projections.notify();
     registered(&appended, appended.replayed)

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::access::Action;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
-use crate::routes::child::{self, etag, read_child};
+use crate::routes::child::{etag, read_child};
 use crate::state::AppState;
 
 /// A level with its name in the deployment's framework.
@@ -117,7 +117,7 @@ fn json<T: Serialize>(v: &T) -> serde_json::Value {
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The case now", body = Case, headers(("ETag" = String, description = "The stream's sequence"))),
-        (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -127,8 +127,8 @@ pub async fn case(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
-    let events = read_child(&state, &caller, child_id, Action::ReadCase, "case".into()).await?;
-    let child = child::fold(&events)?;
+    let read = read_child(&state, &caller, child_id, Action::ReadCase, "case".into()).await?;
+    let child = &read.child;
     let s = child.state();
     let level = s.current_level();
     let now = Utc::now();
@@ -254,7 +254,7 @@ impl JourneyQuery {
             (String = "text/html"),
         )),
         (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -272,19 +272,23 @@ pub async fn journey(
     } else {
         query.describe()
     };
-    let events = read_child(&state, &caller, child_id, Action::ReadJourney, what).await?;
-    let journey = projection::journey(&events, state.framework, query.filter());
+    let read = read_child(&state, &caller, child_id, Action::ReadJourney, what).await?;
+    let mut journey = projection::journey(&read.events, state.framework, query.filter());
+    journey
+        .records
+        .retain(|r| read.sight.sees(&r.recorded_by, &r.record_type, &r.data));
     if !html {
         return Ok(HttpResponse::Ok().json(journey));
     }
-    let name = child::fold(&events)?
+    let name = read
+        .child
         .state()
         .details
         .as_ref()
         .map(|d| format!("{} {}", d.given_name(), d.family_name()));
     let page = crate::pages::journey(
         &journey,
-        &events,
+        &read.events_in_sight(),
         query.filter(),
         name,
         state.framework.title(),
@@ -310,10 +314,10 @@ pub async fn audit(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
-    let events = read_child(&state, &caller, child_id, Action::ReadAudit, "audit".into()).await?;
+    let read = read_child(&state, &caller, child_id, Action::ReadAudit, "audit".into()).await?;
     // Read after logging, so this read is in the answer too.
     let reads = state.store.reads(child_id).await?;
-    Ok(HttpResponse::Ok().json(projection::audit(&events, &reads)))
+    Ok(HttpResponse::Ok().json(projection::audit(&read.events, &reads)))
 }
 
 /// The consent and information-sharing ledger.
@@ -321,7 +325,7 @@ pub async fn audit(
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The consent ledger", body = ConsentLedger),
-        (status = 403, description = "Role may not, or a recorder whose agency has not recorded on this child", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -331,7 +335,7 @@ pub async fn consent(
     path: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
-    let events = read_child(
+    let read = read_child(
         &state,
         &caller,
         child_id,
@@ -339,7 +343,15 @@ pub async fn consent(
         "consent".into(),
     )
     .await?;
-    Ok(HttpResponse::Ok().json(projection::consent_ledger(&events)))
+    let mut ledger = projection::consent_ledger(&read.events);
+    // A recorder sees a consent's status (it is in the case summary too) but only its own
+    // agency's records of it, and only the sharing records it made or was named in.
+    let sees = |r: &projection::Record| read.sight.sees(&r.recorded_by, &r.record_type, &r.data);
+    for c in &mut ledger.consents {
+        c.history.retain(sees);
+    }
+    ledger.information_sharing.retain(sees);
+    Ok(HttpResponse::Ok().json(ledger))
 }
 
 /// The raw stream's paging.
@@ -373,7 +385,6 @@ pub async fn events(
     query: web::Query<EventsQuery>,
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
-    caller.may(Action::ReadEvents)?;
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -382,6 +393,6 @@ pub async fn events(
             .with_field("limit", message));
     }
     let what = format!("events?after={after}&limit={limit}");
-    let events = read_child(&state, &caller, child_id, Action::ReadEvents, what).await?;
-    Ok(HttpResponse::Ok().json(projection::raw_events(&events, after, limit as usize)))
+    let read = read_child(&state, &caller, child_id, Action::ReadEvents, what).await?;
+    Ok(HttpResponse::Ok().json(projection::raw_events(&read.events, after, limit as usize)))
 }

@@ -2,10 +2,17 @@
 //!
 //! The path of one record: parse the envelope and data (400 with paths), check the agency and
 //! the role table for each record (403), answer a retried `Idempotency-Key` from the store,
-//! then read the stream, fold it, let the domain decide (422 with the rule) and append at
-//! exactly the sequence that was decided against. If another append got in first and the
-//! client did not pin a sequence with `If-Match`, decide again against the new stream: the
-//! rules are always checked against the state the record joins.
+//! then read the stream, fold it, check the role table against the child as it stands
+//! (corrections included: only one's own agency's records, corrected data under the same role
+//! rules), let the domain decide (422 with the rule) and append at exactly the sequence that
+//! was decided against. If another append got in first and the client did not pin a sequence
+//! with `If-Match`, decide again against the new stream: the rules are always checked against
+//! the state the record joins.
+//!
+//! A retried `Idempotency-Key` is answered from the store before anything is decided, and
+//! again once this child's turn comes and whenever deciding refuses the record: a retry sent
+//! while its first attempt was still being written (a client that timed out, twelve parallel
+//! retries) gets the first answer, never a 422 about the record it already made.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
@@ -205,19 +212,21 @@ async fn record(
             }
         };
         child::check_agency(caller, &input.recorded_by, &at("recorded_by.agency"))?;
+        // The type alone: a role that may never record it hears so before the child is read.
         domain::access::may_append(caller.role, &input.data).map_err(|d| {
             ApiError::from(d).with_field(at("type"), "this role may not record this")
         })?;
     }
     let key = idempotency(req, caller, request_hash)?;
-    if let Some(k) = &key
-        && let Some(first) = state.store.idempotent_answer(k).await?
-    {
-        child::count_appended(&first);
+    if let Some(first) = replayed(state, key.as_ref()).await? {
         return Ok(first);
     }
     let pinned = if_match(req)?;
     let _turn = state.child_locks.lock(child_id).await;
+    // A request with the same key may have been appended while this one waited its turn.
+    if let Some(first) = replayed(state, key.as_ref()).await? {
+        return Ok(first);
+    }
 
     for _ in 0..ATTEMPTS {
         let events = child::stream(state, child_id).await?;
@@ -236,19 +245,21 @@ async fn record(
             ));
         }
         let folded = child::fold(&events)?;
-        // Checked against the state the records join: closing a case is a tier change too.
-        let level = folded.state().current_level();
+        // Checked against the state the records join: closing a case is a tier change too,
+        // and a correction is judged by what it corrects.
+        let denied = |i: usize, (field, d): (&str, domain::access::Denied)| {
+            let at = if batch {
+                format!("records[{i}].{field}")
+            } else {
+                field.to_owned()
+            };
+            ApiError::from(d).with_field(at, "this token may not record this here")
+        };
         for (i, input) in inputs.iter().enumerate() {
-            domain::access::may_append_at(caller.role, &input.data, level).map_err(|d| {
-                let field = if batch {
-                    format!("records[{i}].type")
-                } else {
-                    "type".to_owned()
-                };
-                ApiError::from(d).with_field(field, "this role may not record this now")
-            })?;
+            domain::access::may_append_to(caller.role, &caller.agency, &folded, &input.data)
+                .map_err(|r| denied(i, r))?;
         }
-        let decided = folded.decide(
+        let decided = match folded.decide(
             ChildCommand::Append {
                 records: inputs
                     .iter()
@@ -261,7 +272,28 @@ async fn record(
                 framework: state.framework,
                 now: Utc::now(),
             },
-        )?;
+        ) {
+            Ok(decided) => decided,
+            Err(invalid) => {
+                // Another server may have appended this very request meanwhile.
+                if let Some(first) = replayed(state, key.as_ref()).await? {
+                    return Ok(first);
+                }
+                return Err(invalid.into());
+            }
+        };
+        if batch {
+            // A batch's later records join the state its earlier ones made (a correction of a
+            // record made earlier in the same batch, a step after a step): walk it again.
+            let mut scratch = folded.clone();
+            for (i, event) in decided.iter().enumerate() {
+                if let EventBody::Record(data) = &event.body {
+                    domain::access::may_append_to(caller.role, &caller.agency, &scratch, data)
+                        .map_err(|r| denied(i, r))?;
+                }
+                scratch.apply(event.clone());
+            }
+        }
         let request = AppendRequest {
             child_id,
             expected: Expected::Exactly(sequence),
@@ -275,7 +307,13 @@ async fn record(
                 state.projections.notify();
                 return Ok(appended);
             }
-            Err(e) if pinned.is_none() && matches!(e.kind(), StoreErrorKind::Conflict { .. }) => {
+            Err(e) if matches!(e.kind(), StoreErrorKind::Conflict { .. }) => {
+                if let Some(first) = replayed(state, key.as_ref()).await? {
+                    return Ok(first);
+                }
+                if pinned.is_some() {
+                    return Err(e.into());
+                }
                 tracing::debug!(%child_id, "lost an append race; deciding again");
                 continue;
             }
@@ -286,6 +324,19 @@ async fn record(
         ErrorKind::Unavailable,
         "this child's record is being written by many systems at once; try again",
     ))
+}
+
+/// The first answer to a request with this idempotency key, if it was recorded.
+async fn replayed(
+    state: &AppState,
+    key: Option<&store::IdempotencyKey>,
+) -> Result<Option<Appended>, ApiError> {
+    let Some(k) = key else { return Ok(None) };
+    let first = state.store.idempotent_answer(k).await?;
+    if let Some(first) = &first {
+        child::count_appended(first);
+    }
+    Ok(first)
 }
 
 /// Identifiers a `child_details_updated` adds, claimed with the append so no two children

@@ -1567,3 +1567,196 @@ impl Merge for Value {
         self
     }
 }
+
+// --- standing, dates, and who may correct what ------------------------------------------
+
+/// `r` as if recorded by `agency`.
+fn by(agency: &str, mut r: (Uuid, RecordInput)) -> (Uuid, RecordInput) {
+    r.1.recorded_by = serde_json::from_value(person(agency)).unwrap();
+    r
+}
+
+#[test]
+fn standing_comes_from_the_contracts_list_and_never_from_recording_alone() {
+    let c = after(vec![by("police:norfolk", conversation(id()))]);
+    let s = c.state();
+    assert!(
+        s.has_standing("school:norwich-high"),
+        "registered the child"
+    );
+    assert!(
+        !s.has_standing("police:norfolk"),
+        "recording grants no read"
+    );
+
+    let r = id();
+    let shared = rec(
+        3,
+        "information_shared",
+        json!({ "purpose": "safety", "shared_with": ["health:gp"], "what": "w", "without_consent_reason": "urgent" }),
+    );
+    let service = rec(
+        3,
+        "service_started",
+        json!({ "service_id": id(), "service": "Family support", "provider": "early_help:team" }),
+    );
+    let lead = rec(
+        3,
+        "lead_worker_assigned",
+        json!({ "lead_worker": person("charity:home-start") }),
+    );
+    let consent = id();
+    let c = after(vec![
+        given_consent_for(consent),
+        by(
+            "police:norfolk",
+            referral(r, json!({ "consent_id": consent })),
+        ),
+        shared,
+        service,
+        lead,
+    ]);
+    let s = c.state();
+    for agency in [
+        "police:norfolk",
+        "health:gp",
+        "early_help:team",
+        "charity:home-start",
+    ] {
+        assert!(s.has_standing(agency), "{agency}");
+    }
+    assert!(!s.has_standing("school:elsewhere"));
+}
+
+#[test]
+fn a_retracted_referral_gives_no_standing() {
+    let r = id();
+    let consent = id();
+    let made = by(
+        "police:norfolk",
+        referral(r, json!({ "dispensed_consent_id": consent })),
+    );
+    let made_id = made.0;
+    let dispensed = rec(
+        2,
+        "consent_dispensed_with",
+        json!({ "consent_id": consent, "purpose": "referral", "grounds": ["risk_to_child"], "reasons": "r", "approval_not_possible_reason": "night" }),
+    );
+    let retract = by(
+        "police:norfolk",
+        rec(
+            4,
+            "record_corrected",
+            json!({ "corrects_event_id": made_id, "reason": "wrong child", "retract": true }),
+        ),
+    );
+    let c = after(vec![dispensed, made, retract]);
+    assert!(!c.state().has_standing("police:norfolk"));
+}
+
+#[test]
+fn a_record_dated_before_birth_is_refused_unless_the_child_was_registered_unborn() {
+    let mut r = conversation(id());
+    r.1.occurred_at = Utc.with_ymd_and_hms(2011, 1, 1, 10, 0, 0).unwrap();
+    check(vec![], r, "occurred_at", "before their birth");
+}
+
+#[test]
+fn a_plan_review_date_before_the_plan_is_refused() {
+    let mut p = plan(id(), "early_help_plan");
+    if let RecordData::PlanStarted(ps) = &mut p.1.data {
+        ps.review_by = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    }
+    check(vec![], p, "data.review_by", "on or after the day");
+}
+
+#[test]
+fn a_correction_is_judged_by_the_role_table_where_the_original_stands() {
+    use crate::access::{Role, may_append_to};
+    let up = step("stepped_up", lvl(1, "none"), lvl(2, "none"), "indicators");
+    let up_id = up.0;
+    let c = after(vec![up]);
+    let correct_to = |to: Value| {
+        rec(
+            6,
+            "record_corrected",
+            json!({ "corrects_event_id": up_id, "reason": "r", "corrected_data": { "from": lvl(1, "none"), "to": to, "reasons": [{ "kind": "indicators", "detail": "d" }], "rationale": "r", "decided_by": school() } }),
+        )
+    };
+    let school = "school:norwich-high";
+    // The school's own step, corrected within tiers 1-2: fine.
+    assert!(
+        may_append_to(
+            Role::Recorder,
+            school,
+            &c,
+            &correct_to(lvl(2, "none")).1.data
+        )
+        .is_ok()
+    );
+    // Corrected into a step to tier 4: only the front door could have recorded that.
+    let (field, why) = may_append_to(
+        Role::Recorder,
+        school,
+        &c,
+        &correct_to(lvl(4, "section_47")).1.data,
+    )
+    .unwrap_err();
+    assert_eq!(field, "data.corrected_data");
+    assert!(why.0.contains("front door"), "{why}");
+    // Another agency may not correct or retract it; the front door may retract, not correct.
+    let retract = rec(
+        6,
+        "record_corrected",
+        json!({ "corrects_event_id": up_id, "reason": "wrong child", "retract": true }),
+    );
+    let (field, _) =
+        may_append_to(Role::Recorder, "police:norfolk", &c, &retract.1.data).unwrap_err();
+    assert_eq!(field, "data.corrects_event_id");
+    assert!(may_append_to(Role::FrontDoor, "front_door:mash", &c, &retract.1.data).is_ok());
+    assert!(
+        may_append_to(
+            Role::FrontDoor,
+            "front_door:mash",
+            &c,
+            &correct_to(lvl(2, "none")).1.data
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn a_school_may_not_correct_the_front_doors_decision() {
+    use crate::access::{Role, may_append_to};
+    let r = id();
+    let consent = id();
+    let d = by("front_door:mash", decided(r, 2));
+    let d_id = d.0;
+    let c = after(vec![
+        given_consent_for(consent),
+        referral(r, json!({ "consent_id": consent })),
+        d,
+    ]);
+    let correction = rec(
+        6,
+        "record_corrected",
+        json!({ "corrects_event_id": d_id, "reason": "r", "corrected_data": { "referral_id": r, "decision": "no_further_action", "decided_level": { "tier": 1 }, "rationale": "r" } }),
+    );
+    assert!(
+        may_append_to(
+            Role::Recorder,
+            "school:norwich-high",
+            &c,
+            &correction.1.data
+        )
+        .is_err()
+    );
+}
+
+fn given_consent_for(consent: Uuid) -> (Uuid, RecordInput) {
+    rec(
+        2,
+        "consent_given",
+        json!({ "consent_id": consent, "given_by": { "relationship": "mother" } }),
+    )
+}
