@@ -151,8 +151,9 @@ async fn each_role_against_each_route() {
             .await;
         expect(who, writes, 201, r.status, "append", &r.text);
         if who == Who::OtherRecorder {
-            // Having recorded on it, the other agency may now read that child.
-            assert_eq!(api.get(&format!("/v1/children/{fresh}")).await.status, 200);
+            // Recording grants no read (CONTRACT.md, standing): having recorded on it, the
+            // other agency still may not read that child.
+            assert_eq!(api.get(&format!("/v1/children/{fresh}")).await.status, 403);
         }
         // Front-door-only types.
         let r = api

@@ -250,6 +250,21 @@ async fn a_child_through_the_front_door_to_section_47_and_back() {
         "comes to school hungry"
     );
     assert_eq!(conv["corrected_by"], json!([correction]));
+    // A recorder sees its own agency's records only (and what was shared with it): the front
+    // door's decisions and steps are in the front door's and the auditor's journey, not here.
+    assert!(
+        records.iter().all(|r| r["recorded_by"]["agency"] == SCHOOL),
+        "{records:?}"
+    );
+    assert!(find(step_up).is_none());
+    let full = mash.get(&format!("{case_path}/journey")).await;
+    assert!(
+        full.body["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["event_id"] == json!(step_up))
+    );
 
     // As it stood before the step-up (by occurred_at): tier 1 only.
     let then = school
@@ -268,7 +283,7 @@ async fn a_child_through_the_front_door_to_section_47_and_back() {
     assert_eq!(levels, vec![(1, "none".into())]);
     // As known just after the step-up was recorded (by recorded_at): tier 4, no strategy yet,
     // and the conversation not yet corrected.
-    let known = school
+    let known = mash
         .get(&format!(
             "{case_path}/journey?known_at={}",
             urlencode(&known_before_strategy)

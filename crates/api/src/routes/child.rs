@@ -85,20 +85,30 @@ pub async fn read_child(
             log_read(state, caller, child_id, what).await?;
             Ok(read)
         }
-        Err(e) => {
-            if matches!(e.kind(), ErrorKind::Forbidden | ErrorKind::NotFound) {
-                let status = e.kind().row().status.as_u16();
-                // The refusal is answered even if it cannot be logged: the caller learns
-                // nothing from it, and a 503 would invite retries of a read that is refused.
-                if let Err(log) =
-                    log_read(state, caller, child_id, format!("refused {status}: {what}")).await
-                {
-                    tracing::warn!(%child_id, error = %log.detail(), "a refused read could not be logged");
-                }
-            }
-            Err(e)
+        Err(e) => Err(logged_refusal(state, caller, child_id, &what, e).await),
+    }
+}
+
+/// Logs a refused read of a child (403 or 404 to a valid token) as `refused 403: what`, so an
+/// auditor sees attempts too, and hands the refusal back. Other errors pass unlogged.
+pub async fn logged_refusal(
+    state: &AppState,
+    caller: &Caller,
+    child_id: Uuid,
+    what: &str,
+    e: ApiError,
+) -> ApiError {
+    if matches!(e.kind(), ErrorKind::Forbidden | ErrorKind::NotFound) {
+        let status = e.kind().row().status.as_u16();
+        // The refusal is answered even if it cannot be logged: the caller learns nothing
+        // from it, and a 503 would invite retries of a read that is refused anyway.
+        if let Err(log) =
+            log_read(state, caller, child_id, format!("refused {status}: {what}")).await
+        {
+            tracing::warn!(%child_id, error = %log.detail(), "a refused read could not be logged");
         }
     }
+    e
 }
 
 async fn authorised_read(

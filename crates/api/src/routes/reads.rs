@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::access::Action;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
-use crate::routes::child::{etag, read_child};
+use crate::routes::child::{self, etag, read_child};
 use crate::state::AppState;
 
 /// A level with its name in the deployment's framework.
@@ -387,12 +387,16 @@ pub async fn events(
     let child_id = path.into_inner();
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
+    let what = format!("events?after={after}&limit={limit}");
+    // The role first: a token that may never read events hears that before any paging error.
+    if let Err(e) = caller.may(Action::ReadEvents) {
+        return Err(child::logged_refusal(&state, &caller, child_id, &what, e).await);
+    }
     if !(1..=MAX_PAGE).contains(&limit) {
         let message = format!("limit is 1 to {MAX_PAGE}");
         return Err(ApiError::new(ErrorKind::InvalidParameter, message.clone())
             .with_field("limit", message));
     }
-    let what = format!("events?after={after}&limit={limit}");
     let read = read_child(&state, &caller, child_id, Action::ReadEvents, what).await?;
     Ok(HttpResponse::Ok().json(projection::raw_events(&read.events, after, limit as usize)))
 }
