@@ -22,7 +22,26 @@ use crate::routes::{admin, children, health, reads, records, report, review, tok
         description = "The shared, append-only record of a child's journey through a council's threshold guide. \
 Every request but /health, /ready, /metrics and /openapi.json carries `Authorization: Bearer <token>`. \
 Errors are application/problem+json (RFC 9457) with `type`, `title`, `status`, `detail` and, for invalid input, \
-`errors: [{ field, message }]` where `field` is a JSON path into the request."
+`errors: [{ field, message }]` where `field` is a JSON path into the request.\n\n\
+**Times and dates.** `occurred_at` is RFC 3339 with an offset, from 1900-01-01 on and at most 5 minutes ahead of the \
+server's clock; it is kept to the microsecond (finer digits are dropped), so every store reads back what it acknowledged. \
+A date of birth is on or before the registration and at most 25 years before it; an expected date of birth lies up to \
+300 days after the registration (60 before, for a child past their due date). A record about a child cannot be dated \
+before their birth unless the child was registered unborn. Dates a record sets (`review_by`, `next_review_by`, \
+`due_by`, `expires_on`) fall from the day before the record's `occurred_at` to 5 years after; `started_on` from 2 years \
+before to the day after. Out of range: 400 for `occurred_at`, 422 naming the field for the rest.\n\n\
+**Text** may hold tabs and line breaks but no other control characters (400 naming the field).\n\n\
+**Standing.** Any agency may record about any child, but recording grants no read. A recorder reads a child only \
+where its agency has standing: it registered the child, made a referral about them, is named in an \
+`information_shared` record's `shared_with`, provides one of their open services, leads or owns an action in one of \
+their open plans, or is the lead worker's agency. It then sees the case summary and, in the journey and the consent \
+ledger, its own agency's records and the `information_shared` records that name it. Refused reads (403, 404) are \
+logged like reads; a 409 on registration is logged as a lookup of the child it names.\n\n\
+**Corrections** follow the role table: an agency corrects or retracts only its own agency's records (the front door \
+may also retract any record, entered on the wrong child), and corrected data must be recordable by the same token \
+where the original stands (403 at `data.corrected_data` otherwise).\n\n\
+**Retries.** A request repeated with the same `Idempotency-Key` and body, even while the first is still being \
+written, gets the first answer with `Idempotent-Replayed: true`."
     ),
     paths(
         health::health, health::ready, health::metrics,
