@@ -14,3 +14,4 @@ mod journey;
 mod operations;
 mod retries;
 mod review;
+mod roundtrip;
