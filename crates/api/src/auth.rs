@@ -31,6 +31,15 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The caller as the use cases see it.
+    pub fn actor(&self) -> casework::Actor {
+        casework::Actor {
+            role: self.role,
+            agency: self.agency.clone(),
+            token_id: Some(self.token_id),
+        }
+    }
+
     /// Asks the role table; see `access`.
     pub fn may(&self, action: Action) -> Result<Scope, ApiError> {
         access::authorize(self.role, action)

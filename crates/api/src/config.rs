@@ -26,6 +26,9 @@ pub struct Config {
     pub workers: usize,
     /// How long a graceful shutdown waits for in-flight requests, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// How many events' worth of folded children to keep in memory (least recently used go
+    /// first); a child's fold costs roughly 2-3 KB an event.
+    pub child_cache_events: usize,
 }
 
 impl Config {
@@ -38,6 +41,8 @@ impl Config {
     /// Generous: an agency system catching up a day's records should not hit it.
     pub const DEFAULT_RATE_PER_SECOND: u32 = 200;
     pub const DEFAULT_RATE_BURST: u32 = 400;
+    /// About 250-300 MB of folded children.
+    pub const DEFAULT_CHILD_CACHE_EVENTS: usize = 100_000;
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -51,6 +56,7 @@ impl Config {
             batch_limit: Self::DEFAULT_BATCH_LIMIT,
             workers: 0,
             shutdown_timeout_secs: 30,
+            child_cache_events: Self::DEFAULT_CHILD_CACHE_EVENTS,
         }
     }
 }

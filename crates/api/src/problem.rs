@@ -434,3 +434,22 @@ impl From<domain::access::Denied> for ApiError {
 
 /// The result type of every handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<casework::CaseworkError> for ApiError {
+    fn from(e: casework::CaseworkError) -> Self {
+        use casework::CaseworkError as E;
+        match e {
+            E::Invalid(i) => i.into(),
+            E::Denied { field, denied } => ApiError::new(ErrorKind::Forbidden, denied.0)
+                .with_field(field, "this token may not record this here"),
+            E::UnknownChild(id) => ApiError::new(
+                ErrorKind::NotFound,
+                format!("no child is registered with id {id}"),
+            ),
+            e @ E::NotAtSequence { .. } => ApiError::new(ErrorKind::VersionConflict, e.to_string()),
+            e @ E::Contended => ApiError::new(ErrorKind::Unavailable, e.to_string()),
+            E::Store(s) => s.into(),
+            E::Unreadable(u) => ApiError::internal(u),
+        }
+    }
+}

@@ -98,11 +98,15 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     let state = AppState {
         projections,
         pseudonym_key: Arc::new(pseudonym_key),
-        store,
+        store: store.clone(),
         framework,
         limiter: Arc::new(Limiter::new(config.rate_per_second, config.rate_burst)),
         config: Arc::new(config.clone()),
-        child_locks: Arc::new(crate::state::ChildLocks::new()),
+        casework: Arc::new(casework::Casework::new(
+            store.clone(),
+            framework,
+            config.child_cache_events,
+        )),
     };
     // Served as built, not through utoipa's types: they drop what they do not model (a link's
     // `operationId` comes back out as `operation_id`, so utoipa 5.5 loses it).

@@ -140,6 +140,10 @@ struct Serve {
     /// Log format: json (one object a line) or text.
     #[arg(long, env = "CASELINE_LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
     log_format: String,
+    /// How many events' worth of folded children to keep in memory (about 2-3 KB an event);
+    /// the least recently used are dropped first.
+    #[arg(long, env = "CASELINE_CHILD_CACHE_EVENTS", default_value_t = Config::DEFAULT_CHILD_CACHE_EVENTS)]
+    child_cache_events: usize,
 }
 
 #[derive(Subcommand)]
@@ -233,6 +237,7 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.rate_burst = s.rate_burst;
     config.workers = s.workers;
     config.shutdown_timeout_secs = s.shutdown_timeout;
+    config.child_cache_events = s.child_cache_events;
     let running = api::start(config).await.context("starting the server")?;
     // Scripts and the tests read the address from here when they asked for port 0.
     println!("listening on http://{}", running.addr);

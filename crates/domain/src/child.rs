@@ -667,7 +667,16 @@ impl Child {
                     body: EventBody::Registered(*details),
                 }])
             }
-            ChildCommand::Append { records, batch } => {
+            ChildCommand::Append { mut records, batch } => {
+                // One record that corrects nothing joins the state as it is: no copy of the
+                // history to decide against (what keeps an append to a long record cheap).
+                if !batch
+                    && records.len() == 1
+                    && !matches!(records[0].1.data, RecordData::RecordCorrected(_))
+                    && let Some((event_id, input)) = records.pop()
+                {
+                    return Ok(vec![self.decide_one(event_id, input, services)?]);
+                }
                 let mut scratch = self.clone();
                 let mut out = Vec::with_capacity(records.len());
                 for (i, (event_id, input)) in records.into_iter().enumerate() {
@@ -979,7 +988,7 @@ fn unsound(history: &[ChildEvent], services: &Services) -> BTreeMap<Uuid, (Recor
     out
 }
 
-// --- cqrs-es -----------------------------------------------------------------------------
+// --- Serde ------------------------------------------------------------------------------
 
 impl Serialize for ChildEvent {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -1015,68 +1024,6 @@ impl<'de> Deserialize<'de> for ChildEvent {
             r.data,
         )
         .map_err(serde::de::Error::custom)
-    }
-}
-
-impl cqrs_es::DomainEvent for ChildEvent {
-    fn event_type(&self) -> String {
-        self.body.event_type().to_owned()
-    }
-    fn event_version(&self) -> String {
-        EVENT_VERSION.to_string()
-    }
-}
-
-/// The aggregate as cqrs-es holds it: a child rebuilt from its events.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct ChildAggregate {
-    events: Vec<ChildEvent>,
-    #[serde(skip)]
-    child: Child,
-}
-
-impl ChildAggregate {
-    pub fn child(&self) -> &Child {
-        &self.child
-    }
-}
-
-/// The services cqrs-es hands the aggregate: the framework, and a clock the caller controls.
-pub struct AggregateServices {
-    pub framework: &'static Framework,
-    pub clock: Box<dyn Fn() -> DateTime<Utc> + Send + Sync>,
-}
-
-impl cqrs_es::Aggregate for ChildAggregate {
-    const TYPE: &'static str = "child";
-    type Command = ChildCommand;
-    type Event = ChildEvent;
-    type Error = Invalid;
-    type Services = AggregateServices;
-
-    async fn handle(
-        &mut self,
-        command: Self::Command,
-        services: &Self::Services,
-        sink: &cqrs_es::event_sink::EventSink<Self>,
-    ) -> Result<(), Self::Error> {
-        let now = (services.clock)();
-        let events = self.child.decide(
-            command,
-            &Services {
-                framework: services.framework,
-                now,
-            },
-        )?;
-        for e in events {
-            sink.write(e, self).await;
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, event: Self::Event) {
-        self.events.push(event.clone());
-        self.child.apply(event);
     }
 }
 

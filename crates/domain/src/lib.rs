@@ -9,7 +9,7 @@
 //!   [`registration`]: a child's details (NHS number and UPN checks); [`codes`]: census codes;
 //!   [`error`]: `Invalid`, a shape error (400) or a broken rule (422) with JSON paths.
 //!
-//! - [`child`]: the child aggregate (cqrs-es), its state and obligations, and every rule checked
+//! - [`child`]: the child aggregate, its state and obligations, and every rule checked
 //!   against it; [`access`]: which role may append which record.
 //!
 //! This crate does no I/O: no files, no clock, no network. The frameworks' data files are

@@ -10,7 +10,10 @@
 use actix_web::HttpRequest;
 use actix_web::http::header;
 use chrono::Utc;
-use domain::child::{Child, ChildEvent};
+use std::sync::Arc;
+
+use casework::Folded;
+use domain::child::Child;
 use store::{IdempotencyKey, ReadLogEntry, StoredEvent};
 use uuid::Uuid;
 
@@ -18,11 +21,6 @@ use crate::access::{Action, Sight};
 use crate::auth::Caller;
 use crate::problem::{ApiError, ErrorKind};
 use crate::state::AppState;
-
-/// Every event of a child, in sequence order.
-pub async fn stream(state: &AppState, child_id: Uuid) -> Result<Vec<StoredEvent>, ApiError> {
-    Ok(state.store.read_stream(child_id, 0, usize::MAX).await?)
-}
 
 /// The 404 for a child the store does not hold.
 pub fn unknown_child(child_id: Uuid) -> ApiError {
@@ -32,37 +30,26 @@ pub fn unknown_child(child_id: Uuid) -> ApiError {
     )
 }
 
-/// Folds stored events into the domain's child. An event this build cannot read is a fault
-/// of ours (or of the data), never the client's: a 500 whose cause is logged.
-pub fn fold(events: &[StoredEvent]) -> Result<Child, ApiError> {
-    let mut parsed = Vec::with_capacity(events.len());
-    for e in events {
-        let event = ChildEvent::from_stored(
-            e.event_id,
-            &e.event_type,
-            e.event_version,
-            e.occurred_at,
-            e.recorded_by.clone(),
-            e.data.clone(),
-        )
-        .map_err(ApiError::internal)?;
-        parsed.push(event);
-    }
-    Ok(Child::from_events(parsed))
-}
-
-/// A child read for a caller: its events, their fold, and what of them the caller sees.
+/// A child read for a caller: its events and their fold (shared with the cache), and what of
+/// them the caller sees.
 pub struct ChildRead {
-    pub events: Vec<StoredEvent>,
-    pub child: Child,
+    pub folded: Arc<Folded>,
     pub sight: Sight,
 }
 
 impl ChildRead {
+    pub fn events(&self) -> &[StoredEvent] {
+        &self.folded.events
+    }
+
+    pub fn child(&self) -> &Child {
+        &self.folded.child
+    }
+
     /// The events in the caller's sight (all of them, or a recorder's own and those shared
     /// with it).
     pub fn events_in_sight(&self) -> Vec<StoredEvent> {
-        self.events
+        self.events()
             .iter()
             .filter(|e| self.sight.sees(&e.recorded_by, &e.event_type, &e.data))
             .cloned()
@@ -118,17 +105,9 @@ async fn authorised_read(
     action: Action,
 ) -> Result<ChildRead, ApiError> {
     let scope = caller.may(action)?;
-    let events = stream(state, child_id).await?;
-    if events.is_empty() {
-        return Err(unknown_child(child_id));
-    }
-    let child = fold(&events)?;
-    let sight = scope.check_child(&caller.agency, child.state())?;
-    Ok(ChildRead {
-        events,
-        child,
-        sight,
-    })
+    let folded = state.casework.read(child_id).await?;
+    let sight = scope.check_child(&caller.agency, folded.child.state())?;
+    Ok(ChildRead { folded, sight })
 }
 
 /// Writes one entry to the read log; a failure is a 503 and the read is not answered.

@@ -6,11 +6,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, Utc};
-use domain::child::{Child, ChildCommand, ChildEvent, EVENT_VERSION, Services};
 use domain::registration::{ChildDetails, Identifiers, NhsNumber, Upn};
 use domain::shapes::Person;
 use serde::{Deserialize, Serialize};
-use store::{AppendRequest, Appended, Expected, IdentifierClaim, NewEvent};
+use store::{Appended, IdentifierClaim};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -78,43 +77,21 @@ pub async fn register(
     caller.may(Action::RegisterChild)?;
     let registration: Registration = domain::shapes::parse(body.value.clone(), "")?;
     let details = ChildDetails::parse(registration.child, "child")?;
-    child::check_agency(&caller, &registration.recorded_by, "recorded_by.agency")?;
-    let key = idempotency(&req, &caller, &body.request_hash("register"))?;
-    if let Some(k) = &key
-        && let Some(first) = state.store.idempotent_answer(k).await?
-    {
-        metrics::counter!("caseline_idempotent_replays_total").increment(1);
-        return registered(&first, true);
-    }
-
-    let child_id = Uuid::new_v4();
-    let claims = claims(details.identifiers());
     let occurred_at = domain::dates::instant(registration.occurred_at, "occurred_at")?;
-    let events = Child::default().decide(
-        ChildCommand::Register {
-            event_id: Uuid::new_v4(),
-            occurred_at,
-            recorded_by: registration.recorded_by,
-            details: Box::new(details),
-        },
-        &Services {
-            framework: state.framework,
-            now: Utc::now(),
-        },
-    )?;
+    let key = idempotency(&req, &caller, &body.request_hash("register"))?;
     let appended = match state
-        .store
-        .append(AppendRequest {
-            child_id,
-            expected: Expected::NoStream,
-            events: events.iter().map(|e| new_event(e, &caller)).collect(),
-            idempotency: key,
-            claims,
-        })
+        .casework
+        .register(
+            &caller.actor(),
+            occurred_at,
+            registration.recorded_by,
+            details,
+            key,
+        )
         .await
     {
         Ok(appended) => appended,
-        Err(e) => {
+        Err(casework::CaseworkError::Store(e)) => {
             // The 409 tells the caller which child holds the identifier: that is a lookup,
             // and is logged against that child as one (CONTRACT.md), before it is answered.
             if let store::StoreErrorKind::IdentifierTaken {
@@ -132,9 +109,12 @@ pub async fn register(
             }
             return Err(e.into());
         }
+        Err(e) => return Err(e.into()),
     };
     child::count_appended(&appended);
-    state.projections.notify();
+    if !appended.replayed {
+        state.projections.notify();
+    }
     registered(&appended, appended.replayed)
 }
 
@@ -158,20 +138,6 @@ fn registered(appended: &Appended, replayed: bool) -> ApiResult<HttpResponse> {
         event_id: first.event_id,
         recorded_at: first.recorded_at,
     }))
-}
-
-/// An event as the store takes it, from the domain's event and the caller's token.
-pub fn new_event(e: &ChildEvent, caller: &Caller) -> NewEvent {
-    NewEvent {
-        event_id: e.event_id,
-        event_type: e.event_type().to_owned(),
-        event_version: EVENT_VERSION,
-        occurred_at: e.occurred_at,
-        recorded_by: serde_json::to_value(&e.recorded_by).unwrap_or(serde_json::Value::Null),
-        agency: caller.agency.clone(),
-        token_id: Some(caller.token_id),
-        data: e.data_json(),
-    }
 }
 
 /// The identifiers a child's details claim (see [`IdentifierClaim::of`]).

@@ -128,7 +128,7 @@ pub async fn case(
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
     let read = read_child(&state, &caller, child_id, Action::ReadCase, "case".into()).await?;
-    let child = &read.child;
+    let child = read.child();
     let s = child.state();
     let level = s.current_level();
     let now = Utc::now();
@@ -273,7 +273,7 @@ pub async fn journey(
         query.describe()
     };
     let read = read_child(&state, &caller, child_id, Action::ReadJourney, what).await?;
-    let mut journey = projection::journey(&read.events, state.framework, query.filter());
+    let mut journey = projection::journey(read.events(), state.framework, query.filter());
     journey
         .records
         .retain(|r| read.sight.sees(&r.recorded_by, &r.record_type, &r.data));
@@ -281,7 +281,7 @@ pub async fn journey(
         return Ok(HttpResponse::Ok().json(journey));
     }
     let name = read
-        .child
+        .child()
         .state()
         .details
         .as_ref()
@@ -317,7 +317,7 @@ pub async fn audit(
     let read = read_child(&state, &caller, child_id, Action::ReadAudit, "audit".into()).await?;
     // Read after logging, so this read is in the answer too.
     let reads = state.store.reads(child_id).await?;
-    Ok(HttpResponse::Ok().json(projection::audit(&read.events, &reads)))
+    Ok(HttpResponse::Ok().json(projection::audit(read.events(), &reads)))
 }
 
 /// The consent and information-sharing ledger.
@@ -343,7 +343,7 @@ pub async fn consent(
         "consent".into(),
     )
     .await?;
-    let mut ledger = projection::consent_ledger(&read.events);
+    let mut ledger = projection::consent_ledger(read.events());
     // A recorder sees a consent's status (it is in the case summary too) but only its own
     // agency's records of it, and only the sharing records it made or was named in.
     let sees = |r: &projection::Record| read.sight.sees(&r.recorded_by, &r.record_type, &r.data);
@@ -398,5 +398,5 @@ pub async fn events(
             .with_field("limit", message));
     }
     let read = read_child(&state, &caller, child_id, Action::ReadEvents, what).await?;
-    Ok(HttpResponse::Ok().json(projection::raw_events(&read.events, after, limit as usize)))
+    Ok(HttpResponse::Ok().json(projection::raw_events(read.events(), after, limit as usize)))
 }

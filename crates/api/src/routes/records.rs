@@ -1,26 +1,16 @@
 //! `POST /v1/children/{child_id}/records` and `…/records:batch`: appending to a child's record.
 //!
-//! The path of one record: parse the envelope and data (400 with paths), check the agency and
-//! the role table for each record (403), answer a retried `Idempotency-Key` from the store,
-//! then read the stream, fold it, check the role table against the child as it stands
-//! (corrections included: only one's own agency's records, corrected data under the same role
-//! rules), let the domain decide (422 with the rule) and append at exactly the sequence that
-//! was decided against. If another append got in first and the client did not pin a sequence
-//! with `If-Match`, decide again against the new stream: the rules are always checked against
-//! the state the record joins.
-//!
-//! A retried `Idempotency-Key` is answered from the store before anything is decided, and
-//! again once this child's turn comes and whenever deciding refuses the record: a retry sent
-//! while its first attempt was still being written (a client that timed out, twelve parallel
-//! retries) gets the first answer, never a 422 about the record it already made.
+//! The handlers parse the envelope and data (400 with paths), read the `Idempotency-Key` and
+//! `If-Match` headers, and hand the rest to `casework::Casework::append`: the agency and the
+//! role table against the child as it stands (403), the domain's decision (422 with the rule),
+//! the append at exactly the sequence decided against, the retries, and the first answer to a
+//! retried key.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, Utc};
-use domain::child::{ChildCommand, ChildEvent, EventBody, Services};
 use domain::envelope::RecordInput;
-use domain::record::RecordData;
 use serde::Serialize;
-use store::{AppendRequest, Appended, Expected, StoreErrorKind};
+use store::Appended;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -29,11 +19,7 @@ use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::routes::child::{self, etag, idempotency, if_match};
-use crate::routes::children::{claims, new_event};
 use crate::state::AppState;
-
-/// How often an append without `If-Match` decides again after losing a race.
-const ATTEMPTS: usize = 8;
 
 /// One record as posted (documentation; the body is parsed by the domain). `data` is the
 /// schema of its `type`: see the `…Data` schemas.
@@ -193,161 +179,34 @@ fn created(appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder
     res
 }
 
-/// The append path shared by one record and a batch; see the module docs.
+/// The append path shared by one record and a batch: the use case is `casework`'s.
 async fn record(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
     child_id: Uuid,
-    inputs: Vec<RecordInput>,
+    records: Vec<RecordInput>,
     batch: bool,
     request_hash: &str,
 ) -> Result<Appended, ApiError> {
-    for (i, input) in inputs.iter().enumerate() {
-        let at = |field: &str| {
-            if batch {
-                format!("records[{i}].{field}")
-            } else {
-                field.to_owned()
-            }
-        };
-        child::check_agency(caller, &input.recorded_by, &at("recorded_by.agency"))?;
-        // The type alone: a role that may never record it hears so before the child is read.
-        domain::access::may_append(caller.role, &input.data).map_err(|d| {
-            ApiError::from(d).with_field(at("type"), "this role may not record this")
-        })?;
-    }
-    let key = idempotency(req, caller, request_hash)?;
-    if let Some(first) = replayed(state, key.as_ref()).await? {
-        return Ok(first);
-    }
+    let idempotency = idempotency(req, caller, request_hash)?;
     let pinned = if_match(req)?;
-    let _turn = state.child_locks.lock(child_id).await;
-    // A request with the same key may have been appended while this one waited its turn.
-    if let Some(first) = replayed(state, key.as_ref()).await? {
-        return Ok(first);
-    }
-
-    for _ in 0..ATTEMPTS {
-        let events = child::stream(state, child_id).await?;
-        let Some(last) = events.last() else {
-            return Err(child::unknown_child(child_id));
-        };
-        let sequence = last.sequence;
-        if let Some(p) = pinned
-            && p != sequence
-        {
-            return Err(ApiError::new(
-                ErrorKind::VersionConflict,
-                format!(
-                    "If-Match expected the child's record at sequence {p}, but it is at {sequence}"
-                ),
-            ));
-        }
-        let folded = child::fold(&events)?;
-        // Checked against the state the records join: closing a case is a tier change too,
-        // and a correction is judged by what it corrects.
-        let denied = |i: usize, (field, d): (&str, domain::access::Denied)| {
-            let at = if batch {
-                format!("records[{i}].{field}")
-            } else {
-                field.to_owned()
-            };
-            ApiError::from(d).with_field(at, "this token may not record this here")
-        };
-        for (i, input) in inputs.iter().enumerate() {
-            domain::access::may_append_to(caller.role, &caller.agency, &folded, &input.data)
-                .map_err(|r| denied(i, r))?;
-        }
-        let decided = match folded.decide(
-            ChildCommand::Append {
-                records: inputs
-                    .iter()
-                    .cloned()
-                    .map(|r| (Uuid::new_v4(), r))
-                    .collect(),
-                batch,
-            },
-            &Services {
-                framework: state.framework,
-                now: Utc::now(),
-            },
-        ) {
-            Ok(decided) => decided,
-            Err(invalid) => {
-                // Another server may have appended this very request meanwhile.
-                if let Some(first) = replayed(state, key.as_ref()).await? {
-                    return Ok(first);
-                }
-                return Err(invalid.into());
-            }
-        };
-        if batch {
-            // A batch's later records join the state its earlier ones made (a correction of a
-            // record made earlier in the same batch, a step after a step): walk it again.
-            let mut scratch = folded.clone();
-            for (i, event) in decided.iter().enumerate() {
-                if let EventBody::Record(data) = &event.body {
-                    domain::access::may_append_to(caller.role, &caller.agency, &scratch, data)
-                        .map_err(|r| denied(i, r))?;
-                }
-                scratch.apply(event.clone());
-            }
-        }
-        let request = AppendRequest {
+    let appended = state
+        .casework
+        .append(
+            &caller.actor(),
             child_id,
-            expected: Expected::Exactly(sequence),
-            events: decided.iter().map(|e| new_event(e, caller)).collect(),
-            idempotency: key.clone(),
-            claims: identifier_claims(&decided),
-        };
-        match state.store.append(request).await {
-            Ok(appended) => {
-                child::count_appended(&appended);
-                state.projections.notify();
-                return Ok(appended);
-            }
-            Err(e) if matches!(e.kind(), StoreErrorKind::Conflict { .. }) => {
-                if let Some(first) = replayed(state, key.as_ref()).await? {
-                    return Ok(first);
-                }
-                if pinned.is_some() {
-                    return Err(e.into());
-                }
-                tracing::debug!(%child_id, "lost an append race; deciding again");
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        }
+            casework::Append {
+                records,
+                batch,
+                idempotency,
+                pinned,
+            },
+        )
+        .await?;
+    child::count_appended(&appended);
+    if !appended.replayed {
+        state.projections.notify();
     }
-    Err(ApiError::new(
-        ErrorKind::Unavailable,
-        "this child's record is being written by many systems at once; try again",
-    ))
-}
-
-/// The first answer to a request with this idempotency key, if it was recorded.
-async fn replayed(
-    state: &AppState,
-    key: Option<&store::IdempotencyKey>,
-) -> Result<Option<Appended>, ApiError> {
-    let Some(k) = key else { return Ok(None) };
-    let first = state.store.idempotent_answer(k).await?;
-    if let Some(first) = &first {
-        child::count_appended(first);
-    }
-    Ok(first)
-}
-
-/// Identifiers a `child_details_updated` adds, claimed with the append so no two children
-/// hold the same NHS number.
-fn identifier_claims(events: &[ChildEvent]) -> Vec<store::IdentifierClaim> {
-    events
-        .iter()
-        .filter_map(|e| match &e.body {
-            EventBody::Record(RecordData::ChildDetailsUpdated(u)) => u.changes.identifiers.as_ref(),
-            _ => None,
-        })
-        .flat_map(|ids| claims(Some(ids)))
-        .collect()
+    Ok(appended)
 }

@@ -1384,35 +1384,6 @@ fn a_stored_event_of_an_unknown_version_is_refused_by_the_upcaster() {
     assert!(err.problem.contains("no upcaster from version 0"), "{err}");
 }
 
-#[tokio::test]
-async fn the_cqrs_es_aggregate_decides_through_the_same_rules() {
-    use cqrs_es::Aggregate;
-    let mut agg = ChildAggregate::default();
-    for e in registered().history() {
-        agg.apply(e.clone());
-    }
-    let services = AggregateServices {
-        framework: Framework::by_name("norfolk").unwrap(),
-        clock: Box::new(|| t(30)),
-    };
-    let sink = cqrs_es::event_sink::EventSink::default();
-    let cmd = ChildCommand::Append {
-        records: vec![step(
-            "stepped_up",
-            lvl(1, "none"),
-            lvl(2, "none"),
-            "indicators",
-        )],
-        batch: false,
-    };
-    agg.handle(cmd, &services, &sink).await.unwrap();
-    assert_eq!(sink.collect().await.len(), 1);
-    assert_eq!(
-        agg.child().state().current_level(),
-        Level::new(Tier::TWO, StatutoryBasis::None)
-    );
-}
-
 /// A generated run of steps: each from the current level to another allowed level.
 fn steps_strategy() -> impl Strategy<Value = Vec<usize>> {
     prop::collection::vec(0usize..5, 1..12)

@@ -1,0 +1,541 @@
+//! The read and write path over HTTP, measured as a user meets it: the real `caseline serve`
+//! (release build) on a fresh store, a load client in this process beside it on the same
+//! machine, and the store alone measured in the same run as the reference. Prints a Markdown
+//! table for docs/BENCHMARKS.md.
+//!
+//! `cargo bench -p caseline --bench http`. Environment:
+//! - `CASELINE_BENCH_SECONDS`: each row's duration (default 10).
+//! - `CASELINE_BENCH_BIN`: another `caseline` binary to measure instead (a build of the commit
+//!   before a change, for before/after in one run); `CASELINE_BENCH_BIN_LABEL` names it.
+//! - `CASELINE_BENCH_POSTGRES_URL` (or `CASELINE_TEST_POSTGRES_URL`): also run on PostgreSQL,
+//!   in a fresh database.
+//! - `CASELINE_BENCH_STORE`: an existing store to add the "county" row on (a copy is used:
+//!   `sqlite://…` files are copied first, so the original is never written to).
+//! - `CASELINE_BENCH_ONLY`: a comma-separated list of row names to run (`single`, `batch10`,
+//!   `batch100`, `long`, `postgres`, `county`, `store`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+const SCHOOL: &str = "school:norwich-high";
+const CLIENTS: usize = 64;
+const CHILDREN_PER_CLIENT: usize = 10;
+
+fn seconds() -> f64 {
+    std::env::var("CASELINE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10.0)
+}
+
+fn wanted(row: &str) -> bool {
+    match std::env::var("CASELINE_BENCH_ONLY") {
+        Ok(only) => only.split(',').any(|r| r.trim() == row),
+        Err(_) => true,
+    }
+}
+
+fn bin() -> String {
+    std::env::var("CASELINE_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_caseline").into())
+}
+
+fn cli(args: &[&str]) -> String {
+    let out = Command::new(bin())
+        .args(args)
+        .output()
+        .expect("run caseline");
+    assert!(
+        out.status.success(),
+        "caseline {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn token(store: &str, role: &str, agency: &str) -> String {
+    let out = cli(&[
+        "token", "create", "--role", role, "--agency", agency, "--name", "bench", "--store", store,
+    ]);
+    let v: Value = serde_json::from_str(&out).expect("token JSON");
+    v["token"].as_str().unwrap().to_owned()
+}
+
+struct Server {
+    process: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(store: &str) -> Server {
+        let mut process = Command::new(bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--store", store])
+            .env("CASELINE_RATE_PER_SECOND", "1000000")
+            .env("CASELINE_RATE_BURST", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start caseline serve");
+        let stdout = process.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("server exited").unwrap();
+            if let Some(addr) = line.strip_prefix("listening on ") {
+                break addr.trim().to_owned();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Server { process, base }
+    }
+
+    async fn ready(&self, http: &reqwest::Client) {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while Instant::now() < deadline {
+            if let Ok(r) = http.get(format!("{}/ready", self.base)).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server never became ready");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.process.id().to_string()])
+            .status();
+        let _ = self.process.wait();
+    }
+}
+
+fn person() -> Value {
+    json!({ "name": "A Teacher", "role": "designated_safeguarding_lead", "agency": SCHOOL })
+}
+
+fn conversation() -> Value {
+    json!({
+        "type": "conversation_recorded",
+        "occurred_at": (Utc::now() - chrono::Duration::minutes(1)).to_rfc3339(),
+        "recorded_by": person(),
+        "data": {
+            "conversation_id": Uuid::new_v4(), "kind": "with_child",
+            "participants": [{ "relationship": "child" }],
+            "worries": ["Came to school hungry three days this week"],
+            "child_voice": { "views": "There is no food at home on Thursdays" }
+        }
+    })
+}
+
+fn registration() -> Value {
+    json!({
+        "child": { "given_name": "Sam", "family_name": "Example", "date_of_birth": "2014-03-02",
+                   "gender": "male", "locality": "Norwich" },
+        "occurred_at": (Utc::now() - chrono::Duration::days(1)).to_rfc3339(),
+        "recorded_by": person(),
+    })
+}
+
+struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Api {
+    async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path: &str) -> u16 {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let _ = r.bytes().await;
+        status
+    }
+
+    async fn register(&self) -> Uuid {
+        let (status, body) = self.post("/v1/children", &registration()).await;
+        assert_eq!(status, 201, "{body}");
+        body["child_id"].as_str().unwrap().parse().unwrap()
+    }
+}
+
+struct Row {
+    what: String,
+    rate: f64,
+    unit: &'static str,
+    p50_ms: f64,
+    p99_ms: f64,
+    note: String,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+/// 64 clients, each posting to its own 10 children in turn, `batch` records a request.
+async fn load(
+    api: Arc<Api>,
+    children: Arc<Vec<Uuid>>,
+    batch: usize,
+    secs: f64,
+) -> (f64, Vec<Duration>) {
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|c| {
+            let api = api.clone();
+            let children = children.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                let mut records = 0usize;
+                let mut i = 0;
+                while Instant::now() < deadline {
+                    let child = children[c * CHILDREN_PER_CLIENT + i % CHILDREN_PER_CLIENT];
+                    i += 1;
+                    let t = Instant::now();
+                    let (status, body) = if batch == 1 {
+                        api.post(&format!("/v1/children/{child}/records"), &conversation())
+                            .await
+                    } else {
+                        let records: Vec<Value> = (0..batch).map(|_| conversation()).collect();
+                        api.post(
+                            &format!("/v1/children/{child}/records:batch"),
+                            &json!({ "records": records }),
+                        )
+                        .await
+                    };
+                    assert_eq!(status, 201, "{body}");
+                    latencies.push(t.elapsed());
+                    records += batch;
+                }
+                (records, latencies)
+            })
+        })
+        .collect();
+    let mut total = 0;
+    let mut all = Vec::new();
+    for t in tasks {
+        let (n, l) = t.await.unwrap();
+        total += n;
+        all.extend(l);
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort();
+    (total as f64 / elapsed, all)
+}
+
+async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Row {
+    let recorder = token(store, "recorder", SCHOOL);
+    let server = Server::start(store);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(CLIENTS * 2)
+        .build()
+        .unwrap();
+    server.ready(&http).await;
+    let api = Arc::new(Api {
+        http,
+        base: server.base.clone(),
+        token: recorder,
+    });
+    let mut children = Vec::new();
+    for _ in 0..CLIENTS * CHILDREN_PER_CLIENT {
+        children.push(api.register().await);
+    }
+    let (rate, latencies) = load(api, Arc::new(children), batch, secs).await;
+    Row {
+        what: label.to_owned(),
+        rate,
+        unit: "records/s",
+        p50_ms: percentile(&latencies, 0.5),
+        p99_ms: percentile(&latencies, 0.99),
+        note: format!("{} requests", latencies.len()),
+    }
+}
+
+/// A child with 1,000 records: p50/p99 of its case, journey and audit, and of appending to it.
+async fn long_child(store: &str, secs: f64) -> Vec<Row> {
+    let recorder = token(store, "recorder", SCHOOL);
+    let auditor = token(store, "auditor", "council:audit");
+    let server = Server::start(store);
+    let http = reqwest::Client::new();
+    server.ready(&http).await;
+    let school = Api {
+        http: http.clone(),
+        base: server.base.clone(),
+        token: recorder,
+    };
+    let audit = Api {
+        http,
+        base: server.base.clone(),
+        token: auditor,
+    };
+    let child = school.register().await;
+    for _ in 0..10 {
+        let records: Vec<Value> = (0..100).map(|_| conversation()).collect();
+        let (status, body) = school
+            .post(
+                &format!("/v1/children/{child}/records:batch"),
+                &json!({ "records": records }),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    let mut rows = Vec::new();
+    for (what, path) in [
+        ("case", format!("/v1/children/{child}")),
+        ("journey", format!("/v1/children/{child}/journey")),
+        ("audit", format!("/v1/children/{child}/audit")),
+    ] {
+        let deadline = Instant::now() + Duration::from_secs_f64(secs / 4.0);
+        let mut l = Vec::new();
+        while Instant::now() < deadline {
+            let t = Instant::now();
+            assert_eq!(audit.get(&path).await, 200);
+            l.push(t.elapsed());
+        }
+        l.sort();
+        rows.push(Row {
+            what: format!("SQLite, {what} of a 1,000-record child (one client)"),
+            rate: l.len() as f64 / (secs / 4.0),
+            unit: "reads/s",
+            p50_ms: percentile(&l, 0.5),
+            p99_ms: percentile(&l, 0.99),
+            note: String::new(),
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs_f64(secs / 4.0);
+    let mut l = Vec::new();
+    while Instant::now() < deadline {
+        let t = Instant::now();
+        let (status, body) = school
+            .post(&format!("/v1/children/{child}/records"), &conversation())
+            .await;
+        assert_eq!(status, 201, "{body}");
+        l.push(t.elapsed());
+    }
+    l.sort();
+    rows.push(Row {
+        what: "SQLite, append to a 1,000-record child (one client)".into(),
+        rate: l.len() as f64 / (secs / 4.0),
+        unit: "records/s",
+        p50_ms: percentile(&l, 0.5),
+        p99_ms: percentile(&l, 0.99),
+        note: String::new(),
+    });
+    rows
+}
+
+/// The store alone: 64 writers appending single conversation records straight to the store
+/// (each to its own 10 children, `Expected::Any`), what the HTTP path is measured against.
+async fn store_alone(url: &str, secs: f64) -> Row {
+    use store::{AppendRequest, Expected, NewEvent};
+    let store = store::open(url).await.expect("open store");
+    let event = || NewEvent {
+        event_id: Uuid::new_v4(),
+        event_type: "conversation_recorded".into(),
+        event_version: 1,
+        occurred_at: Utc::now(),
+        recorded_by: person(),
+        agency: SCHOOL.into(),
+        token_id: None,
+        data: conversation()["data"].clone(),
+    };
+    let deadline = Instant::now() + Duration::from_secs_f64(secs);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..CLIENTS)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let children: Vec<Uuid> =
+                    (0..CHILDREN_PER_CLIENT).map(|_| Uuid::new_v4()).collect();
+                let mut l = Vec::new();
+                let mut i = 0;
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    store
+                        .append(AppendRequest {
+                            child_id: children[i % CHILDREN_PER_CLIENT],
+                            expected: Expected::Any,
+                            events: vec![event()],
+                            idempotency: None,
+                            claims: vec![],
+                        })
+                        .await
+                        .expect("append");
+                    i += 1;
+                    l.push(t.elapsed());
+                }
+                l
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    all.sort();
+    Row {
+        what: format!("{} store alone, 64 writers, single records", backend(url)),
+        rate: all.len() as f64 / elapsed,
+        unit: "records/s",
+        p50_ms: percentile(&all, 0.5),
+        p99_ms: percentile(&all, 0.99),
+        note: "reference, same run".into(),
+    }
+}
+
+fn backend(url: &str) -> &'static str {
+    if url.starts_with("postgres") {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+async fn fresh_postgres(base: &str) -> String {
+    let (client, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+        .await
+        .expect("connect to postgres");
+    tokio::spawn(conn);
+    let name = format!("caseline_bench_{}", Uuid::new_v4().simple());
+    client
+        .execute(&format!("CREATE DATABASE {name}"), &[])
+        .await
+        .expect("create database");
+    match base.rfind('/') {
+        Some(i) if !base[..i].ends_with('/') => format!("{}/{name}", &base[..i]),
+        _ => format!("{base}/{name}"),
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let secs = seconds();
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    let label = std::env::var("CASELINE_BENCH_BIN_LABEL").unwrap_or_else(|_| {
+        if std::env::var("CASELINE_BENCH_BIN").is_ok() {
+            "other build".into()
+        } else {
+            "this build".into()
+        }
+    });
+    let mut rows = Vec::new();
+    if wanted("store") {
+        rows.push(store_alone(&sqlite("alone.db"), secs).await);
+    }
+    if wanted("single") {
+        rows.push(
+            serve_and_load(
+                &sqlite("single.db"),
+                "SQLite, 64 clients, single records",
+                1,
+                secs,
+            )
+            .await,
+        );
+    }
+    if wanted("batch10") {
+        rows.push(
+            serve_and_load(
+                &sqlite("b10.db"),
+                "SQLite, 64 clients, batches of 10",
+                10,
+                secs,
+            )
+            .await,
+        );
+    }
+    if wanted("batch100") {
+        rows.push(
+            serve_and_load(
+                &sqlite("b100.db"),
+                "SQLite, 64 clients, batches of 100",
+                100,
+                secs,
+            )
+            .await,
+        );
+    }
+    if wanted("long") {
+        rows.extend(long_child(&sqlite("long.db"), secs).await);
+    }
+    if wanted("county")
+        && let Ok(county) = std::env::var("CASELINE_BENCH_STORE")
+    {
+        let path = county
+            .strip_prefix("sqlite://")
+            .expect("a sqlite:// county store");
+        let copy = dir.path().join("county.db");
+        std::fs::copy(path, &copy).expect("copy the county store");
+        let url = format!("sqlite://{}", copy.display());
+        rows.push(
+            serve_and_load(
+                &url,
+                "SQLite county store, 64 clients, single records",
+                1,
+                secs,
+            )
+            .await,
+        );
+    }
+    let pg = std::env::var("CASELINE_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("CASELINE_TEST_POSTGRES_URL"))
+        .ok();
+    if let Some(base) = pg
+        && wanted("postgres")
+    {
+        if wanted("store") {
+            rows.push(store_alone(&fresh_postgres(&base).await, secs).await);
+        }
+        let url = fresh_postgres(&base).await;
+        rows.push(serve_and_load(&url, "PostgreSQL, 64 clients, single records", 1, secs).await);
+    }
+
+    println!(
+        "\n{label}, {secs} s a row, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!("| what | rate | p50 ms | p99 ms | note |");
+    println!("| --- | ---: | ---: | ---: | --- |");
+    for r in rows {
+        println!(
+            "| {} | {:.0} {} | {:.1} | {:.1} | {} |",
+            r.what, r.rate, r.unit, r.p50_ms, r.p99_ms, r.note
+        );
+    }
+}

@@ -1,0 +1,289 @@
+//! Children folded once and kept: a memory-bounded cache of each child's stored events and
+//! their fold, brought up to date by reading only the events after the cached sequence.
+//!
+//! Each child has a slot whose async mutex is also the child's turn to append: within this
+//! process, appends to one child queue on it rather than race; across processes the store's
+//! expected sequence still decides, and a conflict brings the slot up to date. A reader takes
+//! the slot's lock only long enough to bring it up to date and take a shared copy
+//! ([`Folded`] behind an `Arc`); an append that finds readers holding the old copy writes a new
+//! one. The budget counts events (the size of a child's fold grows with them), and the least
+//! recently used children are dropped first; a dropped child is folded again on its next use.
+//!
+//! What it deliberately does not do: decide anything (that is [`crate::Casework`]'s, with the
+//! domain), or persist folds (a cold child is read from the store whole).
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use domain::child::{Child, ChildEvent};
+use lru::LruCache;
+use store::{EventStore, StoredEvent};
+use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use uuid::Uuid;
+
+use crate::error::CaseworkError;
+
+/// One child's stored events and their fold, as of the last event in `events`.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    pub events: Vec<StoredEvent>,
+    pub child: Child,
+}
+
+impl Folded {
+    /// The sequence of the last event (0 for no stream).
+    pub fn sequence(&self) -> u64 {
+        self.events.last().map(|e| e.sequence).unwrap_or(0)
+    }
+
+    /// Folds stored events from nothing.
+    pub fn of(events: Vec<StoredEvent>) -> Result<Folded, CaseworkError> {
+        let mut folded = Folded::default();
+        folded.extend(events)?;
+        Ok(folded)
+    }
+
+    /// Adds events read back from the store (they follow the last one).
+    pub fn extend(&mut self, events: Vec<StoredEvent>) -> Result<(), CaseworkError> {
+        for e in events {
+            self.child.apply(parse(&e)?);
+            self.events.push(e);
+        }
+        Ok(())
+    }
+
+    /// Adds events this process just appended, with the domain events they were made from
+    /// (no need to parse back what was just decided).
+    pub fn extend_appended(&mut self, stored: Vec<StoredEvent>, decided: Vec<ChildEvent>) {
+        for e in decided {
+            self.child.apply(e);
+        }
+        self.events.extend(stored);
+    }
+}
+
+/// A stored event as the domain reads it (through the upcasters).
+pub fn parse(e: &StoredEvent) -> Result<ChildEvent, CaseworkError> {
+    Ok(ChildEvent::from_stored(
+        e.event_id,
+        &e.event_type,
+        e.event_version,
+        e.occurred_at,
+        e.recorded_by.clone(),
+        e.data.clone(),
+    )?)
+}
+
+/// What a slot counts against the budget, readable without the slot's lock.
+#[derive(Default)]
+struct Weight {
+    events: AtomicUsize,
+    /// Dropped from the cache: a turn still held on it no longer counts.
+    evicted: AtomicBool,
+}
+
+/// A child's slot: its fold (once loaded) behind the child's turn.
+#[derive(Clone, Default)]
+struct Slot {
+    folded: Arc<AsyncMutex<Option<Arc<Folded>>>>,
+    weight: Arc<Weight>,
+}
+
+/// A child's slot, locked: the child's turn, with its fold.
+pub struct Turn<'a> {
+    guard: OwnedMutexGuard<Option<Arc<Folded>>>,
+    weight: Arc<Weight>,
+    child_id: Uuid,
+    cache: &'a ChildCache,
+}
+
+impl Turn<'_> {
+    /// The fold as it stands in the slot (None before the first load).
+    pub fn folded(&self) -> Option<&Arc<Folded>> {
+        self.guard.as_ref()
+    }
+
+    /// Loads the child if the slot is empty, or reads the events after the cached sequence
+    /// (another process may have appended). `None`: the child has no stream.
+    pub async fn refresh(
+        &mut self,
+        store: &dyn EventStore,
+    ) -> Result<Option<Arc<Folded>>, CaseworkError> {
+        match self.guard.as_mut() {
+            None => {
+                let events = store.read_stream(self.child_id, 0, usize::MAX).await?;
+                if events.is_empty() {
+                    return Ok(None);
+                }
+                metrics::counter!("caseline_child_cache_misses_total").increment(1);
+                *self.guard = Some(Arc::new(Folded::of(events)?));
+            }
+            Some(folded) => {
+                metrics::counter!("caseline_child_cache_hits_total").increment(1);
+                let after = folded.sequence();
+                let newer = store.read_stream(self.child_id, after, usize::MAX).await?;
+                if newer.is_empty() {
+                    return Ok(self.guard.clone());
+                }
+                Arc::make_mut(folded).extend(newer)?;
+            }
+        }
+        self.reweigh();
+        Ok(self.guard.clone())
+    }
+
+    /// Records what this process just appended.
+    pub fn appended(&mut self, stored: Vec<StoredEvent>, decided: Vec<ChildEvent>) {
+        match self.guard.as_mut() {
+            Some(folded) => Arc::make_mut(folded).extend_appended(stored, decided),
+            None => {
+                let mut f = Folded::default();
+                f.extend_appended(stored, decided);
+                *self.guard = Some(Arc::new(f));
+            }
+        }
+        self.reweigh();
+    }
+
+    /// Forgets the fold (after an error that may have left it behind the store).
+    pub fn forget(&mut self) {
+        *self.guard = None;
+        self.reweigh();
+    }
+
+    fn reweigh(&self) {
+        let now = self.guard.as_ref().map(|f| f.events.len()).unwrap_or(0);
+        if self.weight.evicted.load(Ordering::Acquire) {
+            return;
+        }
+        let before = self.weight.events.swap(now, Ordering::AcqRel);
+        self.cache.adjust(before, now);
+    }
+}
+
+/// The cache: slots by child, least recently used dropped first once the events they hold
+/// pass the budget.
+pub struct ChildCache {
+    slots: Mutex<LruCache<Uuid, Slot>>,
+    budget: usize,
+    held: AtomicUsize,
+}
+
+impl ChildCache {
+    /// A cache holding up to `budget_events` events' worth of folded children (0 keeps
+    /// nothing beyond the children in use).
+    pub fn new(budget_events: usize) -> ChildCache {
+        metrics::gauge!("caseline_child_cache_budget_events").set(budget_events as f64);
+        ChildCache {
+            slots: Mutex::new(LruCache::unbounded()),
+            budget: budget_events,
+            held: AtomicUsize::new(0),
+        }
+    }
+
+    /// The budget, in events.
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Events held now.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::Acquire)
+    }
+
+    /// Children with a slot now.
+    pub fn children(&self) -> usize {
+        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    /// Waits for the child's turn.
+    pub async fn turn(&self, child_id: Uuid) -> Turn<'_> {
+        let slot = self.slot(child_id);
+        Turn {
+            guard: slot.folded.lock_owned().await,
+            weight: slot.weight,
+            child_id,
+            cache: self,
+        }
+    }
+
+    fn slot(&self, child_id: Uuid) -> Slot {
+        match self.slots.lock() {
+            Ok(mut slots) => slots.get_or_insert(child_id, Slot::default).clone(),
+            // A poisoned map (a panic while it was held) still gives a working, uncached turn.
+            Err(_) => Slot::default(),
+        }
+    }
+
+    fn adjust(&self, before: usize, now: usize) {
+        if now >= before {
+            self.held.fetch_add(now - before, Ordering::AcqRel);
+        } else {
+            self.held.fetch_sub(before - now, Ordering::AcqRel);
+        }
+        if self.held() > self.budget {
+            self.evict();
+        }
+        metrics::gauge!("caseline_child_cache_events").set(self.held() as f64);
+    }
+
+    fn evict(&self) {
+        let Ok(mut slots) = self.slots.lock() else {
+            return;
+        };
+        while self.held() > self.budget {
+            let Some((_, slot)) = slots.pop_lru() else {
+                break;
+            };
+            slot.weight.evicted.store(true, Ordering::Release);
+            let w = slot.weight.events.swap(0, Ordering::AcqRel);
+            self.held.fetch_sub(w.min(self.held()), Ordering::AcqRel);
+            metrics::counter!("caseline_child_cache_evictions_total").increment(1);
+        }
+        metrics::gauge!("caseline_child_cache_children").set(slots.len() as f64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(child_id: Uuid, sequence: u64) -> StoredEvent {
+        StoredEvent {
+            global_position: sequence,
+            child_id,
+            sequence,
+            event_id: Uuid::new_v4(),
+            event_type: "case_reopened".into(),
+            event_version: 1,
+            occurred_at: chrono::Utc::now(),
+            recorded_at: chrono::Utc::now(),
+            recorded_by: serde_json::json!({}),
+            agency: "school:x".into(),
+            token_id: None,
+            data: serde_json::json!({}),
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_least_recently_used_children_go_first_once_over_budget() {
+        let cache = ChildCache::new(10);
+        let a = Uuid::new_v4();
+        let b = Uuid::new_v4();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut t = cache.turn(a).await;
+            t.appended(vec![event(a, 1); 6], vec![]);
+            drop(t);
+            let mut t = cache.turn(b).await;
+            t.appended(vec![event(b, 1); 6], vec![]);
+            drop(t);
+        });
+        assert_eq!(cache.held(), 6, "a was dropped to fit b");
+        assert_eq!(cache.children(), 1);
+    }
+}
