@@ -195,6 +195,9 @@ pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
 
+mod writer;
+pub use writer::{BUSY_RETRY_AFTER_SECS, DEFAULT_QUEUE};
+
 /// The event store. One implementation per backend; all pass the same conformance suite.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
@@ -290,6 +293,14 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Whether the backend answers now.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether the backend's writer is running, for `/ready`. The SQL backends funnel every
+    /// append through one writer that is restarted after a panic; while it restarts, appends
+    /// cannot be answered and this is false. Backends without such a writer are always ready
+    /// to write as far as this is concerned (`ping` covers the server).
+    fn writer_running(&self) -> bool {
+        true
+    }
 }
 
 pub mod append;

@@ -12,11 +12,19 @@
 //! The writer prepares its statements once per connection ([`Prepared`]): a statement sent as
 //! text is prepared again on every use, a round trip each time.
 //!
+//! The writer's queue is bounded ([`crate::writer::DEFAULT_QUEUE`] by default): a full queue
+//! refuses the append at once with [`StoreErrorKind::Busy`]. A panic in the writer task is
+//! caught and the writer starts again on a new connection; [`EventStore::writer_running`] is
+//! false meanwhile.
+//!
 //! Reads and the small writes (read log, tokens, checkpoints, secrets) use a connection pool.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
@@ -24,6 +32,7 @@ use uuid::Uuid;
 
 use crate::append::{self, Head};
 use crate::chain;
+use crate::writer::{self, WriterHealth};
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
     StoreErrorKind, StoredEvent, TokenRecord, Verification,
@@ -52,7 +61,10 @@ type Pending = (AppendRequest, oneshot::Sender<Result<Appended, StoreError>>);
 #[derive(Clone)]
 pub struct Postgres {
     pool: Pool,
-    writer: mpsc::UnboundedSender<Pending>,
+    /// Bounded: `try_send` on a full queue is the store's "busy".
+    writer: mpsc::Sender<Pending>,
+    queue_capacity: usize,
+    health: Arc<WriterHealth>,
 }
 
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
@@ -68,8 +80,19 @@ fn corrupt(what: String) -> StoreError {
 }
 
 impl Postgres {
-    /// Connects, applies migrations and starts the writer task.
+    /// Connects, applies migrations and starts the writer task, with a queue of
+    /// [`writer::DEFAULT_QUEUE`] appends.
     pub async fn connect(url: &str) -> Result<Postgres, StoreError> {
+        Postgres::connect_with_queue(url, writer::DEFAULT_QUEUE).await
+    }
+
+    /// [`Postgres::connect`] with room for `queue_capacity` appends waiting for the writer
+    /// (at least 1); one more is refused with [`StoreErrorKind::Busy`].
+    pub async fn connect_with_queue(
+        url: &str,
+        queue_capacity: usize,
+    ) -> Result<Postgres, StoreError> {
+        let queue_capacity = queue_capacity.max(1);
         let config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
             StoreError::with_source(StoreErrorKind::Config, format!("postgres: bad URL: {e}"), e)
         })?;
@@ -88,9 +111,16 @@ impl Postgres {
             let mut client = pool.get().await.map_err(|e| unavailable("connect", e))?;
             migrate(&mut client).await?;
         }
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(writer_loop(config, rx));
-        Ok(Postgres { pool, writer: tx })
+        let (tx, rx) = mpsc::channel(queue_capacity);
+        let health = WriterHealth::new();
+        health.set_running(true);
+        tokio::spawn(supervise_writer(config, rx, Arc::clone(&health)));
+        Ok(Postgres {
+            pool,
+            writer: tx,
+            queue_capacity,
+            health,
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -131,7 +161,41 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
     tx.commit().await.map_err(|e| unavailable("migrate", e))
 }
 
-async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedReceiver<Pending>) {
+/// Runs the writer until the store is dropped, starting it again after a panic.
+///
+/// A panic inside a group unwinds through its transaction (tokio-postgres rolls back a
+/// transaction dropped uncommitted) and drops the group's reply channels, so each waiter hears
+/// "the writer stopped before answering" and none is told its append is durable. The new run
+/// opens a new connection, since a panic may have left the old one mid-conversation. While it
+/// is down, `health` says so (`/ready` is false).
+async fn supervise_writer(
+    config: tokio_postgres::Config,
+    mut rx: mpsc::Receiver<Pending>,
+    health: Arc<WriterHealth>,
+) {
+    loop {
+        health.set_running(true);
+        let outcome = std::panic::AssertUnwindSafe(writer_loop(&config, &mut rx))
+            .catch_unwind()
+            .await;
+        health.set_running(false);
+        match outcome {
+            // Every sender is gone: the store was dropped.
+            Ok(()) => return,
+            Err(panic) => {
+                let n = health.restarted("postgres");
+                tracing::error!(
+                    restarts = n,
+                    "postgres: the writer panicked ({}); its group was rolled back and every waiter in it told so; restarting",
+                    writer::panic_message(panic.as_ref())
+                );
+                tokio::time::sleep(writer::RESTART_BACKOFF).await;
+            }
+        }
+    }
+}
+
+async fn writer_loop(config: &tokio_postgres::Config, rx: &mut mpsc::Receiver<Pending>) {
     let mut client: Option<(tokio_postgres::Client, Prepared)> = None;
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
@@ -177,6 +241,11 @@ async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedRece
     }
 }
 
+/// One group commit. Each job runs in its own savepoint. In PostgreSQL any failed statement
+/// outside a savepoint aborts the whole transaction, after which `COMMIT` quietly rolls back
+/// (it answers `ROLLBACK`, not an error); so if a savepoint cannot be opened or ended the group
+/// is rolled back and every waiter gets an error, and before committing the writer checks the
+/// transaction still accepts statements. Waiters are answered only once the commit succeeded.
 async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Vec<Pending>) {
     metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
         .record(group.len() as f64);
@@ -209,12 +278,15 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
         Err(e) => return fail_all(group, format!("postgres: read the clock and position: {e}")),
     };
     let mut results = Vec::with_capacity(group.len());
-    for (request, reply) in group {
+    let mut pending = group.into_iter();
+    let mut lost: Option<String> = None;
+    for (request, reply) in pending.by_ref() {
         let sp = match tx.savepoint("job").await {
             Ok(sp) => sp,
             Err(e) => {
-                results.push((Err(unavailable("savepoint", e)), reply));
-                continue;
+                lost = Some(format!("postgres: open a savepoint: {e}"));
+                results.push((Err(unavailable("open a savepoint", e)), reply));
+                break;
             }
         };
         let result = append_in(&sp, st, now, last, request).await;
@@ -223,10 +295,11 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
         } else {
             sp.rollback().await
         };
-        let result = match end {
-            Ok(()) => result,
-            Err(e) => Err(unavailable("end savepoint", e)),
-        };
+        if let Err(e) = end {
+            lost = Some(format!("postgres: end a savepoint: {e}"));
+            results.push((Err(unavailable("end a savepoint", e)), reply));
+            break;
+        }
         if let Ok(appended) = &result
             && !appended.replayed
         {
@@ -234,16 +307,52 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
         }
         results.push((result, reply));
     }
-    let commit = tx.commit().await;
-    for (result, reply) in results {
-        let result = match &commit {
-            Ok(()) => result,
-            Err(e) => Err(StoreError::new(
-                StoreErrorKind::Unavailable,
-                format!("postgres: commit: {e}"),
-            )),
-        };
-        let _ = reply.send(result);
+    // Jobs after a lost one never ran; they share the group's fate.
+    let not_run: Vec<Pending> = pending.collect();
+    if lost.is_none() {
+        // An aborted transaction refuses every statement; one that is healthy answers. This
+        // catches an abort the savepoints above did not report, before COMMIT can hide it.
+        if let Err(e) = tx.query_one(&st.probe, &[]).await {
+            lost = Some(format!("postgres: the transaction was aborted: {e}"));
+        }
+    }
+    let outcome = match lost {
+        Some(why) => {
+            if let Err(e) = tx.rollback().await {
+                tracing::error!("postgres: rolling back the group failed: {e}");
+            }
+            Err(why)
+        }
+        None => tx
+            .commit()
+            .await
+            .map_err(|e| format!("postgres: commit: {}", crate::error::describe(&e))),
+    };
+    match outcome {
+        Ok(()) => {
+            for (result, reply) in results {
+                let _ = reply.send(result);
+            }
+        }
+        Err(why) => {
+            tracing::error!("{why}; nothing in the group was written");
+            let all = results
+                .into_iter()
+                .map(|(r, reply)| (Some(r), reply))
+                .chain(not_run.into_iter().map(|(_, reply)| (None, reply)));
+            for (result, reply) in all {
+                let _ = reply.send(Err(group_failed(result, &why)));
+            }
+        }
+    }
+}
+
+/// The answer for a job whose group was rolled back: its own error if it had one (nothing of
+/// it was written either way), otherwise the group's.
+fn group_failed(own: Option<Result<Appended, StoreError>>, why: &str) -> StoreError {
+    match own {
+        Some(Err(e)) => e,
+        _ => StoreError::new(StoreErrorKind::Unavailable, why.to_owned()),
     }
 }
 
@@ -319,6 +428,7 @@ struct Prepared {
     insert_event: Statement,
     remember_answer: Statement,
     clock_and_position: Statement,
+    probe: Statement,
 }
 
 impl Prepared {
@@ -331,6 +441,7 @@ impl Prepared {
             insert_event: c.prepare(&insert_event_sql()).await?,
             remember_answer: c.prepare(REMEMBER_ANSWER).await?,
             clock_and_position: c.prepare(CLOCK_AND_POSITION).await?,
+            probe: c.prepare("SELECT 1").await?,
         })
     }
 }
@@ -525,12 +636,15 @@ const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, re
 impl EventStore for Postgres {
     async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.writer.send((request, reply)).map_err(|_| {
-            StoreError::new(
-                StoreErrorKind::Unavailable,
-                "postgres: the writer task has stopped",
-            )
-        })?;
+        self.writer
+            .try_send((request, reply))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => writer::busy("postgres", self.queue_capacity),
+                mpsc::error::TrySendError::Closed(_) => StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "postgres: the writer task has stopped",
+                ),
+            })?;
         answer.await.map_err(|_| {
             StoreError::new(
                 StoreErrorKind::Unavailable,
@@ -832,6 +946,10 @@ impl EventStore for Postgres {
     ) -> Result<Option<Appended>, StoreError> {
         let c = self.client().await?;
         idempotent_in(&**c, IDEMPOTENCY, key).await
+    }
+
+    fn writer_running(&self) -> bool {
+        self.health.running()
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
