@@ -403,6 +403,19 @@ impl From<store::StoreError> for ApiError {
                     "the event store cannot be reached; try again",
                 )
             }
+            K::Busy { retry_after_secs } => {
+                tracing::warn!(cause = %error_chain(&e), "store busy");
+                ApiError::new(
+                    ErrorKind::Unavailable,
+                    "the event store has more appends waiting than it takes; nothing was written, try again shortly",
+                )
+                .with_retry_after(retry_after_secs.max(1))
+            }
+            K::Unstorable { field } => ApiError::new(
+                ErrorKind::InvalidInput,
+                format!("{field} holds a value the event store cannot keep"),
+            )
+            .with_field(field, e.to_string()),
             K::Config | K::NotEmpty | K::Corrupt => ApiError::internal(e),
         }
     }

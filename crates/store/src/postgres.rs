@@ -31,7 +31,7 @@ use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
 use uuid::Uuid;
 
 use crate::append::{self, Head};
-use crate::chain;
+use crate::storable::{self, Unreadable};
 use crate::writer::{self, WriterHealth};
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
@@ -400,6 +400,35 @@ fn to_event(r: &Row) -> Result<StoredEvent, StoreError> {
     })
 }
 
+/// Rows that could be read back and rows that could not (named, see [`Unreadable`]): a
+/// `timestamptz` of `infinity`, say, has no value in Rust's time types. Reads leave the latter
+/// out rather than fail whole.
+fn split_events(rows: &[Row]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
+    let (mut out, mut bad) = (Vec::new(), Vec::new());
+    for r in rows {
+        match to_event(r) {
+            Ok(e) => out.push(e),
+            Err(e) => bad.push(Unreadable {
+                child_id: r.try_get(1).ok(),
+                sequence: r
+                    .try_get::<_, i64>(2)
+                    .ok()
+                    .and_then(|s| u64::try_from(s).ok()),
+                event_id: r.try_get(3).ok(),
+                problem: e.to_string(),
+            }),
+        }
+    }
+    (out, bad)
+}
+
+/// The rows that can be read back; each that cannot is logged and left out.
+fn readable_events(rows: &[Row]) -> Vec<StoredEvent> {
+    let (out, bad) = split_events(rows);
+    bad.iter().for_each(Unreadable::log);
+    out
+}
+
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
 
@@ -635,6 +664,7 @@ const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, re
 #[async_trait]
 impl EventStore for Postgres {
     async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        storable::check_append(&request)?;
         let (reply, answer) = oneshot::channel();
         self.writer
             .try_send((request, reply))
@@ -672,7 +702,7 @@ impl EventStore for Postgres {
             )
             .await
             .map_err(|e| unavailable("read stream", e))?;
-        rows.iter().map(to_event).collect()
+        Ok(readable_events(&rows))
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -686,14 +716,29 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"),
-                &[&(after as i64), &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .await
-            .map_err(|e| unavailable("read all", e))?;
-        rows.iter().map(to_event).collect()
+        // Rows that cannot be read back are left out; the page is filled from beyond them,
+        // so a reader is never told it has caught up while readable events remain after an
+        // unreadable one.
+        let mut out = Vec::new();
+        let mut from = after as i64;
+        loop {
+            let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
+            let rows = c
+                .query(
+                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"),
+                    &[&from, &want],
+                )
+                .await
+                .map_err(|e| unavailable("read all", e))?;
+            let last = rows.last().and_then(|r| r.try_get::<_, i64>(0).ok());
+            let (page, bad) = split_events(&rows);
+            bad.iter().for_each(Unreadable::log);
+            out.extend(page);
+            match last {
+                Some(last) if !bad.is_empty() && out.len() < limit => from = last,
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn find_by_identifier(
@@ -739,10 +784,10 @@ impl EventStore for Postgres {
                 )
                 .await
                 .map_err(|e| unavailable("verify", e))?;
-            let events: Vec<StoredEvent> = rows.iter().map(to_event).collect::<Result<_, _>>()?;
+            let (events, unreadable) = split_events(&rows);
             report.children += 1;
-            report.events += events.len() as u64;
-            if let Some(b) = chain::verify_chain(child, &events) {
+            report.events += (events.len() + unreadable.len()) as u64;
+            if let Some(b) = storable::first_broken(child, &events, &unreadable) {
                 report.broken.push(b);
             }
         }
@@ -750,6 +795,7 @@ impl EventStore for Postgres {
     }
 
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        events.iter().try_for_each(storable::check_imported)?;
         let mut c = self.client().await?;
         let tx = c
             .transaction()
@@ -916,8 +962,11 @@ impl EventStore for Postgres {
         data: Vec<u8>,
     ) -> Result<(), StoreError> {
         let c = self.client().await?;
+        // Conditional in SQL (see `EventStore::save_snapshot`): a save that reflects fewer
+        // events than the stored one leaves it alone. The row lock ON CONFLICT takes makes
+        // two racing saves compare against each other, not against a stale read.
         c.execute(
-            "INSERT INTO snapshots (name, position, data) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, saved_at = clock_timestamp()",
+            "INSERT INTO snapshots (name, position, data) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, saved_at = clock_timestamp() WHERE snapshots.position <= excluded.position",
             &[&name, &(position as i64), &data],
         )
         .await

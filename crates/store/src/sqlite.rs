@@ -27,7 +27,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use uuid::Uuid;
 
 use crate::append::{self, Head};
-use crate::chain::{self, format_time};
+use crate::chain::format_time;
+use crate::storable::{self, Unreadable};
 use crate::writer::{self, WriterHealth};
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
@@ -620,21 +621,52 @@ fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
     })
 }
 
-fn query_events(
+/// Event rows that could be read back, rows that could not (named, see [`Unreadable`]), and
+/// the highest global position among all of them.
+type Split = (Vec<StoredEvent>, Vec<Unreadable>, Option<GlobalPosition>);
+
+fn query_events_split(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-) -> Result<Vec<StoredEvent>, StoreError> {
+) -> Result<Split, StoreError> {
     let mut stmt = conn
         .prepare_cached(sql)
         .map_err(|e| unavailable("prepare", e))?;
     let rows = stmt
         .query_map(params, raw_event)
         .map_err(|e| unavailable("query", e))?;
-    let mut out = Vec::new();
+    let (mut out, mut bad, mut last) = (Vec::new(), Vec::new(), None);
     for row in rows {
-        out.push(to_event(row.map_err(|e| unavailable("read row", e))?)?);
+        let raw = row.map_err(|e| unavailable("read row", e))?;
+        last = u64::try_from(raw.0).ok().max(last);
+        // Named before `to_event` consumes the row, as far as the row allows.
+        let named = Unreadable {
+            child_id: Uuid::parse_str(&raw.1).ok(),
+            sequence: u64::try_from(raw.2).ok(),
+            event_id: Uuid::parse_str(&raw.3).ok(),
+            problem: String::new(),
+        };
+        match to_event(raw) {
+            Ok(e) => out.push(e),
+            Err(e) => bad.push(Unreadable {
+                problem: e.to_string(),
+                ..named
+            }),
+        }
     }
+    Ok((out, bad, last))
+}
+
+/// The rows that can be read back; each that cannot is logged and left out (see
+/// [`Unreadable`]).
+fn query_events(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let (out, bad, _) = query_events_split(conn, sql, params)?;
+    bad.iter().for_each(Unreadable::log);
     Ok(out)
 }
 
@@ -877,6 +909,7 @@ impl Sqlite {
 #[async_trait]
 impl EventStore for Sqlite {
     async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        storable::check_append(&request)?;
         // Canonical JSON is made here, on the caller's task, so the one writer thread only
         // numbers, hashes and inserts.
         let prepared: Vec<append::Canonical> =
@@ -920,11 +953,25 @@ impl EventStore for Sqlite {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.0
             .read(move |c| {
-                query_events(
-                    c,
-                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?1 ORDER BY global_position LIMIT ?2"),
-                    params![after as i64, limit.min(i64::MAX as usize) as i64],
-                )
+                // Rows that cannot be read back are left out; the page is filled from beyond
+                // them, so a reader is never told it has caught up while readable events
+                // remain after an unreadable one.
+                let mut out = Vec::new();
+                let mut from = after;
+                loop {
+                    let want = limit.saturating_sub(out.len());
+                    let (page, bad, last) = query_events_split(
+                        c,
+                        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?1 ORDER BY global_position LIMIT ?2"),
+                        params![from as i64, want.min(i64::MAX as usize) as i64],
+                    )?;
+                    bad.iter().for_each(Unreadable::log);
+                    out.extend(page);
+                    match last {
+                        Some(last) if !bad.is_empty() && out.len() < limit => from = last,
+                        _ => return Ok(out),
+                    }
+                }
             })
             .await
     }
@@ -969,14 +1016,14 @@ impl EventStore for Sqlite {
                 let mut report = Verification::default();
                 for child in children {
                     let id = parse_uuid(&child, "child_id")?;
-                    let events = query_events(
+                    let (events, unreadable, _) = query_events_split(
                         c,
                         &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 ORDER BY sequence"),
                         [child],
                     )?;
                     report.children += 1;
-                    report.events += events.len() as u64;
-                    if let Some(b) = chain::verify_chain(id, &events) {
+                    report.events += (events.len() + unreadable.len()) as u64;
+                    if let Some(b) = storable::first_broken(id, &events, &unreadable) {
                         report.broken.push(b);
                     }
                 }
@@ -986,6 +1033,7 @@ impl EventStore for Sqlite {
     }
 
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        events.iter().try_for_each(storable::check_imported)?;
         self.0
             .write(move |tx| {
                 let existing: i64 = tx
@@ -1210,10 +1258,13 @@ impl EventStore for Sqlite {
         let name = name.to_owned();
         self.0
             .write(move |tx| {
+                // Conditional in SQL (see `EventStore::save_snapshot`): a save that reflects
+                // fewer events than the stored one leaves it alone.
                 tx.execute(
                     "INSERT INTO snapshots (name, position, data, saved_at) VALUES (?1, ?2, ?3, ?4) \
                      ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
-                     data = excluded.data, saved_at = excluded.saved_at",
+                     data = excluded.data, saved_at = excluded.saved_at \
+                     WHERE snapshots.position <= excluded.position",
                     params![name, position as i64, data, format_time(Utc::now())],
                 )
                 .map_err(|e| unavailable("save snapshot", e))?;

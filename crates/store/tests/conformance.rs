@@ -378,6 +378,45 @@ mod cases {
         s.ping().await.unwrap();
     }
 
+    pub async fn a_snapshot_never_goes_back_to_an_older_position(s: Arc<dyn EventStore>) {
+        s.save_snapshot("older", 20, b"at 20".to_vec())
+            .await
+            .unwrap();
+        s.save_snapshot("older", 10, b"at 10".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_snapshot("older").await.unwrap(),
+            Some((20, b"at 20".to_vec())),
+            "saving position 10 after 20 keeps 20"
+        );
+        s.save_snapshot("older", 20, b"at 20 again".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_snapshot("older").await.unwrap(),
+            Some((20, b"at 20 again".to_vec())),
+            "an equal position replaces (a newer format of the same events)"
+        );
+        // Racing saves end at the highest position whatever order they land in.
+        let saves: Vec<_> = (1..=16u64)
+            .map(|p| {
+                let s = s.clone();
+                tokio::spawn(
+                    async move { s.save_snapshot("race", p, p.to_be_bytes().to_vec()).await },
+                )
+            })
+            .collect();
+        for save in saves {
+            save.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            s.load_snapshot("race").await.unwrap(),
+            Some((16, 16u64.to_be_bytes().to_vec()))
+        );
+        s.ping().await.unwrap();
+    }
+
     pub async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         s.append(append(child, Expected::Any, vec![event(0)]))
@@ -456,6 +495,7 @@ conformance!(
     tokens_are_kept_as_hashes_and_revoked_at_once,
     checkpoints_and_secrets,
     many_appends_share_commits_but_not_fates,
+    a_snapshot_never_goes_back_to_an_older_position,
 );
 
 /// A KurrentDB URL reaches the KurrentDB backend even with no server to answer (the client
@@ -476,5 +516,22 @@ async fn a_kurrentdb_url_opens_the_kurrentdb_backend() {
     assert!(
         matches!(err.kind(), store::StoreErrorKind::Unavailable),
         "{err}"
+    );
+}
+
+/// Without the `kurrentdb` feature a KurrentDB URL is refused with a message that says how to
+/// build a binary that has the backend, rather than "unknown scheme".
+#[cfg(not(feature = "kurrentdb"))]
+#[tokio::test]
+async fn a_kurrentdb_url_says_how_to_build_with_kurrentdb() {
+    let err = match store::open("kurrentdb://127.0.0.1:2113?tls=false").await {
+        Ok(_) => panic!("this build has no KurrentDB backend"),
+        Err(e) => e,
+    };
+    assert_eq!(err.kind(), &store::StoreErrorKind::Config);
+    let text = err.to_string();
+    assert!(
+        text.contains("without KurrentDB support") && text.contains("--features kurrentdb"),
+        "{text}"
     );
 }
