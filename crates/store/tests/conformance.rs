@@ -378,6 +378,53 @@ mod cases {
         s.ping().await.unwrap();
     }
 
+    pub async fn values_no_store_could_read_back_are_refused(s: Arc<dyn EventStore>) {
+        use chrono::TimeZone;
+        let child = Uuid::new_v4();
+        let unstorable = |field: &str| StoreErrorKind::Unstorable {
+            field: field.into(),
+        };
+        let mut bc = event(1);
+        bc.occurred_at = Utc.with_ymd_and_hms(-1, 1, 1, 0, 0, 0).unwrap();
+        let err = s
+            .append(append(child, Expected::Any, vec![bc]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &unstorable("occurred_at"), "{err}");
+        let mut far = event(2);
+        far.occurred_at = Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap();
+        let err = s
+            .append(append(child, Expected::Any, vec![event(1), far]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &unstorable("events[1].occurred_at"), "{err}");
+        let mut nul = event(3);
+        nul.data = serde_json::json!({ "notes": ["fine", "not\u{0}fine"] });
+        let err = s
+            .append(append(child, Expected::Any, vec![nul]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &unstorable("data.notes[1]"), "{err}");
+        assert_eq!(
+            s.stream_sequence(child).await.unwrap(),
+            0,
+            "nothing written"
+        );
+
+        // The same rules hold for an import, which names the event.
+        let mut exported = s
+            .append(append(child, Expected::Any, vec![event(4)]))
+            .await
+            .unwrap()
+            .events;
+        exported[0].occurred_at = Utc.with_ymd_and_hms(0, 6, 1, 0, 0, 0).unwrap();
+        let err = s.import(exported.clone()).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), StoreErrorKind::Unstorable { field } if field.contains("occurred_at")),
+            "{err}"
+        );
+    }
+
     pub async fn a_snapshot_never_goes_back_to_an_older_position(s: Arc<dyn EventStore>) {
         s.save_snapshot("older", 20, b"at 20".to_vec())
             .await
@@ -496,6 +543,7 @@ conformance!(
     checkpoints_and_secrets,
     many_appends_share_commits_but_not_fates,
     a_snapshot_never_goes_back_to_an_older_position,
+    values_no_store_could_read_back_are_refused,
 );
 
 /// A KurrentDB URL reaches the KurrentDB backend even with no server to answer (the client
