@@ -583,3 +583,71 @@ async fn a_kurrentdb_url_says_how_to_build_with_kurrentdb() {
         "{text}"
     );
 }
+
+/// PostgreSQL's writer queue is bounded: with the writer held (another session holds the
+/// writers' advisory lock) and the queue full, the next append is refused at once with
+/// `Busy` and nothing of it is written; the queued ones complete once the lock is released.
+/// (SQLite's is tested beside its writer, in `sqlite.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_full_writer_queue_is_busy() {
+    let Some((admin, name, url)) = support::create_postgres_database().await else {
+        eprintln!("skipped: CASELINE_TEST_POSTGRES_URL is not set, so PostgreSQL is not tested");
+        return;
+    };
+    let pg = store::postgres::Postgres::connect_with_queue(&url, 1)
+        .await
+        .unwrap();
+    let _cleanup = support::postgres_fresh_for(admin, name, url.clone(), Arc::new(pg.clone()));
+    let (holder, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    holder
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(x'434153454c494e45'::bigint)")
+        .await
+        .unwrap();
+
+    let first = {
+        let pg = pg.clone();
+        tokio::spawn(async move {
+            pg.append(append(Uuid::new_v4(), Expected::Any, vec![event(1)]))
+                .await
+        })
+    };
+    // Wait until the writer has taken the first append and is waiting for the lock.
+    loop {
+        let waiting: i64 = holder
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The second fills the queue (its first poll queues it) ...
+    let mut second = Box::pin(pg.append(append(Uuid::new_v4(), Expected::Any, vec![event(2)])));
+    assert!(futures::poll!(second.as_mut()).is_pending());
+    // ... so the third is refused at once.
+    let third = Uuid::new_v4();
+    let err = pg
+        .append(append(third, Expected::Any, vec![event(3)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &StoreErrorKind::Busy {
+            retry_after_secs: 1
+        },
+        "{err}"
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+    first.await.unwrap().unwrap();
+    second.await.unwrap();
+    assert_eq!(pg.stream_sequence(third).await.unwrap(), 0);
+    assert_eq!(pg.read_all(0, 10).await.unwrap().len(), 2);
+}
