@@ -447,3 +447,49 @@ impl From<domain::access::Denied> for ApiError {
 
 /// The result type of every handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::{StoreError, StoreErrorKind};
+
+    fn check(given: StoreErrorKind, then_status: u16) -> HttpResponse {
+        let res = ApiError::from(StoreError::new(given, "the store's words")).error_response();
+        assert_eq!(res.status().as_u16(), then_status);
+        res
+    }
+
+    #[test]
+    fn a_busy_store_is_503_with_retry_after() {
+        let res = check(
+            StoreErrorKind::Busy {
+                retry_after_secs: 1,
+            },
+            503,
+        );
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn an_unstorable_value_is_400_naming_the_field() {
+        let e = ApiError::from(StoreError::new(
+            StoreErrorKind::Unstorable {
+                field: "data.notes".into(),
+            },
+            "data.notes: contains a NUL character",
+        ));
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.errors()[0].field, "data.notes");
+        check(
+            StoreErrorKind::Unstorable {
+                field: "occurred_at".into(),
+            },
+            400,
+        );
+    }
+}
