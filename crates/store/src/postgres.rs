@@ -24,7 +24,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
@@ -161,38 +160,19 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
     tx.commit().await.map_err(|e| unavailable("migrate", e))
 }
 
-/// Runs the writer until the store is dropped, starting it again after a panic.
-///
-/// A panic inside a group unwinds through its transaction (tokio-postgres rolls back a
-/// transaction dropped uncommitted) and drops the group's reply channels, so each waiter hears
-/// "the writer stopped before answering" and none is told its append is durable. The new run
-/// opens a new connection, since a panic may have left the old one mid-conversation. While it
-/// is down, `health` says so (`/ready` is false).
+/// Runs the writer until the store is dropped, starting it again after a panic
+/// ([`writer::supervise`]; tokio-postgres rolls back a transaction dropped uncommitted). Each
+/// run opens a new connection, since a panic may have left the old one mid-conversation.
 async fn supervise_writer(
     config: tokio_postgres::Config,
-    mut rx: mpsc::Receiver<Pending>,
+    rx: mpsc::Receiver<Pending>,
     health: Arc<WriterHealth>,
 ) {
-    loop {
-        health.set_running(true);
-        let outcome = std::panic::AssertUnwindSafe(writer_loop(&config, &mut rx))
-            .catch_unwind()
-            .await;
-        health.set_running(false);
-        match outcome {
-            // Every sender is gone: the store was dropped.
-            Ok(()) => return,
-            Err(panic) => {
-                let n = health.restarted("postgres");
-                tracing::error!(
-                    restarts = n,
-                    "postgres: the writer panicked ({}); its group was rolled back and every waiter in it told so; restarting",
-                    writer::panic_message(panic.as_ref())
-                );
-                tokio::time::sleep(writer::RESTART_BACKOFF).await;
-            }
-        }
-    }
+    let mut state = (config, rx);
+    writer::supervise(&mut state, &health, "postgres", |(config, rx)| {
+        Box::pin(writer_loop(config, rx))
+    })
+    .await;
 }
 
 async fn writer_loop(config: &tokio_postgres::Config, rx: &mut mpsc::Receiver<Pending>) {

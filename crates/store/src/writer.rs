@@ -70,6 +70,43 @@ impl WriterHealth {
     }
 }
 
+/// Runs an async writer until it returns (every sender gone: the store was dropped), starting
+/// it again after a panic. `run` is handed the writer's state each time; what a run builds
+/// (a connection, prepared statements) it builds afresh, since a panic may have left the old
+/// one anywhere. A panic unwinds through the group in flight, dropping its transaction
+/// uncommitted and its reply channels, so each waiter hears "the writer stopped before
+/// answering" and none is told its append is durable. While a run is not going, `health`
+/// says so (`/ready` is false).
+pub(crate) async fn supervise<S, F>(
+    state: &mut S,
+    health: &WriterHealth,
+    backend: &'static str,
+    mut run: F,
+) where
+    F: for<'a> FnMut(&'a mut S) -> futures::future::BoxFuture<'a, ()>,
+{
+    use futures::FutureExt;
+    loop {
+        health.set_running(true);
+        let outcome = std::panic::AssertUnwindSafe(run(state))
+            .catch_unwind()
+            .await;
+        health.set_running(false);
+        match outcome {
+            Ok(()) => return,
+            Err(panic) => {
+                let n = health.restarted(backend);
+                tracing::error!(
+                    restarts = n,
+                    "{backend}: the writer panicked ({}); its group was rolled back and every waiter in it told so; restarting",
+                    panic_message(panic.as_ref())
+                );
+                tokio::time::sleep(RESTART_BACKOFF).await;
+            }
+        }
+    }
+}
+
 /// A panic's message, for the log line that says the writer restarted.
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
@@ -95,6 +132,24 @@ mod tests {
             }
         );
         assert!(e.to_string().contains("nothing was written"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_async_writer_is_started_again_until_it_returns() {
+        let health = WriterHealth::new();
+        let mut runs = 0u32;
+        supervise(&mut runs, &health, "test", |runs| {
+            Box::pin(async move {
+                *runs += 1;
+                if *runs < 3 {
+                    panic!("a bug in the writer (this panic is the test)");
+                }
+            })
+        })
+        .await;
+        assert_eq!(runs, 3);
+        assert_eq!(health.restarts(), 2);
+        assert!(!health.running(), "not running once it has returned");
     }
 
     #[test]
