@@ -289,26 +289,7 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
     }
     // Jobs after a lost one never ran; they share the group's fate.
     let not_run: Vec<Pending> = pending.collect();
-    if lost.is_none() {
-        // An aborted transaction refuses every statement; one that is healthy answers. This
-        // catches an abort the savepoints above did not report, before COMMIT can hide it.
-        if let Err(e) = tx.query_one(&st.probe, &[]).await {
-            lost = Some(format!("postgres: the transaction was aborted: {e}"));
-        }
-    }
-    let outcome = match lost {
-        Some(why) => {
-            if let Err(e) = tx.rollback().await {
-                tracing::error!("postgres: rolling back the group failed: {e}");
-            }
-            Err(why)
-        }
-        None => tx
-            .commit()
-            .await
-            .map_err(|e| format!("postgres: commit: {}", crate::error::describe(&e))),
-    };
-    match outcome {
+    match finish(tx, &st.probe, lost).await {
         Ok(()) => {
             for (result, reply) in results {
                 let _ = reply.send(result);
@@ -324,6 +305,37 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
                 let _ = reply.send(Err(group_failed(result, &why)));
             }
         }
+    }
+}
+
+/// Ends a group's transaction: rolls it back if the group was `lost`, otherwise commits it,
+/// but only after `probe` (`SELECT 1`) shows the transaction is not aborted. An aborted
+/// transaction refuses every statement, while its `COMMIT` answers `ROLLBACK` without an
+/// error: committing blind would acknowledge appends that were never written.
+async fn finish(
+    tx: tokio_postgres::Transaction<'_>,
+    probe: &Statement,
+    lost: Option<String>,
+) -> Result<(), String> {
+    let lost = match lost {
+        Some(why) => Some(why),
+        None => tx
+            .query_one(probe, &[])
+            .await
+            .err()
+            .map(|e| format!("postgres: the transaction was aborted: {e}")),
+    };
+    match lost {
+        Some(why) => {
+            if let Err(e) = tx.rollback().await {
+                tracing::error!("postgres: rolling back the group failed: {e}");
+            }
+            Err(why)
+        }
+        None => tx
+            .commit()
+            .await
+            .map_err(|e| format!("postgres: commit: {}", crate::error::describe(&e))),
     }
 }
 
@@ -987,5 +999,87 @@ impl EventStore for Postgres {
             .await
             .map_err(|e| unavailable("ping", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test server, if the environment names one; under CI (`CI` set) a missing one fails
+    /// the test rather than skipping it.
+    fn server() -> Option<String> {
+        let url = std::env::var("CASELINE_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let in_ci = std::env::var("CI")
+            .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+        if url.is_none() && in_ci {
+            panic!(
+                "CI is set but CASELINE_TEST_POSTGRES_URL is not: under CI the PostgreSQL tests must run"
+            );
+        }
+        url
+    }
+
+    async fn connect(url: &str) -> tokio_postgres::Client {
+        let (c, conn) = tokio_postgres::connect(url, NoTls).await.unwrap();
+        tokio::spawn(conn);
+        c
+    }
+
+    #[tokio::test]
+    async fn an_aborted_transaction_is_never_reported_committed() {
+        let Some(url) = server() else {
+            eprintln!(
+                "skipped: CASELINE_TEST_POSTGRES_URL is not set, so PostgreSQL is not tested"
+            );
+            return;
+        };
+        let mut c = connect(&url).await;
+        let probe = c.prepare("SELECT 1").await.unwrap();
+        c.batch_execute("CREATE TEMP TABLE written (x int)")
+            .await
+            .unwrap();
+        // The premise: COMMIT of an aborted transaction is not an error.
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (1)")
+            .await
+            .unwrap();
+        assert!(tx.batch_execute("SELECT 1/0").await.is_err());
+        assert!(
+            tx.commit().await.is_ok(),
+            "PostgreSQL answers ROLLBACK, not an error"
+        );
+
+        // So the writer probes first.
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (2)")
+            .await
+            .unwrap();
+        assert!(tx.batch_execute("SELECT 1/0").await.is_err());
+        let err = finish(tx, &probe, None).await.unwrap_err();
+        assert!(err.contains("aborted"), "{err}");
+
+        // A lost group is rolled back; a healthy one commits.
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (3)")
+            .await
+            .unwrap();
+        assert!(finish(tx, &probe, Some("lost".into())).await.is_err());
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (4)")
+            .await
+            .unwrap();
+        finish(tx, &probe, None).await.unwrap();
+
+        let rows: Vec<i32> = c
+            .query("SELECT x FROM written ORDER BY x", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(rows, vec![4], "only the healthy group was written");
     }
 }
