@@ -414,13 +414,6 @@ fn split_events(rows: &[Row]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
     (out, bad)
 }
 
-/// The rows that can be read back; each that cannot is logged and left out.
-fn readable_events(rows: &[Row]) -> Vec<StoredEvent> {
-    let (out, bad) = split_events(rows);
-    bad.iter().for_each(Unreadable::log);
-    out
-}
-
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
 
@@ -687,14 +680,27 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"),
-                &[&child_id, &(after as i64), &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .await
-            .map_err(|e| unavailable("read stream", e))?;
-        Ok(readable_events(&rows))
+        // As in `read_all`: a page that left an unreadable row out is filled from beyond it.
+        let mut out = Vec::new();
+        let mut from = after as i64;
+        loop {
+            let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
+            let rows = c
+                .query(
+                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"),
+                    &[&child_id, &from, &want],
+                )
+                .await
+                .map_err(|e| unavailable("read stream", e))?;
+            let last = rows.last().and_then(|r| r.try_get::<_, i64>(2).ok());
+            let (page, bad) = split_events(&rows);
+            bad.iter().for_each(Unreadable::log);
+            out.extend(page);
+            match last {
+                Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -727,7 +733,7 @@ impl EventStore for Postgres {
             bad.iter().for_each(Unreadable::log);
             out.extend(page);
             match last {
-                Some(last) if !bad.is_empty() && out.len() < limit => from = last,
+                Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
                 _ => return Ok(out),
             }
         }

@@ -622,8 +622,13 @@ fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
 }
 
 /// Event rows that could be read back, rows that could not (named, see [`Unreadable`]), and
-/// the highest global position among all of them.
-type Split = (Vec<StoredEvent>, Vec<Unreadable>, Option<GlobalPosition>);
+/// the global position and sequence of the last row of either kind (where a page that left
+/// rows out goes on from).
+type Split = (
+    Vec<StoredEvent>,
+    Vec<Unreadable>,
+    Option<(GlobalPosition, Sequence)>,
+);
 
 fn query_events_split(
     conn: &Connection,
@@ -639,7 +644,10 @@ fn query_events_split(
     let (mut out, mut bad, mut last) = (Vec::new(), Vec::new(), None);
     for row in rows {
         let raw = row.map_err(|e| unavailable("read row", e))?;
-        last = u64::try_from(raw.0).ok().max(last);
+        last = Some((
+            u64::try_from(raw.0).unwrap_or(0),
+            u64::try_from(raw.2).unwrap_or(0),
+        ));
         // Named before `to_event` consumes the row, as far as the row allows.
         let named = Unreadable {
             child_id: Uuid::parse_str(&raw.1).ok(),
@@ -656,18 +664,6 @@ fn query_events_split(
         }
     }
     Ok((out, bad, last))
-}
-
-/// The rows that can be read back; each that cannot is logged and left out (see
-/// [`Unreadable`]).
-fn query_events(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-) -> Result<Vec<StoredEvent>, StoreError> {
-    let (out, bad, _) = query_events_split(conn, sql, params)?;
-    bad.iter().for_each(Unreadable::log);
-    Ok(out)
 }
 
 fn head(tx: &Connection, child_id: Uuid) -> Result<Head, StoreError> {
@@ -933,11 +929,24 @@ impl EventStore for Sqlite {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.0
             .read(move |c| {
-                query_events(
-                    c,
-                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3"),
-                    params![child_id.to_string(), after as i64, limit.min(i64::MAX as usize) as i64],
-                )
+                // As in `read_all`: a page that left an unreadable row out is filled from
+                // beyond it.
+                let mut out = Vec::new();
+                let mut from = after;
+                loop {
+                    let want = limit.saturating_sub(out.len());
+                    let (page, bad, last) = query_events_split(
+                        c,
+                        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3"),
+                        params![child_id.to_string(), from as i64, want.min(i64::MAX as usize) as i64],
+                    )?;
+                    bad.iter().for_each(Unreadable::log);
+                    out.extend(page);
+                    match last {
+                        Some((_, last)) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+                        _ => return Ok(out),
+                    }
+                }
             })
             .await
     }
@@ -968,7 +977,7 @@ impl EventStore for Sqlite {
                     bad.iter().for_each(Unreadable::log);
                     out.extend(page);
                     match last {
-                        Some(last) if !bad.is_empty() && out.len() < limit => from = last,
+                        Some((last, _)) if !bad.is_empty() && out.len() < limit && last > from => from = last,
                         _ => return Ok(out),
                     }
                 }

@@ -111,6 +111,17 @@ async fn one_unreadable_row_is_named_and_passed_over(
         "paging one at a time passes over the bad row"
     );
     assert_eq!(s.read_stream(victim, 0, 100).await.unwrap().len(), 2);
+    let mut sequences = Vec::new();
+    let mut after = 0;
+    while let Some(e) = s.read_stream(victim, after, 1).await.unwrap().pop() {
+        after = e.sequence;
+        sequences.push(e.sequence);
+    }
+    assert_eq!(
+        sequences,
+        vec![1, 3],
+        "a child's stream paged one at a time, too"
+    );
     let v = s.verify(None).await.unwrap();
     only_victim_named(&v, victim, 2);
     assert_eq!(v.broken[0].event_id, Some(bad));
