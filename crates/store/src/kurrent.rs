@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::append::{self, Head};
-use crate::chain;
+use crate::storable::Unreadable;
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
     StoreErrorKind, StoredEvent, TokenRecord, Verification,
@@ -169,6 +169,32 @@ fn to_stored(e: &kurrentdb::RecordedEvent) -> Result<StoredEvent, StoreError> {
     })
 }
 
+/// A child's event whose metadata or data cannot be read back, named from what the server
+/// itself knows of it (its stream, revision and id).
+fn unreadable(e: &kurrentdb::RecordedEvent, err: &StoreError) -> Unreadable {
+    Unreadable {
+        child_id: e
+            .stream_id()
+            .strip_prefix(CHILD_PREFIX)
+            .and_then(|s| Uuid::parse_str(s).ok()),
+        sequence: Some(e.revision + 1),
+        event_id: Some(e.id),
+        problem: err.to_string(),
+    }
+}
+
+/// The events that can be read back and those that cannot, as on the SQL backends.
+fn split(events: &[kurrentdb::RecordedEvent]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
+    let (mut out, mut bad) = (Vec::new(), Vec::new());
+    for e in events {
+        match to_stored(e) {
+            Ok(s) => out.push(s),
+            Err(err) => bad.push(unreadable(e, &err)),
+        }
+    }
+    (out, bad)
+}
+
 fn to_event_data(e: &StoredEvent) -> Result<EventData, StoreError> {
     let meta = Meta {
         child_id: e.child_id,
@@ -286,13 +312,17 @@ impl Kurrent {
     /// includes the event at that position, so anything at or below the highest (commit,
     /// prepare) pair already seen is skipped. Both halves count: the events of one append
     /// share a commit position and differ only in their prepare positions.
+    ///
+    /// Events that cannot be read back are returned apart (and do not count towards `limit`),
+    /// so one bad event does not fail every read that passes over it.
     async fn all_child_events(
         &self,
         after: GlobalPosition,
         limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
+    ) -> Result<(Vec<StoredEvent>, Vec<Unreadable>), StoreError> {
         const PAGE: usize = 512;
         let mut out = Vec::new();
+        let mut bad = Vec::new();
         let start = log_position(after);
         let mut floor = (after > 0).then_some((start.commit, start.prepare));
         let mut from = if after == 0 {
@@ -325,14 +355,17 @@ impl Kurrent {
                 if !e.stream_id().starts_with(CHILD_PREFIX) {
                     continue;
                 }
-                out.push(to_stored(&e)?);
+                match to_stored(&e) {
+                    Ok(s) => out.push(s),
+                    Err(err) => bad.push(unreadable(&e, &err)),
+                }
                 if out.len() >= limit {
-                    return Ok(out);
+                    return Ok((out, bad));
                 }
             }
             match last {
                 Some(p) if seen == PAGE => from = StreamPosition::Position(p),
-                _ => return Ok(out),
+                _ => return Ok((out, bad)),
             }
         }
     }
@@ -475,11 +508,9 @@ impl EventStore for Kurrent {
         after: Sequence,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.read_whole(&stream_of(child_id), after, limit)
-            .await?
-            .iter()
-            .map(to_stored)
-            .collect()
+        let (out, bad) = split(&self.read_whole(&stream_of(child_id), after, limit).await?);
+        bad.iter().for_each(Unreadable::log);
+        Ok(out)
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -491,7 +522,9 @@ impl EventStore for Kurrent {
         after: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.all_child_events(after, limit).await
+        let (out, bad) = self.all_child_events(after, limit).await?;
+        bad.iter().for_each(Unreadable::log);
+        Ok(out)
     }
 
     async fn find_by_identifier(
@@ -509,23 +542,29 @@ impl EventStore for Kurrent {
     }
 
     async fn verify(&self, child_id: Option<Uuid>) -> Result<Verification, StoreError> {
-        let mut by_child: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
-        match child_id {
-            Some(id) => {
-                by_child.insert(id, self.read_stream(id, 0, usize::MAX).await?);
-            }
-            None => {
-                for e in self.all_child_events(0, usize::MAX).await? {
-                    by_child.entry(e.child_id).or_default().push(e);
-                }
+        type Read = (Vec<StoredEvent>, Vec<Unreadable>);
+        let mut by_child: BTreeMap<Uuid, Read> = BTreeMap::new();
+        let (events, bad) = match child_id {
+            Some(id) => split(&self.read_whole(&stream_of(id), 0, usize::MAX).await?),
+            None => self.all_child_events(0, usize::MAX).await?,
+        };
+        for e in events {
+            by_child.entry(e.child_id).or_default().0.push(e);
+        }
+        for u in bad {
+            // An event whose stream names no child cannot be told to anyone's chain; it is
+            // logged instead.
+            match u.child_id {
+                Some(id) => by_child.entry(id).or_default().1.push(u),
+                None => u.log(),
             }
         }
         let mut report = Verification::default();
-        for (id, mut events) in by_child {
+        for (id, (mut events, unreadable)) in by_child {
             events.sort_by_key(|e| e.global_position);
             report.children += 1;
-            report.events += events.len() as u64;
-            if let Some(b) = chain::verify_chain(id, &events) {
+            report.events += (events.len() + unreadable.len()) as u64;
+            if let Some(b) = crate::storable::first_broken(id, &events, &unreadable) {
                 report.broken.push(b);
             }
         }
@@ -536,7 +575,8 @@ impl EventStore for Kurrent {
         events
             .iter()
             .try_for_each(crate::storable::check_imported)?;
-        if !self.all_child_events(0, 1).await?.is_empty() {
+        let (events, bad) = self.all_child_events(0, 1).await?;
+        if !events.is_empty() || !bad.is_empty() {
             return Err(StoreError::new(
                 StoreErrorKind::NotEmpty,
                 "the store already holds events: import needs an empty store",
