@@ -403,6 +403,19 @@ impl From<store::StoreError> for ApiError {
                     "the event store cannot be reached; try again",
                 )
             }
+            K::Busy { retry_after_secs } => {
+                tracing::warn!(cause = %error_chain(&e), "store busy");
+                ApiError::new(
+                    ErrorKind::Unavailable,
+                    "the event store has more appends waiting than it takes; nothing was written, try again shortly",
+                )
+                .with_retry_after(retry_after_secs.max(1))
+            }
+            K::Unstorable { field } => ApiError::new(
+                ErrorKind::InvalidInput,
+                format!("{field} holds a value the event store cannot keep"),
+            )
+            .with_field(field, e.to_string()),
             K::Config | K::NotEmpty | K::Corrupt => ApiError::internal(e),
         }
     }
@@ -451,5 +464,51 @@ impl From<casework::CaseworkError> for ApiError {
             E::Store(s) => s.into(),
             E::Unreadable(u) => ApiError::internal(u),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use store::{StoreError, StoreErrorKind};
+
+    fn check(given: StoreErrorKind, then_status: u16) -> HttpResponse {
+        let res = ApiError::from(StoreError::new(given, "the store's words")).error_response();
+        assert_eq!(res.status().as_u16(), then_status);
+        res
+    }
+
+    #[test]
+    fn a_busy_store_is_503_with_retry_after() {
+        let res = check(
+            StoreErrorKind::Busy {
+                retry_after_secs: 1,
+            },
+            503,
+        );
+        assert_eq!(
+            res.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn an_unstorable_value_is_400_naming_the_field() {
+        let e = ApiError::from(StoreError::new(
+            StoreErrorKind::Unstorable {
+                field: "data.notes".into(),
+            },
+            "data.notes: contains a NUL character",
+        ));
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert_eq!(e.errors()[0].field, "data.notes");
+        check(
+            StoreErrorKind::Unstorable {
+                field: "occurred_at".into(),
+            },
+            400,
+        );
     }
 }

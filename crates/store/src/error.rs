@@ -24,6 +24,13 @@ pub enum StoreErrorKind {
     Unavailable,
     /// Stored data could not be read back (corrupt row, bad JSON).
     Corrupt,
+    /// The writer's queue is full: nothing was queued and nothing written. The append may be
+    /// retried unchanged after about `retry_after_secs` seconds.
+    Busy { retry_after_secs: u64 },
+    /// An event carries a value this store could not read back (a time outside years
+    /// 0001-9999, a NUL character in a string): nothing was written. `field` names it, e.g.
+    /// `occurred_at` or `data.notes`.
+    Unstorable { field: String },
 }
 
 /// An error from the event store.

@@ -1,8 +1,8 @@
 //! The KurrentDB / EventStoreDB backend, through the official `kurrentdb` client.
 //!
 //! A child's events live in the stream `child-<uuid>`: revision `n` is sequence `n + 1`, the
-//! expected revision gives optimistic concurrency, and the `$all` commit position is the global
-//! position. Each event's `data` is the record's data; its custom metadata carries everything
+//! expected revision gives optimistic concurrency, and the global position is made from the
+//! event's `$all` position, commit and prepare together ([`global_position`]). Each event's `data` is the record's data; its custom metadata carries everything
 //! else the store keeps (version, times, recorder, agency, token, hashes).
 //!
 //! KurrentDB has no multi-stream transactions, so what SQL backends hold in one transaction is
@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::append::{self, Head};
-use crate::chain;
+use crate::storable::Unreadable;
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
     StoreErrorKind, StoredEvent, TokenRecord, Verification,
@@ -103,13 +103,56 @@ fn digest(parts: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
+/// Bits of a global position that hold an event's prepare position's distance from its commit
+/// position. Every event of one append shares the append's commit position and has its own
+/// prepare position at or after it, no further than the append's size in the log; KurrentDB
+/// refuses appends over its `MaxAppendSize` (1 MiB by default, 16 MiB at most in practice), so
+/// 24 bits hold the distance, leaving 40 bits (a log of 1 TiB) for the commit position.
+const PREPARE_BITS: u32 = 24;
+
+/// The global position of an event at `$all` position `p`: `commit × 2^24 + (prepare −
+/// commit)`.
+///
+/// `$all` is ordered by (commit, prepare), and the events of one multi-event append share a
+/// commit position, so the commit position alone is not unique: a reader that paged by it
+/// dropped every event after the first of such an append. This mapping is unique and keeps
+/// `$all`'s order (the commit position decides, then the prepare position within it), and
+/// [`log_position`] turns it back into the position to resume reading from. A position it
+/// cannot represent (an explicit transaction's prepare before its commit, a distance over
+/// 2^24, a log over 1 TiB) is refused as corrupt rather than wrapped into a wrong order.
+fn global_position(p: Position) -> Result<GlobalPosition, StoreError> {
+    let offset = p.prepare.checked_sub(p.commit);
+    match offset {
+        Some(offset) if offset < (1 << PREPARE_BITS) && p.commit < (1 << (64 - PREPARE_BITS)) => {
+            Ok((p.commit << PREPARE_BITS) | offset)
+        }
+        _ => Err(corrupt(format!(
+            "the $all position (commit {}, prepare {}) cannot be mapped to a global position: \
+             the prepare position must lie within 2^{PREPARE_BITS} bytes after the commit position \
+             and the commit position below 2^{}",
+            p.commit,
+            p.prepare,
+            64 - PREPARE_BITS
+        ))),
+    }
+}
+
+/// The `$all` position a global position was made from (the inverse of [`global_position`]).
+fn log_position(g: GlobalPosition) -> Position {
+    let commit = g >> PREPARE_BITS;
+    Position {
+        commit,
+        prepare: commit + (g & ((1 << PREPARE_BITS) - 1)),
+    }
+}
+
 fn to_stored(e: &kurrentdb::RecordedEvent) -> Result<StoredEvent, StoreError> {
     let meta: Meta = serde_json::from_slice(&e.custom_metadata)
         .map_err(|err| corrupt(format!("event {} has unreadable metadata: {err}", e.id)))?;
     let data: Value = serde_json::from_slice(&e.data)
         .map_err(|err| corrupt(format!("event {} has unreadable data: {err}", e.id)))?;
     Ok(StoredEvent {
-        global_position: e.position.commit,
+        global_position: global_position(e.position)?,
         child_id: meta.child_id,
         sequence: meta.sequence,
         event_id: e.id,
@@ -124,6 +167,32 @@ fn to_stored(e: &kurrentdb::RecordedEvent) -> Result<StoredEvent, StoreError> {
         prev_hash: meta.prev_hash,
         hash: meta.hash,
     })
+}
+
+/// A child's event whose metadata or data cannot be read back, named from what the server
+/// itself knows of it (its stream, revision and id).
+fn unreadable(e: &kurrentdb::RecordedEvent, err: &StoreError) -> Unreadable {
+    Unreadable {
+        child_id: e
+            .stream_id()
+            .strip_prefix(CHILD_PREFIX)
+            .and_then(|s| Uuid::parse_str(s).ok()),
+        sequence: Some(e.revision + 1),
+        event_id: Some(e.id),
+        problem: err.to_string(),
+    }
+}
+
+/// The events that can be read back and those that cannot, as on the SQL backends.
+fn split(events: &[kurrentdb::RecordedEvent]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
+    let (mut out, mut bad) = (Vec::new(), Vec::new());
+    for e in events {
+        match to_stored(e) {
+            Ok(s) => out.push(s),
+            Err(err) => bad.push(unreadable(e, &err)),
+        }
+    }
+    (out, bad)
 }
 
 fn to_event_data(e: &StoredEvent) -> Result<EventData, StoreError> {
@@ -240,23 +309,26 @@ impl Kurrent {
     }
 
     /// All child events after `after`, in `$all` order. Reading `$all` from a position
-    /// includes the event at that position, so anything at or below the highest commit
-    /// position already seen is skipped.
+    /// includes the event at that position, so anything at or below the highest (commit,
+    /// prepare) pair already seen is skipped. Both halves count: the events of one append
+    /// share a commit position and differ only in their prepare positions.
+    ///
+    /// Events that cannot be read back are returned apart (and do not count towards `limit`),
+    /// so one bad event does not fail every read that passes over it.
     async fn all_child_events(
         &self,
         after: GlobalPosition,
         limit: usize,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
+    ) -> Result<(Vec<StoredEvent>, Vec<Unreadable>), StoreError> {
         const PAGE: usize = 512;
         let mut out = Vec::new();
-        let mut floor = (after > 0).then_some(after);
+        let mut bad = Vec::new();
+        let start = log_position(after);
+        let mut floor = (after > 0).then_some((start.commit, start.prepare));
         let mut from = if after == 0 {
             StreamPosition::Start
         } else {
-            StreamPosition::Position(Position {
-                commit: after,
-                prepare: after,
-            })
+            StreamPosition::Position(start)
         };
         loop {
             let options = ReadAllOptions::default().position(from).max_count(PAGE);
@@ -275,21 +347,25 @@ impl Kurrent {
                 seen += 1;
                 let Some(e) = resolved.event else { continue };
                 last = Some(e.position);
-                if floor.is_some_and(|f| e.position.commit <= f) {
+                let here = (e.position.commit, e.position.prepare);
+                if floor.is_some_and(|f| here <= f) {
                     continue;
                 }
-                floor = Some(e.position.commit);
+                floor = Some(here);
                 if !e.stream_id().starts_with(CHILD_PREFIX) {
                     continue;
                 }
-                out.push(to_stored(&e)?);
+                match to_stored(&e) {
+                    Ok(s) => out.push(s),
+                    Err(err) => bad.push(unreadable(&e, &err)),
+                }
                 if out.len() >= limit {
-                    return Ok(out);
+                    return Ok((out, bad));
                 }
             }
             match last {
                 Some(p) if seen == PAGE => from = StreamPosition::Position(p),
-                _ => return Ok(out),
+                _ => return Ok((out, bad)),
             }
         }
     }
@@ -340,6 +416,7 @@ impl Kurrent {
 impl EventStore for Kurrent {
     async fn append(&self, mut req: AppendRequest) -> Result<Appended, StoreError> {
         append::check_not_empty(&req.events)?;
+        crate::storable::check_append(&req)?;
         let idem_stream = req
             .idempotency
             .as_ref()
@@ -395,11 +472,12 @@ impl EventStore for Kurrent {
             .read_whole(&stream_of(req.child_id), head.sequence, events.len())
             .await?;
         for (e, s) in events.iter_mut().zip(stored.iter()) {
-            e.global_position = s.position.commit;
+            e.global_position = global_position(s.position)?;
         }
         if events.iter().any(|e| e.global_position == 0) {
+            let at = global_position(written.position)?;
             for e in &mut events {
-                e.global_position = written.position.commit;
+                e.global_position = at;
             }
         }
         let appended = Appended {
@@ -430,11 +508,9 @@ impl EventStore for Kurrent {
         after: Sequence,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.read_whole(&stream_of(child_id), after, limit)
-            .await?
-            .iter()
-            .map(to_stored)
-            .collect()
+        let (out, bad) = split(&self.read_whole(&stream_of(child_id), after, limit).await?);
+        bad.iter().for_each(Unreadable::log);
+        Ok(out)
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -446,7 +522,9 @@ impl EventStore for Kurrent {
         after: GlobalPosition,
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
-        self.all_child_events(after, limit).await
+        let (out, bad) = self.all_child_events(after, limit).await?;
+        bad.iter().for_each(Unreadable::log);
+        Ok(out)
     }
 
     async fn find_by_identifier(
@@ -464,23 +542,29 @@ impl EventStore for Kurrent {
     }
 
     async fn verify(&self, child_id: Option<Uuid>) -> Result<Verification, StoreError> {
-        let mut by_child: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
-        match child_id {
-            Some(id) => {
-                by_child.insert(id, self.read_stream(id, 0, usize::MAX).await?);
-            }
-            None => {
-                for e in self.all_child_events(0, usize::MAX).await? {
-                    by_child.entry(e.child_id).or_default().push(e);
-                }
+        type Read = (Vec<StoredEvent>, Vec<Unreadable>);
+        let mut by_child: BTreeMap<Uuid, Read> = BTreeMap::new();
+        let (events, bad) = match child_id {
+            Some(id) => split(&self.read_whole(&stream_of(id), 0, usize::MAX).await?),
+            None => self.all_child_events(0, usize::MAX).await?,
+        };
+        for e in events {
+            by_child.entry(e.child_id).or_default().0.push(e);
+        }
+        for u in bad {
+            // An event whose stream names no child cannot be told to anyone's chain; it is
+            // logged instead.
+            match u.child_id {
+                Some(id) => by_child.entry(id).or_default().1.push(u),
+                None => u.log(),
             }
         }
         let mut report = Verification::default();
-        for (id, mut events) in by_child {
+        for (id, (mut events, unreadable)) in by_child {
             events.sort_by_key(|e| e.global_position);
             report.children += 1;
-            report.events += events.len() as u64;
-            if let Some(b) = chain::verify_chain(id, &events) {
+            report.events += (events.len() + unreadable.len()) as u64;
+            if let Some(b) = crate::storable::first_broken(id, &events, &unreadable) {
                 report.broken.push(b);
             }
         }
@@ -488,7 +572,11 @@ impl EventStore for Kurrent {
     }
 
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
-        if !self.all_child_events(0, 1).await?.is_empty() {
+        events
+            .iter()
+            .try_for_each(crate::storable::check_imported)?;
+        let (events, bad) = self.all_child_events(0, 1).await?;
+        if !events.is_empty() || !bad.is_empty() {
             return Err(StoreError::new(
                 StoreErrorKind::NotEmpty,
                 "the store already holds events: import needs an empty store",
@@ -630,18 +718,36 @@ impl EventStore for Kurrent {
         position: GlobalPosition,
         data: Vec<u8>,
     ) -> Result<(), StoreError> {
-        // One event holds both, so the state and its position are never read apart.
-        self.write(
-            format!("caseline-snapshot-{name}"),
-            StreamState::Any,
-            vec![json_event(
-                "snapshot_saved",
-                &(position, hex::encode(&data)),
-            )?],
-        )
-        .await
-        .map_err(|e| unavailable("save snapshot", e))?;
-        Ok(())
+        // One event holds both, so the state and its position are never read apart. The save
+        // is conditional on the last one's position; the expected revision makes the check
+        // and the write one step (a racing save makes this one look again).
+        let stream = format!("caseline-snapshot-{name}");
+        let hexed = hex::encode(&data);
+        loop {
+            let (state, stored) = match self.last(&stream).await? {
+                None => (StreamState::NoStream, None),
+                Some(e) => {
+                    let (at, _): (u64, String) = serde_json::from_slice(&e.data)
+                        .map_err(|err| corrupt(format!("snapshot {name}: {err}")))?;
+                    (StreamState::StreamRevision(e.revision), Some(at))
+                }
+            };
+            if stored.is_some_and(|at| at > position) {
+                return Ok(());
+            }
+            match self
+                .write(
+                    stream.clone(),
+                    state,
+                    vec![json_event("snapshot_saved", &(position, &hexed))?],
+                )
+                .await
+            {
+                Ok(_) => return Ok(()),
+                Err(kurrentdb::Error::WrongExpectedVersion { .. }) => continue,
+                Err(e) => return Err(unavailable("save snapshot", e)),
+            }
+        }
     }
 
     async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError> {
@@ -692,5 +798,59 @@ impl EventStore for Kurrent {
             .await
             .map_err(|e| unavailable("ping", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(commit: u64, prepare: u64) -> Position {
+        Position { commit, prepare }
+    }
+
+    #[test]
+    fn the_events_of_one_append_get_distinct_positions_in_all_order() {
+        // Three events of one append share commit 1000; the next append commits at 1400.
+        let order = [
+            at(1000, 1000),
+            at(1000, 1130),
+            at(1000, 1260),
+            at(1400, 1400),
+        ];
+        let mapped: Vec<u64> = order.iter().map(|p| global_position(*p).unwrap()).collect();
+        assert!(mapped.windows(2).all(|w| w[0] < w[1]), "{mapped:?}");
+        for (p, g) in order.iter().zip(&mapped) {
+            assert_eq!(log_position(*g), *p, "the mapping turns back");
+        }
+    }
+
+    #[test]
+    fn positions_it_cannot_order_are_refused() {
+        assert!(
+            global_position(at(1000, 999)).is_err(),
+            "prepare before commit"
+        );
+        assert!(
+            global_position(at(0, 1 << PREPARE_BITS)).is_err(),
+            "too far apart"
+        );
+        assert!(
+            global_position(at(1 << 40, 1 << 40)).is_err(),
+            "log too large"
+        );
+        assert_eq!(global_position(at(0, 0)).unwrap(), 0);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_mapping_keeps_all_order(
+            c1 in 0u64..(1 << 40), d1 in 0u64..(1 << 24),
+            c2 in 0u64..(1 << 40), d2 in 0u64..(1 << 24),
+        ) {
+            let (a, b) = (at(c1, c1 + d1), at(c2, c2 + d2));
+            let (ga, gb) = (global_position(a).unwrap(), global_position(b).unwrap());
+            proptest::prop_assert_eq!((a.commit, a.prepare).cmp(&(b.commit, b.prepare)), ga.cmp(&gb));
+        }
     }
 }

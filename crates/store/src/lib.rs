@@ -195,6 +195,11 @@ pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
 
+mod storable;
+mod writer;
+pub use storable::YEARS as STORABLE_YEARS;
+pub use writer::{BUSY_RETRY_AFTER_SECS, DEFAULT_QUEUE};
+
 /// The event store. One implementation per backend; all pass the same conformance suite.
 #[async_trait]
 pub trait EventStore: Send + Sync + 'static {
@@ -277,6 +282,13 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Saves a read model's state with the position it reflects, replacing the last one; the
     /// two are written together so a restart never pairs a state with the wrong position.
+    ///
+    /// Never goes backwards: if the stored snapshot reflects a higher position (another
+    /// process, or a slower save of this one, got further), the save is dropped and `Ok` is
+    /// returned, since the stored state already covers everything this one does. At an equal
+    /// position the new save replaces the old (the same events folded, perhaps in a newer
+    /// format after an upgrade). The condition is checked by the backend in the same statement
+    /// as the write, so two racing saves cannot both win.
     async fn save_snapshot(
         &self,
         name: &str,
@@ -290,6 +302,14 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// Whether the backend answers now.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Whether the backend's writer is running, for `/ready`. The SQL backends funnel every
+    /// append through one writer that is restarted after a panic; while it restarts, appends
+    /// cannot be answered and this is false. Backends without such a writer are always ready
+    /// to write as far as this is concerned (`ping` covers the server).
+    fn writer_running(&self) -> bool {
+        true
+    }
 }
 
 pub mod append;
@@ -355,7 +375,10 @@ pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
             | "kurrent+discover" | "kdb" | "kdb+discover",
         ) => Err(StoreError::new(
             StoreErrorKind::Config,
-            "this build of Caseline has no KurrentDB backend (it was built without the `kurrentdb` feature)",
+            // The URL is not repeated: it may carry a password.
+            "the store URL names a KurrentDB store, but this binary was built without KurrentDB support \
+             (the backend is off by default until its conformance suite has run against a real server); \
+             build with `cargo build --release -p caseline --features kurrentdb` to use it",
         )),
         _ => Err(StoreError::new(
             StoreErrorKind::Config,

@@ -12,7 +12,14 @@
 //! The writer prepares its statements once per connection ([`Prepared`]): a statement sent as
 //! text is prepared again on every use, a round trip each time.
 //!
+//! The writer's queue is bounded ([`crate::writer::DEFAULT_QUEUE`] by default): a full queue
+//! refuses the append at once with [`StoreErrorKind::Busy`]. A panic in the writer task is
+//! caught and the writer starts again on a new connection; [`EventStore::writer_running`] is
+//! false meanwhile.
+//!
 //! Reads and the small writes (read log, tokens, checkpoints, secrets) use a connection pool.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -23,7 +30,8 @@ use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
 use uuid::Uuid;
 
 use crate::append::{self, Head};
-use crate::chain;
+use crate::storable::{self, Unreadable};
+use crate::writer::{self, WriterHealth};
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
     StoreErrorKind, StoredEvent, TokenRecord, Verification,
@@ -52,7 +60,10 @@ type Pending = (AppendRequest, oneshot::Sender<Result<Appended, StoreError>>);
 #[derive(Clone)]
 pub struct Postgres {
     pool: Pool,
-    writer: mpsc::UnboundedSender<Pending>,
+    /// Bounded: `try_send` on a full queue is the store's "busy".
+    writer: mpsc::Sender<Pending>,
+    queue_capacity: usize,
+    health: Arc<WriterHealth>,
 }
 
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
@@ -68,8 +79,19 @@ fn corrupt(what: String) -> StoreError {
 }
 
 impl Postgres {
-    /// Connects, applies migrations and starts the writer task.
+    /// Connects, applies migrations and starts the writer task, with a queue of
+    /// [`writer::DEFAULT_QUEUE`] appends.
     pub async fn connect(url: &str) -> Result<Postgres, StoreError> {
+        Postgres::connect_with_queue(url, writer::DEFAULT_QUEUE).await
+    }
+
+    /// [`Postgres::connect`] with room for `queue_capacity` appends waiting for the writer
+    /// (at least 1); one more is refused with [`StoreErrorKind::Busy`].
+    pub async fn connect_with_queue(
+        url: &str,
+        queue_capacity: usize,
+    ) -> Result<Postgres, StoreError> {
+        let queue_capacity = queue_capacity.max(1);
         let config: tokio_postgres::Config = url.parse().map_err(|e: tokio_postgres::Error| {
             StoreError::with_source(StoreErrorKind::Config, format!("postgres: bad URL: {e}"), e)
         })?;
@@ -88,9 +110,16 @@ impl Postgres {
             let mut client = pool.get().await.map_err(|e| unavailable("connect", e))?;
             migrate(&mut client).await?;
         }
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(writer_loop(config, rx));
-        Ok(Postgres { pool, writer: tx })
+        let (tx, rx) = mpsc::channel(queue_capacity);
+        let health = WriterHealth::new();
+        health.set_running(true);
+        tokio::spawn(supervise_writer(config, rx, Arc::clone(&health)));
+        Ok(Postgres {
+            pool,
+            writer: tx,
+            queue_capacity,
+            health,
+        })
     }
 
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
@@ -131,7 +160,22 @@ async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreErro
     tx.commit().await.map_err(|e| unavailable("migrate", e))
 }
 
-async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedReceiver<Pending>) {
+/// Runs the writer until the store is dropped, starting it again after a panic
+/// ([`writer::supervise`]; tokio-postgres rolls back a transaction dropped uncommitted). Each
+/// run opens a new connection, since a panic may have left the old one mid-conversation.
+async fn supervise_writer(
+    config: tokio_postgres::Config,
+    rx: mpsc::Receiver<Pending>,
+    health: Arc<WriterHealth>,
+) {
+    let mut state = (config, rx);
+    writer::supervise(&mut state, &health, "postgres", |(config, rx)| {
+        Box::pin(writer_loop(config, rx))
+    })
+    .await;
+}
+
+async fn writer_loop(config: &tokio_postgres::Config, rx: &mut mpsc::Receiver<Pending>) {
     let mut client: Option<(tokio_postgres::Client, Prepared)> = None;
     while let Some(first) = rx.recv().await {
         let mut group = vec![first];
@@ -177,6 +221,11 @@ async fn writer_loop(config: tokio_postgres::Config, mut rx: mpsc::UnboundedRece
     }
 }
 
+/// One group commit. Each job runs in its own savepoint. In PostgreSQL any failed statement
+/// outside a savepoint aborts the whole transaction, after which `COMMIT` quietly rolls back
+/// (it answers `ROLLBACK`, not an error); so if a savepoint cannot be opened or ended the group
+/// is rolled back and every waiter gets an error, and before committing the writer checks the
+/// transaction still accepts statements. Waiters are answered only once the commit succeeded.
 async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Vec<Pending>) {
     metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
         .record(group.len() as f64);
@@ -209,12 +258,15 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
         Err(e) => return fail_all(group, format!("postgres: read the clock and position: {e}")),
     };
     let mut results = Vec::with_capacity(group.len());
-    for (request, reply) in group {
+    let mut pending = group.into_iter();
+    let mut lost: Option<String> = None;
+    for (request, reply) in pending.by_ref() {
         let sp = match tx.savepoint("job").await {
             Ok(sp) => sp,
             Err(e) => {
-                results.push((Err(unavailable("savepoint", e)), reply));
-                continue;
+                lost = Some(format!("postgres: open a savepoint: {e}"));
+                results.push((Err(unavailable("open a savepoint", e)), reply));
+                break;
             }
         };
         let result = append_in(&sp, st, now, last, request).await;
@@ -223,10 +275,11 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
         } else {
             sp.rollback().await
         };
-        let result = match end {
-            Ok(()) => result,
-            Err(e) => Err(unavailable("end savepoint", e)),
-        };
+        if let Err(e) = end {
+            lost = Some(format!("postgres: end a savepoint: {e}"));
+            results.push((Err(unavailable("end a savepoint", e)), reply));
+            break;
+        }
         if let Ok(appended) = &result
             && !appended.replayed
         {
@@ -234,16 +287,64 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
         }
         results.push((result, reply));
     }
-    let commit = tx.commit().await;
-    for (result, reply) in results {
-        let result = match &commit {
-            Ok(()) => result,
-            Err(e) => Err(StoreError::new(
-                StoreErrorKind::Unavailable,
-                format!("postgres: commit: {e}"),
-            )),
-        };
-        let _ = reply.send(result);
+    // Jobs after a lost one never ran; they share the group's fate.
+    let not_run: Vec<Pending> = pending.collect();
+    match finish(tx, &st.probe, lost).await {
+        Ok(()) => {
+            for (result, reply) in results {
+                let _ = reply.send(result);
+            }
+        }
+        Err(why) => {
+            tracing::error!("{why}; nothing in the group was written");
+            let all = results
+                .into_iter()
+                .map(|(r, reply)| (Some(r), reply))
+                .chain(not_run.into_iter().map(|(_, reply)| (None, reply)));
+            for (result, reply) in all {
+                let _ = reply.send(Err(group_failed(result, &why)));
+            }
+        }
+    }
+}
+
+/// Ends a group's transaction: rolls it back if the group was `lost`, otherwise commits it,
+/// but only after `probe` (`SELECT 1`) shows the transaction is not aborted. An aborted
+/// transaction refuses every statement, while its `COMMIT` answers `ROLLBACK` without an
+/// error: committing blind would acknowledge appends that were never written.
+async fn finish(
+    tx: tokio_postgres::Transaction<'_>,
+    probe: &Statement,
+    lost: Option<String>,
+) -> Result<(), String> {
+    let lost = match lost {
+        Some(why) => Some(why),
+        None => tx
+            .query_one(probe, &[])
+            .await
+            .err()
+            .map(|e| format!("postgres: the transaction was aborted: {e}")),
+    };
+    match lost {
+        Some(why) => {
+            if let Err(e) = tx.rollback().await {
+                tracing::error!("postgres: rolling back the group failed: {e}");
+            }
+            Err(why)
+        }
+        None => tx
+            .commit()
+            .await
+            .map_err(|e| format!("postgres: commit: {}", crate::error::describe(&e))),
+    }
+}
+
+/// The answer for a job whose group was rolled back: its own error if it had one (nothing of
+/// it was written either way), otherwise the group's.
+fn group_failed(own: Option<Result<Appended, StoreError>>, why: &str) -> StoreError {
+    match own {
+        Some(Err(e)) => e,
+        _ => StoreError::new(StoreErrorKind::Unavailable, why.to_owned()),
     }
 }
 
@@ -291,6 +392,28 @@ fn to_event(r: &Row) -> Result<StoredEvent, StoreError> {
     })
 }
 
+/// Rows that could be read back and rows that could not (named, see [`Unreadable`]): a
+/// `timestamptz` of `infinity`, say, has no value in Rust's time types. Reads leave the latter
+/// out rather than fail whole.
+fn split_events(rows: &[Row]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
+    let (mut out, mut bad) = (Vec::new(), Vec::new());
+    for r in rows {
+        match to_event(r) {
+            Ok(e) => out.push(e),
+            Err(e) => bad.push(Unreadable {
+                child_id: r.try_get(1).ok(),
+                sequence: r
+                    .try_get::<_, i64>(2)
+                    .ok()
+                    .and_then(|s| u64::try_from(s).ok()),
+                event_id: r.try_get(3).ok(),
+                problem: e.to_string(),
+            }),
+        }
+    }
+    (out, bad)
+}
+
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
 
@@ -319,6 +442,7 @@ struct Prepared {
     insert_event: Statement,
     remember_answer: Statement,
     clock_and_position: Statement,
+    probe: Statement,
 }
 
 impl Prepared {
@@ -331,6 +455,7 @@ impl Prepared {
             insert_event: c.prepare(&insert_event_sql()).await?,
             remember_answer: c.prepare(REMEMBER_ANSWER).await?,
             clock_and_position: c.prepare(CLOCK_AND_POSITION).await?,
+            probe: c.prepare("SELECT 1").await?,
         })
     }
 }
@@ -524,13 +649,17 @@ const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, re
 #[async_trait]
 impl EventStore for Postgres {
     async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        storable::check_append(&request)?;
         let (reply, answer) = oneshot::channel();
-        self.writer.send((request, reply)).map_err(|_| {
-            StoreError::new(
-                StoreErrorKind::Unavailable,
-                "postgres: the writer task has stopped",
-            )
-        })?;
+        self.writer
+            .try_send((request, reply))
+            .map_err(|e| match e {
+                mpsc::error::TrySendError::Full(_) => writer::busy("postgres", self.queue_capacity),
+                mpsc::error::TrySendError::Closed(_) => StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "postgres: the writer task has stopped",
+                ),
+            })?;
         answer.await.map_err(|_| {
             StoreError::new(
                 StoreErrorKind::Unavailable,
@@ -551,14 +680,27 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"),
-                &[&child_id, &(after as i64), &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .await
-            .map_err(|e| unavailable("read stream", e))?;
-        rows.iter().map(to_event).collect()
+        // As in `read_all`: a page that left an unreadable row out is filled from beyond it.
+        let mut out = Vec::new();
+        let mut from = after as i64;
+        loop {
+            let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
+            let rows = c
+                .query(
+                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"),
+                    &[&child_id, &from, &want],
+                )
+                .await
+                .map_err(|e| unavailable("read stream", e))?;
+            let last = rows.last().and_then(|r| r.try_get::<_, i64>(2).ok());
+            let (page, bad) = split_events(&rows);
+            bad.iter().for_each(Unreadable::log);
+            out.extend(page);
+            match last {
+                Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -572,14 +714,29 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        let rows = c
-            .query(
-                &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"),
-                &[&(after as i64), &(limit.min(i64::MAX as usize) as i64)],
-            )
-            .await
-            .map_err(|e| unavailable("read all", e))?;
-        rows.iter().map(to_event).collect()
+        // Rows that cannot be read back are left out; the page is filled from beyond them,
+        // so a reader is never told it has caught up while readable events remain after an
+        // unreadable one.
+        let mut out = Vec::new();
+        let mut from = after as i64;
+        loop {
+            let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
+            let rows = c
+                .query(
+                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"),
+                    &[&from, &want],
+                )
+                .await
+                .map_err(|e| unavailable("read all", e))?;
+            let last = rows.last().and_then(|r| r.try_get::<_, i64>(0).ok());
+            let (page, bad) = split_events(&rows);
+            bad.iter().for_each(Unreadable::log);
+            out.extend(page);
+            match last {
+                Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+                _ => return Ok(out),
+            }
+        }
     }
 
     async fn find_by_identifier(
@@ -625,10 +782,10 @@ impl EventStore for Postgres {
                 )
                 .await
                 .map_err(|e| unavailable("verify", e))?;
-            let events: Vec<StoredEvent> = rows.iter().map(to_event).collect::<Result<_, _>>()?;
+            let (events, unreadable) = split_events(&rows);
             report.children += 1;
-            report.events += events.len() as u64;
-            if let Some(b) = chain::verify_chain(child, &events) {
+            report.events += (events.len() + unreadable.len()) as u64;
+            if let Some(b) = storable::first_broken(child, &events, &unreadable) {
                 report.broken.push(b);
             }
         }
@@ -636,6 +793,7 @@ impl EventStore for Postgres {
     }
 
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        events.iter().try_for_each(storable::check_imported)?;
         let mut c = self.client().await?;
         let tx = c
             .transaction()
@@ -802,8 +960,11 @@ impl EventStore for Postgres {
         data: Vec<u8>,
     ) -> Result<(), StoreError> {
         let c = self.client().await?;
+        // Conditional in SQL (see `EventStore::save_snapshot`): a save that reflects fewer
+        // events than the stored one leaves it alone. The row lock ON CONFLICT takes makes
+        // two racing saves compare against each other, not against a stale read.
         c.execute(
-            "INSERT INTO snapshots (name, position, data) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, saved_at = clock_timestamp()",
+            "INSERT INTO snapshots (name, position, data) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET position = excluded.position, data = excluded.data, saved_at = clock_timestamp() WHERE snapshots.position <= excluded.position",
             &[&name, &(position as i64), &data],
         )
         .await
@@ -834,11 +995,97 @@ impl EventStore for Postgres {
         idempotent_in(&**c, IDEMPOTENCY, key).await
     }
 
+    fn writer_running(&self) -> bool {
+        self.health.running()
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let c = self.client().await?;
         c.query_one("SELECT 1", &[])
             .await
             .map_err(|e| unavailable("ping", e))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The test server, if the environment names one; under CI (`CI` set) a missing one fails
+    /// the test rather than skipping it.
+    fn server() -> Option<String> {
+        let url = std::env::var("CASELINE_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty());
+        let in_ci = std::env::var("CI")
+            .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+        if url.is_none() && in_ci {
+            panic!(
+                "CI is set but CASELINE_TEST_POSTGRES_URL is not: under CI the PostgreSQL tests must run"
+            );
+        }
+        url
+    }
+
+    async fn connect(url: &str) -> tokio_postgres::Client {
+        let (c, conn) = tokio_postgres::connect(url, NoTls).await.unwrap();
+        tokio::spawn(conn);
+        c
+    }
+
+    #[tokio::test]
+    async fn an_aborted_transaction_is_never_reported_committed() {
+        let Some(url) = server() else {
+            eprintln!(
+                "skipped: CASELINE_TEST_POSTGRES_URL is not set, so PostgreSQL is not tested"
+            );
+            return;
+        };
+        let mut c = connect(&url).await;
+        let probe = c.prepare("SELECT 1").await.unwrap();
+        c.batch_execute("CREATE TEMP TABLE written (x int)")
+            .await
+            .unwrap();
+        // The premise: COMMIT of an aborted transaction is not an error.
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (1)")
+            .await
+            .unwrap();
+        assert!(tx.batch_execute("SELECT 1/0").await.is_err());
+        assert!(
+            tx.commit().await.is_ok(),
+            "PostgreSQL answers ROLLBACK, not an error"
+        );
+
+        // So the writer probes first.
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (2)")
+            .await
+            .unwrap();
+        assert!(tx.batch_execute("SELECT 1/0").await.is_err());
+        let err = finish(tx, &probe, None).await.unwrap_err();
+        assert!(err.contains("aborted"), "{err}");
+
+        // A lost group is rolled back; a healthy one commits.
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (3)")
+            .await
+            .unwrap();
+        assert!(finish(tx, &probe, Some("lost".into())).await.is_err());
+        let tx = c.transaction().await.unwrap();
+        tx.batch_execute("INSERT INTO written VALUES (4)")
+            .await
+            .unwrap();
+        finish(tx, &probe, None).await.unwrap();
+
+        let rows: Vec<i32> = c
+            .query("SELECT x FROM written ORDER BY x", &[])
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(rows, vec![4], "only the healthy group was written");
     }
 }

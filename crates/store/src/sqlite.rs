@@ -7,6 +7,11 @@
 //! one fsync per record. Because every write is serialised through that thread (and, across
 //! processes, through `BEGIN IMMEDIATE`), global positions are assigned in commit order.
 //!
+//! The queue in front of the writer is bounded ([`crate::writer::DEFAULT_QUEUE`] by default): a
+//! full queue refuses the append at once with [`StoreErrorKind::Busy`] rather than letting
+//! waiters pile up. A panic in the writer is caught; the writer reopens its connection and
+//! starts again, and [`EventStore::writer_running`] is false meanwhile.
+//!
 //! Reads use their own connections from a small pool on tokio's blocking threads; WAL lets
 //! them run beside the writer.
 //!
@@ -22,7 +27,9 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use uuid::Uuid;
 
 use crate::append::{self, Head};
-use crate::chain::{self, format_time};
+use crate::chain::format_time;
+use crate::storable::{self, Unreadable};
+use crate::writer::{self, WriterHealth};
 use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
     StoreErrorKind, StoredEvent, TokenRecord, Verification,
@@ -43,7 +50,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
 /// small enough that the first waiter is not kept long.
 const MAX_GROUP: usize = 512;
 
-type Job = Box<dyn FnOnce(&Transaction<'_>) -> Completion + Send>;
+/// A request for the writer. It is handed the group's transaction once its savepoint is open,
+/// or the error that kept the savepoint from opening, in which case it does not run and its
+/// waiter gets that error.
+type Job = Box<dyn FnOnce(Result<&Transaction<'_>, StoreError>) -> Completion + Send>;
 
 /// What a job left behind: whether its savepoint is kept, and how to answer its waiter once
 /// the commit's fate is known.
@@ -57,7 +67,10 @@ pub struct SqliteStore {
     path: PathBuf,
     /// Dropped with the store, which stops the checkpoint thread.
     _stop_checkpoints: mpsc::Sender<()>,
-    writer: Mutex<mpsc::Sender<Job>>,
+    /// Bounded: `try_send` on a full queue is the store's "busy".
+    writer: mpsc::SyncSender<Job>,
+    queue_capacity: usize,
+    health: Arc<WriterHealth>,
     readers: Mutex<Vec<Connection>>,
 }
 
@@ -215,38 +228,62 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     tx.commit().map_err(|e| unavailable("migrate", e))
 }
 
+/// Opens the writer's connection: like any other, but with automatic checkpoints off (see
+/// [`SqliteStore::open`]).
+fn open_writer_connection(path: &Path) -> Result<Connection, StoreError> {
+    let conn = open_connection(path)?;
+    conn.pragma_update(None, "wal_autocheckpoint", 0)
+        .map_err(|e| unavailable("wal_autocheckpoint", e))?;
+    Ok(conn)
+}
+
 impl SqliteStore {
     /// Opens (creating if need be) the store at `path`, applies migrations and starts the
-    /// writer thread.
+    /// writer thread, with a queue of [`writer::DEFAULT_QUEUE`] appends.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with_queue(path, writer::DEFAULT_QUEUE)
+    }
+
+    /// [`SqliteStore::open`] with room for `queue_capacity` appends waiting for the writer
+    /// (at least 1); one more is refused with [`StoreErrorKind::Busy`].
+    pub fn open_with_queue(
+        path: impl AsRef<Path>,
+        queue_capacity: usize,
+    ) -> Result<SqliteStore, StoreError> {
+        let queue_capacity = queue_capacity.max(1);
         let path = path.as_ref().to_path_buf();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| unavailable("create the store's folder", e))?;
         }
-        let mut conn = open_connection(&path)?;
-        migrate(&mut conn)?;
         // Checkpoints copy the WAL into the database file and fsync it. Left to SQLite's
         // automatic checkpoint they run inside whichever commit crosses the threshold, i.e. on
         // the one writer thread, stalling every waiter in that group. A background connection
         // checkpoints instead (PASSIVE: it never blocks the writer).
-        conn.pragma_update(None, "wal_autocheckpoint", 0)
-            .map_err(|e| unavailable("wal_autocheckpoint", e))?;
+        let mut conn = open_writer_connection(&path)?;
+        migrate(&mut conn)?;
         let checkpointer = open_connection(&path)?;
         let (stop, stopped) = mpsc::channel::<()>();
         thread::Builder::new()
             .name("caseline-sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(checkpointer, stopped))
             .map_err(|e| unavailable("start the checkpoint thread", e))?;
-        let (tx, rx) = mpsc::channel::<Job>();
-        thread::Builder::new()
-            .name("caseline-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx))
-            .map_err(|e| unavailable("start the writer thread", e))?;
+        let (tx, rx) = mpsc::sync_channel::<Job>(queue_capacity);
+        let health = WriterHealth::new();
+        health.set_running(true);
+        {
+            let (path, health) = (path.clone(), Arc::clone(&health));
+            thread::Builder::new()
+                .name("caseline-sqlite-writer".into())
+                .spawn(move || supervise_writer(path, conn, rx, health))
+                .map_err(|e| unavailable("start the writer thread", e))?;
+        }
         Ok(SqliteStore {
             path,
             _stop_checkpoints: stop,
-            writer: Mutex::new(tx),
+            writer: tx,
+            queue_capacity,
+            health,
             readers: Mutex::new(Vec::new()),
         })
     }
@@ -255,38 +292,25 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Whether the writer thread is running now (false while it restarts after a panic).
+    pub fn writer_running(&self) -> bool {
+        self.health.running()
+    }
+
     /// Runs `f` inside the writer's next transaction and answers once it has committed.
     async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
-        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, StoreError>>();
-        let job: Job = Box::new(move |tx| {
-            let result = f(tx);
-            let ok = result.is_ok();
-            Completion {
-                ok,
-                deliver: Box::new(move |commit_error| {
-                    let result = match (commit_error, result) {
-                        (Some(e), Ok(_)) => Err(e),
-                        (_, r) => r,
-                    };
-                    // The waiter may have gone (client hung up); the write stands regardless.
-                    let _ = reply.send(result);
-                }),
-            }
-        });
-        self.writer
-            .lock()
-            .map_err(|_| corrupt("the writer's queue lock was poisoned".into()))?
-            .send(job)
-            .map_err(|_| {
-                StoreError::new(
-                    StoreErrorKind::Unavailable,
-                    "sqlite: the writer thread has stopped",
-                )
-            })?;
+        let (job, answer) = job(f);
+        self.writer.try_send(job).map_err(|e| match e {
+            mpsc::TrySendError::Full(_) => writer::busy("sqlite", self.queue_capacity),
+            mpsc::TrySendError::Disconnected(_) => StoreError::new(
+                StoreErrorKind::Unavailable,
+                "sqlite: the writer thread has stopped",
+            ),
+        })?;
         answer.await.map_err(|_| {
             StoreError::new(
                 StoreErrorKind::Unavailable,
@@ -342,7 +366,90 @@ fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
     }
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
+/// Wraps `f` as a job for the writer, with the receiver its answer arrives on.
+fn job<T, F>(f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, StoreError>>)
+where
+    T: Send + 'static,
+    F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+{
+    let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, StoreError>>();
+    let job: Job = Box::new(move |tx| {
+        let result = tx.and_then(f);
+        Completion {
+            ok: result.is_ok(),
+            deliver: Box::new(move |group_error| {
+                let result = match (group_error, result) {
+                    (Some(e), Ok(_)) => Err(e),
+                    (_, r) => r,
+                };
+                // The waiter may have gone (client hung up); the write stands regardless.
+                let _ = reply.send(result);
+            }),
+        }
+    });
+    (job, answer)
+}
+
+/// Runs the writer until the store is dropped, starting it again after a panic.
+///
+/// A panic inside a group unwinds through its transaction (rusqlite rolls it back on drop) and
+/// drops the group's jobs, so each of their waiters hears "the writer stopped before
+/// answering" and none is told its append is durable. The connection is then reopened, since
+/// a panic may have left it anywhere, and the writer takes the next job. While it is down,
+/// `health` says so (`/ready` is false).
+fn supervise_writer(
+    path: PathBuf,
+    conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    health: Arc<WriterHealth>,
+) {
+    let mut conn = Some(conn);
+    loop {
+        let mut c = match conn.take() {
+            Some(c) => c,
+            None => match open_writer_connection(&path) {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::error!("sqlite: the writer cannot reopen the store: {e}");
+                    // Answer what waits meanwhile rather than leave it hanging, and notice
+                    // when the store has been dropped (every sender gone).
+                    match rx.recv_timeout(writer::RESTART_BACKOFF * 5) {
+                        Ok(job) => {
+                            let c = job(Err(StoreError::new(
+                                StoreErrorKind::Unavailable,
+                                format!("sqlite: the writer is restarting: {e}"),
+                            )));
+                            (c.deliver)(None);
+                        }
+                        Err(mpsc::RecvTimeoutError::Timeout) => {}
+                        Err(mpsc::RecvTimeoutError::Disconnected) => return,
+                    }
+                    continue;
+                }
+            },
+        };
+        health.set_running(true);
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer_loop(&mut c, &rx)));
+        health.set_running(false);
+        match outcome {
+            // Every sender is gone: the store was dropped.
+            Ok(()) => return,
+            Err(panic) => {
+                let n = health.restarted("sqlite");
+                tracing::error!(
+                    restarts = n,
+                    "sqlite: the writer panicked ({}); its group was rolled back and every waiter in it told so; restarting",
+                    writer::panic_message(panic.as_ref())
+                );
+                drop(c);
+                thread::sleep(writer::RESTART_BACKOFF);
+            }
+        }
+    }
+}
+
+fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -351,44 +458,77 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_group(&mut conn, jobs);
+        run_group(conn, jobs);
     }
 }
 
+/// One group commit. Each job runs in its own savepoint; a job whose savepoint cannot open
+/// does not run and its waiter gets the error. If a savepoint cannot be ended (released, or
+/// rolled back after its job failed), the transaction no longer holds what the jobs think it
+/// does, so the whole group is rolled back and every waiter gets an error: nothing in it is
+/// acknowledged. Waiters are answered only once the commit's fate is known.
 fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
     metrics_batch(jobs.len());
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
-            // Dropping the jobs drops their answer channels: each waiter gets "unavailable",
-            // and nothing was written.
-            tracing::error!("sqlite: could not begin a transaction: {e}");
-            drop(jobs);
+            let e = unavailable("begin a transaction", e);
+            tracing::error!("{e}");
+            for job in jobs {
+                let c = job(Err(StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    e.to_string(),
+                )));
+                (c.deliver)(None);
+            }
             return;
         }
     };
     let mut completions = Vec::with_capacity(jobs.len());
+    let mut group_error: Option<StoreError> = None;
     for job in jobs {
+        if group_error.is_some() {
+            // The group is lost already: do not run the rest against a transaction that will
+            // be rolled back.
+            completions.push(job(Err(StoreError::new(
+                StoreErrorKind::Unavailable,
+                "sqlite: an earlier append in the same commit could not be undone, so the commit was abandoned",
+            ))));
+            continue;
+        }
         if let Err(e) = tx
             .prepare_cached("SAVEPOINT job")
             .and_then(|mut s| s.execute([]))
         {
-            tracing::error!("sqlite: savepoint failed: {e}");
+            let e = unavailable("open a savepoint", e);
+            tracing::error!("{e}");
+            completions.push(job(Err(e)));
+            continue;
         }
-        let completion = job(&tx);
+        let completion = job(Ok(&tx));
         let end = if completion.ok {
             "RELEASE job"
         } else {
             "ROLLBACK TO job; RELEASE job"
         };
         if let Err(e) = tx.execute_batch(end) {
-            tracing::error!("sqlite: ending a savepoint failed: {e}");
+            let e = unavailable("end a savepoint", e);
+            tracing::error!("{e}; rolling back the whole group");
+            group_error = Some(e);
         }
         completions.push(completion);
     }
-    let commit_error = tx.commit().err().map(|e| unavailable("commit", e));
+    let group_error = match group_error {
+        Some(e) => {
+            if let Err(r) = tx.rollback() {
+                tracing::error!("sqlite: rolling back the group failed: {r}");
+            }
+            Some(e)
+        }
+        None => tx.commit().err().map(|e| unavailable("commit", e)),
+    };
     for c in completions {
-        let err = commit_error
+        let err = group_error
             .as_ref()
             .map(|e| StoreError::new(StoreErrorKind::Unavailable, e.to_string()));
         (c.deliver)(err);
@@ -481,22 +621,49 @@ fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
     })
 }
 
-fn query_events(
+/// Event rows that could be read back, rows that could not (named, see [`Unreadable`]), and
+/// the global position and sequence of the last row of either kind (where a page that left
+/// rows out goes on from).
+type Split = (
+    Vec<StoredEvent>,
+    Vec<Unreadable>,
+    Option<(GlobalPosition, Sequence)>,
+);
+
+fn query_events_split(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-) -> Result<Vec<StoredEvent>, StoreError> {
+) -> Result<Split, StoreError> {
     let mut stmt = conn
         .prepare_cached(sql)
         .map_err(|e| unavailable("prepare", e))?;
     let rows = stmt
         .query_map(params, raw_event)
         .map_err(|e| unavailable("query", e))?;
-    let mut out = Vec::new();
+    let (mut out, mut bad, mut last) = (Vec::new(), Vec::new(), None);
     for row in rows {
-        out.push(to_event(row.map_err(|e| unavailable("read row", e))?)?);
+        let raw = row.map_err(|e| unavailable("read row", e))?;
+        last = Some((
+            u64::try_from(raw.0).unwrap_or(0),
+            u64::try_from(raw.2).unwrap_or(0),
+        ));
+        // Named before `to_event` consumes the row, as far as the row allows.
+        let named = Unreadable {
+            child_id: Uuid::parse_str(&raw.1).ok(),
+            sequence: u64::try_from(raw.2).ok(),
+            event_id: Uuid::parse_str(&raw.3).ok(),
+            problem: String::new(),
+        };
+        match to_event(raw) {
+            Ok(e) => out.push(e),
+            Err(e) => bad.push(Unreadable {
+                problem: e.to_string(),
+                ..named
+            }),
+        }
     }
-    Ok(out)
+    Ok((out, bad, last))
 }
 
 fn head(tx: &Connection, child_id: Uuid) -> Result<Head, StoreError> {
@@ -719,6 +886,17 @@ impl Sqlite {
         Ok(Sqlite(Arc::new(SqliteStore::open(path)?)))
     }
 
+    /// [`Sqlite::open`] with room for `queue_capacity` appends waiting for the writer.
+    pub fn open_with_queue(
+        path: impl AsRef<Path>,
+        queue_capacity: usize,
+    ) -> Result<Sqlite, StoreError> {
+        Ok(Sqlite(Arc::new(SqliteStore::open_with_queue(
+            path,
+            queue_capacity,
+        )?)))
+    }
+
     pub fn path(&self) -> &Path {
         self.0.path()
     }
@@ -727,6 +905,7 @@ impl Sqlite {
 #[async_trait]
 impl EventStore for Sqlite {
     async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        storable::check_append(&request)?;
         // Canonical JSON is made here, on the caller's task, so the one writer thread only
         // numbers, hashes and inserts.
         let prepared: Vec<append::Canonical> =
@@ -750,11 +929,24 @@ impl EventStore for Sqlite {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.0
             .read(move |c| {
-                query_events(
-                    c,
-                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3"),
-                    params![child_id.to_string(), after as i64, limit.min(i64::MAX as usize) as i64],
-                )
+                // As in `read_all`: a page that left an unreadable row out is filled from
+                // beyond it.
+                let mut out = Vec::new();
+                let mut from = after;
+                loop {
+                    let want = limit.saturating_sub(out.len());
+                    let (page, bad, last) = query_events_split(
+                        c,
+                        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 AND sequence > ?2 ORDER BY sequence LIMIT ?3"),
+                        params![child_id.to_string(), from as i64, want.min(i64::MAX as usize) as i64],
+                    )?;
+                    bad.iter().for_each(Unreadable::log);
+                    out.extend(page);
+                    match last {
+                        Some((_, last)) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+                        _ => return Ok(out),
+                    }
+                }
             })
             .await
     }
@@ -770,11 +962,25 @@ impl EventStore for Sqlite {
     ) -> Result<Vec<StoredEvent>, StoreError> {
         self.0
             .read(move |c| {
-                query_events(
-                    c,
-                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?1 ORDER BY global_position LIMIT ?2"),
-                    params![after as i64, limit.min(i64::MAX as usize) as i64],
-                )
+                // Rows that cannot be read back are left out; the page is filled from beyond
+                // them, so a reader is never told it has caught up while readable events
+                // remain after an unreadable one.
+                let mut out = Vec::new();
+                let mut from = after;
+                loop {
+                    let want = limit.saturating_sub(out.len());
+                    let (page, bad, last) = query_events_split(
+                        c,
+                        &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > ?1 ORDER BY global_position LIMIT ?2"),
+                        params![from as i64, want.min(i64::MAX as usize) as i64],
+                    )?;
+                    bad.iter().for_each(Unreadable::log);
+                    out.extend(page);
+                    match last {
+                        Some((last, _)) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+                        _ => return Ok(out),
+                    }
+                }
             })
             .await
     }
@@ -819,14 +1025,14 @@ impl EventStore for Sqlite {
                 let mut report = Verification::default();
                 for child in children {
                     let id = parse_uuid(&child, "child_id")?;
-                    let events = query_events(
+                    let (events, unreadable, _) = query_events_split(
                         c,
                         &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 ORDER BY sequence"),
                         [child],
                     )?;
                     report.children += 1;
-                    report.events += events.len() as u64;
-                    if let Some(b) = chain::verify_chain(id, &events) {
+                    report.events += (events.len() + unreadable.len()) as u64;
+                    if let Some(b) = storable::first_broken(id, &events, &unreadable) {
                         report.broken.push(b);
                     }
                 }
@@ -836,6 +1042,7 @@ impl EventStore for Sqlite {
     }
 
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
+        events.iter().try_for_each(storable::check_imported)?;
         self.0
             .write(move |tx| {
                 let existing: i64 = tx
@@ -1060,10 +1267,13 @@ impl EventStore for Sqlite {
         let name = name.to_owned();
         self.0
             .write(move |tx| {
+                // Conditional in SQL (see `EventStore::save_snapshot`): a save that reflects
+                // fewer events than the stored one leaves it alone.
                 tx.execute(
                     "INSERT INTO snapshots (name, position, data, saved_at) VALUES (?1, ?2, ?3, ?4) \
                      ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
-                     data = excluded.data, saved_at = excluded.saved_at",
+                     data = excluded.data, saved_at = excluded.saved_at \
+                     WHERE snapshots.position <= excluded.position",
                     params![name, position as i64, data, format_time(Utc::now())],
                 )
                 .map_err(|e| unavailable("save snapshot", e))?;
@@ -1097,6 +1307,10 @@ impl EventStore for Sqlite {
         self.0.read(move |c| idempotent_in(c, &key)).await
     }
 
+    fn writer_running(&self) -> bool {
+        self.0.writer_running()
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         self.0
             .read(|c| {
@@ -1105,5 +1319,165 @@ impl EventStore for Sqlite {
                 Ok(())
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checkpoint_job(
+        name: &'static str,
+    ) -> (Job, tokio::sync::oneshot::Receiver<Result<(), StoreError>>) {
+        job(move |tx| {
+            tx.execute(
+                "INSERT INTO checkpoints (name, position) VALUES (?1, 1)",
+                [name],
+            )
+            .map_err(|e| unavailable("insert", e))?;
+            Ok(())
+        })
+    }
+
+    fn checkpoints(path: &Path) -> i64 {
+        let c = open_connection(path).unwrap();
+        c.query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_savepoint_that_cannot_be_rolled_back_fails_the_whole_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caseline.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let mut conn = open_writer_connection(&path).unwrap();
+        let (before, before_answer) = checkpoint_job("before");
+        // Releasing its own savepoint and then failing leaves the writer nothing to roll back
+        // to: the insert it made would be committed with the group if the group went on.
+        let (broken, broken_answer) = job(|tx| {
+            tx.execute_batch(
+                "INSERT INTO checkpoints (name, position) VALUES ('broken', 1); RELEASE job",
+            )
+            .map_err(|e| unavailable("insert", e))?;
+            Err::<(), _>(StoreError::new(StoreErrorKind::Config, "this job fails"))
+        });
+        let (after, after_answer) = checkpoint_job("after");
+        run_group(&mut conn, vec![before, broken, after]);
+        for answer in [before_answer, broken_answer, after_answer] {
+            assert!(
+                answer.blocking_recv().unwrap().is_err(),
+                "nothing acknowledged"
+            );
+        }
+        assert_eq!(checkpoints(&path), 0, "the whole group was rolled back");
+        drop(store);
+    }
+
+    #[test]
+    fn a_job_whose_savepoint_cannot_open_fails_without_running() {
+        let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = Arc::clone(&ran);
+        let (j, answer) = job(move |_tx| {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+            Ok(())
+        });
+        let c = j(Err(StoreError::new(
+            StoreErrorKind::Unavailable,
+            "no savepoint",
+        )));
+        assert!(!c.ok);
+        (c.deliver)(None);
+        let err = answer.blocking_recv().unwrap().unwrap_err();
+        assert_eq!(err.kind(), &StoreErrorKind::Unavailable);
+        assert!(
+            !ran.load(std::sync::atomic::Ordering::SeqCst),
+            "the job did not run"
+        );
+    }
+
+    #[test]
+    fn a_failed_job_rolls_back_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("caseline.db");
+        let store = SqliteStore::open(&path).unwrap();
+        let mut conn = open_writer_connection(&path).unwrap();
+        let (a, a_answer) = checkpoint_job("a");
+        let (dup, dup_answer) = checkpoint_job("a");
+        let (b, b_answer) = checkpoint_job("b");
+        run_group(&mut conn, vec![a, dup, b]);
+        assert!(a_answer.blocking_recv().unwrap().is_ok());
+        assert!(dup_answer.blocking_recv().unwrap().is_err());
+        assert!(b_answer.blocking_recv().unwrap().is_ok());
+        assert_eq!(checkpoints(&path), 2);
+        drop(store);
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_refuses_at_once_with_busy() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(SqliteStore::open_with_queue(dir.path().join("c.db"), 1).unwrap());
+        // The first job holds the writer until released; the second fills the queue.
+        let (started_tx, started) = std::sync::mpsc::channel::<()>();
+        let (release, released) = std::sync::mpsc::channel::<()>();
+        let holder = {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .write(move |_tx| {
+                        let _ = started_tx.send(());
+                        let _ = released.recv();
+                        Ok(())
+                    })
+                    .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let (queued, queued_answer) = job(|_tx| Ok(()));
+        assert!(store.writer.try_send(queued).is_ok());
+        let err = store.write(|_tx| Ok(())).await.unwrap_err();
+        assert_eq!(
+            err.kind(),
+            &StoreErrorKind::Busy {
+                retry_after_secs: 1
+            }
+        );
+        release.send(()).unwrap();
+        assert!(holder.await.unwrap().is_ok());
+        assert!(queued_answer.await.unwrap().is_ok());
+        assert!(
+            store.write(|_tx| Ok(())).await.is_ok(),
+            "room again once drained"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_panicking_writer_is_restarted() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("c.db")).unwrap();
+        assert!(store.writer_running());
+        let err = store
+            .write(|_tx| -> Result<(), StoreError> {
+                panic!("a bug in a job (this panic is the test)")
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &StoreErrorKind::Unavailable, "{err}");
+        // The next write waits in the queue while the writer restarts, then succeeds.
+        store
+            .write(|tx| {
+                tx.execute(
+                    "INSERT INTO checkpoints (name, position) VALUES ('x', 1)",
+                    [],
+                )
+                .map_err(|e| unavailable("insert", e))?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        assert!(store.writer_running());
+        assert_eq!(store.health.restarts(), 1);
     }
 }

@@ -378,6 +378,92 @@ mod cases {
         s.ping().await.unwrap();
     }
 
+    pub async fn values_no_store_could_read_back_are_refused(s: Arc<dyn EventStore>) {
+        use chrono::TimeZone;
+        let child = Uuid::new_v4();
+        let unstorable = |field: &str| StoreErrorKind::Unstorable {
+            field: field.into(),
+        };
+        let mut bc = event(1);
+        bc.occurred_at = Utc.with_ymd_and_hms(-1, 1, 1, 0, 0, 0).unwrap();
+        let err = s
+            .append(append(child, Expected::Any, vec![bc]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &unstorable("occurred_at"), "{err}");
+        let mut far = event(2);
+        far.occurred_at = Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap();
+        let err = s
+            .append(append(child, Expected::Any, vec![event(1), far]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &unstorable("events[1].occurred_at"), "{err}");
+        let mut nul = event(3);
+        nul.data = serde_json::json!({ "notes": ["fine", "not\u{0}fine"] });
+        let err = s
+            .append(append(child, Expected::Any, vec![nul]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.kind(), &unstorable("data.notes[1]"), "{err}");
+        assert_eq!(
+            s.stream_sequence(child).await.unwrap(),
+            0,
+            "nothing written"
+        );
+
+        // The same rules hold for an import, which names the event.
+        let mut exported = s
+            .append(append(child, Expected::Any, vec![event(4)]))
+            .await
+            .unwrap()
+            .events;
+        exported[0].occurred_at = Utc.with_ymd_and_hms(0, 6, 1, 0, 0, 0).unwrap();
+        let err = s.import(exported.clone()).await.unwrap_err();
+        assert!(
+            matches!(err.kind(), StoreErrorKind::Unstorable { field } if field.contains("occurred_at")),
+            "{err}"
+        );
+    }
+
+    pub async fn a_snapshot_never_goes_back_to_an_older_position(s: Arc<dyn EventStore>) {
+        s.save_snapshot("older", 20, b"at 20".to_vec())
+            .await
+            .unwrap();
+        s.save_snapshot("older", 10, b"at 10".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_snapshot("older").await.unwrap(),
+            Some((20, b"at 20".to_vec())),
+            "saving position 10 after 20 keeps 20"
+        );
+        s.save_snapshot("older", 20, b"at 20 again".to_vec())
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_snapshot("older").await.unwrap(),
+            Some((20, b"at 20 again".to_vec())),
+            "an equal position replaces (a newer format of the same events)"
+        );
+        // Racing saves end at the highest position whatever order they land in.
+        let saves: Vec<_> = (1..=16u64)
+            .map(|p| {
+                let s = s.clone();
+                tokio::spawn(
+                    async move { s.save_snapshot("race", p, p.to_be_bytes().to_vec()).await },
+                )
+            })
+            .collect();
+        for save in saves {
+            save.await.unwrap().unwrap();
+        }
+        assert_eq!(
+            s.load_snapshot("race").await.unwrap(),
+            Some((16, 16u64.to_be_bytes().to_vec()))
+        );
+        s.ping().await.unwrap();
+    }
+
     pub async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         s.append(append(child, Expected::Any, vec![event(0)]))
@@ -456,6 +542,8 @@ conformance!(
     tokens_are_kept_as_hashes_and_revoked_at_once,
     checkpoints_and_secrets,
     many_appends_share_commits_but_not_fates,
+    a_snapshot_never_goes_back_to_an_older_position,
+    values_no_store_could_read_back_are_refused,
 );
 
 /// A KurrentDB URL reaches the KurrentDB backend even with no server to answer (the client
@@ -477,4 +565,89 @@ async fn a_kurrentdb_url_opens_the_kurrentdb_backend() {
         matches!(err.kind(), store::StoreErrorKind::Unavailable),
         "{err}"
     );
+}
+
+/// Without the `kurrentdb` feature a KurrentDB URL is refused with a message that says how to
+/// build a binary that has the backend, rather than "unknown scheme".
+#[cfg(not(feature = "kurrentdb"))]
+#[tokio::test]
+async fn a_kurrentdb_url_says_how_to_build_with_kurrentdb() {
+    let err = match store::open("kurrentdb://127.0.0.1:2113?tls=false").await {
+        Ok(_) => panic!("this build has no KurrentDB backend"),
+        Err(e) => e,
+    };
+    assert_eq!(err.kind(), &store::StoreErrorKind::Config);
+    let text = err.to_string();
+    assert!(
+        text.contains("without KurrentDB support") && text.contains("--features kurrentdb"),
+        "{text}"
+    );
+}
+
+/// PostgreSQL's writer queue is bounded: with the writer held (another session holds the
+/// writers' advisory lock) and the queue full, the next append is refused at once with
+/// `Busy` and nothing of it is written; the queued ones complete once the lock is released.
+/// (SQLite's is tested beside its writer, in `sqlite.rs`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_full_writer_queue_is_busy() {
+    let Some((admin, name, url)) = support::create_postgres_database().await else {
+        eprintln!("skipped: CASELINE_TEST_POSTGRES_URL is not set, so PostgreSQL is not tested");
+        return;
+    };
+    let pg = store::postgres::Postgres::connect_with_queue(&url, 1)
+        .await
+        .unwrap();
+    let _cleanup = support::postgres_fresh_for(admin, name, url.clone(), Arc::new(pg.clone()));
+    let (holder, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    holder
+        .batch_execute("BEGIN; SELECT pg_advisory_xact_lock(x'434153454c494e45'::bigint)")
+        .await
+        .unwrap();
+
+    let first = {
+        let pg = pg.clone();
+        tokio::spawn(async move {
+            pg.append(append(Uuid::new_v4(), Expected::Any, vec![event(1)]))
+                .await
+        })
+    };
+    // Wait until the writer has taken the first append and is waiting for the lock.
+    loop {
+        let waiting: i64 = holder
+            .query_one(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+                &[],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // The second fills the queue (its first poll queues it) ...
+    let mut second = Box::pin(pg.append(append(Uuid::new_v4(), Expected::Any, vec![event(2)])));
+    assert!(futures::poll!(second.as_mut()).is_pending());
+    // ... so the third is refused at once.
+    let third = Uuid::new_v4();
+    let err = pg
+        .append(append(third, Expected::Any, vec![event(3)]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.kind(),
+        &StoreErrorKind::Busy {
+            retry_after_secs: 1
+        },
+        "{err}"
+    );
+    holder.batch_execute("COMMIT").await.unwrap();
+    first.await.unwrap().unwrap();
+    second.await.unwrap();
+    assert_eq!(pg.stream_sequence(third).await.unwrap(), 0);
+    assert_eq!(pg.read_all(0, 10).await.unwrap().len(), 2);
 }

@@ -33,6 +33,26 @@ pub fn cli(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// The admin URL of the test PostgreSQL server, if the environment names one.
+///
+/// On a developer's machine a missing URL skips the PostgreSQL half of a test (the test says
+/// so). Under CI (`CI` set, as every CI service does) it fails the test instead: a CI job that
+/// lost its database must not pass having tested SQLite alone.
+pub fn postgres_admin_url() -> Option<String> {
+    let url = std::env::var("CASELINE_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let in_ci = std::env::var("CI")
+        .is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+    if url.is_none() && in_ci {
+        panic!(
+            "CI is set but CASELINE_TEST_POSTGRES_URL is not: under CI the PostgreSQL tests must run, \
+             so set CASELINE_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB (or unset CI to skip them locally)"
+        );
+    }
+    url
+}
+
 /// A store for one test: a fresh SQLite file, or a fresh PostgreSQL database when asked.
 pub struct TestStore {
     pub url: String,
@@ -52,7 +72,7 @@ impl TestStore {
     /// A new, empty database on the server `CASELINE_TEST_POSTGRES_URL` names; `None` when
     /// the variable is unset (the test then says so and passes on SQLite alone).
     pub async fn postgres() -> Option<TestStore> {
-        let base = std::env::var("CASELINE_TEST_POSTGRES_URL").ok()?;
+        let base = postgres_admin_url()?;
         let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
             .await
             .expect("connect to postgres");

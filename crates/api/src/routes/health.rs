@@ -21,18 +21,26 @@ pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
-/// The store answers and the cross-child read model has caught up with it. (Per-child views
-/// are folded on demand from the child's stream, so they never lag.)
+/// The store answers, its writer runs, and the cross-child read model has caught up with it.
+/// (Per-child views are folded on demand from the child's stream, so they never lag.)
 #[utoipa::path(get, path = "/ready", tag = "operations", security(()),
     responses(
         (status = 200, description = "The store answers", body = Health),
-        (status = 503, description = "The store does not answer, or the read models are catching up", body = crate::problem::Problem,
+        (status = 503, description = "The store does not answer, its writer is restarting, or the read models are catching up", body = crate::problem::Problem,
             content_type = "application/problem+json"),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     state.store.ping().await.map_err(|e| {
         ApiError::new(ErrorKind::Unavailable, "the event store does not answer").with_source(e)
     })?;
+    // A store that answers reads but has no writer cannot take a record: not ready until the
+    // writer has been restarted.
+    if !state.store.writer_running() {
+        return Err(ApiError::new(
+            ErrorKind::Unavailable,
+            "the event store's writer is restarting",
+        ));
+    }
     let caught_up = state.projections.check_caught_up().await.map_err(|e| {
         ApiError::new(ErrorKind::Unavailable, "the event store does not answer").with_source(e)
     })?;

@@ -55,10 +55,26 @@ pub async fn sqlite() -> Fresh {
 }
 
 /// The admin URL of the test PostgreSQL server, if the environment names one.
+///
+/// On a developer's machine a missing URL skips the PostgreSQL half of a test (the test says
+/// so). Under CI (`CI` set, as every CI service does) it fails the test instead: a CI job that
+/// lost its database must not pass having tested SQLite alone.
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("CASELINE_TEST_POSTGRES_URL")
+    let url = std::env::var("CASELINE_TEST_POSTGRES_URL")
         .ok()
-        .filter(|u| !u.is_empty())
+        .filter(|u| !u.is_empty());
+    if url.is_none() && in_ci() {
+        panic!(
+            "CI is set but CASELINE_TEST_POSTGRES_URL is not: under CI the PostgreSQL tests must run, \
+             so set CASELINE_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB (or unset CI to skip them locally)"
+        );
+    }
+    url
+}
+
+/// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
 }
 
 /// A fresh database on the test server, dropped afterwards.
