@@ -26,6 +26,8 @@ pub struct Config {
     pub workers: usize,
     /// How long a graceful shutdown waits for in-flight requests, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// Where the inspection report's pseudonym key comes from (never the store).
+    pub pseudonym_key: crate::pseudonym_key::KeySource,
 }
 
 impl Config {
@@ -51,6 +53,7 @@ impl Config {
             batch_limit: Self::DEFAULT_BATCH_LIMIT,
             workers: 0,
             shutdown_timeout_secs: 30,
+            pseudonym_key: crate::pseudonym_key::KeySource::default(),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod config;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
+pub mod pseudonym_key;
 pub mod rate_limit;
 pub mod routes;
 pub mod server;

@@ -31,6 +31,8 @@ pub enum StartError {
     Framework(String),
     #[error("the store could not be opened")]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    PseudonymKey(#[from] crate::pseudonym_key::KeyError),
     #[error("could not listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -88,13 +90,11 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     // Installed before the first request so every series exists from the start.
     telemetry::metrics_handle();
     let projections = projection::Projections::load(store.clone(), framework).await?;
-    let mut fresh_key = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut fresh_key);
-    // The first start of a deployment creates the key; every later start (and every other
-    // process) reads the same one.
-    let pseudonym_key = store
-        .secret(crate::routes::report::PSEUDONYM_KEY, fresh_key.to_vec())
-        .await?;
+    // From a file or the environment, never the store, so no backup of the store carries it;
+    // a key an older version kept in the store is moved out here.
+    let pseudonym_key =
+        crate::pseudonym_key::load(&config.pseudonym_key, &config.store_url, store.as_ref())
+            .await?;
     let state = AppState {
         projections,
         pseudonym_key: Arc::new(pseudonym_key),

@@ -97,8 +97,9 @@ enum Command {
         store: StoreArg,
     },
     /// Copies a SQLite store into a new file while the server may be running: SQLite's online
-    /// backup, one consistent moment of everything (events, tokens, read log, the deployment
-    /// key). For PostgreSQL use pg_dump; for any backend, export.
+    /// backup, one consistent moment of everything (events, tokens, read log). The pseudonym
+    /// key is not in it (back up its file apart). For PostgreSQL use pg_dump; for any
+    /// backend, export.
     Backup {
         #[command(flatten)]
         store: StoreArg,
@@ -140,6 +141,11 @@ struct Serve {
     /// Log format: json (one object a line) or text.
     #[arg(long, env = "CASELINE_LOG_FORMAT", default_value = "json", value_parser = ["json", "text"])]
     log_format: String,
+    /// The pseudonym key's file (created, owner-only, on first start). Default: pseudonym.key
+    /// beside a SQLite store; required for other stores unless CASELINE_PSEUDONYM_KEY (the key
+    /// itself, hex) is set, which wins over any file.
+    #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
+    pseudonym_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -218,6 +224,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The environment variable that may carry the pseudonym key itself, as hex.
+const PSEUDONYM_KEY_ENV: &str = "CASELINE_PSEUDONYM_KEY";
+
 async fn open(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
     store::open(url)
         .await
@@ -233,6 +242,13 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.rate_burst = s.rate_burst;
     config.workers = s.workers;
     config.shutdown_timeout_secs = s.shutdown_timeout;
+    // The key itself is taken from the environment only: a flag would show it to anyone who
+    // can list processes.
+    config.pseudonym_key = match (std::env::var(PSEUDONYM_KEY_ENV), s.pseudonym_key_file) {
+        (Ok(hexed), _) if !hexed.trim().is_empty() => api::pseudonym_key::KeySource::Hex(hexed),
+        (_, Some(path)) => api::pseudonym_key::KeySource::File(path),
+        _ => api::pseudonym_key::KeySource::BesideStore,
+    };
     let running = api::start(config).await.context("starting the server")?;
     // Scripts and the tests read the address from here when they asked for port 0.
     println!("listening on http://{}", running.addr);
@@ -525,7 +541,22 @@ async fn backup(url: &str, to: PathBuf) -> Result<ExitCode> {
     let copied = tokio::task::spawn_blocking(move || store::sqlite::backup(&source, &target))
         .await
         .context("the backup task failed")??;
+    // A store not yet opened by a server of this version may still hold the pseudonym key;
+    // the copy must not carry it, whatever the source holds.
+    let copy = open(&format!("sqlite://{}", to.display())).await?;
+    let carried = copy
+        .secret(api::pseudonym_key::LEGACY_SECRET, Vec::new())
+        .await?;
+    copy.forget_secret(api::pseudonym_key::LEGACY_SECRET).await?;
+    drop(copy);
     bar.finish_and_clear();
+    if !carried.is_empty() {
+        eprintln!(
+            "the store still holds the pseudonym key (no server of this version has started on it): \
+             it was left out of the backup; start the server once to move it to its key file, and \
+             back that file up apart"
+        );
+    }
     eprintln!(
         "backed up {} events ({:.1} MiB) to {}",
         copied.events,

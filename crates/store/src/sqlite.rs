@@ -1089,6 +1089,21 @@ impl EventStore for Sqlite {
             .await
     }
 
+    async fn forget_secret(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.0
+            .write(move |tx| {
+                // Overwrite the freed bytes too, so the secret is not left in the file's free
+                // pages for a later copy of the file to carry.
+                tx.pragma_update(None, "secure_delete", "ON")
+                    .map_err(|e| unavailable("secure_delete", e))?;
+                tx.execute("DELETE FROM secrets WHERE name = ?1", [name])
+                    .map_err(|e| unavailable("forget secret", e))?;
+                Ok(())
+            })
+            .await
+    }
+
     async fn idempotent_answer(
         &self,
         key: &crate::IdempotencyKey,

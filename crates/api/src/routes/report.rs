@@ -1,7 +1,7 @@
 //! `GET /v1/reports/inspection`: the inspection report as JSON, CSV or an HTML page with
 //! charts, from the cross-child read model. Children appear only as pseudonyms: an HMAC of the
-//! child's id under the deployment's key, which the store creates on first start and never
-//! shows, so a pseudonym is stable within a deployment and cannot be turned back into an id.
+//! child's id under the deployment's key (a file outside the store: `pseudonym_key`), so a
+//! pseudonym is stable within a deployment and cannot be turned back into an id without it.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -17,9 +17,6 @@ use crate::access::Action;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::state::AppState;
-
-/// The store's name for the pseudonym key.
-pub const PSEUDONYM_KEY: &str = "pseudonym_key";
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
