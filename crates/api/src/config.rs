@@ -18,6 +18,10 @@ pub struct Config {
     pub rate_per_second: u32,
     /// Requests a token may make at once before the sustained rate applies.
     pub rate_burst: u32,
+    /// Failed authentications a client address may make at once, then at
+    /// `auth_failures_per_minute`; beyond that a 429.
+    pub auth_failure_burst: u32,
+    pub auth_failures_per_minute: u32,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The most records in one batch.
@@ -40,6 +44,10 @@ impl Config {
     /// Generous: an agency system catching up a day's records should not hit it.
     pub const DEFAULT_RATE_PER_SECOND: u32 = 200;
     pub const DEFAULT_RATE_BURST: u32 = 400;
+    /// Enough for a misconfigured system to show its 401s plainly, far too few to guess a
+    /// token (2^256 secrets).
+    pub const DEFAULT_AUTH_FAILURE_BURST: u32 = 30;
+    pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 30;
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -49,6 +57,8 @@ impl Config {
             framework: Self::DEFAULT_FRAMEWORK.to_owned(),
             rate_per_second: Self::DEFAULT_RATE_PER_SECOND,
             rate_burst: Self::DEFAULT_RATE_BURST,
+            auth_failure_burst: Self::DEFAULT_AUTH_FAILURE_BURST,
+            auth_failures_per_minute: Self::DEFAULT_AUTH_FAILURES_PER_MINUTE,
             body_limit: Self::DEFAULT_BODY_LIMIT,
             batch_limit: Self::DEFAULT_BATCH_LIMIT,
             workers: 0,

@@ -100,7 +100,12 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
         pseudonym_key: Arc::new(pseudonym_key),
         store,
         framework,
-        limiter: Arc::new(Limiter::new(config.rate_per_second, config.rate_burst)),
+        limiter: Arc::new(Limiter::new(
+            config.rate_per_second,
+            config.rate_burst,
+            config.auth_failures_per_minute,
+            config.auth_failure_burst,
+        )),
         config: Arc::new(config.clone()),
         child_locks: Arc::new(crate::state::ChildLocks::new()),
     };
@@ -130,6 +135,8 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
                 .into()
             }))
             .wrap(from_fn(telemetry::observe))
+            // Outside `observe`, so the problems it writes carry the headers too.
+            .wrap(from_fn(telemetry::security_headers))
             .configure(routes)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")

@@ -1,0 +1,364 @@
+//! Integrity and access at the edges: where the pseudonym key lives, bodies that say one thing
+//! twice or in another charset, the headers every answer carries, 401s that tell nothing,
+//! and budgets for clients without a valid token.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::build::*;
+use crate::support::{Server, TestStore, cli};
+
+const SCHOOL: &str = "school:norwich-high";
+const FRONT_DOOR: &str = "front_door:norfolk-mash";
+
+/// The directory of a test's SQLite store.
+fn store_dir(store: &TestStore) -> std::path::PathBuf {
+    let path = store.url.strip_prefix("sqlite://").expect("a sqlite store");
+    Path::new(path).parent().expect("a directory").to_owned()
+}
+
+/// Asks the store (without a server) for the legacy secret, without making one.
+async fn legacy_secret(url: &str) -> Vec<u8> {
+    let store = store::open(url).await.expect("open store");
+    let held = store
+        .secret(api::pseudonym_key::LEGACY_SECRET, Vec::new())
+        .await
+        .expect("read secret");
+    store
+        .forget_secret(api::pseudonym_key::LEGACY_SECRET)
+        .await
+        .expect("forget");
+    held
+}
+
+/// The report's pseudonyms, once the read model has caught up with the one child.
+async fn pseudonyms(front: &crate::support::Api) -> Vec<String> {
+    for _ in 0..100 {
+        let r = front.get("/v1/reports/inspection").await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let names: Vec<String> = r.body["children"]
+            .as_array()
+            .expect("children")
+            .iter()
+            .map(|c| c["pseudonym"].as_str().expect("pseudonym").to_owned())
+            .collect();
+        if !names.is_empty() {
+            return names;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the report never showed the child");
+}
+
+#[tokio::test]
+async fn the_pseudonym_key_is_a_private_file_beside_the_store_not_in_it() {
+    let store = TestStore::sqlite();
+    let dir = store_dir(&store);
+    let server = Server::start_on(store, &[]).await;
+    let key_file = dir.join("pseudonym.key");
+    let meta = std::fs::metadata(&key_file).expect("the key file is created on first start");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    let key = hex::decode(text.trim()).expect("hex");
+    assert_eq!(key.len(), 32);
+
+    // Pseudonyms are made with the file's key.
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let child = front.register(FRONT_DOOR).await;
+    assert_eq!(
+        pseudonyms(&front).await,
+        vec![api::routes::report::pseudonym(&key, child)]
+    );
+    // Nothing of it is in the store, so no copy of the store carries it.
+    assert!(legacy_secret(&server.store.url).await.is_empty());
+    let db = std::fs::read(server.store.url.strip_prefix("sqlite://").unwrap()).unwrap();
+    assert!(!db.windows(32).any(|w| w == key.as_slice()));
+}
+
+#[tokio::test]
+async fn a_key_kept_in_the_store_by_an_older_version_moves_to_the_file_and_pseudonyms_stay() {
+    let store = TestStore::sqlite();
+    let dir = store_dir(&store);
+    let old_key = [7u8; 32];
+    {
+        let s = store::open(&store.url).await.unwrap();
+        assert_eq!(
+            s.secret(api::pseudonym_key::LEGACY_SECRET, old_key.to_vec())
+                .await
+                .unwrap(),
+            old_key.to_vec()
+        );
+    }
+    // A backup of such a store leaves the key out.
+    let backup = dir.join("backup.db");
+    let (code, _, err) = cli(&[
+        "backup",
+        "--store",
+        &store.url,
+        "--to",
+        backup.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("left out of the backup"), "{err}");
+    let copied = std::fs::read(&backup).unwrap();
+    assert!(!copied.windows(32).any(|w| w == old_key.as_slice()));
+
+    let server = Server::start_on(store, &[]).await;
+    let text = std::fs::read_to_string(dir.join("pseudonym.key")).unwrap();
+    assert_eq!(text.trim(), hex::encode(old_key));
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let child = front.register(FRONT_DOOR).await;
+    assert_eq!(
+        pseudonyms(&front).await,
+        vec![api::routes::report::pseudonym(&old_key, child)]
+    );
+    assert!(legacy_secret(&server.store.url).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_key_file_others_may_read_is_refused_and_the_environment_may_carry_the_key() {
+    let store = TestStore::sqlite();
+    let dir = store_dir(&store);
+    // Made once so the store exists; the token is made the way an operator does.
+    store.token("admin", "council:admin");
+    let key_file = dir.join("elsewhere").join("k");
+    std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
+    std::fs::write(&key_file, format!("{}\n", hex::encode([1u8; 32]))).unwrap();
+    std::fs::set_permissions(&key_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, err) = cli(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--store",
+        &store.url,
+        "--pseudonym-key-file",
+        key_file.to_str().unwrap(),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("chmod 600"), "{err}");
+
+    let key = [9u8; 32];
+    let hexed = hex::encode(key);
+    let server = Server::start_on(store, &[("CASELINE_PSEUDONYM_KEY", &hexed)]).await;
+    assert!(!dir.join("pseudonym.key").exists());
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let child = front.register(FRONT_DOOR).await;
+    assert_eq!(
+        pseudonyms(&front).await,
+        vec![api::routes::report::pseudonym(&key, child)]
+    );
+    assert!(
+        !server.logs().iter().any(|l| l.contains(&hexed)),
+        "the key must never be logged"
+    );
+}
+
+#[tokio::test]
+async fn a_key_given_twice_is_refused_naming_its_path() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    let records = format!("/v1/children/{child}/records");
+
+    let r = school
+        .raw(
+            Method::POST,
+            &records,
+            Some("application/json"),
+            br#"{"type":"conversation_recorded","type":"referral_made"}"#.to_vec(),
+        )
+        .await;
+    r.problem(400);
+    assert_eq!(r.fields(), vec!["type"]);
+
+    // Deep inside the record: the body is otherwise valid.
+    let body = serde_json::to_string(&conversation(SCHOOL, 10)).unwrap();
+    let twice = body.replacen(
+        "\"worries\":",
+        "\"worries\":[\"first\"],\"worries\":",
+        1,
+    );
+    assert_ne!(body, twice);
+    let r = school
+        .raw(
+            Method::POST,
+            &records,
+            Some("application/json"),
+            twice.into_bytes(),
+        )
+        .await;
+    r.problem(400);
+    assert_eq!(r.fields(), vec!["data.worries"]);
+    // Nothing was recorded.
+    let events = server
+        .client("auditor", "council:audit")
+        .await
+        .get(&format!("/v1/children/{child}/events"))
+        .await;
+    assert_eq!(events.body["events"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn json_in_any_charset_but_utf8_is_refused_naming_it() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    let records = format!("/v1/children/{child}/records");
+    let body = serde_json::to_vec(&conversation(SCHOOL, 10)).unwrap();
+
+    for ct in [
+        "application/json; charset=latin1",
+        "application/json;charset=ISO-8859-1",
+        "application/json; charset=\"utf-16\"",
+    ] {
+        let r = school
+            .raw(Method::POST, &records, Some(ct), body.clone())
+            .await;
+        r.problem(415);
+        let named = ct.rsplit('=').next().unwrap().trim_matches('"');
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(named),
+            "{}",
+            r.text
+        );
+    }
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "application/json; charset=UTF-8",
+    ] {
+        let fresh = serde_json::to_vec(&conversation(SCHOOL, 10)).unwrap();
+        let r = school.raw(Method::POST, &records, Some(ct), fresh).await;
+        assert_eq!(r.status, 201, "{ct}: {}", r.text);
+    }
+}
+
+#[tokio::test]
+async fn every_answer_says_nosniff_and_no_referrer_and_pages_carry_a_strict_policy() {
+    let server = Server::start().await;
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let child = front.register(FRONT_DOOR).await;
+    let html = [("accept", "text/html")];
+    for r in [
+        server.anonymous().get("/health").await,
+        server.anonymous().get("/v1/children").await,
+        server.anonymous().get("/no/such/route").await,
+        front.get(&format!("/v1/children/{child}")).await,
+        front
+            .send(Method::GET, "/v1/reports/inspection", None, &html)
+            .await,
+    ] {
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    }
+    assert_eq!(
+        front
+            .get(&format!("/v1/children/{child}"))
+            .await
+            .header("content-security-policy"),
+        None,
+        "JSON needs no page policy"
+    );
+
+    for path in [
+        "/v1/reports/inspection".to_owned(),
+        format!("/v1/children/{child}/journey"),
+    ] {
+        let r = front.send(Method::GET, &path, None, &html).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert!(r.header("content-type").unwrap().starts_with("text/html"));
+        let csp = r.header("content-security-policy").expect("a policy");
+        for part in [
+            "default-src 'none'",
+            "frame-ancestors 'none'",
+            "form-action 'self'",
+            "base-uri 'none'",
+        ] {
+            assert!(csp.contains(part), "{path}: {csp}");
+        }
+        assert!(!csp.contains("script"), "{csp}");
+        // The page's own stylesheet is allowed by its hash, and nothing else is inline.
+        let hash = api::pages::inline_style_hash(&r.text).expect("an inline stylesheet");
+        assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
+        assert!(!r.text.contains("<script"));
+        assert!(!r.text.contains(" style="));
+    }
+}
+
+#[tokio::test]
+async fn a_revoked_token_is_answered_exactly_as_an_unknown_one() {
+    let server = Server::start().await;
+    let r = server
+        .admin()
+        .post(
+            "/v1/tokens",
+            json!({ "agency": SCHOOL, "role": "recorder", "name": "old" }),
+        )
+        .await;
+    let (id, secret) = (
+        r.body["id"].as_str().unwrap().to_owned(),
+        r.body["token"].as_str().unwrap().to_owned(),
+    );
+    let revoked = server
+        .admin()
+        .send(Method::DELETE, &format!("/v1/tokens/{id}"), None, &[])
+        .await;
+    assert_eq!(revoked.status, 204);
+    let unknown = auth_like(&secret);
+
+    let path = "/v1/children?nhs_number=9434765919";
+    let a = server.with_token(&secret).get(path).await;
+    let b = server.with_token(&unknown).get(path).await;
+    a.problem(401);
+    assert_eq!((a.status, &a.text), (b.status, &b.text));
+    let names = |r: &crate::support::Resp| {
+        let mut v: Vec<(String, String)> = r
+            .headers
+            .iter()
+            .filter(|(k, _)| !["x-request-id", "date", "content-length"].contains(&k.as_str()))
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_owned()))
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&a), names(&b));
+}
+
+/// A secret of the same shape as `secret` that was never issued.
+fn auth_like(secret: &str) -> String {
+    let last = secret.chars().last().unwrap();
+    let other = if last == 'A' { 'B' } else { 'A' };
+    format!("{}{other}", &secret[..secret.len() - 1])
+}
+
+#[tokio::test]
+async fn an_address_that_keeps_failing_to_authenticate_is_slowed_down() {
+    let server = Server::start_on(
+        TestStore::sqlite(),
+        &[
+            ("CASELINE_AUTH_FAILURE_BURST", "3"),
+            ("CASELINE_AUTH_FAILURES_PER_MINUTE", "1"),
+        ],
+    )
+    .await;
+    let guesser = server.with_token("cl_guess");
+    for _ in 0..3 {
+        guesser.get("/v1/disagreements").await.problem(401);
+    }
+    let r = server.anonymous().get("/v1/disagreements").await;
+    r.problem(429);
+    let wait: u64 = r.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // A valid token from the same address is not held back by others' failures.
+    let front = server.client("front_door", FRONT_DOOR).await;
+    assert_eq!(front.get("/v1/disagreements").await.status, 200);
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(
+        metrics.contains("caseline_auth_failures_limited_total"),
+        "{metrics}"
+    );
+}
