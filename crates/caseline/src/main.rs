@@ -132,6 +132,13 @@ struct Serve {
     /// Requests a token may make in a burst.
     #[arg(long, env = "CASELINE_RATE_BURST", default_value_t = Config::DEFAULT_RATE_BURST)]
     rate_burst: u32,
+    /// Requests without a valid token one client address may make at once before it gets
+    /// 429s.
+    #[arg(long, env = "CASELINE_AUTH_FAILURE_BURST", default_value_t = Config::DEFAULT_AUTH_FAILURE_BURST)]
+    auth_failure_burst: u32,
+    /// How fast that budget refills, per minute.
+    #[arg(long, env = "CASELINE_AUTH_FAILURES_PER_MINUTE", default_value_t = Config::DEFAULT_AUTH_FAILURES_PER_MINUTE)]
+    auth_failures_per_minute: u32,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CASELINE_WORKERS", default_value_t = 0)]
     workers: usize,
@@ -240,6 +247,8 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.framework = s.framework;
     config.rate_per_second = s.rate_per_second;
     config.rate_burst = s.rate_burst;
+    config.auth_failure_burst = s.auth_failure_burst;
+    config.auth_failures_per_minute = s.auth_failures_per_minute;
     config.workers = s.workers;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     // The key itself is taken from the environment only: a flag would show it to anyone who
