@@ -362,3 +362,55 @@ async fn an_address_that_keeps_failing_to_authenticate_is_slowed_down() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn a_locality_of_three_children_shows_its_figures_as_fewer_than_five() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    for _ in 0..3 {
+        // The builder registers children in Norwich.
+        let child = school.register(SCHOOL).await;
+        school.record(child, conversation(SCHOOL, 30)).await;
+    }
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let path = "/v1/reports/inspection?locality=Norwich";
+    let mut json = front.get(path).await;
+    for _ in 0..100 {
+        if json.body["children"].as_array().map(Vec::len) == Some(3) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        json = front.get(path).await;
+    }
+    assert_eq!(json.status, 200, "{}", json.text);
+    assert_eq!(json.body["children"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json.body["child_voice"]["conversations"], "<5", "{}", json.text);
+    assert_eq!(json.body["child_voice"]["conversations_with_child_voice"], "<5");
+    assert_eq!(json.body["children"][0]["conversations"], "<5");
+    // Nothing counted stays 0.
+    assert_eq!(json.body["child_protection"]["plans_started"], 0);
+    // The same report for every locality is exact.
+    let all = front.get("/v1/reports/inspection").await;
+    assert_eq!(all.body["child_voice"]["conversations"], 3, "{}", all.text);
+
+    let csv = front
+        .send(Method::GET, path, None, &[("accept", "text/csv")])
+        .await;
+    assert!(
+        csv.text.contains("child_voice,conversations,<5\n"),
+        "{}",
+        csv.text
+    );
+    assert!(!csv.text.contains("child_voice,conversations,3\n"));
+
+    let page = front
+        .send(Method::GET, path, None, &[("accept", "text/html")])
+        .await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text.contains("<td class=\"num\">&#60;5</td>"),
+        "{}",
+        page.text
+    );
+    assert!(!page.text.contains("<svg"), "a chart would show the number");
+}

@@ -7,6 +7,7 @@
 //! value. The report is worked out once per child ([`SmallCounts::tally`]); a count rests on
 //! the children for whom it is not 0, and a rate or median (`null` when it has nothing to go
 //! on) also on the children for whom it is not `null`, which are those in its denominator.
+//! A count of 0 rests on no child and stays 0; a rate of 0 over three children is withheld.
 //! A figure is suppressed when either number is 1 to 4 (docs/REPORT.md). A child's own row
 //! rests on one child, so every count in it other than 0 is suppressed.
 //!
@@ -48,11 +49,14 @@ pub struct SmallCounts {
     figures: BTreeSet<Vec<String>>,
 }
 
-/// How many children give a figure a value: not 0, and not `null`.
+/// How many children give a figure a value: not 0, and not `null`; and whether the figure
+/// is a ratio (a rate or median: a fraction, or `null` when it has nothing to go on), whose
+/// children not `null` are its denominator's.
 #[derive(Default, Clone, Copy)]
 struct Children {
     nonzero: u64,
     nonnull: u64,
+    ratio: bool,
 }
 
 impl SmallCounts {
@@ -73,7 +77,7 @@ impl SmallCounts {
             active: true,
             figures: children
                 .into_iter()
-                .filter(|(_, c)| small(c.nonzero) || small(c.nonnull))
+                .filter(|(_, c)| small(c.nonzero) || (c.ratio && small(c.nonnull)))
                 .map(|(path, _)| path)
                 .collect(),
         }
@@ -158,6 +162,7 @@ fn count(children: &mut BTreeMap<Vec<String>, Children>, path: &mut Vec<String>,
         serde_json::Value::Number(n) => {
             let c = children.entry(path.clone()).or_default();
             c.nonnull += 1;
+            c.ratio |= n.is_f64();
             if n.as_f64().is_some_and(|x| x != 0.0) {
                 c.nonzero += 1;
             }
@@ -165,7 +170,7 @@ fn count(children: &mut BTreeMap<Vec<String>, Children>, path: &mut Vec<String>,
         // A rate or median with nothing to go on for this child: no child behind it. Make
         // sure the figure is known, so one that is `null` for every child is not forgotten.
         serde_json::Value::Null => {
-            children.entry(path.clone()).or_default();
+            children.entry(path.clone()).or_default().ratio = true;
         }
         _ => {}
     }
