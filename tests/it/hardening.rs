@@ -414,3 +414,105 @@ async fn a_locality_of_three_children_shows_its_figures_as_fewer_than_five() {
     );
     assert!(!page.text.contains("<svg"), "a chart would show the number");
 }
+
+/// Sends raw bytes on a new connection and returns everything the server answers until it
+/// closes or goes quiet.
+async fn raw_http(base: &str, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.strip_prefix("http://").expect("http base");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request).await.expect("write");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(n)) => {
+                out.extend_from_slice(&buf[..n]);
+                // One answer is enough: headers and a body of the length they announce.
+                let text = String::from_utf8_lossy(&out);
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[tokio::test]
+async fn low_level_http_errors_are_problems_too() {
+    let server = Server::start().await;
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let child = front.register(FRONT_DOOR).await;
+
+    // A path segment that is not a UUID.
+    let r = front.get("/v1/children/not-a-uuid/journey").await;
+    assert_eq!(r.problem(400)["errors"][0]["field"], "path");
+    // A query string that does not parse, or names an unknown parameter.
+    front
+        .get(&format!("/v1/children/{child}/events?limit=many"))
+        .await
+        .problem(400);
+    front
+        .get("/v1/reports/inspection?from=2026-01-01&colour=red")
+        .await
+        .problem(400);
+    front
+        .get("/v1/reports/inspection?from=%ZZ")
+        .await
+        .problem(400);
+    // A method the route does not take keeps its Allow header.
+    let r = front
+        .send(Method::PUT, "/v1/children", Some(json!({})), &[])
+        .await;
+    r.problem(405);
+    assert!(r.header("allow").is_some_and(|a| a.contains("POST")), "{:?}", r.headers);
+    // A body announced larger than the limit is refused before it is read.
+    let r = front
+        .raw(
+            Method::POST,
+            "/v1/children",
+            Some("application/json"),
+            vec![b' '; 2 * 1024 * 1024],
+        )
+        .await;
+    r.problem(413);
+    // A body whose chunked encoding breaks off mid-way.
+    let answer = raw_http(
+        &server.base,
+        b"POST /v1/children HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+          Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n",
+    )
+    .await;
+    assert!(
+        answer.is_empty() || answer.contains("application/problem+json"),
+        "{answer}"
+    );
+
+    // A request line too long for actix-http's parser is refused there, before any of our
+    // code runs: a 400 with no body and the connection closed (docs/OPERATIONS.md). It is
+    // never a 500, and never reaches a handler.
+    let long = format!("GET /v1/children/{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let answer = raw_http(&server.base, long.as_bytes()).await;
+    let status = answer.split(' ').nth(1).unwrap_or("");
+    assert!(["400", "414", "431", ""].contains(&status), "{answer}");
+    // A large header the parser accepts reaches the app like any other.
+    let big = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(60_000)
+    );
+    let answer = raw_http(&server.base, big.as_bytes()).await;
+    let status = answer.split(' ').nth(1).unwrap_or("");
+    assert!(["200", "400", "431", ""].contains(&status), "{answer}");
+}
