@@ -516,3 +516,42 @@ async fn low_level_http_errors_are_problems_too() {
     let status = answer.split(' ').nth(1).unwrap_or("");
     assert!(["200", "400", "431", ""].contains(&status), "{answer}");
 }
+
+#[tokio::test]
+async fn idle_connections_beyond_the_cap_do_not_starve_a_real_request() {
+    let server = Server::start_on(
+        TestStore::sqlite(),
+        &[
+            ("CASELINE_MAX_CONNECTIONS", "20"),
+            ("CASELINE_REQUEST_HEAD_TIMEOUT_MS", "1000"),
+        ],
+    )
+    .await;
+    let addr = server.base.strip_prefix("http://").unwrap().to_owned();
+    // Three times the cap, each connected and silent.
+    let mut idle = Vec::new();
+    for _ in 0..60 {
+        idle.push(tokio::net::TcpStream::connect(&addr).await.expect("connect"));
+    }
+    // The request waits in the listen queue at worst until idle connections are dropped; a
+    // generous bound stands for "the client gave up", as it did before the cap.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    let health = client
+        .get(format!("{}/health", server.base))
+        .send()
+        .await
+        .expect("an answer, not a time-out");
+    assert_eq!(health.status(), 200);
+    drop(idle);
+
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(metrics.contains("caseline_connections_max 20"), "{metrics}");
+    assert!(metrics.contains("caseline_connections_open"), "{metrics}");
+    assert!(
+        server.logs().iter().any(|l| l.contains("connection cap")),
+        "the cap in force is logged at start"
+    );
+}

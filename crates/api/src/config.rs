@@ -30,6 +30,12 @@ pub struct Config {
     pub workers: usize,
     /// How long a graceful shutdown waits for in-flight requests, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// The most connections held open at once (clamped below the open-files limit).
+    pub max_connections: usize,
+    /// How long a new connection may take to send its first request's head, in ms.
+    pub request_head_timeout_ms: u64,
+    /// How long an idle kept-alive connection is held between requests, in seconds.
+    pub keep_alive_secs: u64,
     /// Where the inspection report's pseudonym key comes from (never the store).
     pub pseudonym_key: crate::pseudonym_key::KeySource,
 }
@@ -48,6 +54,12 @@ impl Config {
     /// token (2^256 secrets).
     pub const DEFAULT_AUTH_FAILURE_BURST: u32 = 30;
     pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 30;
+    /// Far more agency systems and browsers than a council has, far fewer than a default
+    /// open-files limit of 1,024 would let idle connections exhaust once raised.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 2048;
+    /// A client that connects and sends nothing for this long is dropped.
+    pub const DEFAULT_REQUEST_HEAD_TIMEOUT_MS: u64 = 5000;
+    pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 15;
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -63,6 +75,9 @@ impl Config {
             batch_limit: Self::DEFAULT_BATCH_LIMIT,
             workers: 0,
             shutdown_timeout_secs: 30,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            request_head_timeout_ms: Self::DEFAULT_REQUEST_HEAD_TIMEOUT_MS,
+            keep_alive_secs: Self::DEFAULT_KEEP_ALIVE_SECS,
             pseudonym_key: crate::pseudonym_key::KeySource::default(),
         }
     }

@@ -15,6 +15,7 @@ pub mod access;
 pub mod auth;
 pub mod body;
 pub mod config;
+pub mod connections;
 pub mod openapi;
 pub mod pages;
 pub mod problem;

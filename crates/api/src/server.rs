@@ -113,7 +113,23 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     // `operationId` comes back out as `operation_id`, so utoipa 5.5 loses it).
     let openapi = crate::openapi::document();
     let data = web::Data::new(state.clone());
-    let mut server = HttpServer::new(move || {
+    let file_limit = crate::connections::raise_file_limit(config.max_connections);
+    let cap = crate::connections::effective_cap(config.max_connections, file_limit);
+    if cap < config.max_connections {
+        tracing::warn!(
+            configured = config.max_connections,
+            cap,
+            file_limit,
+            "the connection cap is lowered to stay below the open-files limit"
+        );
+    }
+    let workers = if config.workers > 0 {
+        config.workers
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let connections = crate::connections::Connections::new(cap);
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -134,6 +150,7 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
                 )
                 .into()
             }))
+            .wrap(from_fn(crate::connections::refuse_over_cap))
             .wrap(from_fn(telemetry::observe))
             // Outside `observe`, so the problems it writes carry the headers too.
             .wrap(from_fn(telemetry::security_headers))
@@ -144,10 +161,14 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
             )
             .default_service(web::to(unknown_route))
     })
-    .shutdown_timeout(config.shutdown_timeout_secs);
-    if config.workers > 0 {
-        server = server.workers(config.workers);
-    }
+    .shutdown_timeout(config.shutdown_timeout_secs)
+    .workers(workers)
+    .max_connections(crate::connections::per_worker(cap, workers))
+    .on_connect(connections.on_connect())
+    // A connection that sends nothing is dropped soon, so idle ones cannot hold the cap.
+    .client_request_timeout(Duration::from_millis(config.request_head_timeout_ms.max(1)))
+    .keep_alive(Duration::from_secs(config.keep_alive_secs));
+    tracing::info!(cap, workers, file_limit, "connection cap");
     let server = server
         .bind(config.listen)
         .map_err(|source| StartError::Bind {

@@ -101,6 +101,15 @@ fn describe() {
         "caseline_rate_limited_total",
         "Requests refused by the rate limiter"
     );
+    metrics::describe_gauge!("caseline_connections_open", "Connections open now");
+    metrics::describe_gauge!(
+        "caseline_connections_max",
+        "The connection cap in force (after clamping below the open-files limit)"
+    );
+    metrics::describe_counter!(
+        "caseline_connections_refused_total",
+        "Connections accepted beyond the cap, answered 503 and closed"
+    );
     metrics::describe_counter!(
         "caseline_auth_failures_limited_total",
         "Requests without a valid token refused because their address failed too often"

@@ -139,6 +139,16 @@ struct Serve {
     /// How fast that budget refills, per minute.
     #[arg(long, env = "CASELINE_AUTH_FAILURES_PER_MINUTE", default_value_t = Config::DEFAULT_AUTH_FAILURES_PER_MINUTE)]
     auth_failures_per_minute: u32,
+    /// The most connections held open at once; clamped below the open-files limit, which is
+    /// raised toward its hard limit at start.
+    #[arg(long, env = "CASELINE_MAX_CONNECTIONS", default_value_t = Config::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Milliseconds a new connection may take to send its first request before it is dropped.
+    #[arg(long, env = "CASELINE_REQUEST_HEAD_TIMEOUT_MS", default_value_t = Config::DEFAULT_REQUEST_HEAD_TIMEOUT_MS)]
+    request_head_timeout_ms: u64,
+    /// Seconds an idle kept-alive connection is held between requests.
+    #[arg(long, env = "CASELINE_KEEP_ALIVE", default_value_t = Config::DEFAULT_KEEP_ALIVE_SECS)]
+    keep_alive: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CASELINE_WORKERS", default_value_t = 0)]
     workers: usize,
@@ -250,6 +260,9 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.auth_failure_burst = s.auth_failure_burst;
     config.auth_failures_per_minute = s.auth_failures_per_minute;
     config.workers = s.workers;
+    config.max_connections = s.max_connections;
+    config.request_head_timeout_ms = s.request_head_timeout_ms;
+    config.keep_alive_secs = s.keep_alive;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     // The key itself is taken from the environment only: a flag would show it to anyone who
     // can list processes.
