@@ -177,11 +177,7 @@ async fn a_key_given_twice_is_refused_naming_its_path() {
 
     // Deep inside the record: the body is otherwise valid.
     let body = serde_json::to_string(&conversation(SCHOOL, 10)).unwrap();
-    let twice = body.replacen(
-        "\"worries\":",
-        "\"worries\":[\"first\"],\"worries\":",
-        1,
-    );
+    let twice = body.replacen("\"worries\":", "\"worries\":[\"first\"],\"worries\":", 1);
     assert_ne!(body, twice);
     let r = school
         .raw(
@@ -384,8 +380,15 @@ async fn a_locality_of_three_children_shows_its_figures_as_fewer_than_five() {
     }
     assert_eq!(json.status, 200, "{}", json.text);
     assert_eq!(json.body["children"].as_array().map(Vec::len), Some(3));
-    assert_eq!(json.body["child_voice"]["conversations"], "<5", "{}", json.text);
-    assert_eq!(json.body["child_voice"]["conversations_with_child_voice"], "<5");
+    assert_eq!(
+        json.body["child_voice"]["conversations"], "<5",
+        "{}",
+        json.text
+    );
+    assert_eq!(
+        json.body["child_voice"]["conversations_with_child_voice"],
+        "<5"
+    );
     assert_eq!(json.body["children"][0]["conversations"], "<5");
     // Nothing counted stays 0.
     assert_eq!(json.body["child_protection"]["plans_started"], 0);
@@ -477,7 +480,11 @@ async fn low_level_http_errors_are_problems_too() {
         .send(Method::PUT, "/v1/children", Some(json!({})), &[])
         .await;
     r.problem(405);
-    assert!(r.header("allow").is_some_and(|a| a.contains("POST")), "{:?}", r.headers);
+    assert!(
+        r.header("allow").is_some_and(|a| a.contains("POST")),
+        "{:?}",
+        r.headers
+    );
     // A body announced larger than the limit is refused before it is read.
     let r = front
         .raw(
@@ -503,7 +510,10 @@ async fn low_level_http_errors_are_problems_too() {
     // A request line too long for actix-http's parser is refused there, before any of our
     // code runs: a 400 with no body and the connection closed (docs/OPERATIONS.md). It is
     // never a 500, and never reaches a handler.
-    let long = format!("GET /v1/children/{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(70_000));
+    let long = format!(
+        "GET /v1/children/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
     let answer = raw_http(&server.base, long.as_bytes()).await;
     let status = answer.split(' ').nth(1).unwrap_or("");
     assert!(["400", "414", "431", ""].contains(&status), "{answer}");
@@ -531,7 +541,11 @@ async fn idle_connections_beyond_the_cap_do_not_starve_a_real_request() {
     // Three times the cap, each connected and silent.
     let mut idle = Vec::new();
     for _ in 0..60 {
-        idle.push(tokio::net::TcpStream::connect(&addr).await.expect("connect"));
+        idle.push(
+            tokio::net::TcpStream::connect(&addr)
+                .await
+                .expect("connect"),
+        );
     }
     // The request waits in the listen queue at worst until idle connections are dropped; a
     // generous bound stands for "the client gave up", as it did before the cap.

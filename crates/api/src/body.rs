@@ -352,11 +352,17 @@ mod tests {
     #[test]
     fn a_key_given_twice_is_named_by_its_path() {
         let field = |body: &str| {
-            strict_value(body.as_bytes())
-                .err()
-                .map(|e| e.errors().iter().map(|f| f.field.clone()).collect::<Vec<_>>())
+            strict_value(body.as_bytes()).err().map(|e| {
+                e.errors()
+                    .iter()
+                    .map(|f| f.field.clone())
+                    .collect::<Vec<_>>()
+            })
         };
-        assert_eq!(field(r#"{"type":"a","type":"b"}"#), Some(vec!["type".into()]));
+        assert_eq!(
+            field(r#"{"type":"a","type":"b"}"#),
+            Some(vec!["type".into()])
+        );
         assert_eq!(
             field(r#"{"data":{"worries":[],"worries":[1]}}"#),
             Some(vec!["data.worries".into()])
@@ -366,12 +372,16 @@ mod tests {
             Some(vec!["records[1].data.b.c".into()])
         );
         // The same key in two objects is no repeat.
-        assert_eq!(field(r#"{"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":2}]}"#), None);
+        assert_eq!(
+            field(r#"{"a":{"x":1},"b":{"x":1},"c":[{"x":1},{"x":2}]}"#),
+            None
+        );
     }
 
     #[test]
     fn strict_values_equal_serde_jsons() {
-        let body = r#"{"a":[1,-2,3.5,1e300,null,true,"s\u00e9"],"b":{"c":{}},"d":18446744073709551615}"#;
+        let body =
+            r#"{"a":[1,-2,3.5,1e300,null,true,"s\u00e9"],"b":{"c":{}},"d":18446744073709551615}"#;
         let ours = strict_value(body.as_bytes()).ok();
         let theirs: Option<serde_json::Value> = serde_json::from_str(body).ok();
         assert!(ours.is_some());

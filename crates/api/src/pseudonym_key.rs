@@ -175,7 +175,11 @@ fn read_file(path: &Path) -> Result<Option<Vec<u8>>, KeyError> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(io(path))?.permissions().mode() & 0o777;
+        let mode = std::fs::metadata(path)
+            .map_err(io(path))?
+            .permissions()
+            .mode()
+            & 0o777;
         if mode & 0o077 != 0 {
             return Err(KeyError::Exposed {
                 path: path.to_owned(),

@@ -152,10 +152,11 @@ pub async fn security_headers(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if html && !explorer {
-        if let Ok(v) = HeaderValue::from_str(crate::pages::content_security_policy()) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, v);
-        }
+    if html
+        && !explorer
+        && let Ok(v) = HeaderValue::from_str(crate::pages::content_security_policy())
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     Ok(res)
 }

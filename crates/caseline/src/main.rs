@@ -569,7 +569,8 @@ async fn backup(url: &str, to: PathBuf) -> Result<ExitCode> {
     let carried = copy
         .secret(api::pseudonym_key::LEGACY_SECRET, Vec::new())
         .await?;
-    copy.forget_secret(api::pseudonym_key::LEGACY_SECRET).await?;
+    copy.forget_secret(api::pseudonym_key::LEGACY_SECRET)
+        .await?;
     drop(copy);
     bar.finish_and_clear();
     if !carried.is_empty() {

@@ -154,18 +154,18 @@ impl ReportPage {
             suppressed(r)
         } else {
             vec![
-            referrals(r)?,
-            consent(r),
-            child_voice(r),
-            levels(r, &tier_names)?,
-            threshold_consistency(r),
-            child_protection(r),
-            disagreements(r),
-            older_children(r),
-            timeliness(r)?,
-            obligations(r),
-            recording_delay(r),
-            children(r),
+                referrals(r)?,
+                consent(r),
+                child_voice(r),
+                levels(r, &tier_names)?,
+                threshold_consistency(r),
+                child_protection(r),
+                disagreements(r),
+                older_children(r),
+                timeliness(r)?,
+                obligations(r),
+                recording_delay(r),
+                children(r),
             ]
         };
         let period_from_text = labels::date(r.period.from());

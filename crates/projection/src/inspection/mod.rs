@@ -46,8 +46,8 @@ pub use figures::{
 
 use cases::Case;
 use figures::Scope;
-pub use suppression::{SUPPRESSED, SmallCounts};
 use suppression::Tree;
+pub use suppression::{SUPPRESSED, SmallCounts};
 
 /// The days a report covers, both ends included, as UTC dates. `from` is never after `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -237,8 +237,14 @@ pub(crate) fn report_of_cases<'a>(
         // Each child's own figures say which figures it gives a value to.
         SmallCounts::tally(cases.iter().map(|case| {
             let alone = figures::compute(&[*case], &scope, framework);
-            serde_json::to_value(report_of(alone, framework, &scope, &|_| String::new(), SmallCounts::default()))
-                .unwrap_or(serde_json::Value::Null)
+            serde_json::to_value(report_of(
+                alone,
+                framework,
+                &scope,
+                &|_| String::new(),
+                SmallCounts::default(),
+            ))
+            .unwrap_or(serde_json::Value::Null)
         }))
     } else {
         SmallCounts::default()

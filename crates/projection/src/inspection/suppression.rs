@@ -150,7 +150,11 @@ fn suppress_row(row: &mut Tree) -> usize {
     n
 }
 
-fn count(children: &mut BTreeMap<Vec<String>, Children>, path: &mut Vec<String>, value: &serde_json::Value) {
+fn count(
+    children: &mut BTreeMap<Vec<String>, Children>,
+    path: &mut Vec<String>,
+    value: &serde_json::Value,
+) {
     match value {
         serde_json::Value::Object(fields) => {
             for (name, v) in fields {

@@ -708,5 +708,8 @@ fn in_one_locality_figures_resting_on_fewer_than_five_children_are_withheld() {
     let csv = report.to_csv();
     assert!(csv.contains("referrals,received,<5\n"), "{csv}");
     // Counts of nothing stay 0.
-    assert_eq!(published["child_protection"]["plans_ended"], exact["child_protection"]["plans_ended"]);
+    assert_eq!(
+        published["child_protection"]["plans_ended"],
+        exact["child_protection"]["plans_ended"]
+    );
 }
