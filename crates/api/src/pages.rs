@@ -79,7 +79,9 @@ pub fn journey(
 /// The policy every page is sent with: nothing may load or run but the page's own inline
 /// stylesheet (allowed by its hash, so an injected `<style>` would not apply either); no
 /// script, no frame around it, no form posting elsewhere, no `<base>` to redirect links.
-/// The charts are inline SVG elements, not images, so no `img-src` is needed.
+/// The charts are inline SVG elements, not images; `img-src 'self'` is only for the icon a
+/// browser asks this server for on its own (`/favicon.ico`), which would otherwise be refused
+/// with an error in the browser's console.
 pub fn content_security_policy() -> &'static str {
     static POLICY: OnceLock<String> = OnceLock::new();
     POLICY.get_or_init(|| {
@@ -90,7 +92,7 @@ pub fn content_security_policy() -> &'static str {
             None => "'unsafe-inline'".to_owned(),
         };
         format!(
-            "default-src 'none'; style-src {style}; \
+            "default-src 'none'; style-src {style}; img-src 'self'; \
              frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
         )
     })
