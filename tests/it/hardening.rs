@@ -569,3 +569,42 @@ async fn idle_connections_beyond_the_cap_do_not_starve_a_real_request() {
         "the cap in force is logged at start"
     );
 }
+
+#[tokio::test]
+async fn a_connection_accepted_beyond_the_cap_is_answered_503_and_closed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Two workers hold two connections each, so a fourth is accepted though the cap is 3.
+    let server = Server::start_on(TestStore::sqlite(), &[("CASELINE_MAX_CONNECTIONS", "3")]).await;
+    let addr = server.base.strip_prefix("http://").unwrap().to_owned();
+    let request = b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
+    let mut open = Vec::new();
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        stream.write_all(request).await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let n = tokio::time::timeout(Duration::from_secs(30), stream.read(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap();
+        answers.push(String::from_utf8_lossy(&buf[..n]).into_owned());
+        // Kept open (HTTP/1.1 keep-alive), so each counts while the next connects.
+        open.push(stream);
+    }
+    for a in &answers[..3] {
+        assert!(a.starts_with("HTTP/1.1 200"), "{a}");
+    }
+    let last = answers[3].to_ascii_lowercase();
+    assert!(last.starts_with("http/1.1 503"), "{last}");
+    assert!(last.contains("connection: close"), "{last}");
+    assert!(last.contains("application/problem+json"), "{last}");
+    drop(open);
+
+    let metrics = server.anonymous().get("/metrics").await.text;
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("caseline_connections_refused_total ") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+}
