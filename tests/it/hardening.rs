@@ -608,3 +608,34 @@ async fn a_connection_accepted_beyond_the_cap_is_answered_503_and_closed() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn on_postgresql_the_key_must_be_placed_and_an_old_one_moves_out_of_the_database() {
+    let Some(store) = TestStore::postgres().await else {
+        eprintln!("CASELINE_TEST_POSTGRES_URL is not set: the key on PostgreSQL is not checked");
+        return;
+    };
+    // The store is created by the first command; no default place for the key beside it.
+    store.token("admin", "council:admin");
+    let (code, _, err) = cli(&["serve", "--listen", "127.0.0.1:0", "--store", &store.url]);
+    assert_ne!(code, 0);
+    assert!(err.contains("--pseudonym-key-file"), "{err}");
+
+    let old_key = [5u8; 32];
+    {
+        let s = store::open(&store.url).await.unwrap();
+        s.secret(api::pseudonym_key::LEGACY_SECRET, old_key.to_vec())
+            .await
+            .unwrap();
+    }
+    let url = store.url.clone();
+    // The harness names a key file in the test's own directory for a PostgreSQL store.
+    let server = Server::start_on(store, &[]).await;
+    let front = server.client("front_door", FRONT_DOOR).await;
+    let child = front.register(FRONT_DOOR).await;
+    assert_eq!(
+        pseudonyms(&front).await,
+        vec![api::routes::report::pseudonym(&old_key, child)]
+    );
+    assert!(legacy_secret(&url).await.is_empty());
+}
