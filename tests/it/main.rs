@@ -9,6 +9,7 @@ mod support;
 mod access;
 mod cli;
 mod errors;
+mod hardening;
 mod integrity;
 mod journey;
 mod operations;

@@ -3,6 +3,9 @@
 //! The [`Caller`] extractor authenticates every request that needs it: it hashes the presented
 //! secret, looks the hash up in the store, compares in constant time, refuses a revoked token
 //! at once (no cache to go stale), and counts the request against the token's rate limit.
+//! A revoked token and an unknown one get the very same answer, so a guesser cannot tell a
+//! secret that once worked from one that never did. A request that fails to authenticate
+//! counts against its client address's budget of failures (`rate_limit`), so guessing is slow.
 //! What the caller may then do is `access`'s business, not this module's.
 
 use std::future::Future;
@@ -122,11 +125,29 @@ fn unauthenticated(detail: &str) -> ApiError {
     ApiError::new(ErrorKind::Unauthenticated, detail)
 }
 
+/// The one answer for a well-formed token that does not let the caller in, whether it never
+/// existed or was revoked.
+const NOT_VALID: &str = "this token is not known, or is no longer valid";
+
 async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::new(ErrorKind::Internal, "application state missing"))?
         .clone();
+    match check(&req, &state).await {
+        Err(e) if e.kind() == ErrorKind::Unauthenticated => {
+            // Behind a proxy every client has the proxy's address; the budget is then the
+            // proxy's, which still slows a guesser down (docs/OPERATIONS.md).
+            if let Some(peer) = req.peer_addr() {
+                state.limiter.check_failure(peer.ip())?;
+            }
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+async fn check(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -145,14 +166,14 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
         .store
         .token_by_secret_hash(&presented)
         .await?
-        .ok_or_else(|| unauthenticated("this token is not known"))?;
+        .ok_or_else(|| unauthenticated(NOT_VALID))?;
     // The lookup already matched on the hash; comparing again in constant time keeps a
     // backend whose index compares early-out from leaking how much of a guess was right.
     if !bool::from(record.secret_hash.as_bytes().ct_eq(presented.as_bytes())) {
-        return Err(unauthenticated("this token is not known"));
+        return Err(unauthenticated(NOT_VALID));
     }
     if record.revoked_at.is_some() {
-        return Err(unauthenticated("this token has been revoked"));
+        return Err(unauthenticated(NOT_VALID));
     }
     let role: Role = record
         .role

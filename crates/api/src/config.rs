@@ -18,6 +18,10 @@ pub struct Config {
     pub rate_per_second: u32,
     /// Requests a token may make at once before the sustained rate applies.
     pub rate_burst: u32,
+    /// Failed authentications a client address may make at once, then at
+    /// `auth_failures_per_minute`; beyond that a 429.
+    pub auth_failure_burst: u32,
+    pub auth_failures_per_minute: u32,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
     /// The most records in one batch.
@@ -29,6 +33,14 @@ pub struct Config {
     /// How many events' worth of folded children to keep in memory (least recently used go
     /// first); a child's fold costs roughly 2-3 KB an event.
     pub child_cache_events: usize,
+    /// The most connections held open at once (clamped below the open-files limit).
+    pub max_connections: usize,
+    /// How long a new connection may take to send its first request's head, in ms.
+    pub request_head_timeout_ms: u64,
+    /// How long an idle kept-alive connection is held between requests, in seconds.
+    pub keep_alive_secs: u64,
+    /// Where the inspection report's pseudonym key comes from (never the store).
+    pub pseudonym_key: crate::pseudonym_key::KeySource,
 }
 
 impl Config {
@@ -43,6 +55,16 @@ impl Config {
     pub const DEFAULT_RATE_BURST: u32 = 400;
     /// About 250-300 MB of folded children.
     pub const DEFAULT_CHILD_CACHE_EVENTS: usize = 100_000;
+    /// Enough for a misconfigured system to show its 401s plainly, far too few to guess a
+    /// token (2^256 secrets).
+    pub const DEFAULT_AUTH_FAILURE_BURST: u32 = 30;
+    pub const DEFAULT_AUTH_FAILURES_PER_MINUTE: u32 = 30;
+    /// Far more agency systems and browsers than a council has, far fewer than a default
+    /// open-files limit of 1,024 would let idle connections exhaust once raised.
+    pub const DEFAULT_MAX_CONNECTIONS: usize = 2048;
+    /// A client that connects and sends nothing for this long is dropped.
+    pub const DEFAULT_REQUEST_HEAD_TIMEOUT_MS: u64 = 5000;
+    pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 15;
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -52,11 +74,17 @@ impl Config {
             framework: Self::DEFAULT_FRAMEWORK.to_owned(),
             rate_per_second: Self::DEFAULT_RATE_PER_SECOND,
             rate_burst: Self::DEFAULT_RATE_BURST,
+            auth_failure_burst: Self::DEFAULT_AUTH_FAILURE_BURST,
+            auth_failures_per_minute: Self::DEFAULT_AUTH_FAILURES_PER_MINUTE,
             body_limit: Self::DEFAULT_BODY_LIMIT,
             batch_limit: Self::DEFAULT_BATCH_LIMIT,
             workers: 0,
             shutdown_timeout_secs: 30,
             child_cache_events: Self::DEFAULT_CHILD_CACHE_EVENTS,
+            max_connections: Self::DEFAULT_MAX_CONNECTIONS,
+            request_head_timeout_ms: Self::DEFAULT_REQUEST_HEAD_TIMEOUT_MS,
+            keep_alive_secs: Self::DEFAULT_KEEP_ALIVE_SECS,
+            pseudonym_key: crate::pseudonym_key::KeySource::default(),
         }
     }
 }

@@ -194,7 +194,81 @@ pub fn document() -> Value {
 
     add_common_responses(&mut doc);
     add_links(&mut doc);
+    allow_suppressed_figures(&mut doc);
     doc
+}
+
+/// The report's schemas whose numbers are not figures (a period's dates, a level's tier).
+const NOT_FIGURES: [&str; 2] = ["Period", "LevelAtEnd"];
+
+/// With a `locality`, a figure resting on 1 to 4 children is published as the string `"<5"`
+/// (docs/REPORT.md), so every number in the report's schemas may be that string instead. The
+/// Rust types keep their numbers; this says what the wire carries.
+fn allow_suppressed_figures(doc: &mut Value) {
+    let Some(schemas) = doc
+        .get_mut("components")
+        .and_then(|c| c.get_mut("schemas"))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    // The report's schemas: InspectionReport and every schema it refers to, transitively.
+    let mut names = vec!["InspectionReport".to_owned()];
+    let mut i = 0;
+    while let Some(name) = names.get(i).cloned() {
+        i += 1;
+        let mut refs = Vec::new();
+        if let Some(schema) = schemas.get(&name) {
+            collect_refs(schema, &mut refs);
+        }
+        for r in refs {
+            if !names.contains(&r) && !NOT_FIGURES.contains(&r.as_str()) {
+                names.push(r);
+            }
+        }
+    }
+    for name in names {
+        if let Some(schema) = schemas.get_mut(&name) {
+            wrap_numbers(schema);
+        }
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(Value::as_str)
+                && let Some(name) = r.strip_prefix("#/components/schemas/")
+            {
+                out.push(name.to_owned());
+            }
+            m.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Replaces every number schema under `v` with "that number, or `<5`".
+fn wrap_numbers(v: &mut Value) {
+    let numeric = |t: &Value| match t {
+        Value::String(s) => s == "integer" || s == "number",
+        Value::Array(a) => a.iter().any(|t| t == "integer" || t == "number"),
+        _ => false,
+    };
+    match v {
+        Value::Object(m) if m.get("type").is_some_and(numeric) => {
+            let number = Value::Object(std::mem::take(m));
+            *v = json!({ "oneOf": [number, {
+                "type": "string",
+                "enum": [projection::inspection::SUPPRESSED],
+                "description": "A figure resting on 1 to 4 children, in a report for one locality",
+            }] });
+        }
+        Value::Object(m) => m.values_mut().for_each(wrap_numbers),
+        Value::Array(a) => a.iter_mut().for_each(wrap_numbers),
+        _ => {}
+    }
 }
 
 /// OpenAPI links: where an answer's ids lead next (a registered child to its case and records,
@@ -305,5 +379,31 @@ fn add_common_responses(doc: &mut Value) {
                     .or_insert_with(|| problem("A parameter is not valid"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_figures_may_be_withheld_but_tiers_and_dates_may_not() {
+        let doc = document();
+        let schemas = &doc["components"]["schemas"];
+        let received = &schemas["Referrals"]["properties"]["received"];
+        assert_eq!(received["oneOf"][1]["enum"], json!(["<5"]), "{received}");
+        assert_eq!(received["oneOf"][0]["type"], "integer", "{received}");
+        let rate = &schemas["Referrals"]["properties"]["no_further_action_rate"];
+        assert!(rate["oneOf"].is_array(), "{rate}");
+        let tier = &schemas["LevelAtEnd"]["properties"]["tier"];
+        assert!(tier.get("oneOf").is_none(), "{tier}");
+        let row = &schemas["ChildRow"]["properties"]["referrals"];
+        assert!(row["oneOf"].is_array(), "{row}");
+        // Nothing outside the report changes.
+        assert!(
+            !doc["components"]["schemas"]["Problem"]
+                .to_string()
+                .contains("<5")
+        );
     }
 }

@@ -1,11 +1,16 @@
-//! The HTML pages (the `pages` crate renders them), and the content negotiation that picks
-//! them: a page when the client asks for `text/html` before JSON.
+//! The HTML pages (the `pages` crate renders them), the content negotiation that picks
+//! them (a page when the client asks for `text/html` before JSON), and the
+//! `Content-Security-Policy` they are sent with.
+
+use std::sync::OnceLock;
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use chrono::Utc;
+use base64::Engine;
+use chrono::{NaiveDate, Utc};
 use projection::inspection::InspectionReport;
 use projection::{Journey, Record, TimeFilter};
+use sha2::{Digest, Sha256};
 use store::StoredEvent;
 
 use crate::problem::ApiError;
@@ -69,4 +74,46 @@ pub fn journey(
         generated_at: Utc::now(),
     };
     pages::journey_page(journey, &view).map_err(ApiError::internal)
+}
+
+/// The policy every page is sent with: nothing may load or run but the page's own inline
+/// stylesheet (allowed by its hash, so an injected `<style>` would not apply either); no
+/// script, no frame around it, no form posting elsewhere, no `<base>` to redirect links.
+/// The charts are inline SVG elements, not images; `img-src 'self'` is only for the icon a
+/// browser asks this server for on its own (`/favicon.ico`), which would otherwise be refused
+/// with an error in the browser's console.
+pub fn content_security_policy() -> &'static str {
+    static POLICY: OnceLock<String> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let style = match style_hash() {
+            Some(hash) => format!("'sha256-{hash}'"),
+            // Rendering cannot fail for an empty report; if it did, inline styles would be
+            // allowed rather than the page shown unstyled. Scripts stay forbidden either way.
+            None => "'unsafe-inline'".to_owned(),
+        };
+        format!(
+            "default-src 'none'; style-src {style}; img-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+        )
+    })
+}
+
+/// The base64 SHA-256 of the pages' one `<style>` element, as CSP hashes it. Both pages
+/// share the base template, so rendering one (an empty report) gives the hash of both.
+fn style_hash() -> Option<String> {
+    let framework = domain::framework::Framework::by_name("norfolk").ok()?;
+    let day = NaiveDate::from_ymd_opt(2026, 1, 1)?;
+    let period = projection::inspection::Period::new(day, day).ok()?;
+    let empty =
+        projection::inspection::inspection_report(&[], framework, period, None, &|_| String::new());
+    let page = pages::report_page(&empty).ok()?;
+    inline_style_hash(&page)
+}
+
+/// The hash of the first `<style>` element's text in `page`.
+pub fn inline_style_hash(page: &str) -> Option<String> {
+    let start = page.find("<style>")? + "<style>".len();
+    let len = page[start..].find("</style>")?;
+    let digest = Sha256::digest(&page.as_bytes()[start..start + len]);
+    Some(base64::engine::general_purpose::STANDARD.encode(digest))
 }

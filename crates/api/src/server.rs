@@ -31,6 +31,8 @@ pub enum StartError {
     Framework(String),
     #[error("the store could not be opened")]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    PseudonymKey(#[from] crate::pseudonym_key::KeyError),
     #[error("could not listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -88,19 +90,22 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     // Installed before the first request so every series exists from the start.
     telemetry::metrics_handle();
     let projections = projection::Projections::load(store.clone(), framework).await?;
-    let mut fresh_key = [0u8; 32];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut fresh_key);
-    // The first start of a deployment creates the key; every later start (and every other
-    // process) reads the same one.
-    let pseudonym_key = store
-        .secret(crate::routes::report::PSEUDONYM_KEY, fresh_key.to_vec())
-        .await?;
+    // From a file or the environment, never the store, so no backup of the store carries it;
+    // a key an older version kept in the store is moved out here.
+    let pseudonym_key =
+        crate::pseudonym_key::load(&config.pseudonym_key, &config.store_url, store.as_ref())
+            .await?;
     let state = AppState {
         projections,
         pseudonym_key: Arc::new(pseudonym_key),
         store: store.clone(),
         framework,
-        limiter: Arc::new(Limiter::new(config.rate_per_second, config.rate_burst)),
+        limiter: Arc::new(Limiter::new(
+            config.rate_per_second,
+            config.rate_burst,
+            config.auth_failures_per_minute,
+            config.auth_failure_burst,
+        )),
         config: Arc::new(config.clone()),
         casework: Arc::new(casework::Casework::new(
             store.clone(),
@@ -112,7 +117,23 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     // `operationId` comes back out as `operation_id`, so utoipa 5.5 loses it).
     let openapi = crate::openapi::document();
     let data = web::Data::new(state.clone());
-    let mut server = HttpServer::new(move || {
+    let file_limit = crate::connections::raise_file_limit(config.max_connections);
+    let cap = crate::connections::effective_cap(config.max_connections, file_limit);
+    if cap < config.max_connections {
+        tracing::warn!(
+            configured = config.max_connections,
+            cap,
+            file_limit,
+            "the connection cap is lowered to stay below the open-files limit"
+        );
+    }
+    let workers = if config.workers > 0 {
+        config.workers
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    };
+    let connections = crate::connections::Connections::new(cap);
+    let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
@@ -133,7 +154,10 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
                 )
                 .into()
             }))
+            .wrap(from_fn(crate::connections::refuse_over_cap))
             .wrap(from_fn(telemetry::observe))
+            // Outside `observe`, so the problems it writes carry the headers too.
+            .wrap(from_fn(telemetry::security_headers))
             .configure(routes)
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
@@ -141,10 +165,14 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
             )
             .default_service(web::to(unknown_route))
     })
-    .shutdown_timeout(config.shutdown_timeout_secs);
-    if config.workers > 0 {
-        server = server.workers(config.workers);
-    }
+    .shutdown_timeout(config.shutdown_timeout_secs)
+    .workers(workers)
+    .max_connections(crate::connections::per_worker(cap, workers))
+    .on_connect(connections.on_connect())
+    // A connection that sends nothing is dropped soon, so idle ones cannot hold the cap.
+    .client_request_timeout(Duration::from_millis(config.request_head_timeout_ms.max(1)))
+    .keep_alive(Duration::from_secs(config.keep_alive_secs));
+    tracing::info!(cap, workers, file_limit, "connection cap");
     let server = server
         .bind(config.listen)
         .map_err(|source| StartError::Bind {

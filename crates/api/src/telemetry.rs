@@ -101,6 +101,19 @@ fn describe() {
         "caseline_rate_limited_total",
         "Requests refused by the rate limiter"
     );
+    metrics::describe_gauge!("caseline_connections_open", "Connections open now");
+    metrics::describe_gauge!(
+        "caseline_connections_max",
+        "The connection cap in force (after clamping below the open-files limit)"
+    );
+    metrics::describe_counter!(
+        "caseline_connections_refused_total",
+        "Connections accepted beyond the cap, answered 503 and closed"
+    );
+    metrics::describe_counter!(
+        "caseline_auth_failures_limited_total",
+        "Requests without a valid token refused because their address failed too often"
+    );
 }
 
 fn request_id(req: &ServiceRequest) -> String {
@@ -111,6 +124,41 @@ fn request_id(req: &ServiceRequest) -> String {
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| Uuid::new_v4().to_string())
+}
+
+/// Headers every answer carries, and the policy of every page.
+///
+/// `nosniff` keeps a browser from reading a JSON or CSV answer as a page; `no-referrer`
+/// keeps child ids in URLs from leaking to wherever a page links. Pages (any HTML answer but
+/// the API explorer under `/docs/`, which needs its scripts) get the
+/// `Content-Security-Policy` of `pages::content_security_policy`.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody + 'static>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"));
+    let explorer = res.request().path().starts_with("/docs");
+    let headers = res.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if html
+        && !explorer
+        && let Ok(v) = HeaderValue::from_str(crate::pages::content_security_policy())
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    Ok(res)
 }
 
 /// The middleware: see the module docs.

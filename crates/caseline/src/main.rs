@@ -97,8 +97,9 @@ enum Command {
         store: StoreArg,
     },
     /// Copies a SQLite store into a new file while the server may be running: SQLite's online
-    /// backup, one consistent moment of everything (events, tokens, read log, the deployment
-    /// key). For PostgreSQL use pg_dump; for any backend, export.
+    /// backup, one consistent moment of everything (events, tokens, read log). The pseudonym
+    /// key is not in it (back up its file apart). For PostgreSQL use pg_dump; for any
+    /// backend, export.
     Backup {
         #[command(flatten)]
         store: StoreArg,
@@ -131,6 +132,23 @@ struct Serve {
     /// Requests a token may make in a burst.
     #[arg(long, env = "CASELINE_RATE_BURST", default_value_t = Config::DEFAULT_RATE_BURST)]
     rate_burst: u32,
+    /// Requests without a valid token one client address may make at once before it gets
+    /// 429s.
+    #[arg(long, env = "CASELINE_AUTH_FAILURE_BURST", default_value_t = Config::DEFAULT_AUTH_FAILURE_BURST)]
+    auth_failure_burst: u32,
+    /// How fast that budget refills, per minute.
+    #[arg(long, env = "CASELINE_AUTH_FAILURES_PER_MINUTE", default_value_t = Config::DEFAULT_AUTH_FAILURES_PER_MINUTE)]
+    auth_failures_per_minute: u32,
+    /// The most connections held open at once; clamped below the open-files limit, which is
+    /// raised toward its hard limit at start.
+    #[arg(long, env = "CASELINE_MAX_CONNECTIONS", default_value_t = Config::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
+    /// Milliseconds a new connection may take to send its first request before it is dropped.
+    #[arg(long, env = "CASELINE_REQUEST_HEAD_TIMEOUT_MS", default_value_t = Config::DEFAULT_REQUEST_HEAD_TIMEOUT_MS)]
+    request_head_timeout_ms: u64,
+    /// Seconds an idle kept-alive connection is held between requests.
+    #[arg(long, env = "CASELINE_KEEP_ALIVE", default_value_t = Config::DEFAULT_KEEP_ALIVE_SECS)]
+    keep_alive: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CASELINE_WORKERS", default_value_t = 0)]
     workers: usize,
@@ -144,6 +162,11 @@ struct Serve {
     /// the least recently used are dropped first.
     #[arg(long, env = "CASELINE_CHILD_CACHE_EVENTS", default_value_t = Config::DEFAULT_CHILD_CACHE_EVENTS)]
     child_cache_events: usize,
+    /// The pseudonym key's file (created, owner-only, on first start). Default: pseudonym.key
+    /// beside a SQLite store; required for other stores unless CASELINE_PSEUDONYM_KEY (the key
+    /// itself, hex) is set, which wins over any file.
+    #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
+    pseudonym_key_file: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -222,6 +245,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The environment variable that may carry the pseudonym key itself, as hex.
+const PSEUDONYM_KEY_ENV: &str = "CASELINE_PSEUDONYM_KEY";
+
 async fn open(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
     store::open(url)
         .await
@@ -235,9 +261,21 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.framework = s.framework;
     config.rate_per_second = s.rate_per_second;
     config.rate_burst = s.rate_burst;
+    config.auth_failure_burst = s.auth_failure_burst;
+    config.auth_failures_per_minute = s.auth_failures_per_minute;
     config.workers = s.workers;
+    config.max_connections = s.max_connections;
+    config.request_head_timeout_ms = s.request_head_timeout_ms;
+    config.keep_alive_secs = s.keep_alive;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     config.child_cache_events = s.child_cache_events;
+    // The key itself is taken from the environment only: a flag would show it to anyone who
+    // can list processes.
+    config.pseudonym_key = match (std::env::var(PSEUDONYM_KEY_ENV), s.pseudonym_key_file) {
+        (Ok(hexed), _) if !hexed.trim().is_empty() => api::pseudonym_key::KeySource::Hex(hexed),
+        (_, Some(path)) => api::pseudonym_key::KeySource::File(path),
+        _ => api::pseudonym_key::KeySource::BesideStore,
+    };
     let running = api::start(config).await.context("starting the server")?;
     // Scripts and the tests read the address from here when they asked for port 0.
     println!("listening on http://{}", running.addr);
@@ -530,7 +568,23 @@ async fn backup(url: &str, to: PathBuf) -> Result<ExitCode> {
     let copied = tokio::task::spawn_blocking(move || store::sqlite::backup(&source, &target))
         .await
         .context("the backup task failed")??;
+    // A store not yet opened by a server of this version may still hold the pseudonym key;
+    // the copy must not carry it, whatever the source holds.
+    let copy = open(&format!("sqlite://{}", to.display())).await?;
+    let carried = copy
+        .secret(api::pseudonym_key::LEGACY_SECRET, Vec::new())
+        .await?;
+    copy.forget_secret(api::pseudonym_key::LEGACY_SECRET)
+        .await?;
+    drop(copy);
     bar.finish_and_clear();
+    if !carried.is_empty() {
+        eprintln!(
+            "the store still holds the pseudonym key (no server of this version has started on it): \
+             it was left out of the backup; start the server once to move it to its key file, and \
+             back that file up apart"
+        );
+    }
     eprintln!(
         "backed up {} events ({:.1} MiB) to {}",
         copied.events,

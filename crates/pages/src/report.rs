@@ -150,20 +150,24 @@ fn figure_table(caption: &str) -> Table {
 impl ReportPage {
     fn new(r: &InspectionReport) -> Result<ReportPage, askama::Error> {
         let tier_names = tier_names(r);
-        let sections = vec![
-            referrals(r)?,
-            consent(r),
-            child_voice(r),
-            levels(r, &tier_names)?,
-            threshold_consistency(r),
-            child_protection(r),
-            disagreements(r),
-            older_children(r),
-            timeliness(r)?,
-            obligations(r),
-            recording_delay(r),
-            children(r),
-        ];
+        let sections = if r.suppresses_any() {
+            suppressed(r)
+        } else {
+            vec![
+                referrals(r)?,
+                consent(r),
+                child_voice(r),
+                levels(r, &tier_names)?,
+                threshold_consistency(r),
+                child_protection(r),
+                disagreements(r),
+                older_children(r),
+                timeliness(r)?,
+                obligations(r),
+                recording_delay(r),
+                children(r),
+            ]
+        };
         let period_from_text = labels::date(r.period.from());
         let period_to_text = labels::date(r.period.to());
         Ok(ReportPage {
@@ -185,6 +189,38 @@ impl ReportPage {
             sections,
         })
     }
+}
+
+/// The page of a report some of whose figures rest on too few children to show: every
+/// figure as published, `<5` included, one table a section, and no charts (a bar's length
+/// would tell the number the table withholds, and so would a rate worked out here).
+fn suppressed(r: &InspectionReport) -> Vec<Section> {
+    let mut tables: Vec<(String, Table)> = Vec::new();
+    for [section, figure, value] in r.published_rows() {
+        if section == "report" || section == "period" {
+            continue;
+        }
+        if tables.last().is_none_or(|(s, _)| *s != section) {
+            let table = Table::new(&section, &["Figure", "Value"]);
+            tables.push((section.clone(), table));
+        }
+        if let Some((_, table)) = tables.pop() {
+            tables.push((section, table.row(figure, vec![value])));
+        }
+    }
+    let mut blocks = vec![Block::Note(format!(
+        "This report is for one locality, and some of its figures rest on fewer than 5 \
+         children: they are shown as {}, and the page shows every figure as a plain table \
+         without charts.",
+        projection::inspection::SUPPRESSED
+    ))];
+    blocks.extend(tables.into_iter().map(|(_, t)| Block::Table(t)));
+    vec![Section {
+        id: "figures",
+        heading: "Figures",
+        intro: "Every figure of the report, named as in the CSV (docs/REPORT.md defines each).",
+        blocks,
+    }]
 }
 
 /// The name of each tier: from the framework the report names, else from the children's

@@ -300,6 +300,15 @@ pub trait EventStore: Send + Sync + 'static {
     /// so every process of a deployment agrees on it.
     async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError>;
 
+    /// Removes a deployment secret, so that it no longer travels with the store's backups
+    /// (the pseudonym key moved to a file of its own). Removing one that is not there is not
+    /// an error. The default keeps it: a backend that cannot delete (KurrentDB's streams are
+    /// append-only) still works, and the operator is told in docs/OPERATIONS.md.
+    async fn forget_secret(&self, name: &str) -> Result<(), StoreError> {
+        let _ = name;
+        Ok(())
+    }
+
     /// Whether the backend answers now.
     async fn ping(&self) -> Result<(), StoreError>;
 

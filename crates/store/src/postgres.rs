@@ -987,6 +987,14 @@ impl EventStore for Postgres {
         row.try_get(0).map_err(|e| corrupt(e.to_string()))
     }
 
+    async fn forget_secret(&self, name: &str) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute("DELETE FROM secrets WHERE name = $1", &[&name])
+            .await
+            .map_err(|e| unavailable("forget secret", e))?;
+        Ok(())
+    }
+
     async fn idempotent_answer(
         &self,
         key: &crate::IdempotencyKey,

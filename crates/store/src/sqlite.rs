@@ -113,8 +113,8 @@ pub struct BackupCopied {
 /// SQLite's online backup, taken in one step so the copy is one consistent moment of the store.
 /// In WAL mode that step is a read transaction, so a running server goes on appending
 /// meanwhile. Everything is copied: events, idempotency answers, identifier claims, tokens (as
-/// hashes), the read log, checkpoints, snapshots and the deployment's pseudonym key, so a
-/// restored copy gives the same pseudonyms.
+/// hashes), the read log, checkpoints and snapshots. (The pseudonym key is no longer kept in
+/// the store; `caseline backup` removes one an older version left there from the copy.)
 ///
 /// The copy is written beside `target` and renamed into place only once it is complete and
 /// passes SQLite's `quick_check`, so a failed backup leaves no half file. Refuses to overwrite
@@ -1297,6 +1297,37 @@ impl EventStore for Sqlite {
                 .map_err(|e| unavailable("read secret", e))
             })
             .await
+    }
+
+    async fn forget_secret(&self, name: &str) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        self.0
+            .write(move |tx| {
+                // Overwrite the freed bytes too, so the secret is not left in the file's free
+                // pages for a later copy of the file to carry.
+                tx.pragma_update(None, "secure_delete", "ON")
+                    .map_err(|e| unavailable("secure_delete", e))?;
+                tx.execute("DELETE FROM secrets WHERE name = ?1", [name])
+                    .map_err(|e| unavailable("forget secret", e))?;
+                Ok(())
+            })
+            .await?;
+        // The page that held it is still in the main file until the WAL is checkpointed; a
+        // copy of the file alone (or a process that exits at once) would keep it. A checkpoint
+        // that cannot finish now (a long reader) is left to the background one.
+        let done = self
+            .0
+            .read(|c| {
+                c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(|e| unavailable("checkpoint", e))
+            })
+            .await;
+        if !matches!(done, Ok(0)) {
+            tracing::warn!("sqlite: the WAL could not be checkpointed after removing a secret");
+        }
+        Ok(())
     }
 
     async fn idempotent_answer(

@@ -363,6 +363,17 @@ mod cases {
             (vec![1, 2, 3], vec![1, 2, 3]),
             "the first init wins"
         );
+        // Forgetting a secret, or one that is not there, never fails; once forgotten, the
+        // next init wins again. KurrentDB's streams are append-only and keep theirs (the
+        // trait's default), which docs/OPERATIONS.md tells operators.
+        s.forget_secret("pseudonym_key").await.unwrap();
+        s.forget_secret("pseudonym_key").await.unwrap();
+        s.forget_secret("never_made").await.unwrap();
+        let after = s.secret("pseudonym_key", vec![4]).await.unwrap();
+        assert!(
+            after == vec![4] || after == vec![1, 2, 3],
+            "a forgotten secret is made anew, or kept by a backend that cannot forget: {after:?}"
+        );
         assert_eq!(s.load_snapshot("across").await.unwrap(), None);
         s.save_snapshot("across", 7, b"first".to_vec())
             .await
@@ -650,4 +661,19 @@ async fn postgres_a_full_writer_queue_is_busy() {
     second.await.unwrap();
     assert_eq!(pg.stream_sequence(third).await.unwrap(), 0);
     assert_eq!(pg.read_all(0, 10).await.unwrap().len(), 2);
+}
+
+/// SQLite and PostgreSQL really forget a secret (the pseudonym key moved out of the store must
+/// not stay in it); the suite above also admits a backend that keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_and_postgres_forget_secrets() {
+    let sqlite = support::sqlite().await;
+    let postgres = support::postgres().await;
+    let mut stores = vec![sqlite.store.clone()];
+    stores.extend(postgres.as_ref().map(|p| p.store.clone()));
+    for s in stores {
+        assert_eq!(s.secret("k", vec![1]).await.unwrap(), vec![1]);
+        s.forget_secret("k").await.unwrap();
+        assert_eq!(s.secret("k", vec![2]).await.unwrap(), vec![2]);
+    }
 }

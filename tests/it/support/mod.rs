@@ -86,7 +86,13 @@ impl TestStore {
             Some(i) if !base[..i].ends_with('/') => format!("{}/{name}", &base[..i]),
             _ => format!("{base}/{name}"),
         };
-        Some(TestStore { url, _dir: None })
+        // A PostgreSQL store has no directory for the pseudonym key to sit beside: the test's
+        // own temporary one holds it (see `Server::start_on`).
+        let dir = tempfile::tempdir().expect("temp dir");
+        Some(TestStore {
+            url,
+            _dir: Some(dir),
+        })
     }
 
     /// Creates a token through the command line (how an operator makes the first admin).
@@ -135,6 +141,14 @@ impl Server {
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
+        if !store.url.starts_with("sqlite://")
+            && let Some(dir) = &store._dir
+        {
+            cmd.env(
+                "CASELINE_PSEUDONYM_KEY_FILE",
+                dir.path().join("pseudonym.key"),
+            );
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

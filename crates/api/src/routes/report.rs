@@ -1,7 +1,7 @@
 //! `GET /v1/reports/inspection`: the inspection report as JSON, CSV or an HTML page with
 //! charts, from the cross-child read model. Children appear only as pseudonyms: an HMAC of the
-//! child's id under the deployment's key, which the store creates on first start and never
-//! shows, so a pseudonym is stable within a deployment and cannot be turned back into an id.
+//! child's id under the deployment's key (a file outside the store: `pseudonym_key`), so a
+//! pseudonym is stable within a deployment and cannot be turned back into an id without it.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -18,9 +18,6 @@ use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::state::AppState;
 
-/// The store's name for the pseudonym key.
-pub const PSEUDONYM_KEY: &str = "pseudonym_key";
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -29,7 +26,8 @@ pub struct ReportQuery {
     pub from: Option<NaiveDate>,
     /// Last day, `YYYY-MM-DD`, included (default: today).
     pub to: Option<NaiveDate>,
-    /// One locality (compared without regard to case); all when left out.
+    /// One locality (compared without regard to case); all when left out. Figures resting on
+    /// 1 to 4 children are then shown as `"<5"`.
     pub locality: Option<String>,
 }
 
@@ -86,7 +84,7 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
 /// figure, `section,figure,value`) or an HTML page with charts (`text/html`).
 #[utoipa::path(get, path = "/v1/reports/inspection", operation_id = "get_inspection_report", tag = "review", params(ReportQuery),
     responses(
-        (status = 200, description = "The report", content(
+        (status = 200, description = "The report. With `locality`, every figure that rests on 1 to 4 children is the string \"<5\" in place of its number (in JSON, CSV and HTML alike); 0 stays 0. See docs/REPORT.md, \"Small numbers\".", content(
             (InspectionReport = "application/json"),
             (String = "text/csv"),
             (String = "text/html"),
@@ -116,7 +114,10 @@ pub async fn inspection(
         pseudonym(&key, id)
     });
     Ok(match format {
-        Format::Json => HttpResponse::Ok().json(report),
+        // Published, not serialised: with a locality, small figures are "<5".
+        Format::Json => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(report.published_json()),
         Format::Csv => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((

@@ -19,8 +19,6 @@
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::InspectionReport;
-
 /// The JSON of the report as an ordered tree: serde_json's own map may or may not keep
 /// field order depending on features enabled elsewhere in the build, and the CSV must not
 /// change order with them.
@@ -86,14 +84,15 @@ impl<'de> Visitor<'de> for NodeVisitor {
 const HEADER: &str = "section,figure,value\n";
 const TOP: &str = "report";
 
-pub(super) fn to_csv(report: &InspectionReport) -> String {
-    let mut out = String::from(HEADER);
-    // The report is plain structs, numbers and strings, so writing and reading its JSON
-    // cannot fail; should it ever, the CSV is the header alone rather than a panic.
-    let tree = serde_json::to_string(report)
-        .ok()
-        .and_then(|s| serde_json::from_str::<Node>(&s).ok());
-    if let Some(Node::Object(fields)) = tree {
+/// The `section,figure,value` rows of a report's published JSON, in order.
+type Rows = Vec<[String; 3]>;
+
+/// The rows of the report published as `json` (see `InspectionReport::published_json`).
+pub(super) fn rows(json: &str) -> Rows {
+    let mut out = Rows::new();
+    // The published JSON is written by this crate from plain structs, so reading it cannot
+    // fail; should it ever, there are no rows rather than a panic.
+    if let Ok(Node::Object(fields)) = serde_json::from_str::<Node>(json) {
         for (name, value) in fields {
             section(&mut out, TOP, &name, &value);
         }
@@ -101,8 +100,21 @@ pub(super) fn to_csv(report: &InspectionReport) -> String {
     out
 }
 
+pub(super) fn to_csv(json: &str) -> String {
+    let mut out = String::from(HEADER);
+    for [section, figure, value] in rows(json) {
+        out.push_str(&cell(&section));
+        out.push(',');
+        out.push_str(&cell(&figure));
+        out.push(',');
+        out.push_str(&cell(&value));
+        out.push('\n');
+    }
+    out
+}
+
 /// A field `name` of the object at path `path` (`report` at the top).
-fn section(out: &mut String, path: &str, name: &str, value: &Node) {
+fn section(out: &mut Rows, path: &str, name: &str, value: &Node) {
     let here = if path == TOP {
         name.to_owned()
     } else {
@@ -136,10 +148,10 @@ fn section(out: &mut String, path: &str, name: &str, value: &Node) {
 }
 
 /// One item of a breakdown: its figures are named `key/field.subfield`.
-fn item(out: &mut String, section: &str, key: &str, value: &Node) {
+fn item(out: &mut Rows, section: &str, key: &str, value: &Node) {
     // `keyed` says whether the `/` after the key is written yet; a key may itself hold a
     // `/` (a locality such as "Breckland/Thetford"), so the figure's text cannot tell.
-    fn walk(out: &mut String, section: &str, figure: &str, keyed: bool, value: &Node) {
+    fn walk(out: &mut Rows, section: &str, figure: &str, keyed: bool, value: &Node) {
         let sep = if keyed { "." } else { "/" };
         match value {
             Node::Object(fields) => {
@@ -162,17 +174,12 @@ fn item(out: &mut String, section: &str, key: &str, value: &Node) {
     walk(out, section, key, false, value);
 }
 
-fn row(out: &mut String, section: &str, figure: &str, value: &Node) {
+fn row(out: &mut Rows, section: &str, figure: &str, value: &Node) {
     let value = match value {
         Node::Scalar(s) => s.as_str(),
         _ => "",
     };
-    out.push_str(&cell(section));
-    out.push(',');
-    out.push_str(&cell(figure));
-    out.push(',');
-    out.push_str(&cell(value));
-    out.push('\n');
+    out.push([section.to_owned(), figure.to_owned(), value.to_owned()]);
 }
 
 fn cell(text: &str) -> String {

@@ -21,6 +21,7 @@ pub(crate) mod cases;
 mod csv;
 mod figures;
 mod pseudonyms;
+mod suppression;
 
 #[cfg(test)]
 pub(crate) mod testkit;
@@ -45,6 +46,8 @@ pub use figures::{
 
 use cases::Case;
 use figures::Scope;
+use suppression::Tree;
+pub use suppression::{SUPPRESSED, SmallCounts};
 
 /// The days a report covers, both ends included, as UTC dates. `from` is never after `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -120,6 +123,10 @@ impl Period {
 
 /// `GET /v1/reports/inspection`: CONTRACT.md's shape, with the figures it leaves open after
 /// the ones it names. Children appear only as pseudonyms.
+///
+/// With a `locality`, every figure that rests on 1 to 4 children (a count of them, or the
+/// events of fewer than 5 children, or a rate or median over them) is the string `"<5"` in
+/// place of its number, in a child's row too; 0 stays 0 (docs/REPORT.md, "Small numbers").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InspectionReport {
     pub period: Period,
@@ -144,13 +151,46 @@ pub struct InspectionReport {
     pub recording_delay: RecordingDelay,
     /// The children with a record in the period (and locality), sorted by pseudonym.
     pub children: Vec<ChildRow>,
+    /// The figures that rest on too few children to be published; inactive without a
+    /// locality. Not part of the serialised report, whose numbers stay exact: what leaves the
+    /// server is [`InspectionReport::published_json`].
+    #[serde(skip)]
+    #[schema(ignore)]
+    pub small_counts: SmallCounts,
 }
 
 impl InspectionReport {
+    /// The report as published, with suppressed figures as `<5`; and whether any was.
+    fn published(&self) -> (Tree, bool) {
+        // The report is plain structs, numbers and strings, so writing and reading its JSON
+        // cannot fail; should it ever, the answer is an empty object rather than a panic.
+        let mut tree = serde_json::to_string(self)
+            .ok()
+            .and_then(|s| serde_json::from_str::<Tree>(&s).ok())
+            .unwrap_or(Tree::Object(Vec::new()));
+        let replaced = self.small_counts.apply(&mut tree);
+        (tree, replaced > 0)
+    }
+
+    /// The report as the JSON answer: its fields in order, suppressed figures as `"<5"`.
+    pub fn published_json(&self) -> String {
+        serde_json::to_string(&self.published().0).unwrap_or_else(|_| "{}".to_owned())
+    }
+
+    /// Whether any figure is published as `<5`.
+    pub fn suppresses_any(&self) -> bool {
+        self.published().1
+    }
+
+    /// The published figures as `[section, figure, value]` rows, as the CSV has them.
+    pub fn published_rows(&self) -> Vec<[String; 3]> {
+        csv::rows(&self.published_json())
+    }
+
     /// The report as CSV: a `section,figure,value` header and one row a figure (see
-    /// `docs/REPORT.md` for how sections and figures are named).
+    /// `docs/REPORT.md` for how sections and figures are named), suppressed figures as `<5`.
     pub fn to_csv(&self) -> String {
-        csv::to_csv(self)
+        csv::to_csv(&self.published_json())
     }
 }
 
@@ -193,10 +233,35 @@ pub(crate) fn report_of_cases<'a>(
     let locality = locality.map(str::trim).filter(|l| !l.is_empty());
     let scope = Scope { period, locality };
     let f = figures::compute(&cases, &scope, framework);
+    let small_counts = if locality.is_some() {
+        // Each child's own figures say which figures it gives a value to.
+        SmallCounts::tally(cases.iter().map(|case| {
+            let alone = figures::compute(&[*case], &scope, framework);
+            serde_json::to_value(report_of(
+                alone,
+                framework,
+                &scope,
+                &|_| String::new(),
+                SmallCounts::default(),
+            ))
+            .unwrap_or(serde_json::Value::Null)
+        }))
+    } else {
+        SmallCounts::default()
+    };
+    report_of(f, framework, &scope, pseudonymise, small_counts)
+}
 
+fn report_of(
+    f: figures::Figures,
+    framework: &Framework,
+    scope: &Scope<'_>,
+    pseudonymise: &dyn Fn(Uuid) -> String,
+    small_counts: SmallCounts,
+) -> InspectionReport {
     InspectionReport {
-        period,
-        locality: locality.map(str::to_owned),
+        period: scope.period,
+        locality: scope.locality.map(str::to_owned),
         framework: framework.name().to_owned(),
         framework_title: framework.title().to_owned(),
         rules_version: framework.rules_version().to_owned(),
@@ -212,5 +277,6 @@ pub(crate) fn report_of_cases<'a>(
         obligations: f.obligations,
         recording_delay: f.recording_delay,
         children: pseudonyms::name_rows(f.children, pseudonymise),
+        small_counts,
     }
 }

@@ -10,7 +10,7 @@ use store::StoredEvent;
 use uuid::Uuid;
 
 use super::testkit::*;
-use super::{InspectionReport, Period, inspection_report};
+use super::{InspectionReport, Period, SUPPRESSED, inspection_report};
 
 fn november() -> Period {
     let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).expect("a November date");
@@ -651,5 +651,65 @@ fn snapshot_of_the_csv() {
     insta::assert_snapshot!(
         "inspection_report_november_csv",
         dataset().report(None).to_csv()
+    );
+}
+
+// --- Small numbers -------------------------------------------------------------------------
+
+#[test]
+fn a_report_of_every_locality_is_published_as_it_is() {
+    let report = dataset().report(None);
+    assert!(!report.small_counts.is_active());
+    assert!(!report.suppresses_any());
+    assert_eq!(
+        report.published_json(),
+        serde_json::to_string(&report).unwrap()
+    );
+}
+
+#[test]
+fn in_one_locality_figures_resting_on_fewer_than_five_children_are_withheld() {
+    // Norwich holds A, C and D in November (E is registered after it): three children.
+    let report = dataset().report(Some("Norwich"));
+    assert!(report.small_counts.is_active());
+    let published: serde_json::Value = serde_json::from_str(&report.published_json()).unwrap();
+    let exact = serde_json::to_value(&report).unwrap();
+    // Every number the exact report has is either 0 (kept), or withheld: three children
+    // cannot make a figure resting on five.
+    fn check(exact: &serde_json::Value, published: &serde_json::Value, path: &str) {
+        match (exact, published) {
+            (serde_json::Value::Object(e), serde_json::Value::Object(p)) => {
+                assert_eq!(e.len(), p.len(), "{path}");
+                for (k, v) in e {
+                    check(v, &p[k], &format!("{path}.{k}"));
+                }
+            }
+            (serde_json::Value::Array(e), serde_json::Value::Array(p)) => {
+                for (i, (e, p)) in e.iter().zip(p).enumerate() {
+                    check(e, p, &format!("{path}[{i}]"));
+                }
+            }
+            (serde_json::Value::Number(n), p) if n.as_u64() == Some(0) => {
+                assert_eq!(p, exact, "{path}: a count of 0 is kept");
+            }
+            (serde_json::Value::Number(_), p) if path.ends_with(".tier") => {
+                assert_eq!(p, exact, "{path}: a tier is not a count");
+            }
+            (serde_json::Value::Number(_), p) => {
+                assert_eq!(*p, SUPPRESSED, "{path}");
+            }
+            (e, p) => assert_eq!(e, p, "{path}"),
+        }
+    }
+    check(&exact, &published, "");
+    assert!(report.suppresses_any());
+    assert_eq!(published["referrals"]["received"], SUPPRESSED);
+    assert_eq!(published["locality"], "Norwich");
+    let csv = report.to_csv();
+    assert!(csv.contains("referrals,received,<5\n"), "{csv}");
+    // Counts of nothing stay 0.
+    assert_eq!(
+        published["child_protection"]["plans_ended"],
+        exact["child_protection"]["plans_ended"]
     );
 }
