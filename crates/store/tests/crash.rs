@@ -122,7 +122,18 @@ async fn check_after_crash(
     round: usize,
     acked: &BTreeMap<String, Vec<String>>,
 ) {
-    let all = store.read_all(0, 1_000_000).await.unwrap();
+    // A killed writer's last transaction may still be committing on the server (PostgreSQL
+    // finishes a COMMIT it has received even when the client is gone): unacknowledged, so it may
+    // land or not, but it must land before the counts below are taken.
+    let mut all = store.read_all(0, 1_000_000).await.unwrap();
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        let again = store.read_all(0, 1_000_000).await.unwrap();
+        if again.len() == all.len() {
+            break;
+        }
+        all = again;
+    }
     // Every acknowledged append is there.
     let present: std::collections::BTreeSet<String> =
         all.iter().map(|e| e.event_id.to_string()).collect();
