@@ -167,7 +167,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 255;
 pub fn idempotency(
     req: &HttpRequest,
     caller: &Caller,
-    request_hash: &str,
+    request_hash: impl FnOnce() -> String,
 ) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(value) = req.headers().get("idempotency-key") else {
         return Ok(None);
@@ -191,7 +191,8 @@ pub fn idempotency(
     Ok(Some(IdempotencyKey {
         agency: caller.agency.clone(),
         key: key.to_owned(),
-        request_hash: request_hash.to_owned(),
+        // Hashed only when a key is given: most appends carry none.
+        request_hash: request_hash(),
     }))
 }
 

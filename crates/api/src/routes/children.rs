@@ -78,7 +78,7 @@ pub async fn register(
     let registration: Registration = domain::shapes::parse(body.value.clone(), "")?;
     let details = ChildDetails::parse(registration.child, "child")?;
     let occurred_at = domain::dates::instant(registration.occurred_at, "occurred_at")?;
-    let key = idempotency(&req, &caller, &body.request_hash("register"))?;
+    let key = idempotency(&req, &caller, || body.request_hash("register"))?;
     let appended = match state
         .casework
         .register(

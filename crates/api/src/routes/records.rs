@@ -101,8 +101,8 @@ pub async fn append_one(
     let child_id = path.into_inner();
     caller.may(Action::AppendRecords)?;
     let input = RecordInput::parse(body.value.clone())?;
-    let hash = body.request_hash(&format!("record {child_id}"));
-    let appended = record(&state, &caller, &req, child_id, vec![input], false, &hash).await?;
+    let hash = || body.request_hash(&format!("record {child_id}"));
+    let appended = record(&state, &caller, &req, child_id, vec![input], false, hash).await?;
     let first = appended
         .events
         .first()
@@ -148,8 +148,8 @@ pub async fn append_batch(
             ApiError::new(ErrorKind::InvalidInput, message.clone()).with_field("records", message)
         );
     }
-    let hash = body.request_hash(&format!("batch {child_id}"));
-    let appended = record(&state, &caller, &req, child_id, inputs, true, &hash).await?;
+    let hash = || body.request_hash(&format!("batch {child_id}"));
+    let appended = record(&state, &caller, &req, child_id, inputs, true, hash).await?;
     let sequence = appended
         .events
         .last()
@@ -187,7 +187,7 @@ async fn record(
     child_id: Uuid,
     records: Vec<RecordInput>,
     batch: bool,
-    request_hash: &str,
+    request_hash: impl FnOnce() -> String,
 ) -> Result<Appended, ApiError> {
     let idempotency = idempotency(req, caller, request_hash)?;
     let pinned = if_match(req)?;
