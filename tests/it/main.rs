@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod cli;
+mod consistency;
 mod errors;
 mod hardening;
 mod integrity;
