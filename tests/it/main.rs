@@ -17,3 +17,4 @@ mod operations;
 mod retries;
 mod review;
 mod roundtrip;
+mod servers;
