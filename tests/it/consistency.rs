@@ -252,3 +252,39 @@ async fn a_position_the_read_model_cannot_reach_is_a_503_with_retry_after() {
     r.problem(400);
     assert_eq!(r.fields(), vec!["min_position"], "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_openapi_document_names_min_position_and_caseline_position() {
+    let server = Server::start().await;
+    let doc = server.anonymous().get("/openapi.json").await.body;
+    for path in [
+        "/v1/disagreements",
+        "/v1/disagreements/{disagreement_id}",
+        "/v1/reports/inspection",
+    ] {
+        let op = &doc["paths"][path]["get"];
+        let param = op["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == "min_position")
+            .unwrap_or_else(|| panic!("{path} has no min_position: {op}"));
+        assert_eq!(param["in"], "query", "{path}");
+        assert_eq!(param["schema"]["type"], "integer", "{path}: {param}");
+        assert!(
+            op["responses"]["503"]["headers"]["Retry-After"].is_object(),
+            "{path}"
+        );
+    }
+    for (path, method) in [
+        ("/v1/children", "post"),
+        ("/v1/children/{child_id}/records", "post"),
+        ("/v1/children/{child_id}/records:batch", "post"),
+    ] {
+        assert!(
+            doc["paths"][path][method]["responses"]["201"]["headers"]["Caseline-Position"]
+                .is_object(),
+            "{method} {path}"
+        );
+    }
+}
