@@ -4,11 +4,13 @@
 //! report) first waits until the read model reflects every record this process acknowledged
 //! before the request began, or the `?min_position=N` the client asks for, whichever is later.
 //!
-//! The wait wakes the follower and looks at the model's position every few milliseconds until
-//! it is far enough or the configured time (`Config::read_wait_ms`) runs out; then the read is
-//! a 503 with `Retry-After`, never a stale answer. A record acknowledged by another process on
-//! the same store is seen through `min_position` (its `Caseline-Position`): this process cannot
-//! know of it otherwise.
+//! Records acknowledged by other processes on the same store (servers behind one balancer) are
+//! covered by also waiting for the store's last position as the request begins (one small read
+//! past the model's position): a `201` is sent only once committed, so whatever any server
+//! acknowledged before lies at or below it. The wait wakes the follower and looks at the model's
+//! position every few milliseconds until it is far enough or the configured time
+//! (`Config::read_wait_ms`) runs out; then the read is a 503 with `Retry-After`, never a stale
+//! answer.
 //!
 //! What it deliberately does not do: change how the follower catches up (`projection::follow`),
 //! or wait on per-child reads, which fold the child's stream on every read and never lag.
@@ -33,6 +35,9 @@ pub const MIN_POSITION: &str = "min_position";
 
 /// How long a 503 of a read that could not catch up asks the client to wait.
 const RETRY_AFTER_SECS: u64 = 1;
+
+/// Events read past the read model's position to learn the store's last position.
+const HEAD_PAGE: usize = 256;
 
 /// The highest global position this process has acknowledged with a `201`.
 #[derive(Debug, Default)]
@@ -87,8 +92,12 @@ pub async fn model_at_least(
     state: &AppState,
     min_position: Option<GlobalPosition>,
 ) -> Result<Arc<Across>, ApiError> {
-    let target = state.acknowledged.get().max(min_position.unwrap_or(0));
     let model = state.projections.model();
+    let target = state
+        .acknowledged
+        .get()
+        .max(min_position.unwrap_or(0))
+        .max(store_head(state, model.position()).await?);
     if model.position() >= target {
         return Ok(model);
     }
@@ -127,6 +136,16 @@ pub async fn model_at_least(
         ),
     )
     .with_retry_after(RETRY_AFTER_SECS))
+}
+
+/// The store's last global position now, as far as one page past the read model shows: every
+/// record any process acknowledged before this moment lies at or below it, since a `201` is sent
+/// only once its events are committed and positions follow commit order. One small read when the
+/// model is caught up (the usual case); a lower bound when the model is more than a page behind,
+/// and then the read likely waits out its time anyway.
+async fn store_head(state: &AppState, from: GlobalPosition) -> Result<GlobalPosition, ApiError> {
+    let page = state.store.read_all(from, HEAD_PAGE).await?;
+    Ok(page.last().map_or(from, |e| e.global_position))
 }
 
 #[cfg(test)]
