@@ -308,6 +308,64 @@ async fn two_servers_on_one_postgres_database_behave_as_one() {
         );
     }
 
+    // A registration retried on the other server, and one sent to both at once, registers one child.
+    let body = registration(SCHOOL, None);
+    let first = school_a
+        .send(
+            Method::POST,
+            "/v1/children",
+            Some(body.clone()),
+            &[("Idempotency-Key", "register-elsewhere")],
+        )
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    let retry = school_b
+        .send(
+            Method::POST,
+            "/v1/children",
+            Some(body),
+            &[("Idempotency-Key", "register-elsewhere")],
+        )
+        .await;
+    assert_eq!(retry.status, 201, "{}", retry.text);
+    assert_eq!(retry.header("idempotent-replayed"), Some("true"));
+    assert_eq!(retry.body["child_id"], first.body["child_id"]);
+    let body = registration(SCHOOL, None);
+    let (ra, rb) = tokio::join!(
+        school_a.send(
+            Method::POST,
+            "/v1/children",
+            Some(body.clone()),
+            &[("Idempotency-Key", "register-both")]
+        ),
+        school_b.send(
+            Method::POST,
+            "/v1/children",
+            Some(body.clone()),
+            &[("Idempotency-Key", "register-both")]
+        ),
+    );
+    assert_eq!(ra.status, 201, "{}", ra.text);
+    assert_eq!(rb.status, 201, "{}", rb.text);
+    assert_eq!(ra.body["child_id"], rb.body["child_id"]);
+
+    // A token revoked through one server is refused by the other at once.
+    let police = a.client("recorder", "police:norfolk").await;
+    let id = a.admin().get("/v1/tokens").await.body["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["agency"] == "police:norfolk")
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    assert_eq!(police.at(&b).get("/v1/disagreements").await.status, 200);
+    let r = a
+        .admin()
+        .send(Method::DELETE, &format!("/v1/tokens/{id}"), None, &[])
+        .await;
+    assert!(r.status == 204 || r.status == 200, "{}", r.text);
+    police.at(&b).get("/v1/disagreements").await.problem(401);
+
     // Every chain still verifies.
     let (code, out, err) = cli(&["verify", "--store", &a.store.url]);
     assert_eq!(code, 0, "{out}{err}");
