@@ -2,7 +2,7 @@
 //! appends"): every `201` carries the global position of its last event
 //! (`Caseline-Position`), and a cross-child read (the disagreement review, the inspection
 //! report) first waits until the read model reflects every record this process acknowledged
-//! before the request began, or the `?min_position=N` the client asks for, whichever is later.
+//! before the request began and the `?min_position=N` the client asks for, whichever is later.
 //!
 //! Records acknowledged by other processes on the same store (servers behind one balancer) are
 //! covered by also waiting for the store's last position as the request begins (one small read
@@ -86,8 +86,9 @@ pub fn min_position(raw: Option<&str>) -> Result<Option<GlobalPosition>, ApiErro
 }
 
 /// The cross-child read model once it reflects every record this process had acknowledged when
-/// the request began and at least `min_position`; a 503 with `Retry-After` if it cannot get
-/// there within the configured wait.
+/// the request began, every record in the store then (whichever process acknowledged it) and at
+/// least `min_position`; a 503 with `Retry-After` if it cannot get there within the configured
+/// wait.
 pub async fn model_at_least(
     state: &AppState,
     min_position: Option<GlobalPosition>,
