@@ -32,13 +32,22 @@ token() {
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])'
 }
 
+# A `min_position` beyond the store's last event is answered 503 once the read wait runs out, as
+# documented: right for a client, but a generated one is nearly always beyond a fresh store's
+# last event. It is pinned to 0 here (its validation and its 503 are black-box tested in
+# tests/it/consistency.rs).
+cat >"$dir/schemathesis.toml" <<'TOML'
+[parameters]
+"query.min_position" = "0"
+TOML
+
 status=0
 for who in "front_door front_door:norfolk-mash" "auditor council:audit" "recorder school:norwich-high" \
            "inspector ofsted:inspection" "admin council:admin"; do
   set -- $who
   if [ "$1" = admin ]; then t="$admin"; else t="$(token "$1" "$2")"; fi
   echo "schemathesis: as $1 ($2)"
-  "$st" run "$base/openapi.json" -H "Authorization: Bearer $t" \
+  "$st" --config-file "$dir/schemathesis.toml" run "$base/openapi.json" -H "Authorization: Bearer $t" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
     --phases examples,fuzzing --max-examples "$max" --seed 1 --no-color || status=1
 done

@@ -8,6 +8,7 @@ mod support;
 
 mod access;
 mod cli;
+mod consistency;
 mod errors;
 mod hardening;
 mod integrity;
@@ -16,3 +17,4 @@ mod operations;
 mod retries;
 mod review;
 mod roundtrip;
+mod servers;

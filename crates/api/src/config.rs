@@ -39,6 +39,9 @@ pub struct Config {
     pub request_head_timeout_ms: u64,
     /// How long an idle kept-alive connection is held between requests, in seconds.
     pub keep_alive_secs: u64,
+    /// How long a cross-child read waits for the read model to reflect what it must, in ms,
+    /// before it answers 503 with `Retry-After`.
+    pub read_wait_ms: u64,
     /// Where the inspection report's pseudonym key comes from (never the store).
     pub pseudonym_key: crate::pseudonym_key::KeySource,
 }
@@ -65,6 +68,8 @@ impl Config {
     /// A client that connects and sends nothing for this long is dropped.
     pub const DEFAULT_REQUEST_HEAD_TIMEOUT_MS: u64 = 5000;
     pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 15;
+    /// The follower applies an append within milliseconds; seconds mean it is stuck.
+    pub const DEFAULT_READ_WAIT_MS: u64 = 5000;
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -84,6 +89,7 @@ impl Config {
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             request_head_timeout_ms: Self::DEFAULT_REQUEST_HEAD_TIMEOUT_MS,
             keep_alive_secs: Self::DEFAULT_KEEP_ALIVE_SECS,
+            read_wait_ms: Self::DEFAULT_READ_WAIT_MS,
             pseudonym_key: crate::pseudonym_key::KeySource::default(),
         }
     }

@@ -6,6 +6,7 @@
 //!   [`problem::ApiError`], the one closed table of error kinds.
 //! - [`body`]: reading a JSON body so that nothing a client sends becomes a 500.
 //! - [`openapi`]: `/openapi.json`, generated from the handlers and the domain's schemas.
+//! - [`consistency`]: read-your-writes across children (`Caseline-Position`, `min_position`).
 //! - [`telemetry`]: JSON logs with a request id, Prometheus metrics.
 //!
 //! What it deliberately does not do: decide whether a record is valid (the domain), how it is
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod body;
 pub mod config;
 pub mod connections;
+pub mod consistency;
 pub mod openapi;
 pub mod pages;
 pub mod problem;

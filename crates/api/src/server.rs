@@ -98,6 +98,7 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     let state = AppState {
         projections,
         pseudonym_key: Arc::new(pseudonym_key),
+        acknowledged: Arc::default(),
         store: store.clone(),
         framework,
         limiter: Arc::new(Limiter::new(

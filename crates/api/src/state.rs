@@ -23,4 +23,7 @@ pub struct AppState {
     pub projections: Arc<projection::Projections>,
     /// The key pseudonyms are made with; see `routes::report`.
     pub pseudonym_key: Arc<Vec<u8>>,
+    /// The highest global position this process has acknowledged with a `201`: a cross-child
+    /// read waits for the read model to reach it (`consistency`).
+    pub acknowledged: Arc<crate::consistency::Acknowledged>,
 }

@@ -14,7 +14,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError};
-use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tracing::Instrument;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::layer::SubscriberExt;
@@ -55,9 +55,17 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
         const BUCKETS: [f64; 12] = [
             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
         ];
+        // Counts, not seconds: how many appends shared a commit, how many records a batch held.
+        const SIZES: [f64; 10] = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
         let builder = PrometheusBuilder::new();
         let builder = builder
             .set_buckets(&BUCKETS)
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full("caseline_group_commit_size".into()), &SIZES)
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(Matcher::Full("caseline_append_batch_size".into()), &SIZES)
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -88,6 +96,14 @@ fn describe() {
     metrics::describe_histogram!(
         "caseline_append_batch_size",
         "Events per acknowledged append"
+    );
+    metrics::describe_histogram!(
+        "caseline_read_wait_seconds",
+        "How long a cross-child read waited for the read model to reflect what it must"
+    );
+    metrics::describe_counter!(
+        "caseline_read_wait_timeouts_total",
+        "Cross-child reads answered 503 because the read model could not get there in time"
     );
     metrics::describe_counter!(
         "caseline_idempotent_replays_total",

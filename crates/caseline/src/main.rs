@@ -149,6 +149,10 @@ struct Serve {
     /// Seconds an idle kept-alive connection is held between requests.
     #[arg(long, env = "CASELINE_KEEP_ALIVE", default_value_t = Config::DEFAULT_KEEP_ALIVE_SECS)]
     keep_alive: u64,
+    /// Milliseconds a cross-child read (disagreements, report) waits for the read model to
+    /// reflect every record acknowledged before it (and `?min_position`), then a 503.
+    #[arg(long, env = "CASELINE_READ_WAIT_MS", default_value_t = Config::DEFAULT_READ_WAIT_MS)]
+    read_wait_ms: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CASELINE_WORKERS", default_value_t = 0)]
     workers: usize,
@@ -267,6 +271,7 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.max_connections = s.max_connections;
     config.request_head_timeout_ms = s.request_head_timeout_ms;
     config.keep_alive_secs = s.keep_alive;
+    config.read_wait_ms = s.read_wait_ms;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     config.child_cache_events = s.child_cache_events;
     // The key itself is taken from the environment only: a flag would show it to anyone who

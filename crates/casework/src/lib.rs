@@ -189,13 +189,18 @@ impl Casework {
 
         let mut turn = self.cache.turn(child_id).await;
         // The kept fold is decided against as it is; if another process appended meanwhile,
-        // the store's expected sequence says so and the fold is brought up to date.
-        let mut folded = match turn.folded() {
-            Some(f) => f.clone(),
-            None => turn
-                .refresh(self.store.as_ref())
-                .await?
-                .ok_or(CaseworkError::UnknownChild(child_id))?,
+        // the store's expected sequence says so and the fold is brought up to date. A refusal
+        // is never sent from a kept fold alone: it may be missing another process's records
+        // that this one refers to (a disagreement about a decision recorded through the other
+        // server), so the fold is brought up to date and the records decided again first.
+        let (mut folded, mut fresh) = match turn.folded() {
+            Some(f) => (f.clone(), false),
+            None => (
+                turn.refresh(self.store.as_ref())
+                    .await?
+                    .ok_or(CaseworkError::UnknownChild(child_id))?,
+                true,
+            ),
         };
         for _ in 0..ATTEMPTS {
             let sequence = folded.sequence();
@@ -207,6 +212,7 @@ impl Casework {
                     .refresh(self.store.as_ref())
                     .await?
                     .ok_or(CaseworkError::UnknownChild(child_id))?;
+                fresh = true;
                 if folded.sequence() != p {
                     return Err(CaseworkError::NotAtSequence {
                         expected: p,
@@ -221,6 +227,17 @@ impl Casework {
                     // Another server may have appended this very request meanwhile.
                     if let Some(first) = self.replayed(idempotency.as_ref()).await? {
                         return Ok(first);
+                    }
+                    if !fresh {
+                        fresh = true;
+                        folded = turn
+                            .refresh(self.store.as_ref())
+                            .await?
+                            .ok_or(CaseworkError::UnknownChild(child_id))?;
+                        if folded.sequence() != sequence {
+                            tracing::debug!(%child_id, "refused against a kept fold that was behind; deciding again");
+                            continue;
+                        }
                     }
                     return Err(e);
                 }
@@ -248,6 +265,7 @@ impl Casework {
                         .refresh(self.store.as_ref())
                         .await?
                         .ok_or(CaseworkError::UnknownChild(child_id))?;
+                    fresh = true;
                 }
                 Err(e) => {
                     // Whether the append landed is unknown (a lost connection after COMMIT):

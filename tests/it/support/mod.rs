@@ -95,6 +95,23 @@ impl TestStore {
         })
     }
 
+    /// The same store for another server: the same URL, nothing of its own to clean up.
+    pub fn shared(&self) -> TestStore {
+        TestStore {
+            url: self.url.clone(),
+            _dir: None,
+        }
+    }
+
+    /// The pseudonym key file a server over this PostgreSQL store is started with (see
+    /// [`Server::start_on`]); a second server on the store must be given the same one.
+    pub fn key_file(&self) -> Option<std::path::PathBuf> {
+        self._dir
+            .as_ref()
+            .filter(|_| !self.url.starts_with("sqlite://"))
+            .map(|d| d.path().join("pseudonym.key"))
+    }
+
     /// Creates a token through the command line (how an operator makes the first admin).
     pub fn token(&self, role: &str, agency: &str) -> String {
         let (code, out, err) = cli(&[
@@ -360,6 +377,14 @@ impl Api {
             req = req.header("content-type", ct);
         }
         into_resp(req.send().await.expect("request")).await
+    }
+
+    /// The same token speaking to another server (as behind a load balancer).
+    pub fn at(&self, server: &Server) -> Api {
+        Api {
+            base: server.base.clone(),
+            ..self.clone()
+        }
     }
 
     pub async fn get(&self, path: &str) -> Resp {

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::access::Action;
 use crate::auth::Caller;
 use crate::body::JsonBody;
+use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::routes::child::{self, etag, idempotency};
 use crate::state::AppState;
@@ -62,7 +63,7 @@ pub struct Registered {
     params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key; a retry with the same key and body returns the first answer")),
     responses(
         (status = 201, description = "Registered", body = Registered,
-            headers(("Location" = String, description = "The child's case"), ("ETag" = String, description = "The stream's sequence"))),
+            headers(("Location" = String, description = "The child's case"), ("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The registration's global position (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not register, or `recorded_by.agency` is not the token's", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Already registered under this identifier: see `existing_child_id`", body = Problem, content_type = "application/problem+json"),
@@ -115,10 +116,10 @@ pub async fn register(
     if !appended.replayed {
         state.projections.notify();
     }
-    registered(&appended, appended.replayed)
+    registered(&state, &appended, appended.replayed)
 }
 
-fn registered(appended: &Appended, replayed: bool) -> ApiResult<HttpResponse> {
+fn registered(state: &AppState, appended: &Appended, replayed: bool) -> ApiResult<HttpResponse> {
     let first = appended
         .events
         .first()
@@ -129,6 +130,7 @@ fn registered(appended: &Appended, replayed: bool) -> ApiResult<HttpResponse> {
         format!("/v1/children/{}", appended.child_id),
     ))
     .insert_header((header::ETAG, etag(first.sequence)));
+    consistency::acknowledge(state, appended, &mut res);
     if replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }

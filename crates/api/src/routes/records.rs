@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::access::Action;
 use crate::auth::Caller;
 use crate::body::JsonBody;
+use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::routes::child::{self, etag, idempotency, if_match};
 use crate::state::AppState;
@@ -82,7 +83,7 @@ pub struct RecordedBatch {
         ("If-Match" = Option<String>, Header, description = "The child's sequence as an entity tag (\"7\"): append only if the stream is still there"),
     ),
     responses(
-        (status = 201, description = "Recorded and durable", body = Recorded, headers(("ETag" = String, description = "The stream's sequence"))),
+        (status = 201, description = "Recorded and durable", body = Recorded, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed, or a field of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or agency may not record this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
@@ -107,7 +108,7 @@ pub async fn append_one(
         .events
         .first()
         .ok_or_else(|| ApiError::new(ErrorKind::Internal, "an append returned no events"))?;
-    Ok(created(&appended, first.sequence).json(Recorded {
+    Ok(created(&state, &appended, first.sequence).json(Recorded {
         child_id,
         event_id: first.event_id,
         sequence: first.sequence,
@@ -123,7 +124,7 @@ pub async fn append_one(
         ("If-Match" = Option<String>, Header, description = "As for one record"),
     ),
     responses(
-        (status = 201, description = "All recorded and durable", body = RecordedBatch, headers(("ETag" = String, description = "The stream's sequence"))),
+        (status = 201, description = "All recorded and durable", body = RecordedBatch, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed (`records[3].data.decision`), empty or over 500 records", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or agency may not record one of them", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
@@ -155,7 +156,7 @@ pub async fn append_batch(
         .last()
         .map(|e| e.sequence)
         .unwrap_or_default();
-    Ok(created(&appended, sequence).json(RecordedBatch {
+    Ok(created(&state, &appended, sequence).json(RecordedBatch {
         child_id,
         sequence,
         records: appended
@@ -170,9 +171,10 @@ pub async fn append_batch(
     }))
 }
 
-fn created(appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder {
+fn created(state: &AppState, appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder {
     let mut res = HttpResponse::Created();
     res.insert_header((header::ETAG, etag(sequence)));
+    consistency::acknowledge(state, appended, &mut res);
     if appended.replayed {
         res.insert_header(("Idempotent-Replayed", "true"));
     }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use crate::access::Action;
 use crate::auth::Caller;
+use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::state::AppState;
 
@@ -29,6 +30,12 @@ pub struct ReportQuery {
     /// One locality (compared without regard to case); all when left out. Figures resting on
     /// 1 to 4 children are then shown as `"<5"`.
     pub locality: Option<String>,
+    /// Reflect at least the record at this global position: the `Caseline-Position` of a
+    /// `201` (from any server on the same store). Every record this server acknowledged
+    /// before the request is reflected without it. A 503 with `Retry-After` if the read model
+    /// cannot get there in time.
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub min_position: Option<String>,
 }
 
 /// A child's pseudonym: the first 16 bytes of HMAC-SHA256(key, child id), hex.
@@ -81,7 +88,8 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
 }
 
 /// The report for the period, as JSON (`application/json`), CSV (`text/csv`: one row a
-/// figure, `section,figure,value`) or an HTML page with charts (`text/html`).
+/// figure, `section,figure,value`) or an HTML page with charts (`text/html`). It reflects
+/// every record acknowledged before the request (and at least `min_position`).
 #[utoipa::path(get, path = "/v1/reports/inspection", operation_id = "get_inspection_report", tag = "review", params(ReportQuery),
     responses(
         (status = 200, description = "The report. With `locality`, every figure that rests on 1 to 4 children is the string \"<5\" in place of its number (in JSON, CSV and HTML alike); 0 stays 0. See docs/REPORT.md, \"Small numbers\".", content(
@@ -89,8 +97,10 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
             (String = "text/csv"),
             (String = "text/html"),
         )),
-        (status = 400, description = "A date is not YYYY-MM-DD, or `from` is after `to`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A date is not YYYY-MM-DD, `from` is after `to`, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "None of JSON, CSV or HTML is acceptable", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
     ))]
 pub async fn inspection(
     caller: Caller,
@@ -108,8 +118,9 @@ pub async fn inspection(
         ApiError::new(ErrorKind::InvalidParameter, e.to_string())
             .with_field("from", "must not be after to")
     })?;
+    let min_position = consistency::min_position(query.min_position.as_deref())?;
     let key = state.pseudonym_key.clone();
-    let model = state.projections.model();
+    let model = consistency::model_at_least(&state, min_position).await?;
     let report = model.report(state.framework, period, query.locality.as_deref(), &|id| {
         pseudonym(&key, id)
     });

@@ -4,6 +4,7 @@
 //! A recorder sees only the disagreements its agency raised or is party to; a disagreement it
 //! may not see is a 404 to it, as if it did not exist (its existence is itself information
 //! about a child). Each disagreement shown is a read of its child's record and is logged.
+//! Both reads reflect every record acknowledged before them ([`crate::consistency`]).
 
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 
 use crate::access::{Action, Scope};
 use crate::auth::Caller;
+use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::routes::child::log_read;
 use crate::state::AppState;
@@ -24,6 +26,23 @@ use crate::state::AppState;
 pub struct ReviewQuery {
     /// `open` or `resolved`; both when left out.
     pub status: Option<String>,
+    /// Reflect at least the record at this global position (a `Caseline-Position` from a
+    /// `201`, perhaps another server's); see [`AtPosition`].
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub min_position: Option<String>,
+}
+
+/// The one query parameter of a read of one disagreement.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AtPosition {
+    /// Reflect at least the record at this global position: the `Caseline-Position` of a
+    /// `201` (from any server on the same store). Every record this server acknowledged
+    /// before the request is reflected without it. A 503 with `Retry-After` if the read model
+    /// cannot get there in time.
+    #[param(value_type = Option<u64>, minimum = 0)]
+    pub min_position: Option<String>,
 }
 
 fn visible(scope: Scope, caller: &Caller, d: &Disagreement) -> bool {
@@ -33,8 +52,10 @@ fn visible(scope: Scope, caller: &Caller, d: &Disagreement) -> bool {
 /// The disagreements, oldest raised first, each with its stages, positions and resolution.
 #[utoipa::path(get, path = "/v1/disagreements", operation_id = "list_disagreements", tag = "review", params(ReviewQuery),
     responses(
-        (status = 200, description = "The disagreements the caller may see", body = DisagreementList),
-        (status = 400, description = "`status` is not open or resolved", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The disagreements the caller may see, reflecting every record acknowledged before the request (and at least `min_position`)", body = DisagreementList),
+        (status = 400, description = "`status` is not open or resolved, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
     ))]
 pub async fn list(
     caller: Caller,
@@ -42,6 +63,7 @@ pub async fn list(
     query: web::Query<ReviewQuery>,
 ) -> ApiResult<HttpResponse> {
     let scope = caller.may(Action::ReadDisagreements)?;
+    let min_position = consistency::min_position(query.min_position.as_deref())?;
     let status = match query
         .status
         .as_deref()
@@ -54,7 +76,7 @@ pub async fn list(
                 .with_field("status", "open or resolved")
         })?),
     };
-    let model = state.projections.model();
+    let model = consistency::model_at_least(&state, min_position).await?;
     let now = Utc::now();
     let shown: Vec<Disagreement> = model
         .disagreements(status)
@@ -75,19 +97,24 @@ pub async fn list(
 
 /// One disagreement.
 #[utoipa::path(get, path = "/v1/disagreements/{disagreement_id}", operation_id = "get_disagreement", tag = "review",
-    params(("disagreement_id" = Uuid, Path, description = "The disagreement")),
+    params(("disagreement_id" = Uuid, Path, description = "The disagreement"), AtPosition),
     responses(
-        (status = 200, description = "The disagreement", body = Disagreement),
+        (status = 200, description = "The disagreement, reflecting every record acknowledged before the request (and at least `min_position`)", body = Disagreement),
+        (status = 400, description = "`min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such disagreement (or not one the caller's agency is party to)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
     ))]
 pub async fn one(
     caller: Caller,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
+    query: web::Query<AtPosition>,
 ) -> ApiResult<HttpResponse> {
     let scope = caller.may(Action::ReadDisagreements)?;
     let id = path.into_inner();
-    let model = state.projections.model();
+    let min_position = consistency::min_position(query.min_position.as_deref())?;
+    let model = consistency::model_at_least(&state, min_position).await?;
     let d = model
         .disagreement(id)
         .filter(|d| visible(scope, &caller, d))
