@@ -79,7 +79,7 @@ async fn every_client_error_is_a_problem_naming_its_field() {
         .await
         .problem(403);
     school.get("/v1/children/not-a-uuid").await.problem(400);
-    let batch = json!({ "records": [conversation(SCHOOL, 10), { "type": "referral_decided" }] });
+    let batch = json!({ "records": [conversation(SCHOOL, 10), { "type": "conversation_recorded" }] });
     let r = school.post(&format!("{records}:batch"), batch).await;
     r.problem(400);
     assert!(
@@ -299,4 +299,61 @@ async fn a_read_that_cannot_be_logged_fails_with_503() {
         school.get(&format!("/v1/children/{child}")).await.status,
         200
     );
+}
+
+/// Errors that teach: a time in the wrong form names the field and shows the form wanted, a
+/// query parameter likewise, and a role that may never record a type hears that before any
+/// complaint about the record's shape.
+#[tokio::test]
+async fn errors_name_the_field_and_the_form_wanted() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    let records = format!("/v1/children/{child}/records");
+
+    for (bad, hint) in [
+        ("20/11/2026 10:15", "characters that do not belong"),
+        ("2026-11-20T10:15:00", "offset"),
+    ] {
+        let mut body = conversation(SCHOOL, 5);
+        body["occurred_at"] = json!(bad);
+        let r = school.post(&records, body).await;
+        r.problem(400);
+        assert_eq!(r.fields(), ["occurred_at"], "{}", r.text);
+        let message = r.body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("2026-11-20T10:15:00Z"), "{message}");
+        assert!(message.contains(hint), "{message}");
+    }
+    let mut plan = plan_started(SCHOOL, 5, new_id());
+    plan["data"]["review_by"] = json!("30/06/2027");
+    let r = school.post(&records, plan).await;
+    r.problem(400);
+    assert_eq!(r.fields(), ["data.review_by"], "{}", r.text);
+    assert!(r.text.contains("YYYY-MM-DD"), "{}", r.text);
+
+    for (query, field, wanted) in [
+        ("as_of=2026-05-01", "as_of", "2026-11-20T10:15:00Z"),
+        ("known_at=yesterday", "known_at", "RFC 3339"),
+    ] {
+        let r = school
+            .get(&format!("/v1/children/{child}/journey?{query}"))
+            .await;
+        r.problem(400);
+        assert_eq!(r.fields(), [field], "{}", r.text);
+        assert!(r.body["detail"].as_str().unwrap().contains(wanted), "{}", r.text);
+    }
+    let mash = server.client("front_door", "front_door:norfolk-mash").await;
+    let r = mash.get("/v1/reports/inspection?from=01/05/2026").await;
+    r.problem(400);
+    assert_eq!(r.fields(), ["from"], "{}", r.text);
+
+    // A recorder posting the front door's decision with a malformed body: 403, not 400.
+    let r = school
+        .post(
+            &records,
+            json!({ "type": "referral_decided", "occurred_at": "nonsense", "recorded_by": person(SCHOOL), "data": { "decision": 7 } }),
+        )
+        .await;
+    r.problem(403);
+    assert_eq!(r.fields(), ["type"], "{}", r.text);
 }

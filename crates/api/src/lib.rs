@@ -20,6 +20,7 @@ pub mod connections;
 pub mod consistency;
 pub mod openapi;
 pub mod pages;
+pub mod params;
 pub mod problem;
 pub mod pseudonym_key;
 pub mod rate_limit;

@@ -137,12 +137,8 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
-            .app_data(web::QueryConfig::default().error_handler(|e, _| {
-                ApiError::new(
-                    ErrorKind::InvalidParameter,
-                    format!("the query string is not valid: {e}"),
-                )
-                .into()
+            .app_data(web::QueryConfig::default().error_handler(|e, req| {
+                crate::params::explain(req.query_string(), &e.to_string()).into()
             }))
             .app_data(web::PathConfig::default().error_handler(|e, _| {
                 ApiError::new(

@@ -80,18 +80,28 @@ pub const FRONT_DOOR_ONLY: [RecordType; 5] = [
 #[error("{0}")]
 pub struct Denied(pub String);
 
-/// Whether `role` may append `record`.
-pub fn may_append(role: Role, record: &RecordData) -> Result<(), Denied> {
-    let t = record.record_type();
+/// Whether `role` may ever append a record of type `t`, known before its data is read: a role
+/// that may not record a type hears that before any complaint about the data's shape.
+pub fn may_append_type(role: Role, t: RecordType) -> Result<(), Denied> {
     match role {
         Role::FrontDoor => Ok(()),
         Role::Auditor | Role::Inspector | Role::Admin => Err(Denied(format!(
             "a token with the {role} role records nothing; {t} needs a recorder or front_door token"
         ))),
+        Role::Recorder if FRONT_DOOR_ONLY.contains(&t) => {
+            Err(Denied(format!("{t} is recorded by the front door only")))
+        }
+        Role::Recorder => Ok(()),
+    }
+}
+
+/// Whether `role` may append `record`.
+pub fn may_append(role: Role, record: &RecordData) -> Result<(), Denied> {
+    let t = record.record_type();
+    may_append_type(role, t)?;
+    match role {
+        Role::FrontDoor | Role::Auditor | Role::Inspector | Role::Admin => Ok(()),
         Role::Recorder => {
-            if FRONT_DOOR_ONLY.contains(&t) {
-                return Err(Denied(format!("{t} is recorded by the front door only")));
-            }
             if let RecordData::SteppedUp(s) | RecordData::SteppedDown(s) = record
                 && (s.from.tier >= Tier::THREE || s.to.tier >= Tier::THREE)
             {

@@ -240,6 +240,50 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
 
 /// Turns serde's messages into ones a practitioner's system can act on, moving the name of a
 /// missing or unknown field into the path.
+/// chrono's words for a time or date it could not read, which name neither the field nor the
+/// form wanted.
+const CHRONO_ERRORS: [&str; 7] = [
+    "input contains invalid characters",
+    "premature end of input",
+    "trailing input",
+    "input is out of range",
+    "no possible date and time matching input",
+    "input is not enough for unique date and time",
+    "bad or unsupported format string",
+];
+
+/// Fields that hold a date alone (`YYYY-MM-DD`); every other time field is an instant.
+const DATE_FIELDS: [&str; 7] = [
+    "date_of_birth",
+    "expected_date_of_birth",
+    "review_by",
+    "next_review_by",
+    "due_by",
+    "expires_on",
+    "started_on",
+];
+
+/// A time or date chrono could not read, explained with the form wanted and an example.
+fn time_message(path: &str, raw: &str) -> Option<String> {
+    let reason = CHRONO_ERRORS.iter().find(|e| raw.starts_with(*e))?;
+    let field = path.rsplit('.').next().unwrap_or(path);
+    if DATE_FIELDS.contains(&field) {
+        return Some("must be a date as YYYY-MM-DD, such as 2026-11-20".to_owned());
+    }
+    let hint = match *reason {
+        "premature end of input" => {
+            " (it ends too soon: a time needs its seconds and its offset from UTC, Z or +01:00)"
+        }
+        "input contains invalid characters" => {
+            " (it has characters that do not belong there: the form is year-month-day, T, hours:minutes:seconds, offset)"
+        }
+        _ => "",
+    };
+    Some(format!(
+        "must be a date and time with its offset from UTC (RFC 3339), such as 2026-11-20T10:15:00Z or 2026-11-20T10:15:00+01:00{hint}"
+    ))
+}
+
 fn explain(path: &str, raw: &str) -> (String, String) {
     // serde_json appends " at line x column y" only when parsing text; values have none.
     if let Some(name) = between(raw, "missing field `", "`") {
@@ -264,6 +308,9 @@ fn explain(path: &str, raw: &str) -> (String, String) {
             path.to_owned(),
             format!("`{value}` is not an allowed value; expected {expected}"),
         );
+    }
+    if let Some(message) = time_message(path, raw) {
+        return (path.to_owned(), message);
     }
     if raw.contains("untagged enum Party") {
         return (
@@ -331,6 +378,32 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.errors()[0].field, "recorded_by.name");
         assert!(e.errors()[0].message.contains("U+0000"), "{e}");
+    }
+
+    #[test]
+    fn times_that_cannot_be_read_say_the_form_wanted() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct T {
+            occurred_at: chrono::DateTime<chrono::FixedOffset>,
+            #[serde(default)]
+            review_by: Option<NaiveDate>,
+        }
+        for bad in ["20/11/2026 10:15", "2026-11-20T10:15:00", "2026-11-20"] {
+            let e = parse::<T>(json!({ "occurred_at": bad }), "").unwrap_err();
+            assert_eq!(e.errors()[0].field, "occurred_at");
+            assert!(
+                e.errors()[0].message.contains("2026-11-20T10:15:00Z"),
+                "{bad}: {e}"
+            );
+        }
+        let e = parse::<T>(
+            json!({ "occurred_at": "2026-11-20T10:15:00Z", "review_by": "20/11/2026" }),
+            "data",
+        )
+        .unwrap_err();
+        assert_eq!(e.errors()[0].field, "data.review_by");
+        assert!(e.errors()[0].message.contains("YYYY-MM-DD"), "{e}");
     }
 
     #[test]

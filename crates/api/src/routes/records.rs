@@ -101,6 +101,7 @@ pub async fn append_one(
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
     caller.may(Action::AppendRecords)?;
+    may_record_types(&caller, std::slice::from_ref(&body.value), false)?;
     let input = RecordInput::parse(body.value.clone())?;
     let hash = || body.request_hash(&format!("record {child_id}"));
     let appended = record(&state, &caller, &req, child_id, vec![input], false, hash).await?;
@@ -142,6 +143,9 @@ pub async fn append_batch(
 ) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
     caller.may(Action::AppendRecords)?;
+    if let Some(records) = body.value.get("records").and_then(|r| r.as_array()) {
+        may_record_types(&caller, records, true)?;
+    }
     let inputs = RecordInput::parse_batch(body.value.clone())?;
     if inputs.len() > state.config.batch_limit {
         let message = format!("a batch holds at most {} records", state.config.batch_limit);
@@ -179,6 +183,34 @@ fn created(state: &AppState, appended: &Appended, sequence: u64) -> actix_web::H
         res.insert_header(("Idempotent-Replayed", "true"));
     }
     res
+}
+
+/// The role table on each record's `type` alone, before the body's shape is checked: a token
+/// that may never record a type hears that first (a `type` that is missing or unknown is left
+/// for parsing to explain).
+fn may_record_types(
+    caller: &Caller,
+    records: &[serde_json::Value],
+    batch: bool,
+) -> Result<(), ApiError> {
+    for (i, r) in records.iter().enumerate() {
+        let Some(t) = r
+            .get("type")
+            .and_then(|t| t.as_str())
+            .and_then(|t| t.parse::<domain::record::RecordType>().ok())
+        else {
+            continue;
+        };
+        domain::access::may_append_type(caller.role, t).map_err(|d| {
+            let field = if batch {
+                format!("records[{i}].type")
+            } else {
+                "type".to_owned()
+            };
+            ApiError::from(d).with_field(field, "this token may not record this type")
+        })?;
+    }
+    Ok(())
 }
 
 /// The append path shared by one record and a batch: the use case is `casework`'s.
