@@ -190,7 +190,7 @@ async fn an_online_backup_copies_the_store_while_the_server_appends() {
     let nowhere = format!("sqlite://{}", dir.path().join("none.db").display());
     let (code, _, err) = cli(&["backup", "--store", &nowhere, "--to", copy_str]);
     assert_ne!(code, 0);
-    assert!(err.contains("no store"), "{err}");
+    assert!(err.contains("no Caseline store"), "{err}");
     assert!(!dir.path().join("none.db").exists(), "no store is created");
 
     // Once the server has stopped, a backup holds exactly what the store holds: it exports
@@ -210,4 +210,46 @@ async fn an_online_backup_copies_the_store_while_the_server_appends() {
     let (code, tokens, _) = cli(&["token", "list", "--store", &later_url]);
     assert_eq!(code, 0);
     assert!(tokens.contains(SCHOOL), "tokens are in the copy: {tokens}");
+}
+
+/// A mistyped store is refused by every administrative command: non-zero, a message naming the
+/// store, and nothing created. An unknown child is not "verified".
+#[tokio::test]
+async fn commands_refuse_a_store_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let url = format!("sqlite://{}", missing.display());
+    let to = dir.path().join("copy.db");
+    let to = to.to_str().unwrap();
+    let framework = ["--framework", "norfolk"];
+    for args in [
+        vec!["verify", "--store", &url],
+        vec!["export", "--store", &url],
+        vec!["rebuild", "--store", &url, framework[0], framework[1]],
+        vec!["backup", "--store", &url, "--to", to],
+        vec!["token", "list", "--store", &url],
+        vec![
+            "token",
+            "revoke",
+            "6a1f0c2e-4d3b-4b8e-9a57-2f1d3c4b5a69",
+            "--store",
+            &url,
+        ],
+    ] {
+        let (code, _, err) = cli(&args);
+        assert_ne!(code, 0, "{args:?} succeeded on a missing store");
+        assert!(err.contains("no Caseline store"), "{args:?}: {err}");
+        assert!(!missing.exists(), "{args:?} created the store");
+    }
+
+    let source = populated().await;
+    let (code, _, err) = cli(&[
+        "verify",
+        "--store",
+        &source.url,
+        "--child",
+        "6a1f0c2e-4d3b-4b8e-9a57-2f1d3c4b5a69",
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no child"), "{err}");
 }

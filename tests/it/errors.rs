@@ -79,7 +79,8 @@ async fn every_client_error_is_a_problem_naming_its_field() {
         .await
         .problem(403);
     school.get("/v1/children/not-a-uuid").await.problem(400);
-    let batch = json!({ "records": [conversation(SCHOOL, 10), { "type": "conversation_recorded" }] });
+    let batch =
+        json!({ "records": [conversation(SCHOOL, 10), { "type": "conversation_recorded" }] });
     let r = school.post(&format!("{records}:batch"), batch).await;
     r.problem(400);
     assert!(
@@ -340,7 +341,11 @@ async fn errors_name_the_field_and_the_form_wanted() {
             .await;
         r.problem(400);
         assert_eq!(r.fields(), [field], "{}", r.text);
-        assert!(r.body["detail"].as_str().unwrap().contains(wanted), "{}", r.text);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(wanted),
+            "{}",
+            r.text
+        );
     }
     let mash = server.client("front_door", "front_door:norfolk-mash").await;
     let r = mash.get("/v1/reports/inspection?from=01/05/2026").await;

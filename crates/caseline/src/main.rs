@@ -252,6 +252,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
 /// The environment variable that may carry the pseudonym key itself, as hex.
 const PSEUDONYM_KEY_ENV: &str = "CASELINE_PSEUDONYM_KEY";
 
+/// Opens a store that must already exist: an administrative command on a mistyped store
+/// refuses (non-zero, nothing created) rather than make an empty one and report success on it.
+async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
+    let there = store::exists(url)
+        .await
+        .with_context(|| format!("checking the store {}", redacted(url)))?;
+    if !there {
+        bail!(
+            "there is no Caseline store at {}: check --store (or CASELINE_STORE); `caseline serve` creates a new store on its first start, `caseline import` loads one",
+            redacted(url)
+        );
+    }
+    open(url).await
+}
+
+/// A store URL as it may be printed: a password in it is replaced.
+fn redacted(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
 async fn open(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
     store::open(url)
         .await
@@ -306,7 +332,7 @@ async fn token(command: TokenCommand) -> Result<ExitCode> {
             println!("{out}");
         }
         TokenCommand::List { store } => {
-            let store = open(&store.store).await?;
+            let store = open_existing(&store.store).await?;
             let tokens: Vec<serde_json::Value> = store
                 .tokens()
                 .await?
@@ -324,7 +350,7 @@ async fn token(command: TokenCommand) -> Result<ExitCode> {
             );
         }
         TokenCommand::Revoke { id, store } => {
-            let store = open(&store.store).await?;
+            let store = open_existing(&store.store).await?;
             if !store.revoke_token(id, chrono::Utc::now()).await? {
                 bail!("no token with id {id}");
             }
@@ -376,9 +402,14 @@ async fn for_each_event(
 }
 
 async fn verify(url: &str, child: Option<Uuid>) -> Result<ExitCode> {
-    let store = open(url).await?;
+    let store = open_existing(url).await?;
     let children: Vec<Uuid> = match child {
-        Some(c) => vec![c],
+        Some(c) => {
+            if store.stream_sequence(c).await? == 0 {
+                bail!("no child {c} in this store: nothing to verify");
+            }
+            vec![c]
+        }
         None => {
             let bar = progress(None, "finding children");
             let mut seen = std::collections::BTreeSet::new();
@@ -425,7 +456,7 @@ async fn verify(url: &str, child: Option<Uuid>) -> Result<ExitCode> {
 
 async fn rebuild(url: &str, framework_name: &str) -> Result<ExitCode> {
     let framework = framework(framework_name)?;
-    let store = open(url).await?;
+    let store = open_existing(url).await?;
     let projections = projection::Projections::load(store, framework).await?;
     let bar = progress(None, "rebuilding: global position");
     let started = std::time::Instant::now();
@@ -542,7 +573,7 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
 }
 
 async fn export(url: &str) -> Result<ExitCode> {
-    let store = open(url).await?;
+    let store = open_existing(url).await?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let bar = progress(None, "exporting");
@@ -567,6 +598,12 @@ async fn backup(url: &str, to: PathBuf) -> Result<ExitCode> {
         );
     };
     let source = PathBuf::from(path);
+    if !source.is_file() {
+        bail!(
+            "there is no Caseline store at {}: check --store (or CASELINE_STORE)",
+            source.display()
+        );
+    }
     let bar = progress(None, "backing up");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let target = to.clone();

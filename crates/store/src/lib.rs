@@ -194,6 +194,8 @@ mod error;
 pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
+mod exists;
+pub use exists::exists;
 
 mod storable;
 mod writer;
