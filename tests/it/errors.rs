@@ -362,3 +362,12 @@ async fn errors_name_the_field_and_the_form_wanted() {
     r.problem(403);
     assert_eq!(r.fields(), ["type"], "{}", r.text);
 }
+
+/// `/docs` without its slash leads to the API explorer rather than a 404.
+#[tokio::test]
+async fn docs_without_a_slash_lead_to_the_explorer() {
+    let server = Server::start().await;
+    let r = server.anonymous().get("/docs").await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert!(r.text.to_lowercase().contains("swagger"), "{}", r.text);
+}

@@ -156,6 +156,15 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
             // Outside `observe`, so the problems it writes carry the headers too.
             .wrap(from_fn(telemetry::security_headers))
             .configure(routes)
+            // `/docs` without its slash would be an unknown route: send people on to the page.
+            .route(
+                "/docs",
+                web::get().to(|| async {
+                    actix_web::HttpResponse::PermanentRedirect()
+                        .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                        .finish()
+                }),
+            )
             .service(
                 SwaggerUi::new("/docs/{_:.*}")
                     .external_url_unchecked("/openapi.json", openapi.clone()),

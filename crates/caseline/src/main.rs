@@ -82,8 +82,8 @@ enum Command {
     /// A first look: a server on a fresh temporary store loaded with a generated council;
     /// prints tokens and the URLs of a journey page and the report.
     Demo {
-        /// Where to listen.
-        #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN)]
+        /// Where to listen: HOST:PORT, the host a name (localhost) or an address.
+        #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN, value_parser = listen_addr)]
         listen: SocketAddr,
         /// How many children to generate.
         #[arg(long, default_value_t = 500)]
@@ -118,8 +118,8 @@ enum Command {
 
 #[derive(Args)]
 struct Serve {
-    /// Where to listen.
-    #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN)]
+    /// Where to listen: HOST:PORT, the host a name (localhost) or an address.
+    #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN, value_parser = listen_addr)]
     listen: SocketAddr,
     #[command(flatten)]
     store: StoreArg,
@@ -200,6 +200,21 @@ enum TokenCommand {
         #[command(flatten)]
         store: StoreArg,
     },
+}
+
+/// `--listen` as HOST:PORT: an address as it is, a name (`localhost:8085`) resolved, the first
+/// address it resolves to taken.
+fn listen_addr(s: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    if let Ok(addr) = s.parse() {
+        return Ok(addr);
+    }
+    s.to_socket_addrs()
+        .map_err(|e| {
+            format!("{s} is not HOST:PORT (such as 127.0.0.1:8080 or localhost:8080): {e}")
+        })?
+        .next()
+        .ok_or_else(|| format!("{s} resolves to no address"))
 }
 
 fn main() -> ExitCode {
