@@ -351,14 +351,20 @@ fn check_agency(actor: &Actor, recorded_by: &Person, field: &str) -> Result<(), 
 
 /// An event as the store takes it, from the domain's event and who recorded it.
 pub fn new_event(e: &ChildEvent, actor: &Actor) -> NewEvent {
+    stored_form(e, &actor.agency, actor.token_id)
+}
+
+/// The domain's event as the store takes it, appended for `agency` through `token_id` (none
+/// for history written as an import writes it, as the generator does).
+pub fn stored_form(e: &ChildEvent, agency: &str, token_id: Option<Uuid>) -> NewEvent {
     NewEvent {
         event_id: e.event_id,
         event_type: e.event_type().to_owned(),
         event_version: EVENT_VERSION,
         occurred_at: e.occurred_at,
         recorded_by: serde_json::to_value(&e.recorded_by).unwrap_or(serde_json::Value::Null),
-        agency: actor.agency.clone(),
-        token_id: actor.token_id,
+        agency: agency.to_owned(),
+        token_id,
         data: e.data_json(),
     }
 }

@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use domain::child::{Child, ChildCommand, ChildEvent, EVENT_VERSION, EventBody, Services};
+use domain::child::{Child, ChildCommand, ChildEvent, EventBody, Services};
 use domain::envelope::RecordInput;
 use domain::framework::Framework;
 use domain::record::RecordData;
@@ -404,16 +404,7 @@ fn decide(
 /// An event as the store takes it; the agency is the recorder's, with no token (the
 /// generator writes as an import does).
 fn new_event(e: &ChildEvent) -> NewEvent {
-    NewEvent {
-        event_id: e.event_id,
-        event_type: e.event_type().to_owned(),
-        event_version: EVENT_VERSION,
-        occurred_at: e.occurred_at,
-        recorded_by: serde_json::to_value(&e.recorded_by).unwrap_or(serde_json::Value::Null),
-        agency: e.recorded_by.agency.as_str().to_owned(),
-        token_id: None,
-        data: e.data_json(),
-    }
+    casework::stored_form(e, e.recorded_by.agency.as_str(), None)
 }
 
 #[cfg(test)]
