@@ -1,6 +1,6 @@
 //! The read model across children: each child's facts for the inspection report and its
-//! professional disagreements, kept up to date by [`crate::follow`] and saved with the global
-//! position it reflects.
+//! professional disagreements, kept up to date by [`crate::follow`] and saved as one row per
+//! child ([`Across::row`], MessagePack) with the global position it reflects.
 //!
 //! A child's facts are always recomputed from its whole stream (a correction may change any
 //! earlier record), so the model is a function of the events up to `position`, whatever order
@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use domain::framework::Framework;
-use serde::{Deserialize, Serialize};
 use store::{GlobalPosition, StoredEvent};
 use uuid::Uuid;
 
@@ -19,8 +18,12 @@ use crate::disagreements::{Disagreement, DisagreementStatus};
 use crate::inspection::cases::Case;
 use crate::inspection::{self, InspectionReport, Period};
 
+/// The version of a child's row encoding. A row of another version is not read: the model is
+/// rebuilt from the events instead.
+const ROW_FORMAT: u8 = 1;
+
 /// Every child's facts, as of `position`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct Across {
     position: GlobalPosition,
     /// Shared, so taking a copy of the model to update it (while readers keep the old one)
@@ -28,7 +31,7 @@ pub struct Across {
     cases: BTreeMap<Uuid, Arc<Case>>,
 }
 
-/// The snapshot could not be read back (written by another version, or damaged): the caller
+/// The saved rows could not be read back (written by another version, or damaged): the caller
 /// rebuilds from zero.
 #[derive(Debug, thiserror::Error)]
 #[error("the saved read model cannot be read: {0}")]
@@ -49,11 +52,23 @@ impl Across {
         self.cases.len()
     }
 
+    /// The ids of the children the model holds, in order.
+    pub fn child_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.cases.keys().copied()
+    }
+
     /// Recomputes one child from its whole stream, in sequence order.
     pub fn refresh_child(&mut self, child_id: Uuid, events: &[StoredEvent], framework: &Framework) {
         let refs: Vec<&StoredEvent> = events.iter().collect();
         self.cases
             .insert(child_id, Arc::new(Case::read(child_id, &refs, framework)));
+    }
+
+    /// Puts children folded elsewhere ([`fold_children`]) into the model.
+    pub(crate) fn insert_folded(&mut self, folded: Folded) {
+        for (id, case) in folded.0 {
+            self.cases.insert(id, Arc::new(case));
+        }
     }
 
     /// The inspection report of `period` (and `locality`).
@@ -93,12 +108,62 @@ impl Across {
             .find(|d| d.disagreement_id == id)
     }
 
-    /// The model as bytes, for [`store::EventStore::save_snapshot`].
-    pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+    /// One child's row for [`store::EventStore::save_read_model`]: a format byte, then the
+    /// child's facts as MessagePack with field names (`None` if the model does not hold the
+    /// child). Field names are kept because the facts share shapes with the API's JSON
+    /// (`skip_serializing_if`, JSON values), which a format without them cannot read back.
+    pub fn row(&self, child_id: Uuid) -> Option<Vec<u8>> {
+        let case = self.cases.get(&child_id)?;
+        let mut out = vec![ROW_FORMAT];
+        // Writing to a Vec fails only for a value serde cannot represent, which `Case` has
+        // none of; such a row would be written empty and read back as unreadable, rebuilding.
+        if let Err(e) = rmp_serde::encode::write_named(&mut out, case.as_ref()) {
+            tracing::error!(child = %child_id, error = %e, "a child's read model row cannot be encoded");
+            out.clear();
+        }
+        Some(out)
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Result<Across, UnreadableSnapshot> {
-        serde_json::from_slice(bytes).map_err(|e| UnreadableSnapshot(e.to_string()))
+    /// The model saved as rows ([`Across::row`]) at `position`.
+    pub fn from_rows(
+        position: GlobalPosition,
+        rows: Vec<(Uuid, Vec<u8>)>,
+    ) -> Result<Across, UnreadableSnapshot> {
+        let mut cases = BTreeMap::new();
+        for (id, bytes) in rows {
+            let case: Case = match bytes.split_first() {
+                Some((&ROW_FORMAT, rest)) => rmp_serde::from_slice(rest)
+                    .map_err(|e| UnreadableSnapshot(format!("child {id}: {e}")))?,
+                _ => {
+                    return Err(UnreadableSnapshot(format!(
+                        "child {id}: not a row of format {ROW_FORMAT}"
+                    )));
+                }
+            };
+            cases.insert(id, Arc::new(case));
+        }
+        Ok(Across { position, cases })
     }
+}
+
+/// Children folded from a page of whole streams, ready for [`Across::insert_folded`].
+pub(crate) struct Folded(Vec<(Uuid, Case)>);
+
+/// Folds each child in `events` (whole streams, grouped by child and in sequence order, as
+/// [`store::EventStore::read_children`] returns them) once.
+pub(crate) fn fold_children(events: &[StoredEvent], framework: &Framework) -> Folded {
+    let mut out = Vec::new();
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let child = first.child_id;
+        let end = rest
+            .iter()
+            .position(|e| e.child_id != child)
+            .unwrap_or(rest.len());
+        let (stream, next) = rest.split_at(end);
+        let refs: Vec<&StoredEvent> = stream.iter().collect();
+        out.push((child, Case::read(child, &refs, framework)));
+        rest = next;
+    }
+    Folded(out)
 }
