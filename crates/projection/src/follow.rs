@@ -218,10 +218,8 @@ impl Projections {
         if let Ok(mut streams) = self.streams.lock() {
             streams.clear();
         }
-        let (mut model, mut applied) = match self.scan(progress).await? {
-            Some(scanned) => scanned,
-            None => (Across::default(), 0),
-        };
+        // A store that cannot scan by child leaves an empty model to catch up from zero.
+        let (mut model, mut applied) = self.scan(progress).await?.unwrap_or_default();
         // Every child's row is rewritten (the dirty set of the old model is kept too, so a
         // child the new model lacks loses its row).
         let all: Vec<Uuid> = model.child_ids().collect();
@@ -231,32 +229,48 @@ impl Projections {
         Ok(applied)
     }
 
-    /// Reads the store once in child order up to its head, folding each page of children on
-    /// a blocking thread while the next page is read. `None` if the store cannot scan by
-    /// child (the caller then catches up by position from zero).
+    /// Reads the store once in child order up to its head and folds each child once. The
+    /// child id space is cut into one lane per core; each lane reads its pages in order and
+    /// folds each page on a blocking thread while its next page is read, and the folded
+    /// children are gathered here. `None` if the store cannot scan by child (the caller then
+    /// catches up by position from zero).
     async fn scan(
         &self,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<Option<(Across, u64)>, StoreError> {
         let head = self.store.head_position().await?;
-        let Some(mut page) = self.store.read_children(None, CHILDREN_PAGE, head).await? else {
+        // Asked once before the lanes start, so a store that cannot scan says so up front.
+        if self.store.read_children(None, 1, head).await?.is_none() {
             return Ok(None);
-        };
+        }
+        let lanes = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        // Each lane sends at most a couple of folded pages ahead of the gathering.
+        let (tx, mut rx) =
+            tokio::sync::mpsc::channel::<Result<(u64, across::Folded), StoreError>>(2 * lanes);
+        let width = u128::MAX / lanes as u128;
+        let mut tasks = tokio::task::JoinSet::new();
+        for lane in 0..lanes as u128 {
+            let from = (lane > 0).then(|| Uuid::from_u128(lane * width - 1));
+            let until = (lane + 1 < lanes as u128).then(|| Uuid::from_u128((lane + 1) * width));
+            let (store, framework, tx) = (self.store.clone(), self.framework, tx.clone());
+            tasks.spawn(async move {
+                if let Err(e) = scan_lane(store, framework, head, from, until, &tx).await {
+                    let _ = tx.send(Err(e)).await;
+                }
+            });
+        }
+        drop(tx);
         let mut model = Across::default();
         let mut folded = 0u64;
-        while !page.is_empty() {
-            let after = page.last().map(|e| e.child_id);
-            let events = page.len() as u64;
-            let framework = self.framework;
-            // The page is moved to the fold, and dropped there too.
-            let fold = tokio::task::spawn_blocking(move || across::fold_children(&page, framework));
-            let (done, next) =
-                tokio::join!(fold, self.store.read_children(after, CHILDREN_PAGE, head));
-            model.insert_folded(done.map_err(|e| failed("folding children", e))?);
+        while let Some(page) = rx.recv().await {
+            let (events, children) = page?;
+            model.insert_folded(children);
             folded += events;
             metrics::counter!("caseline_projection_events_total").increment(events);
             progress(folded);
-            page = next?.unwrap_or_default();
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.map_err(|e| failed("scanning children", e))?;
         }
         model.set_position(head);
         self.head.fetch_max(head, Ordering::AcqRel);
@@ -462,4 +476,52 @@ impl Projections {
             let _ = tokio::time::timeout(poll, self.wake.notified()).await;
         }
     }
+}
+
+/// One lane of [`Projections::scan`]: the children after `from` and before `until`, read a page
+/// at a time and folded on a blocking thread while the next page is read; each folded page is
+/// sent with its count of events.
+async fn scan_lane(
+    store: Arc<dyn EventStore>,
+    framework: &'static Framework,
+    head: GlobalPosition,
+    from: Option<Uuid>,
+    until: Option<Uuid>,
+    tx: &tokio::sync::mpsc::Sender<Result<(u64, across::Folded), StoreError>>,
+) -> Result<(), StoreError> {
+    // The page ends at the first child of the next lane, which is that lane's to fold.
+    let within = |mut page: Vec<StoredEvent>| {
+        let cut = until.and_then(|u| page.iter().position(|e| e.child_id >= u));
+        let done = cut.is_some() || page.is_empty();
+        if let Some(cut) = cut {
+            page.truncate(cut);
+        }
+        (page, done)
+    };
+    let (mut page, mut done) = within(
+        store
+            .read_children(from, CHILDREN_PAGE, head)
+            .await?
+            .unwrap_or_default(),
+    );
+    while !page.is_empty() {
+        let after = page.last().map(|e| e.child_id);
+        let events = page.len() as u64;
+        // The page is moved to the fold, and dropped there too.
+        let fold = tokio::task::spawn_blocking(move || across::fold_children(&page, framework));
+        let next = async {
+            if done {
+                Ok(Some(Vec::new()))
+            } else {
+                store.read_children(after, CHILDREN_PAGE, head).await
+            }
+        };
+        let (folded, next) = tokio::join!(fold, next);
+        let folded = folded.map_err(|e| failed("folding children", e))?;
+        if tx.send(Ok((events, folded))).await.is_err() {
+            return Ok(());
+        }
+        (page, done) = within(next?.unwrap_or_default());
+    }
+    Ok(())
 }
