@@ -199,7 +199,7 @@ impl Projections {
     }
 
     /// Rebuilds the model from the first event and saves every child's row; returns the events
-    /// applied. Readers keep the old model until the new one is ready.
+    /// applied. Readers see an empty model until the new one is published.
     pub async fn rebuild(
         &self,
         progress: &(dyn Fn(GlobalPosition) + Sync),
@@ -218,6 +218,10 @@ impl Projections {
         if let Ok(mut streams) = self.streams.lock() {
             streams.clear();
         }
+        // The old model is let go first (readers see an empty one, and `/ready` says so, for
+        // the seconds a rebuild takes), so two whole models are never held at once. Its dirty
+        // children stay marked; every child is marked once the new model is built.
+        self.publish(Across::default(), []);
         // A store that cannot scan by child leaves an empty model to catch up from zero.
         let (mut model, mut applied) = self.scan(progress).await?.unwrap_or_default();
         // Every child's row is rewritten (the dirty set of the old model is kept too, so a
