@@ -164,3 +164,193 @@ async fn rows_of_another_format_are_rebuilt_not_trusted() {
         "rebuilt",
     );
 }
+
+/// A store that appends while a rebuild's scan is under way: once to a child the scan has
+/// yet to read or has read, and once as a new child.
+struct AppendsDuringScan {
+    inner: Arc<dyn EventStore>,
+    appended: tokio::sync::Mutex<bool>,
+    existing: Uuid,
+    new: Uuid,
+}
+
+#[async_trait::async_trait]
+impl EventStore for AppendsDuringScan {
+    async fn read_children(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+        up_to: store::GlobalPosition,
+    ) -> Result<Option<Vec<store::StoredEvent>>, store::StoreError> {
+        let mut appended = self.appended.lock().await;
+        if !*appended {
+            *appended = true;
+            conversation(self.inner.as_ref(), self.existing).await;
+            conversation(self.inner.as_ref(), self.new).await;
+        }
+        drop(appended);
+        self.inner.read_children(after, limit, up_to).await
+    }
+    async fn head_position(&self) -> Result<store::GlobalPosition, store::StoreError> {
+        self.inner.head_position().await
+    }
+    async fn load_read_model(&self, name: &str) -> Result<store::ReadModelRows, store::StoreError> {
+        self.inner.load_read_model(name).await
+    }
+    async fn save_read_model(
+        &self,
+        name: &str,
+        position: store::GlobalPosition,
+        changed: Vec<(Uuid, Vec<u8>)>,
+        removed: Vec<Uuid>,
+    ) -> Result<(), store::StoreError> {
+        self.inner
+            .save_read_model(name, position, changed, removed)
+            .await
+    }
+    async fn append(&self, r: AppendRequest) -> Result<store::Appended, store::StoreError> {
+        self.inner.append(r).await
+    }
+    async fn idempotent_answer(
+        &self,
+        k: &store::IdempotencyKey,
+    ) -> Result<Option<store::Appended>, store::StoreError> {
+        self.inner.idempotent_answer(k).await
+    }
+    async fn read_stream(
+        &self,
+        c: Uuid,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<store::StoredEvent>, store::StoreError> {
+        self.inner.read_stream(c, after, limit).await
+    }
+    async fn stream_sequence(&self, c: Uuid) -> Result<u64, store::StoreError> {
+        self.inner.stream_sequence(c).await
+    }
+    async fn read_all(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<store::StoredEvent>, store::StoreError> {
+        self.inner.read_all(after, limit).await
+    }
+    async fn find_by_identifier(
+        &self,
+        kind: &str,
+        value: &str,
+    ) -> Result<Option<Uuid>, store::StoreError> {
+        self.inner.find_by_identifier(kind, value).await
+    }
+    async fn verify(&self, c: Option<Uuid>) -> Result<store::Verification, store::StoreError> {
+        self.inner.verify(c).await
+    }
+    async fn import(&self, e: Vec<store::StoredEvent>) -> Result<u64, store::StoreError> {
+        self.inner.import(e).await
+    }
+    async fn log_read(&self, e: store::ReadLogEntry) -> Result<(), store::StoreError> {
+        self.inner.log_read(e).await
+    }
+    async fn reads(&self, c: Uuid) -> Result<Vec<store::ReadLogEntry>, store::StoreError> {
+        self.inner.reads(c).await
+    }
+    async fn create_token(&self, t: store::TokenRecord) -> Result<(), store::StoreError> {
+        self.inner.create_token(t).await
+    }
+    async fn token_by_secret_hash(
+        &self,
+        h: &str,
+    ) -> Result<Option<store::TokenRecord>, store::StoreError> {
+        self.inner.token_by_secret_hash(h).await
+    }
+    async fn tokens(&self) -> Result<Vec<store::TokenRecord>, store::StoreError> {
+        self.inner.tokens().await
+    }
+    async fn revoke_token(
+        &self,
+        id: Uuid,
+        at: chrono::DateTime<Utc>,
+    ) -> Result<bool, store::StoreError> {
+        self.inner.revoke_token(id, at).await
+    }
+    async fn checkpoint(&self, n: &str) -> Result<u64, store::StoreError> {
+        self.inner.checkpoint(n).await
+    }
+    async fn save_checkpoint(&self, n: &str, at: u64) -> Result<(), store::StoreError> {
+        self.inner.save_checkpoint(n, at).await
+    }
+    async fn load_snapshot(&self, n: &str) -> Result<Option<(u64, Vec<u8>)>, store::StoreError> {
+        self.inner.load_snapshot(n).await
+    }
+    async fn save_snapshot(&self, n: &str, p: u64, d: Vec<u8>) -> Result<(), store::StoreError> {
+        self.inner.save_snapshot(n, p, d).await
+    }
+    async fn secret(&self, n: &str, init: Vec<u8>) -> Result<Vec<u8>, store::StoreError> {
+        self.inner.secret(n, init).await
+    }
+    async fn ping(&self) -> Result<(), store::StoreError> {
+        self.inner.ping().await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_is_appended_during_a_rebuilds_scan_is_caught_up_after_it() {
+    let (_dir, inner) = council(30).await;
+    let existing = inner.read_all(0, 1).await.unwrap()[0].child_id;
+    let new = Uuid::new_v4();
+    let store: Arc<dyn EventStore> = Arc::new(AppendsDuringScan {
+        inner: inner.clone(),
+        appended: tokio::sync::Mutex::new(false),
+        existing,
+        new,
+    });
+    let head = inner.head_position().await.unwrap();
+    let projections = Projections::load(store.clone(), framework()).await.unwrap();
+    let applied = projections.rebuild(&|_| {}).await.unwrap();
+    let expected = folded(inner.as_ref()).await;
+    assert_eq!(
+        expected.position(),
+        head + 2,
+        "two events appended during the scan"
+    );
+    assert_eq!(applied, expected.position(), "each event applied once");
+    assert_same(&projections.model(), &expected, "rebuilt and caught up");
+    assert!(projections.model().child_ids().any(|c| c == new));
+    let reloaded = Projections::load(inner.clone(), framework()).await.unwrap();
+    assert_same(&reloaded.model(), &expected, "saved");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_follower_publishes_and_then_persists_in_the_background() {
+    let (_dir, store) = council(20).await;
+    let projections = Projections::load(store.clone(), framework()).await.unwrap();
+    let follower = tokio::spawn(
+        projections
+            .clone()
+            .follow(std::time::Duration::from_secs(60)),
+    );
+    let child = store.read_all(0, 1).await.unwrap()[0].child_id;
+    conversation(store.as_ref(), child).await;
+    projections.notify();
+    let head = store.head_position().await.unwrap();
+    // Waits for the outcome (no time is asserted): published, then saved.
+    for _ in 0..600 {
+        if projections.persisted() == head {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    follower.abort();
+    assert_eq!(projections.model().position(), head, "published");
+    assert_eq!(
+        projections.persisted(),
+        head,
+        "persisted by the background step"
+    );
+    let reloaded = Projections::load(store.clone(), framework()).await.unwrap();
+    assert_same(
+        &reloaded.model(),
+        &folded(store.as_ref()).await,
+        "saved rows",
+    );
+}
