@@ -22,13 +22,31 @@ use crate::inspection::{self, InspectionReport, Period};
 /// rebuilt from the events instead.
 const ROW_FORMAT: u8 = 1;
 
+/// The model's children are kept in this many shards, by the first byte of their id.
+const SHARDS: usize = 256;
+
 /// Every child's facts, as of `position`.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Across {
     position: GlobalPosition,
-    /// Shared, so taking a copy of the model to update it (while readers keep the old one)
-    /// costs a pointer per child, not the children's facts.
-    cases: BTreeMap<Uuid, Arc<Case>>,
+    /// Shards by the id's first byte, so iterating them in order is iterating children in id
+    /// order. Each shard and each child's facts are shared: taking a copy of the model to
+    /// update it (while readers keep the old one) costs a pointer per shard, and changing a
+    /// child copies only its shard's map (about 1/256 of the children), not the whole map.
+    cases: Vec<Arc<BTreeMap<Uuid, Arc<Case>>>>,
+}
+
+impl Default for Across {
+    fn default() -> Across {
+        Across {
+            position: 0,
+            cases: vec![Arc::new(BTreeMap::new()); SHARDS],
+        }
+    }
+}
+
+fn shard(child_id: Uuid) -> usize {
+    usize::from(child_id.as_bytes()[0]) % SHARDS
 }
 
 /// The saved rows could not be read back (written by another version, or damaged): the caller
@@ -47,27 +65,35 @@ impl Across {
         self.position = position;
     }
 
+    /// Every child's facts, in child id order.
+    fn all(&self) -> impl Iterator<Item = &Case> + '_ {
+        self.cases
+            .iter()
+            .flat_map(|c| c.values())
+            .map(|c| c.as_ref())
+    }
+
     /// How many children the model holds.
     pub fn children(&self) -> usize {
-        self.cases.len()
+        self.cases.iter().map(|c| c.len()).sum()
     }
 
     /// The ids of the children the model holds, in order.
     pub fn child_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.cases.keys().copied()
+        self.cases.iter().flat_map(|c| c.keys().copied())
     }
 
     /// Recomputes one child from its whole stream, in sequence order.
     pub fn refresh_child(&mut self, child_id: Uuid, events: &[StoredEvent], framework: &Framework) {
         let refs: Vec<&StoredEvent> = events.iter().collect();
-        self.cases
-            .insert(child_id, Arc::new(Case::read(child_id, &refs, framework)));
+        let case = Arc::new(Case::read(child_id, &refs, framework));
+        Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
     }
 
     /// Puts children folded elsewhere ([`fold_children`]) into the model.
     pub(crate) fn insert_folded(&mut self, folded: Folded) {
         for (id, case) in folded.0 {
-            self.cases.insert(id, Arc::new(case));
+            Arc::make_mut(&mut self.cases[shard(id)]).insert(id, Arc::new(case));
         }
     }
 
@@ -79,20 +105,13 @@ impl Across {
         locality: Option<&str>,
         pseudonymise: &dyn Fn(Uuid) -> String,
     ) -> InspectionReport {
-        inspection::report_of_cases(
-            self.cases.values().map(|c| c.as_ref()),
-            framework,
-            period,
-            locality,
-            pseudonymise,
-        )
+        inspection::report_of_cases(self.all(), framework, period, locality, pseudonymise)
     }
 
     /// Every disagreement with `status` (all when `None`), oldest raised first.
     pub fn disagreements(&self, status: Option<DisagreementStatus>) -> Vec<&Disagreement> {
         let mut out: Vec<&Disagreement> = self
-            .cases
-            .values()
+            .all()
             .flat_map(|c| c.disagreements.iter())
             .filter(|d| status.is_none_or(|s| d.status == s))
             .collect();
@@ -102,8 +121,7 @@ impl Across {
 
     /// One disagreement by id.
     pub fn disagreement(&self, id: Uuid) -> Option<&Disagreement> {
-        self.cases
-            .values()
+        self.all()
             .flat_map(|c| c.disagreements.iter())
             .find(|d| d.disagreement_id == id)
     }
@@ -113,7 +131,7 @@ impl Across {
     /// child). Field names are kept because the facts share shapes with the API's JSON
     /// (`skip_serializing_if`, JSON values), which a format without them cannot read back.
     pub fn row(&self, child_id: Uuid) -> Option<Vec<u8>> {
-        let case = self.cases.get(&child_id)?;
+        let case = self.cases[shard(child_id)].get(&child_id)?;
         let mut out = vec![ROW_FORMAT];
         // Writing to a Vec fails only for a value serde cannot represent, which `Case` has
         // none of; such a row would be written empty and read back as unreadable, rebuilding.
@@ -129,7 +147,10 @@ impl Across {
         position: GlobalPosition,
         rows: Vec<(Uuid, Vec<u8>)>,
     ) -> Result<Across, UnreadableSnapshot> {
-        let mut cases = BTreeMap::new();
+        let mut model = Across {
+            position,
+            ..Across::default()
+        };
         for (id, bytes) in rows {
             let case: Case = match bytes.split_first() {
                 Some((&ROW_FORMAT, rest)) => rmp_serde::from_slice(rest)
@@ -140,9 +161,9 @@ impl Across {
                     )));
                 }
             };
-            cases.insert(id, Arc::new(case));
+            Arc::make_mut(&mut model.cases[shard(id)]).insert(id, Arc::new(case));
         }
-        Ok(Across { position, cases })
+        Ok(model)
     }
 }
 
