@@ -40,7 +40,7 @@ impl Default for Across {
     fn default() -> Across {
         Across {
             position: 0,
-            cases: vec![Arc::new(BTreeMap::new()); SHARDS],
+            cases: (0..SHARDS).map(|_| Arc::new(BTreeMap::new())).collect(),
         }
     }
 }
