@@ -46,7 +46,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rebuilt = started.elapsed().as_secs_f64();
     let rss = peak_rss_mib();
     let model = projections.model();
-    let snapshot = model.to_bytes().len() as f64 / (1024.0 * 1024.0);
+    let rows: usize = model
+        .child_ids()
+        .filter_map(|id| model.row(id))
+        .map(|r| r.len())
+        .sum();
+    let rows = rows as f64 / (1024.0 * 1024.0);
 
     let period = Period::new(options.start, options.end())?;
     let mut times = Vec::new();
@@ -72,7 +77,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         applied as f64 / rebuilt
     );
     println!("| peak memory (VmHWM) after rebuild | {rss:.0} MiB |");
-    println!("| saved snapshot | {snapshot:.1} MiB |");
+    println!("| saved rows (one a child, MessagePack) | {rows:.1} MiB |");
     println!(
         "| inspection report, the whole year (median of 3) | {:.2} s ({received} referrals) |",
         times[1]

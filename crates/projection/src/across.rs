@@ -1,6 +1,6 @@
 //! The read model across children: each child's facts for the inspection report and its
-//! professional disagreements, kept up to date by [`crate::follow`] and saved with the global
-//! position it reflects.
+//! professional disagreements, kept up to date by [`crate::follow`] and saved as one row per
+//! child ([`Across::row`], MessagePack) with the global position it reflects.
 //!
 //! A child's facts are always recomputed from its whole stream (a correction may change any
 //! earlier record), so the model is a function of the events up to `position`, whatever order
@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use domain::framework::Framework;
-use serde::{Deserialize, Serialize};
 use store::{GlobalPosition, StoredEvent};
 use uuid::Uuid;
 
@@ -19,16 +18,38 @@ use crate::disagreements::{Disagreement, DisagreementStatus};
 use crate::inspection::cases::Case;
 use crate::inspection::{self, InspectionReport, Period};
 
+/// The version of a child's row encoding. A row of another version is not read: the model is
+/// rebuilt from the events instead.
+const ROW_FORMAT: u8 = 1;
+
+/// The model's children are kept in this many shards, by the first byte of their id.
+const SHARDS: usize = 256;
+
 /// Every child's facts, as of `position`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 pub struct Across {
     position: GlobalPosition,
-    /// Shared, so taking a copy of the model to update it (while readers keep the old one)
-    /// costs a pointer per child, not the children's facts.
-    cases: BTreeMap<Uuid, Arc<Case>>,
+    /// Shards by the id's first byte, so iterating them in order is iterating children in id
+    /// order. Each shard and each child's facts are shared: taking a copy of the model to
+    /// update it (while readers keep the old one) costs a pointer per shard, and changing a
+    /// child copies only its shard's map (about 1/256 of the children), not the whole map.
+    cases: Vec<Arc<BTreeMap<Uuid, Arc<Case>>>>,
 }
 
-/// The snapshot could not be read back (written by another version, or damaged): the caller
+impl Default for Across {
+    fn default() -> Across {
+        Across {
+            position: 0,
+            cases: (0..SHARDS).map(|_| Arc::new(BTreeMap::new())).collect(),
+        }
+    }
+}
+
+fn shard(child_id: Uuid) -> usize {
+    usize::from(child_id.as_bytes()[0]) % SHARDS
+}
+
+/// The saved rows could not be read back (written by another version, or damaged): the caller
 /// rebuilds from zero.
 #[derive(Debug, thiserror::Error)]
 #[error("the saved read model cannot be read: {0}")]
@@ -44,16 +65,36 @@ impl Across {
         self.position = position;
     }
 
+    /// Every child's facts, in child id order.
+    fn all(&self) -> impl Iterator<Item = &Case> + '_ {
+        self.cases
+            .iter()
+            .flat_map(|c| c.values())
+            .map(|c| c.as_ref())
+    }
+
     /// How many children the model holds.
     pub fn children(&self) -> usize {
-        self.cases.len()
+        self.cases.iter().map(|c| c.len()).sum()
+    }
+
+    /// The ids of the children the model holds, in order.
+    pub fn child_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.cases.iter().flat_map(|c| c.keys().copied())
     }
 
     /// Recomputes one child from its whole stream, in sequence order.
     pub fn refresh_child(&mut self, child_id: Uuid, events: &[StoredEvent], framework: &Framework) {
         let refs: Vec<&StoredEvent> = events.iter().collect();
-        self.cases
-            .insert(child_id, Arc::new(Case::read(child_id, &refs, framework)));
+        let case = Arc::new(Case::read(child_id, &refs, framework));
+        Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
+    }
+
+    /// Puts children folded elsewhere ([`fold_children`]) into the model.
+    pub(crate) fn insert_folded(&mut self, folded: Folded) {
+        for (id, case) in folded.0 {
+            Arc::make_mut(&mut self.cases[shard(id)]).insert(id, Arc::new(case));
+        }
     }
 
     /// The inspection report of `period` (and `locality`).
@@ -64,20 +105,13 @@ impl Across {
         locality: Option<&str>,
         pseudonymise: &dyn Fn(Uuid) -> String,
     ) -> InspectionReport {
-        inspection::report_of_cases(
-            self.cases.values().map(|c| c.as_ref()),
-            framework,
-            period,
-            locality,
-            pseudonymise,
-        )
+        inspection::report_of_cases(self.all(), framework, period, locality, pseudonymise)
     }
 
     /// Every disagreement with `status` (all when `None`), oldest raised first.
     pub fn disagreements(&self, status: Option<DisagreementStatus>) -> Vec<&Disagreement> {
         let mut out: Vec<&Disagreement> = self
-            .cases
-            .values()
+            .all()
             .flat_map(|c| c.disagreements.iter())
             .filter(|d| status.is_none_or(|s| d.status == s))
             .collect();
@@ -87,18 +121,70 @@ impl Across {
 
     /// One disagreement by id.
     pub fn disagreement(&self, id: Uuid) -> Option<&Disagreement> {
-        self.cases
-            .values()
+        self.all()
             .flat_map(|c| c.disagreements.iter())
             .find(|d| d.disagreement_id == id)
     }
 
-    /// The model as bytes, for [`store::EventStore::save_snapshot`].
-    pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
+    /// One child's row for [`store::EventStore::save_read_model`]: a format byte, then the
+    /// child's facts as MessagePack with field names (`None` if the model does not hold the
+    /// child). Field names are kept because the facts share shapes with the API's JSON
+    /// (`skip_serializing_if`, JSON values), which a format without them cannot read back.
+    pub fn row(&self, child_id: Uuid) -> Option<Vec<u8>> {
+        let case = self.cases[shard(child_id)].get(&child_id)?;
+        let mut out = vec![ROW_FORMAT];
+        // Writing to a Vec fails only for a value serde cannot represent, which `Case` has
+        // none of; such a row would be written empty and read back as unreadable, rebuilding.
+        if let Err(e) = rmp_serde::encode::write_named(&mut out, case.as_ref()) {
+            tracing::error!(child = %child_id, error = %e, "a child's read model row cannot be encoded");
+            out.clear();
+        }
+        Some(out)
     }
 
-    pub fn from_bytes(bytes: &[u8]) -> Result<Across, UnreadableSnapshot> {
-        serde_json::from_slice(bytes).map_err(|e| UnreadableSnapshot(e.to_string()))
+    /// The model saved as rows ([`Across::row`]) at `position`.
+    pub fn from_rows(
+        position: GlobalPosition,
+        rows: Vec<(Uuid, Vec<u8>)>,
+    ) -> Result<Across, UnreadableSnapshot> {
+        let mut model = Across {
+            position,
+            ..Across::default()
+        };
+        for (id, bytes) in rows {
+            let case: Case = match bytes.split_first() {
+                Some((&ROW_FORMAT, rest)) => rmp_serde::from_slice(rest)
+                    .map_err(|e| UnreadableSnapshot(format!("child {id}: {e}")))?,
+                _ => {
+                    return Err(UnreadableSnapshot(format!(
+                        "child {id}: not a row of format {ROW_FORMAT}"
+                    )));
+                }
+            };
+            Arc::make_mut(&mut model.cases[shard(id)]).insert(id, Arc::new(case));
+        }
+        Ok(model)
     }
+}
+
+/// Children folded from a page of whole streams, ready for [`Across::insert_folded`].
+pub(crate) struct Folded(Vec<(Uuid, Case)>);
+
+/// Folds each child in `events` (whole streams, grouped by child and in sequence order, as
+/// [`store::EventStore::read_children`] returns them) once.
+pub(crate) fn fold_children(events: &[StoredEvent], framework: &Framework) -> Folded {
+    let mut out = Vec::new();
+    let mut rest = events;
+    while let Some(first) = rest.first() {
+        let child = first.child_id;
+        let end = rest
+            .iter()
+            .position(|e| e.child_id != child)
+            .unwrap_or(rest.len());
+        let (stream, next) = rest.split_at(end);
+        let refs: Vec<&StoredEvent> = stream.iter().collect();
+        out.push((child, Case::read(child, &refs, framework)));
+        rest = next;
+    }
+    Folded(out)
 }

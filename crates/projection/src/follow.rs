@@ -1,78 +1,139 @@
-//! Keeping the cross-child read model up to date: follow the store's global position from a
-//! saved snapshot, catch up at start, then as records arrive; rebuild from zero on demand.
+//! Keeping the cross-child read model up to date: load the saved rows, catch up at start, then
+//! as records arrive; rebuild from zero on demand.
 //!
-//! The model and the position it reflects are saved together ([`store::EventStore::
-//! save_snapshot`]), so a crash between an append and a save loses nothing: the next start
-//! loads the last snapshot and catches up from its position. A child touched by new events is
-//! recomputed from its whole stream, which is what makes a late correction of an old record
-//! count.
+//! Publish, then persist. New events are applied to a copy of the model, which readers get at
+//! once; the children they touched are marked dirty, and a background step
+//! ([`Projections::persist`], every [`PERSIST_EVERY`] or as soon as [`PERSIST_AT`] children are
+//! dirty) writes only those children's rows with the model's position, in one transaction
+//! ([`store::EventStore::save_read_model`]). The rows and the position saved therefore always
+//! reflect exactly the events up to that position; a crash between publishing and persisting
+//! loses nothing, the next start loads the rows and catches up from their position.
+//!
+//! A child touched by new events is recomputed from its whole stream, which is what makes a
+//! late correction of an old record count. The streams of recently touched children are kept
+//! (a bounded cache), so a child appended to again is extended with the new events instead of
+//! being read again. A rebuild reads the store once in child order
+//! ([`store::EventStore::read_children`]), folding each child once on a second thread while the
+//! next page is read, then catches up with what was appended meanwhile.
+//!
+//! What it does not do: write events, or decide what a reader may see.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use domain::framework::Framework;
-use store::{EventStore, GlobalPosition, StoreError};
+use lru::LruCache;
+use store::{EventStore, GlobalPosition, StoreError, StoreErrorKind, StoredEvent};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use crate::across::Across;
+use crate::across::{self, Across};
 
-/// The snapshot's name in the store.
-pub const SNAPSHOT: &str = "across";
+/// The read model's name in the store.
+pub const READ_MODEL: &str = "across";
 
 /// Events read from the store per page while catching up.
 const PAGE: usize = 2000;
 
-/// Save a snapshot at least this often while catching up, so a crash mid-rebuild does not
-/// start over.
-const SAVE_EVERY: Duration = Duration::from_secs(10);
+/// Children read per page while rebuilding (whole streams: about 15 events a child).
+const CHILDREN_PAGE: usize = 512;
+
+/// Dirty children are persisted at most this often...
+pub const PERSIST_EVERY: Duration = Duration::from_millis(500);
+
+/// ... or at once when this many are dirty.
+pub const PERSIST_AT: usize = 5000;
+
+/// While a long catch-up runs, readers are given the model at least this often.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+
+/// How many recently touched children's streams are kept, so that the next append to one of
+/// them costs no read of its stream. Bounded so memory does not grow with the council.
+const STREAMS_KEPT: usize = 1024;
+
+/// What readers see, and which children changed since the last persist.
+#[derive(Default)]
+struct Published {
+    model: Arc<Across>,
+    /// Children whose facts changed since the rows were last saved. Updated under the same
+    /// lock as `model`, so a persist takes a model and exactly the children it changed.
+    dirty: BTreeSet<Uuid>,
+}
 
 /// The read model and the task that follows the store.
 pub struct Projections {
     store: Arc<dyn EventStore>,
     framework: &'static Framework,
-    model: RwLock<Arc<Across>>,
+    published: RwLock<Published>,
     caught_up: AtomicBool,
     /// The store's last known position, for the lag.
     head: AtomicU64,
     wake: Notify,
     /// Serialises catching up and rebuilding.
     turn: tokio::sync::Mutex<()>,
+    /// Serialises persisting (and keeps it off while a rebuild runs).
+    persisting: tokio::sync::Mutex<()>,
+    /// The position of the rows last saved.
+    persisted: AtomicU64,
+    /// Wakes the persist step early when many children are dirty.
+    persist_wake: Notify,
+    /// Recently touched children's streams, up to the model's position.
+    streams: Mutex<LruCache<Uuid, Vec<StoredEvent>>>,
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::new(StoreErrorKind::Unavailable, format!("{what}: {e}"))
 }
 
 impl Projections {
-    /// Loads the saved snapshot (or starts empty); call [`Projections::catch_up`] or
-    /// [`Projections::follow`] next.
+    /// Loads the saved rows (or starts empty); call [`Projections::catch_up`] or
+    /// [`Projections::follow`] next. Rows that cannot be read (another version's, or damaged)
+    /// are dropped and the model rebuilt from zero, as it is when nothing was saved (a store
+    /// that held the whole-model JSON snapshot of earlier versions: migration 0003 removes it).
     pub async fn load(
         store: Arc<dyn EventStore>,
         framework: &'static Framework,
     ) -> Result<Arc<Projections>, StoreError> {
-        let model = match store.load_snapshot(SNAPSHOT).await? {
-            Some((_, bytes)) => match Across::from_bytes(&bytes) {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!(error = %e, "rebuilding the read model from zero");
-                    Across::default()
-                }
-            },
-            None => Across::default(),
+        let (position, rows) = store.load_read_model(READ_MODEL).await?;
+        let model = tokio::task::spawn_blocking(move || Across::from_rows(position, rows))
+            .await
+            .map_err(|e| failed("reading the saved read model", e))?;
+        let model = match model {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::warn!(error = %e, "rebuilding the read model from zero");
+                Across::default()
+            }
         };
         Ok(Arc::new(Projections {
             store,
             framework,
-            model: RwLock::new(Arc::new(model)),
+            persisted: AtomicU64::new(model.position()),
+            published: RwLock::new(Published {
+                model: Arc::new(model),
+                dirty: BTreeSet::new(),
+            }),
             caught_up: AtomicBool::new(false),
             head: AtomicU64::new(0),
             wake: Notify::new(),
             turn: tokio::sync::Mutex::new(()),
+            persisting: tokio::sync::Mutex::new(()),
+            persist_wake: Notify::new(),
+            streams: Mutex::new(LruCache::new(
+                NonZeroUsize::new(STREAMS_KEPT).unwrap_or(NonZeroUsize::MIN),
+            )),
         }))
     }
 
     /// The model as it stands (cheap: shares the current version).
     pub fn model(&self) -> Arc<Across> {
-        self.model.read().map(|m| m.clone()).unwrap_or_default()
+        self.published
+            .read()
+            .map(|p| p.model.clone())
+            .unwrap_or_default()
     }
 
     /// Whether the model had caught up with the store when last checked.
@@ -100,106 +161,302 @@ impl Projections {
             .saturating_sub(self.model().position())
     }
 
+    /// The position of the rows last saved in the store.
+    pub fn persisted(&self) -> GlobalPosition {
+        self.persisted.load(Ordering::Acquire)
+    }
+
     /// Asks the follower to look for new events now (called after an append).
     pub fn notify(&self) {
         self.wake.notify_one();
     }
 
-    /// Applies every event after the model's position; returns how many were applied.
-    /// `progress` is told the position reached after each page.
+    /// Applies every event after the model's position and publishes the result; returns how
+    /// many were applied. `progress` is told the position reached after each page. A model
+    /// that holds nothing yet is built by [`Projections::rebuild`]'s scan instead. The rows
+    /// are saved later ([`Projections::persist`]).
     pub async fn catch_up(
         &self,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
-        let _turn = self.turn.lock().await;
+        let turn = self.turn.lock().await;
         // A wake-up that finds nothing new (another got there first) costs one small read and
         // no copy of the model.
-        if self
-            .store
-            .read_all(self.model().position(), 1)
-            .await?
-            .is_empty()
-        {
+        let current = self.model();
+        if self.store.read_all(current.position(), 1).await?.is_empty() {
             self.caught_up.store(true, Ordering::Release);
             return Ok(0);
         }
-        let mut model = (*self.model()).clone();
-        let applied = self.advance(&mut model, progress).await?;
-        Ok(applied)
+        if current.position() == 0 && current.children() == 0 {
+            let persisting = self.persisting.lock().await;
+            let applied = self.rebuild_locked(progress).await;
+            drop((persisting, turn));
+            return applied;
+        }
+        let mut model = (*current).clone();
+        drop(current);
+        self.advance(&mut model, progress).await
     }
 
-    /// Throws the model away and rebuilds it from the first event; returns the events applied.
+    /// Rebuilds the model from the first event and saves every child's row; returns the events
+    /// applied. Readers see an empty model until the new one is published.
     pub async fn rebuild(
         &self,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
         let _turn = self.turn.lock().await;
+        let _persisting = self.persisting.lock().await;
+        self.rebuild_locked(progress).await
+    }
+
+    /// [`Projections::rebuild`], with both locks held by the caller.
+    async fn rebuild_locked(
+        &self,
+        progress: &(dyn Fn(GlobalPosition) + Sync),
+    ) -> Result<u64, StoreError> {
         self.caught_up.store(false, Ordering::Release);
-        let mut model = Across::default();
-        self.publish(model.clone());
-        let applied = self.advance(&mut model, progress).await?;
+        if let Ok(mut streams) = self.streams.lock() {
+            streams.clear();
+        }
+        // The old model is let go first (readers see an empty one, and `/ready` says so, for
+        // the seconds a rebuild takes), so two whole models are never held at once. Its dirty
+        // children stay marked; every child is marked once the new model is built.
+        self.publish(Across::default(), []);
+        // A store that cannot scan by child leaves an empty model to catch up from zero.
+        let (mut model, mut applied) = self.scan(progress).await?.unwrap_or_default();
+        // Every child's row is rewritten (the dirty set of the old model is kept too, so a
+        // child the new model lacks loses its row).
+        let all: Vec<Uuid> = model.child_ids().collect();
+        self.publish(model.clone(), all);
+        applied += self.advance(&mut model, progress).await?;
+        self.persist_locked().await?;
         Ok(applied)
     }
 
+    /// Reads the store once in child order up to its head and folds each child once. The
+    /// child id space is cut into one lane per core; each lane reads its pages in order and
+    /// folds each page on a blocking thread while its next page is read, and the folded
+    /// children are gathered here. `None` if the store cannot scan by child (the caller then
+    /// catches up by position from zero).
+    async fn scan(
+        &self,
+        progress: &(dyn Fn(GlobalPosition) + Sync),
+    ) -> Result<Option<(Across, u64)>, StoreError> {
+        let head = self.store.head_position().await?;
+        // Asked once before the lanes start, so a store that cannot scan says so up front.
+        if self.store.read_children(None, 1, head).await?.is_none() {
+            return Ok(None);
+        }
+        let lanes = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        // Each lane sends at most a couple of folded pages ahead of the gathering.
+        let (tx, mut rx) =
+            tokio::sync::mpsc::channel::<Result<(u64, across::Folded), StoreError>>(2 * lanes);
+        let width = u128::MAX / lanes as u128;
+        let mut tasks = tokio::task::JoinSet::new();
+        for lane in 0..lanes as u128 {
+            let from = (lane > 0).then(|| Uuid::from_u128(lane * width - 1));
+            let until = (lane + 1 < lanes as u128).then(|| Uuid::from_u128((lane + 1) * width));
+            let (store, framework, tx) = (self.store.clone(), self.framework, tx.clone());
+            tasks.spawn(async move {
+                if let Err(e) = scan_lane(store, framework, head, from, until, &tx).await {
+                    let _ = tx.send(Err(e)).await;
+                }
+            });
+        }
+        drop(tx);
+        let mut model = Across::default();
+        let mut folded = 0u64;
+        while let Some(page) = rx.recv().await {
+            let (events, children) = page?;
+            model.insert_folded(children);
+            folded += events;
+            metrics::counter!("caseline_projection_events_total").increment(events);
+            progress(folded);
+        }
+        while let Some(done) = tasks.join_next().await {
+            done.map_err(|e| failed("scanning children", e))?;
+        }
+        model.set_position(head);
+        self.head.fetch_max(head, Ordering::AcqRel);
+        Ok(Some((model, folded)))
+    }
+
+    /// Applies pages of events by global position to `model`, publishing it as it goes and
+    /// once at the end.
     async fn advance(
         &self,
         model: &mut Across,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
         let mut applied = 0u64;
-        let mut saved = Instant::now();
+        let mut touched = BTreeSet::new();
+        let mut published = Instant::now();
         let started_at = model.position();
         loop {
             let page = self.store.read_all(model.position(), PAGE).await?;
             let Some(last) = page.last().map(|e| e.global_position) else {
                 break;
             };
-            let touched: BTreeSet<Uuid> = page.iter().map(|e| e.child_id).collect();
-            for child in touched {
+            let full = page.len() == PAGE;
+            applied += page.len() as u64;
+            metrics::counter!("caseline_projection_events_total").increment(page.len() as u64);
+            // Each touched child once per page, with the page's events for it in order.
+            let mut by_child: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
+            for e in page {
+                by_child.entry(e.child_id).or_default().push(e);
+            }
+            for (child, new) in by_child {
                 // The whole stream up to this page's end: later events are applied with
                 // their own page, so the model reflects exactly the events up to `last`.
-                let mut events = self.store.read_stream(child, 0, usize::MAX).await?;
-                events.retain(|e| e.global_position <= last);
-                model.refresh_child(child, &events, self.framework);
+                let stream = self.stream_of(child, new, last).await?;
+                model.refresh_child(child, &stream, self.framework);
+                if let Ok(mut streams) = self.streams.lock() {
+                    streams.put(child, stream);
+                }
+                touched.insert(child);
             }
-            applied += page.len() as u64;
             model.set_position(last);
             self.head.fetch_max(last, Ordering::AcqRel);
-            metrics::counter!("caseline_projection_events_total").increment(page.len() as u64);
             progress(last);
-            if saved.elapsed() >= SAVE_EVERY {
-                self.save(model).await?;
-                saved = Instant::now();
+            if full && published.elapsed() >= PUBLISH_EVERY {
+                self.publish(model.clone(), std::mem::take(&mut touched));
+                published = Instant::now();
             }
-            if page.len() < PAGE {
+            if !full {
                 break;
             }
         }
-        if model.position() != started_at || applied > 0 {
-            self.save(model).await?;
+        if model.position() != started_at || !touched.is_empty() {
+            self.publish(model.clone(), touched);
         }
-        self.publish(model.clone());
         self.caught_up.store(true, Ordering::Release);
         metrics::gauge!("caseline_projection_position").set(model.position() as f64);
         metrics::gauge!("caseline_projection_lag_events").set(self.lag() as f64);
         Ok(applied)
     }
 
-    async fn save(&self, model: &Across) -> Result<(), StoreError> {
-        self.store
-            .save_snapshot(SNAPSHOT, model.position(), model.to_bytes())
-            .await
+    /// A child's whole stream up to `last`, given the events of it that a page brought: the
+    /// kept stream extended with them when they follow on from it, else the kept stream (or
+    /// nothing) extended with what the store holds beyond it.
+    async fn stream_of(
+        &self,
+        child: Uuid,
+        new: Vec<StoredEvent>,
+        last: GlobalPosition,
+    ) -> Result<Vec<StoredEvent>, StoreError> {
+        let mut stream = self
+            .streams
+            .lock()
+            .ok()
+            .and_then(|mut s| s.pop(&child))
+            .unwrap_or_default();
+        stream.retain(|e| e.global_position <= last);
+        let known = stream.last().map_or(0, |e| e.sequence);
+        let follows_on = new.first().is_some_and(|e| e.sequence == known + 1)
+            && new.windows(2).all(|w| w[1].sequence == w[0].sequence + 1);
+        if follows_on {
+            stream.extend(new);
+        } else {
+            let mut more = self.store.read_stream(child, known, usize::MAX).await?;
+            more.retain(|e| e.global_position <= last);
+            stream.extend(more);
+        }
+        Ok(stream)
     }
 
-    fn publish(&self, model: Across) {
-        if let Ok(mut m) = self.model.write() {
-            *m = Arc::new(model);
+    /// Gives readers `model`, and marks `touched` to be persisted.
+    fn publish(&self, model: Across, touched: impl IntoIterator<Item = Uuid>) {
+        let mut many = false;
+        if let Ok(mut p) = self.published.write() {
+            p.model = Arc::new(model);
+            p.dirty.extend(touched);
+            many = p.dirty.len() >= PERSIST_AT;
+        }
+        if many {
+            self.persist_wake.notify_one();
+        }
+    }
+
+    /// Saves the rows of the children changed since the last save, with the published
+    /// model's position, in one transaction. Nothing to do costs nothing. On failure the
+    /// children stay dirty for the next try.
+    pub async fn persist(&self) -> Result<(), StoreError> {
+        let _persisting = self.persisting.lock().await;
+        self.persist_locked().await
+    }
+
+    async fn persist_locked(&self) -> Result<(), StoreError> {
+        let Ok((model, dirty)) = self
+            .published
+            .write()
+            .map(|mut p| (p.model.clone(), std::mem::take(&mut p.dirty)))
+        else {
+            return Ok(());
+        };
+        let position = model.position();
+        if dirty.is_empty() && position <= self.persisted() {
+            return Ok(());
+        }
+        let started = Instant::now();
+        // Encoding is CPU work proportional to the dirty children: off the async threads.
+        let (dirty, changed, removed) = tokio::task::spawn_blocking(move || {
+            let mut changed = Vec::with_capacity(dirty.len());
+            let mut removed = Vec::new();
+            for &id in &dirty {
+                match model.row(id) {
+                    Some(row) => changed.push((id, row)),
+                    None => removed.push(id),
+                }
+            }
+            (dirty, changed, removed)
+        })
+        .await
+        .map_err(|e| failed("encoding the read model", e))?;
+        let rows = changed.len();
+        match self
+            .store
+            .save_read_model(READ_MODEL, position, changed, removed)
+            .await
+        {
+            Ok(()) => {
+                self.persisted.fetch_max(position, Ordering::AcqRel);
+                metrics::counter!("caseline_projection_rows_saved_total").increment(rows as u64);
+                metrics::histogram!("caseline_projection_persist_seconds")
+                    .record(started.elapsed().as_secs_f64());
+                Ok(())
+            }
+            Err(e) => {
+                if let Ok(mut p) = self.published.write() {
+                    p.dirty.extend(dirty);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Persists dirty children every [`PERSIST_EVERY`], or sooner when many are dirty, until
+    /// the process ends.
+    async fn persist_loop(self: Arc<Self>) {
+        loop {
+            let _ = tokio::time::timeout(PERSIST_EVERY, self.persist_wake.notified()).await;
+            if let Err(e) = self.persist().await {
+                tracing::warn!(error = %e, "the read model could not be saved; retrying");
+            }
         }
     }
 
     /// Follows the store until the process ends: catches up, then again whenever notified
-    /// or every `poll` (appends by other processes are seen that way).
+    /// or every `poll` (appends by other processes are seen that way); persists in the
+    /// background meanwhile.
     pub async fn follow(self: Arc<Self>, poll: Duration) {
+        // Stopped with the follower (its task aborted, or the runtime shut down).
+        struct AbortOnDrop(tokio::task::JoinHandle<()>);
+        impl Drop for AbortOnDrop {
+            fn drop(&mut self) {
+                self.0.abort();
+            }
+        }
+        let _persister = AbortOnDrop(tokio::spawn(Arc::clone(&self).persist_loop()));
         loop {
             match self.catch_up(&|_| {}).await {
                 Ok(n) if n > 0 => tracing::debug!(events = n, "read model caught up"),
@@ -223,4 +480,52 @@ impl Projections {
             let _ = tokio::time::timeout(poll, self.wake.notified()).await;
         }
     }
+}
+
+/// One lane of [`Projections::scan`]: the children after `from` and before `until`, read a page
+/// at a time and folded on a blocking thread while the next page is read; each folded page is
+/// sent with its count of events.
+async fn scan_lane(
+    store: Arc<dyn EventStore>,
+    framework: &'static Framework,
+    head: GlobalPosition,
+    from: Option<Uuid>,
+    until: Option<Uuid>,
+    tx: &tokio::sync::mpsc::Sender<Result<(u64, across::Folded), StoreError>>,
+) -> Result<(), StoreError> {
+    // The page ends at the first child of the next lane, which is that lane's to fold.
+    let within = |mut page: Vec<StoredEvent>| {
+        let cut = until.and_then(|u| page.iter().position(|e| e.child_id >= u));
+        let done = cut.is_some() || page.is_empty();
+        if let Some(cut) = cut {
+            page.truncate(cut);
+        }
+        (page, done)
+    };
+    let (mut page, mut done) = within(
+        store
+            .read_children(from, CHILDREN_PAGE, head)
+            .await?
+            .unwrap_or_default(),
+    );
+    while !page.is_empty() {
+        let after = page.last().map(|e| e.child_id);
+        let events = page.len() as u64;
+        // The page is moved to the fold, and dropped there too.
+        let fold = tokio::task::spawn_blocking(move || across::fold_children(&page, framework));
+        let next = async {
+            if done {
+                Ok(Some(Vec::new()))
+            } else {
+                store.read_children(after, CHILDREN_PAGE, head).await
+            }
+        };
+        let (folded, next) = tokio::join!(fold, next);
+        let folded = folded.map_err(|e| failed("folding children", e))?;
+        if tx.send(Ok((events, folded))).await.is_err() {
+            return Ok(());
+        }
+        (page, done) = within(next?.unwrap_or_default());
+    }
+    Ok(())
 }

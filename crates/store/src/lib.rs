@@ -146,6 +146,9 @@ pub struct Appended {
     pub replayed: bool,
 }
 
+/// A read model's saved position and its rows, one per child, ordered by child id.
+pub type ReadModelRows = (GlobalPosition, Vec<(Uuid, Vec<u8>)>);
+
 /// One read of a child's data, logged before the answer is sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadLogEntry {
@@ -196,6 +199,8 @@ pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 pub mod chain;
 mod exists;
 pub use exists::exists;
+
+mod read_model;
 
 mod storable;
 mod writer;
@@ -297,6 +302,79 @@ pub trait EventStore: Send + Sync + 'static {
         position: GlobalPosition,
         data: Vec<u8>,
     ) -> Result<(), StoreError>;
+
+    /// The highest global position the store holds now (0 when empty): every position at or
+    /// below it has committed. The default pages through [`EventStore::read_all`]; the SQL
+    /// backends ask for the maximum.
+    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        let mut head = 0;
+        loop {
+            let page = self.read_all(head, 10_000).await?;
+            match page.last() {
+                Some(e) => head = e.global_position,
+                None => return Ok(head),
+            }
+        }
+    }
+
+    /// Whole children, for a rebuild that folds each child once: the events of the first
+    /// `limit` children whose id is greater than `after` (all children from the first when
+    /// `None`), ordered by child id (byte order) and then sequence, leaving out events above
+    /// `up_to` (a head position taken before the scan, so the result is exactly the events up
+    /// to it). A child is never split between pages: the next page starts after the last
+    /// child returned. An empty page means no child is left.
+    ///
+    /// `Ok(None)` when the backend cannot scan by child (the default, and KurrentDB's); the
+    /// caller then reads by global position instead.
+    async fn read_children(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+        up_to: GlobalPosition,
+    ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        let _ = (after, limit, up_to);
+        Ok(None)
+    }
+
+    /// A read model kept as one row per child plus the position it reflects: the position
+    /// (0 if never saved) and every row, ordered by child id, read in one consistent view.
+    ///
+    /// The default keeps the rows in one snapshot (`<name>.rows`, [`EventStore::save_snapshot`]),
+    /// so a backend without transactions across streams (KurrentDB) still works, at the cost
+    /// of rewriting every row on each save; the SQL backends keep a row per child.
+    async fn load_read_model(&self, name: &str) -> Result<ReadModelRows, StoreError> {
+        match self.load_snapshot(&format!("{name}.rows")).await? {
+            Some((position, bytes)) => Ok((position, read_model::decode(&bytes)?)),
+            None => Ok((0, Vec::new())),
+        }
+    }
+
+    /// Saves the rows of children `changed` since the last save (replacing theirs), removes
+    /// the rows of `removed`, and moves the read model's position to `position`, all in one
+    /// transaction: a restart never pairs rows with the wrong position.
+    ///
+    /// Never goes backwards, as [`EventStore::save_snapshot`]: a save at a position lower than
+    /// the stored one writes nothing and returns `Ok`; an equal position is applied.
+    async fn save_read_model(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        changed: Vec<(Uuid, Vec<u8>)>,
+        removed: Vec<Uuid>,
+    ) -> Result<(), StoreError> {
+        let snapshot = format!("{name}.rows");
+        let (stored, rows) = self.load_read_model(name).await?;
+        if stored > position {
+            return Ok(());
+        }
+        let mut rows: std::collections::BTreeMap<Uuid, Vec<u8>> = rows.into_iter().collect();
+        rows.extend(changed);
+        for id in removed {
+            rows.remove(&id);
+        }
+        self.save_snapshot(&snapshot, position, read_model::encode(&rows))
+            .await
+    }
 
     /// A deployment secret by name (e.g. the pseudonym key), created with `init` on first use
     /// so every process of a deployment agrees on it.

@@ -46,6 +46,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_snapshots",
         include_str!("../migrations/postgres/0002_snapshots.sql"),
     ),
+    (
+        "0003_read_models",
+        include_str!("../migrations/postgres/0003_read_models.sql"),
+    ),
 ];
 
 /// The advisory lock every writing transaction holds while it assigns positions.
@@ -969,6 +973,175 @@ impl EventStore for Postgres {
         )
         .await
         .map_err(|e| unavailable("save snapshot", e))?;
+        Ok(())
+    }
+
+    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        // Positions are assigned under the write lock and committed in order, so the highest
+        // one visible has every lower one committed before it.
+        let c = self.client().await?;
+        let p: Option<i64> = c
+            .query_one("SELECT max(global_position) FROM events", &[])
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| unavailable("read head", e))?;
+        Ok(p.unwrap_or(0).max(0) as u64)
+    }
+
+    async fn read_children(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+        up_to: GlobalPosition,
+    ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        let c = self.client().await?;
+        let limit = limit.clamp(1, i64::MAX as usize) as i64;
+        let up_to = up_to.min(i64::MAX as u64) as i64;
+        // `uuid` orders by bytes; the nil id sorts first, and no child has it, so `>=` it
+        // starts from the first child.
+        let (mut from, mut inclusive) = match after {
+            Some(a) => (a, false),
+            None => (Uuid::nil(), true),
+        };
+        loop {
+            let op = if inclusive { ">=" } else { ">" };
+            // (PostgreSQL has no `max(uuid)`.)
+            let last: Option<Uuid> = c
+                .query_opt(
+                    &format!(
+                        "SELECT child_id FROM (SELECT DISTINCT child_id FROM events \
+                         WHERE child_id {op} $1 ORDER BY child_id LIMIT $2) AS page \
+                         ORDER BY child_id DESC LIMIT 1"
+                    ),
+                    &[&from, &limit],
+                )
+                .await
+                .map_err(|e| unavailable("read children", e))?
+                .map(|r| r.try_get(0))
+                .transpose()
+                .map_err(|e| corrupt(e.to_string()))?;
+            let Some(last) = last else {
+                return Ok(Some(Vec::new()));
+            };
+            let rows = c
+                .query(
+                    &format!(
+                        "SELECT {EVENT_COLUMNS} FROM events WHERE child_id {op} $1 AND child_id <= $2 \
+                         AND global_position <= $3 ORDER BY child_id, sequence"
+                    ),
+                    &[&from, &last, &up_to],
+                )
+                .await
+                .map_err(|e| unavailable("read children", e))?;
+            let (page, bad) = split_events(&rows);
+            bad.iter().for_each(Unreadable::log);
+            // A range whose every event is unreadable or above `up_to` is passed over, so an
+            // empty answer always means no child is left.
+            if !page.is_empty() {
+                return Ok(Some(page));
+            }
+            (from, inclusive) = (last, false);
+        }
+    }
+
+    async fn load_read_model(&self, name: &str) -> Result<crate::ReadModelRows, StoreError> {
+        let mut c = self.client().await?;
+        // One snapshot of the database, so the rows and the position are one moment's.
+        let tx = c
+            .build_transaction()
+            .isolation_level(tokio_postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .await
+            .map_err(|e| unavailable("read model", e))?;
+        let position: Option<i64> = tx
+            .query_opt("SELECT position FROM read_models WHERE name = $1", &[&name])
+            .await
+            .map_err(|e| unavailable("read model", e))?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let rows = tx
+            .query(
+                "SELECT child_id, data FROM read_model_rows WHERE name = $1 ORDER BY child_id",
+                &[&name],
+            )
+            .await
+            .map_err(|e| unavailable("read model rows", e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let id: Uuid = r.try_get(0).map_err(|e| corrupt(e.to_string()))?;
+            let data: Vec<u8> = r.try_get(1).map_err(|e| corrupt(e.to_string()))?;
+            out.push((id, data));
+        }
+        tx.commit()
+            .await
+            .map_err(|e| unavailable("read model", e))?;
+        Ok((position.unwrap_or(0).max(0) as u64, out))
+    }
+
+    async fn save_read_model(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        changed: Vec<(Uuid, Vec<u8>)>,
+        removed: Vec<Uuid>,
+    ) -> Result<(), StoreError> {
+        // Its own connection and transaction, not the append writer's: the only lock taken is
+        // the read model's own row, which serialises two saves of the same model.
+        let mut c = self.client().await?;
+        let tx = c
+            .transaction()
+            .await
+            .map_err(|e| unavailable("save read model", e))?;
+        tx.execute(
+            "INSERT INTO read_models (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+            &[&name],
+        )
+        .await
+        .map_err(|e| unavailable("save read model", e))?;
+        let stored: i64 = tx
+            .query_one(
+                "SELECT position FROM read_models WHERE name = $1 FOR UPDATE",
+                &[&name],
+            )
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(|e| unavailable("save read model", e))?;
+        if stored.max(0) as u64 > position {
+            return Ok(());
+        }
+        tx.execute(
+            "UPDATE read_models SET position = $2, saved_at = clock_timestamp() WHERE name = $1",
+            &[&name, &(position as i64)],
+        )
+        .await
+        .map_err(|e| unavailable("save read model", e))?;
+        // In chunks, each one statement over arrays, so a rebuild's every child is a few
+        // round trips rather than one per child.
+        for chunk in changed.chunks(2000) {
+            let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+            let data: Vec<&[u8]> = chunk.iter().map(|(_, d)| d.as_slice()).collect();
+            tx.execute(
+                "INSERT INTO read_model_rows (name, child_id, data) \
+                 SELECT $1, id, data FROM UNNEST($2::uuid[], $3::bytea[]) AS r (id, data) \
+                 ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
+                &[&name, &ids, &data],
+            )
+            .await
+            .map_err(|e| unavailable("save read model rows", e))?;
+        }
+        if !removed.is_empty() {
+            tx.execute(
+                "DELETE FROM read_model_rows WHERE name = $1 AND child_id = ANY($2)",
+                &[&name, &removed],
+            )
+            .await
+            .map_err(|e| unavailable("remove read model rows", e))?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| unavailable("save read model", e))?;
         Ok(())
     }
 

@@ -44,6 +44,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_snapshots",
         include_str!("../migrations/sqlite/0002_snapshots.sql"),
     ),
+    (
+        "0003_read_models",
+        include_str!("../migrations/sqlite/0003_read_models.sql"),
+    ),
 ];
 
 /// Most requests the writer folds into one transaction: large enough to amortise the fsync,
@@ -1277,6 +1281,160 @@ impl EventStore for Sqlite {
                     params![name, position as i64, data, format_time(Utc::now())],
                 )
                 .map_err(|e| unavailable("save snapshot", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        self.0
+            .read(|c| {
+                let p: Option<i64> = c
+                    .query_row("SELECT max(global_position) FROM events", [], |r| r.get(0))
+                    .map_err(|e| unavailable("read head", e))?;
+                Ok(p.unwrap_or(0).max(0) as u64)
+            })
+            .await
+    }
+
+    async fn read_children(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+        up_to: GlobalPosition,
+    ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
+        self.0
+            .read(move |c| {
+                // Child ids are kept as lower-case hyphenated text, whose order is the ids'
+                // byte order. The page's last child is found first, so the events are then
+                // one range scan of the (child_id, sequence) index, in order.
+                let mut from = after.map(|a| a.to_string()).unwrap_or_default();
+                let limit = limit.clamp(1, i64::MAX as usize) as i64;
+                loop {
+                    let last: Option<String> = c
+                        .query_row(
+                            "SELECT max(child_id) FROM (SELECT DISTINCT child_id FROM events \
+                             WHERE child_id > ?1 ORDER BY child_id LIMIT ?2)",
+                            params![from, limit],
+                            |r| r.get(0),
+                        )
+                        .map_err(|e| unavailable("read children", e))?;
+                    let Some(last) = last else {
+                        return Ok(Some(Vec::new()));
+                    };
+                    let (page, bad, _) = query_events_split(
+                        c,
+                        &format!(
+                            "SELECT {EVENT_COLUMNS} FROM events WHERE child_id > ?1 AND child_id <= ?2 \
+                             AND global_position <= ?3 ORDER BY child_id, sequence"
+                        ),
+                        params![from, last, up_to.min(i64::MAX as u64) as i64],
+                    )?;
+                    bad.iter().for_each(Unreadable::log);
+                    // A range whose every event is unreadable or above `up_to` is passed
+                    // over, so an empty answer always means no child is left.
+                    if !page.is_empty() {
+                        return Ok(Some(page));
+                    }
+                    from = last;
+                }
+            })
+            .await
+    }
+
+    async fn load_read_model(&self, name: &str) -> Result<crate::ReadModelRows, StoreError> {
+        let name = name.to_owned();
+        self.0
+            .read(move |c| {
+                // One read transaction, so the rows and the position are one moment's.
+                let tx = c
+                    .unchecked_transaction()
+                    .map_err(|e| unavailable("read model", e))?;
+                let position: Option<i64> = tx
+                    .query_row(
+                        "SELECT position FROM read_models WHERE name = ?1",
+                        [&name],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("read model", e))?;
+                let mut rows = Vec::new();
+                {
+                    let mut stmt = tx
+                        .prepare(
+                            "SELECT child_id, data FROM read_model_rows WHERE name = ?1 \
+                             ORDER BY child_id",
+                        )
+                        .map_err(|e| unavailable("read model rows", e))?;
+                    let mut found = stmt
+                        .query([&name])
+                        .map_err(|e| unavailable("read model rows", e))?;
+                    while let Some(r) = found
+                        .next()
+                        .map_err(|e| unavailable("read model rows", e))?
+                    {
+                        let id: String = r.get(0).map_err(|e| unavailable("read model rows", e))?;
+                        let data: Vec<u8> =
+                            r.get(1).map_err(|e| unavailable("read model rows", e))?;
+                        rows.push((parse_uuid(&id, "read model child_id")?, data));
+                    }
+                }
+                tx.commit().map_err(|e| unavailable("read model", e))?;
+                Ok((position.unwrap_or(0).max(0) as u64, rows))
+            })
+            .await
+    }
+
+    async fn save_read_model(
+        &self,
+        name: &str,
+        position: GlobalPosition,
+        changed: Vec<(Uuid, Vec<u8>)>,
+        removed: Vec<Uuid>,
+    ) -> Result<(), StoreError> {
+        let name = name.to_owned();
+        // Through the writer, whose transaction holds the database's one write lock, so the
+        // position check and the writes cannot interleave with another save. The rows come
+        // encoded; the writer only inserts them.
+        self.0
+            .write(move |tx| {
+                let stored: Option<i64> = tx
+                    .query_row(
+                        "SELECT position FROM read_models WHERE name = ?1",
+                        [&name],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("read model position", e))?;
+                if stored.is_some_and(|p| p.max(0) as u64 > position) {
+                    return Ok(());
+                }
+                tx.execute(
+                    "INSERT INTO read_models (name, position, saved_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
+                     saved_at = excluded.saved_at",
+                    params![name, position as i64, format_time(Utc::now())],
+                )
+                .map_err(|e| unavailable("save read model", e))?;
+                let mut upsert = tx
+                    .prepare_cached(
+                        "INSERT INTO read_model_rows (name, child_id, data) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
+                    )
+                    .map_err(|e| unavailable("save read model rows", e))?;
+                for (id, data) in &changed {
+                    upsert
+                        .execute(params![name, id.to_string(), data])
+                        .map_err(|e| unavailable("save read model rows", e))?;
+                }
+                let mut delete = tx
+                    .prepare_cached("DELETE FROM read_model_rows WHERE name = ?1 AND child_id = ?2")
+                    .map_err(|e| unavailable("remove read model rows", e))?;
+                for id in &removed {
+                    delete
+                        .execute(params![name, id.to_string()])
+                        .map_err(|e| unavailable("remove read model rows", e))?;
+                }
                 Ok(())
             })
             .await

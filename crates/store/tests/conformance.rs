@@ -475,6 +475,132 @@ mod cases {
         s.ping().await.unwrap();
     }
 
+    pub async fn a_read_model_saves_what_changed_and_never_goes_back(s: Arc<dyn EventStore>) {
+        let [a, b, c] = [1u128, 2, 3].map(Uuid::from_u128);
+        assert_eq!(s.load_read_model("m").await.unwrap(), (0, vec![]));
+        s.save_read_model(
+            "m",
+            7,
+            vec![(b, b"b1".to_vec()), (a, b"a1".to_vec())],
+            vec![],
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            s.load_read_model("m").await.unwrap(),
+            (7, vec![(a, b"a1".to_vec()), (b, b"b1".to_vec())]),
+            "rows come back in child id order with their position"
+        );
+        s.save_read_model("m", 9, vec![(a, b"a2".to_vec())], vec![b])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_read_model("m").await.unwrap(),
+            (9, vec![(a, b"a2".to_vec())]),
+            "a save replaces the rows it names, removes those it removes, keeps the rest"
+        );
+        s.save_read_model("m", 8, vec![(c, b"c-old".to_vec())], vec![a])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_read_model("m").await.unwrap(),
+            (9, vec![(a, b"a2".to_vec())]),
+            "a save at a lower position writes nothing, rows nor position"
+        );
+        s.save_read_model("m", 9, vec![(c, b"c1".to_vec())], vec![])
+            .await
+            .unwrap();
+        s.save_read_model("other", 1, vec![(a, b"x".to_vec())], vec![])
+            .await
+            .unwrap();
+        assert_eq!(
+            s.load_read_model("m").await.unwrap(),
+            (9, vec![(a, b"a2".to_vec()), (c, b"c1".to_vec())]),
+            "an equal position applies; another model's rows are its own"
+        );
+        // Racing saves end at the highest position, with that save's rows.
+        let saves: Vec<_> = (10..=25u64)
+            .map(|p| {
+                let s = s.clone();
+                tokio::spawn(async move {
+                    s.save_read_model("m", p, vec![(b, p.to_be_bytes().to_vec())], vec![])
+                        .await
+                })
+            })
+            .collect();
+        for save in saves {
+            save.await.unwrap().unwrap();
+        }
+        let (position, rows) = s.load_read_model("m").await.unwrap();
+        assert_eq!(position, 25);
+        assert_eq!(rows[1], (b, 25u64.to_be_bytes().to_vec()));
+    }
+
+    pub async fn a_scan_by_child_returns_whole_children_up_to_a_position(s: Arc<dyn EventStore>) {
+        let mut ids: Vec<Uuid> = (0..3).map(|_| Uuid::new_v4()).collect();
+        for (i, id) in ids.iter().enumerate() {
+            s.append(append(*id, Expected::NoStream, vec![event(i as u64)]))
+                .await
+                .unwrap();
+        }
+        for id in &ids {
+            s.append(append(*id, Expected::Exactly(1), vec![event(9), event(10)]))
+                .await
+                .unwrap();
+        }
+        let head = s.head_position().await.unwrap();
+        assert_eq!(
+            head,
+            s.read_all(0, 100)
+                .await
+                .unwrap()
+                .last()
+                .unwrap()
+                .global_position
+        );
+        // Appended after the head was taken: not in the scan.
+        s.append(append(ids[0], Expected::Exactly(3), vec![event(11)]))
+            .await
+            .unwrap();
+        let Some(first) = s.read_children(None, 2, head).await.unwrap() else {
+            eprintln!("this backend does not scan by child; the caller reads by position");
+            return;
+        };
+        ids.sort();
+        let of = |page: &[store::StoredEvent]| {
+            page.iter()
+                .map(|e| (e.child_id, e.sequence))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            of(&first),
+            vec![
+                (ids[0], 1),
+                (ids[0], 2),
+                (ids[0], 3),
+                (ids[1], 1),
+                (ids[1], 2),
+                (ids[1], 3)
+            ],
+            "two whole children in id order, each in sequence order, nothing above the head"
+        );
+        let second = s
+            .read_children(Some(ids[1]), 2, head)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(of(&second), vec![(ids[2], 1), (ids[2], 2), (ids[2], 3)]);
+        assert!(
+            s.read_children(Some(ids[2]), 2, head)
+                .await
+                .unwrap()
+                .unwrap()
+                .is_empty()
+        );
+        let all = s.read_children(None, 10, u64::MAX).await.unwrap().unwrap();
+        assert_eq!(all.len(), 10);
+    }
+
     pub async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         s.append(append(child, Expected::Any, vec![event(0)]))
@@ -555,6 +681,8 @@ conformance!(
     many_appends_share_commits_but_not_fates,
     a_snapshot_never_goes_back_to_an_older_position,
     values_no_store_could_read_back_are_refused,
+    a_read_model_saves_what_changed_and_never_goes_back,
+    a_scan_by_child_returns_whole_children_up_to_a_position,
 );
 
 /// A KurrentDB URL reaches the KurrentDB backend even with no server to answer (the client

@@ -11,7 +11,7 @@
 //! What it deliberately does not do: filter by period or locality (the figures do), or keep
 //! anything that identifies the child beyond its id, which never leaves the report module.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::framework::Framework;
@@ -51,8 +51,9 @@ pub(crate) struct Case {
     /// Records that leave the family to be told (a referral made despite refusal, a step or
     /// a service change the family was not recorded as told of), with when they happened.
     pub family_to_inform: Vec<(Uuid, DateTime<Utc>)>,
-    /// For each record the family was told of, the earliest time they were told.
-    pub family_informed: HashMap<Uuid, DateTime<Utc>>,
+    /// For each record the family was told of, the earliest time they were told. Ordered, so
+    /// the same events always give the same saved row.
+    pub family_informed: BTreeMap<Uuid, DateTime<Utc>>,
     pub disagreements: Vec<Disagreement>,
     /// Every standing record: (agency, occurred_at, recorded_at).
     pub recordings: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
@@ -177,7 +178,7 @@ impl Case {
             conferences: Vec::new(),
             plans: Vec::new(),
             family_to_inform: Vec::new(),
-            family_informed: HashMap::new(),
+            family_informed: BTreeMap::new(),
             disagreements: disagreements::threads(child_id, &history),
             recordings: Vec::new(),
             activity: Vec::new(),
