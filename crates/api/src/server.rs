@@ -54,6 +54,7 @@ impl Running {
     pub async fn stop(self) {
         self.handle.stop(true).await;
         let _ = self.task.await;
+        persist_read_model(&self.state).await;
     }
 
     /// Waits until the server stops (a signal, or [`ServerHandle::stop`]).
@@ -62,6 +63,7 @@ impl Running {
             .task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+        persist_read_model(&self.state).await;
         drop(self.state);
         result
     }
@@ -74,6 +76,14 @@ impl Running {
     /// The store the server writes to.
     pub fn store(&self) -> Arc<dyn EventStore> {
         self.state.store.clone()
+    }
+}
+
+/// Saves the read model's changed children on the way out, so the next start need not apply
+/// those events again (nothing would be lost without it: the saved position would be older).
+async fn persist_read_model(state: &AppState) {
+    if let Err(e) = state.projections.persist().await {
+        tracing::warn!(error = %e, "the read model could not be saved on stopping; the next start catches up");
     }
 }
 
