@@ -79,6 +79,8 @@ impl Server {
             .env("CASELINE_RATE_PER_SECOND", "1000000")
             .env("CASELINE_RATE_BURST", "1000000")
             .env("RUST_LOG", "warn")
+            // A PostgreSQL store needs a pseudonym key from outside it; a fixed one will do.
+            .env("CASELINE_PSEUDONYM_KEY", "5e".repeat(32))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
