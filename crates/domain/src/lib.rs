@@ -34,3 +34,4 @@ pub mod child;
 pub mod envelope;
 pub mod record;
 pub mod schema;
+pub mod docs;
