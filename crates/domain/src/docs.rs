@@ -52,10 +52,7 @@ const fn loose(text: &'static str, enforced_in: &'static str) -> Rule {
 
 /// Rules every record passes, whatever its type.
 pub const COMMON_RULES: &[Rule] = &[
-    exact(
-        "Records can only be added to a registered child.",
-        CHILD_RS,
-    ),
+    exact("Records can only be added to a registered child.", CHILD_RS),
     loose(
         "A new id (a `*_id` the record introduces) needs an id not used before for this child.",
         RULES_RS,
@@ -70,7 +67,7 @@ pub const COMMON_RULES: &[Rule] = &[
     ),
     exact(
         "A record cannot say it happened more than 5 minutes in the future.",
-        DATES_RS,
+        CHILD_RS,
     ),
     exact(
         "A record about a child cannot be dated before their birth, unless the child was registered before birth (an unborn child).",
@@ -90,189 +87,277 @@ pub const COMMON_RULES: &[Rule] = &[
 pub fn rules(t: RecordType) -> &'static [Rule] {
     use RecordType as T;
     match t {
-        T::ChildDetailsUpdated => &[
-            exact("An update changes at least one detail.", RULES_RS),
-            exact(
-                "The child's details after the change must still be complete.",
-                RULES_RS,
-            ),
-            exact(
-                "A date of birth is on or before the day it was recorded, and within 25 years before it (an unborn child is registered with expected_date_of_birth).",
-                DATES_RS,
-            ),
-            exact(
-                "An expected date of birth lies within 300 days after the day it was recorded (or up to 60 days before it, for a child not yet born past their due date).",
-                DATES_RS,
-            ),
-        ],
-        T::ConversationRecorded => &[
-            exact(
-                "A conversation records at least one of: what we are worried about, what is working well, what needs to happen, or the facts.",
-                RULES_RS,
-            ),
-            exact(
-                "Every consultation with the front door goes on the child's record with what was advised and why (no anonymous consultations).",
-                RULES_RS,
-            ),
-        ],
-        T::NeedsAssessed => &[
-            loose(
-                "Indicator codes come from the deployment framework's descriptor catalogue (docs/FRAMEWORKS.md; GET /openapi.json lists them).",
-                RULES_RS,
-            ),
-            loose(
-                "Section 47 indicator codes come from the deployment framework's section 47 list (docs/FRAMEWORKS.md).",
-                RULES_RS,
-            ),
-            loose(
-                "The decided level must be one the deployment's framework uses.",
-                RULES_RS,
-            ),
-            exact("Factor 21 (no factors identified) stands alone.", RULES_RS),
-        ],
-        T::ConsentSought => &[],
-        T::ConsentGiven => &[exact(
-            "A consent given after it was withdrawn or dispensed with needs a new consent_id.",
-            RULES_RS,
-        )],
-        T::ConsentRefused => &[exact(
-            "A refusal answers a consent that is being sought; a new request needs a new consent_id.",
-            RULES_RS,
-        )],
-        T::ConsentWithdrawn => &[exact(
-            "Only a consent that was given can be withdrawn.",
-            RULES_RS,
-        )],
-        T::ConsentDispensedWith => &[exact(
-            "A decision not to seek consent is approved by a manager where possible, or says why approval was not possible.",
-            RULES_RS,
-        )],
-        T::InformationShared => &[exact(
-            "Information shared rests on a consent given for a matching purpose, or says why it was shared without consent.",
-            RULES_RS,
-        )],
-        T::InformationWithheld => &[],
-        T::ReferralMade => &[
-            exact(
-                "A referral with consent names a consent that was given.",
-                RULES_RS,
-            ),
-            exact(
-                "A referral without seeking consent names the recorded decision to dispense with it.",
-                RULES_RS,
-            ),
-            exact(
-                "A referral made although consent was refused records why, and tells the front door that consent was withheld.",
-                RULES_RS,
-            ),
-        ],
-        T::ReferralDecided => &[
-            exact(
-                "A referral is decided once; a change is a correction or a professional disagreement.",
-                RULES_RS,
-            ),
-            loose(
-                "The decided level must be one the deployment's framework uses.",
-                RULES_RS,
-            ),
-        ],
-        T::ReferrerInformed => &[],
-        T::FamilyInformed => &[exact(
-            "A family is told of a referral, a service change or a change of tier.",
-            RULES_RS,
-        )],
-        T::SteppedUp => &[
-            exact("A step starts from the child's current level.", RULES_RS),
-            exact("A step up goes to a higher level.", RULES_RS),
-            loose(
-                "The new level must be one the deployment's framework uses.",
-                RULES_RS,
-            ),
-            exact(
-                "A refusal of consent on its own is not a reason to escalate a case.",
-                RULES_RS,
-            ),
-            exact("A step names a consent that was given.", RULES_RS),
-            exact(
-                "Continuing services are services in place for this child.",
-                RULES_RS,
-            ),
-        ],
-        T::SteppedDown => &[
-            exact("A step starts from the child's current level.", RULES_RS),
-            exact("A step down goes to a lower level.", RULES_RS),
-            loose(
-                "The new level must be one the deployment's framework uses.",
-                RULES_RS,
-            ),
-            exact(
-                "Stepping down from a social worker under section 17 within the same tier needs the family's consent.",
-                RULES_RS,
-            ),
-            exact("A step names a consent that was given.", RULES_RS),
-            exact(
-                "Continuing services are services in place for this child.",
-                RULES_RS,
-            ),
-        ],
-        T::LeadWorkerAssigned => &[],
-        T::ServiceStarted => &[],
-        T::ServiceEnded => &[exact("Only a service in place can end.", RULES_RS)],
-        T::PlanStarted => &[exact(
-            "A child protection plan records its category (neglect, physical, emotional or sexual abuse, or multiple).",
-            RULES_RS,
-        )],
-        T::PlanReviewed | T::PlanEnded => &[exact(
-            "Only an open plan can be reviewed or ended.",
-            RULES_RS,
-        )],
-        T::StrategyDiscussionHeld => &[exact(
-            "A strategy discussion involves at least two professionals (police and children's services expected).",
-            RULES_RS,
-        )],
-        T::Section47EnquiryStarted => &[exact(
-            "A section 47 enquiry starts from a strategy discussion that decided on one.",
-            RULES_RS,
-        )],
-        T::Section47EnquiryConcluded => &[exact(
-            "Only an open section 47 enquiry can be concluded.",
-            RULES_RS,
-        )],
-        T::ChildProtectionConferenceHeld => &[],
-        T::DisagreementRaised => &[],
-        T::DisagreementEscalated => &[
-            exact(
-                "Only an open disagreement can be escalated or resolved.",
-                RULES_RS,
-            ),
-            exact(
-                "A disagreement escalates to a higher stage: 2 agency leads, 3 senior managers, 4 the safeguarding partnership.",
-                RULES_RS,
-            ),
-        ],
-        T::DisagreementResolved => &[exact(
-            "Only an open disagreement can be escalated or resolved.",
-            RULES_RS,
-        )],
-        T::RecordCorrected => &[
-            exact(
-                "A correction points at a record of this child (not its registration or another correction) and either gives the whole corrected data or retracts it.",
-                CHILD_RS,
-            ),
-            exact(
-                "A correction or retraction may not leave a later record resting on something that no longer stands: correct or retract that record first, or in the same batch.",
-                CHILD_RS,
-            ),
-            loose(
-                "Corrected data passes the schema and rules of the original record's type, and the same role rules as recording that type now.",
-                CHILD_RS,
-            ),
-        ],
-        T::CaseClosed => &[exact(
-            "A case closes only when no plan, section 47 enquiry or referral is still open.",
-            RULES_RS,
-        )],
-        T::CaseReopened => &[exact("Only a closed case can be reopened.", RULES_RS)],
+        T::ChildDetailsUpdated => {
+            const {
+                &[
+                    exact("An update changes at least one detail.", RULES_RS),
+                    exact(
+                        "The child's details after the change must still be complete.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A date of birth is on or before the day it was recorded, and within 25 years before it (an unborn child is registered with expected_date_of_birth).",
+                        DATES_RS,
+                    ),
+                    exact(
+                        "An expected date of birth lies within 300 days after the day it was recorded (or up to 60 days before it, for a child not yet born past their due date).",
+                        DATES_RS,
+                    ),
+                ]
+            }
+        }
+        T::ConversationRecorded => {
+            const {
+                &[
+                    exact(
+                        "A conversation records at least one of: what we are worried about, what is working well, what needs to happen, or the facts.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "Every consultation with the front door goes on the child's record with what was advised and why (no anonymous consultations).",
+                        RULES_RS,
+                    ),
+                ]
+            }
+        }
+        T::NeedsAssessed => {
+            const {
+                &[
+                    loose(
+                        "Indicator codes come from the deployment framework's descriptor catalogue (docs/FRAMEWORKS.md; GET /openapi.json lists them).",
+                        RULES_RS,
+                    ),
+                    loose(
+                        "Section 47 indicator codes come from the deployment framework's section 47 list (docs/FRAMEWORKS.md).",
+                        RULES_RS,
+                    ),
+                    loose(
+                        "The decided level must be one the deployment's framework uses.",
+                        RULES_RS,
+                    ),
+                    exact("Factor 21 (no factors identified) stands alone.", RULES_RS),
+                ]
+            }
+        }
+        T::ConsentSought => const { &[] },
+        T::ConsentGiven => {
+            const {
+                &[exact(
+                    "A consent given after it was withdrawn or dispensed with needs a new consent_id.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::ConsentRefused => {
+            const {
+                &[exact(
+                    "A refusal answers a consent that is being sought; a new request needs a new consent_id.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::ConsentWithdrawn => {
+            const {
+                &[exact(
+                    "Only a consent that was given can be withdrawn.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::ConsentDispensedWith => {
+            const {
+                &[exact(
+                    "A decision not to seek consent is approved by a manager where possible, or says why approval was not possible.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::InformationShared => {
+            const {
+                &[exact(
+                    "Information shared rests on a consent given for a matching purpose, or says why it was shared without consent.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::InformationWithheld => const { &[] },
+        T::ReferralMade => {
+            const {
+                &[
+                    exact(
+                        "A referral with consent names a consent that was given.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A referral without seeking consent names the recorded decision to dispense with it.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A referral made although consent was refused records why, and tells the front door that consent was withheld.",
+                        RULES_RS,
+                    ),
+                ]
+            }
+        }
+        T::ReferralDecided => {
+            const {
+                &[
+                    exact(
+                        "A referral is decided once; a change is a correction or a professional disagreement.",
+                        RULES_RS,
+                    ),
+                    loose(
+                        "The decided level must be one the deployment's framework uses.",
+                        RULES_RS,
+                    ),
+                ]
+            }
+        }
+        T::ReferrerInformed => const { &[] },
+        T::FamilyInformed => {
+            const {
+                &[exact(
+                    "A family is told of a referral, a service change or a change of tier.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::SteppedUp => {
+            const {
+                &[
+                    exact("A step starts from the child's current level.", RULES_RS),
+                    exact("A step up goes to a higher level.", RULES_RS),
+                    loose(
+                        "The new level must be one the deployment's framework uses.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A refusal of consent on its own is not a reason to escalate a case.",
+                        RULES_RS,
+                    ),
+                    exact("A step names a consent that was given.", RULES_RS),
+                    exact(
+                        "Continuing services are services in place for this child.",
+                        RULES_RS,
+                    ),
+                ]
+            }
+        }
+        T::SteppedDown => {
+            const {
+                &[
+                    exact("A step starts from the child's current level.", RULES_RS),
+                    exact("A step down goes to a lower level.", RULES_RS),
+                    loose(
+                        "The new level must be one the deployment's framework uses.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "Stepping down from a social worker under section 17 within the same tier needs the family's consent.",
+                        RULES_RS,
+                    ),
+                    exact("A step names a consent that was given.", RULES_RS),
+                    exact(
+                        "Continuing services are services in place for this child.",
+                        RULES_RS,
+                    ),
+                ]
+            }
+        }
+        T::LeadWorkerAssigned => const { &[] },
+        T::ServiceStarted => const { &[] },
+        T::ServiceEnded => const { &[exact("Only a service in place can end.", RULES_RS)] },
+        T::PlanStarted => {
+            const {
+                &[exact(
+                    "A child protection plan records its category (neglect, physical, emotional or sexual abuse, or multiple).",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::PlanReviewed | T::PlanEnded => {
+            const {
+                &[exact(
+                    "Only an open plan can be reviewed or ended.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::StrategyDiscussionHeld => {
+            const {
+                &[exact(
+                    "A strategy discussion involves at least two professionals (police and children's services expected).",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::Section47EnquiryStarted => {
+            const {
+                &[exact(
+                    "A section 47 enquiry starts from a strategy discussion that decided on one.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::Section47EnquiryConcluded => {
+            const {
+                &[exact(
+                    "Only an open section 47 enquiry can be concluded.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::ChildProtectionConferenceHeld => const { &[] },
+        T::DisagreementRaised => const { &[] },
+        T::DisagreementEscalated => {
+            const {
+                &[
+                    exact(
+                        "Only an open disagreement can be escalated or resolved.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A disagreement escalates to a higher stage: 2 agency leads, 3 senior managers, 4 the safeguarding partnership.",
+                        RULES_RS,
+                    ),
+                ]
+            }
+        }
+        T::DisagreementResolved => {
+            const {
+                &[exact(
+                    "Only an open disagreement can be escalated or resolved.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::RecordCorrected => {
+            const {
+                &[
+                    exact(
+                        "A correction points at a record of this child (not its registration or another correction) and either gives the whole corrected data or retracts it.",
+                        CHILD_RS,
+                    ),
+                    exact(
+                        "A correction or retraction may not leave a later record resting on something that no longer stands: correct or retract that record first, or in the same batch.",
+                        CHILD_RS,
+                    ),
+                    loose(
+                        "Corrected data passes the schema and rules of the original record's type, and the same role rules as recording that type now.",
+                        CHILD_RS,
+                    ),
+                ]
+            }
+        }
+        T::CaseClosed => {
+            const {
+                &[exact(
+                    "A case closes only when no plan, section 47 enquiry or referral is still open.",
+                    RULES_RS,
+                )]
+            }
+        }
+        T::CaseReopened => const { &[exact("Only a closed case can be reopened.", RULES_RS)] },
     }
 }
 
@@ -375,8 +460,8 @@ pub fn records_markdown() -> String {
         "What each record type carries in its `data`, and the rules it must pass. A record is \
          posted to `POST /v1/children/{child_id}/records` (or `records:batch`) in an envelope \
          `{ \"type\", \"occurred_at\", \"recorded_by\", \"data\" }`; see \
-         [CONTRACT.md](CONTRACT.md) for the envelope and the HTTP side, and \
-         [DOMAIN.md](DOMAIN.md) for what the records are for. `GET /openapi.json` carries the \
+         [docs/CONTRACT.md](CONTRACT.md) for the envelope and the HTTP side, and \
+         [docs/DOMAIN.md](DOMAIN.md) for what the records are for. `GET /openapi.json` carries the \
          same schemas (`components.schemas`), with an example of each type.\n\n",
     );
     out.push_str("How to read this:\n\n");
@@ -456,7 +541,7 @@ fn group_thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -544,8 +629,11 @@ fn collect(schema: &Value, prefix: &str, rows: &mut Vec<[String; 4]>) {
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    for (name, field) in properties {
-        let field = without_null(field);
+    // Required fields first, then the rest, each group by name.
+    let mut names: Vec<&String> = properties.keys().collect();
+    names.sort_by_key(|n| !required.contains(&n.as_str()));
+    for name in names {
+        let field = without_null(&properties[name]);
         let path = format!("{prefix}{name}");
         let mut description = field
             .get("description")
@@ -555,7 +643,9 @@ fn collect(schema: &Value, prefix: &str, rows: &mut Vec<[String; 4]>) {
         if let Some(values) = allowed_values(&field) {
             let _ = write!(description, " Allowed: {values}.");
         }
-        if let Some(d) = field.get("default") {
+        if let Some(d) = field.get("default")
+            && !description.contains("Left out")
+        {
             let _ = write!(description, " Default `{}`.", plain(d));
         }
         let req = if required.contains(&name.as_str()) {
@@ -577,8 +667,15 @@ fn collect(schema: &Value, prefix: &str, rows: &mut Vec<[String; 4]>) {
         {
             collect(items, &format!("{path}[]."), rows);
         } else if let Some(Value::Array(forms)) = field.get("oneOf") {
+            // Each form's fields, labelled with the form they belong to.
             for form in forms {
+                let first = rows.len();
                 collect(form, &format!("{path}."), rows);
+                if let Some(label) = form.get("description").and_then(Value::as_str) {
+                    for row in &mut rows[first..] {
+                        row[3] = format!("Form \"{}\": {}", label.trim_end_matches('.'), row[3]);
+                    }
+                }
             }
         }
     }
@@ -608,7 +705,8 @@ fn allowed_values(schema: &Value) -> Option<String> {
 fn type_of(schema: &Value) -> String {
     let schema = without_null(schema);
     if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return r.rsplit('/').next().unwrap_or(r).to_owned();
+        let name = r.rsplit('/').next().unwrap_or(r);
+        return format!("[{name}](#{})", name.to_lowercase());
     }
     if let Some(Value::Array(forms)) = schema.get("oneOf") {
         let each: Vec<String> = forms.iter().map(type_of).collect();
@@ -689,7 +787,10 @@ mod tests {
             .collect();
         assert_eq!(listed.len(), RecordType::ALL.len());
         for t in RecordType::ALL {
-            assert!(listed.contains(t), "{t} is not in a section of RECORDS.md");
+            assert!(
+                listed.contains(t),
+                "{t} is not in a section of docs/RECORDS.md"
+            );
         }
     }
 
