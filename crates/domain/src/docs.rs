@@ -343,7 +343,7 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
                         CHILD_RS,
                     ),
                     loose(
-                        "Corrected data passes the schema and rules of the original record's type, and the same role rules as recording that type now.",
+                        "Corrected data passes the schema and rules of the original record's type.",
                         CHILD_RS,
                     ),
                 ]
@@ -370,6 +370,13 @@ fn who_may_record(t: RecordType) -> &'static str {
         RecordType::SteppedUp | RecordType::SteppedDown => {
             "`recorder` and `front_door` tokens; a step to or from tier 3 or 4 is the front \
              door's only."
+        }
+        RecordType::RecordCorrected => {
+            "`recorder` and `front_door` tokens. An agency corrects or retracts only its own \
+             agency's records; the front door may also retract another agency's record entered \
+             on the wrong child, but not correct it. Corrected data passes the same role rules as \
+             recording that type where the original stands (`domain::access::may_append_to`; \
+             otherwise a 403)."
         }
         RecordType::CaseClosed => {
             "`recorder` and `front_door` tokens; closing a case at tier 3 or 4 is the front \
