@@ -506,7 +506,8 @@ pub fn records_markdown() -> String {
     out.push_str(
         "### child_registered\n\nWritten by `POST /v1/children` (the `child` object), never \
          posted as a record. A child starts at tier 1. Registration is refused with a `409` \
-         when a child is already registered under the same NHS number.\n\n",
+         (carrying `existing_child_id`) when another child already holds one of its identifiers: \
+         the same NHS number, UPN or council id.\n\n",
     );
     render_described(&mut out, &child_details_schema());
     out.push_str("Rules (422):\n\n");
