@@ -1,4 +1,4 @@
-//! CONTRACT.md's "who may do what", walked: each role against each route, with a recorder of
+//! docs/CONTRACT.md's "who may do what", walked: each role against each route, with a recorder of
 //! the child's own agency and one of another agency.
 
 use reqwest::Method;
@@ -151,7 +151,7 @@ async fn each_role_against_each_route() {
             .await;
         expect(who, writes, 201, r.status, "append", &r.text);
         if who == Who::OtherRecorder {
-            // Recording grants no read (CONTRACT.md, standing): having recorded on it, the
+            // Recording grants no read (docs/CONTRACT.md, standing): having recorded on it, the
             // other agency still may not read that child.
             assert_eq!(api.get(&format!("/v1/children/{fresh}")).await.status, 403);
         }

@@ -1,4 +1,4 @@
-//! Every error status of CONTRACT.md, each as problem+json, and never a 500 for anything a
+//! Every error status of docs/CONTRACT.md, each as problem+json, and never a 500 for anything a
 //! client sent.
 
 use reqwest::Method;

@@ -1,4 +1,4 @@
-//! Who may do what: CONTRACT.md's table, as data, enforced from here and nowhere else.
+//! Who may do what: docs/CONTRACT.md's table, as data, enforced from here and nowhere else.
 //!
 //! Every handler names the [`Action`] it performs and asks [`authorize`]; the answer is a
 //! [`Scope`] that, for a recorder reading a child, still has to be checked against the child's
@@ -54,7 +54,7 @@ impl Action {
 pub enum Scope {
     /// Any child (or no child is involved).
     All,
-    /// Only children the caller's agency has standing with (CONTRACT.md), and of those only
+    /// Only children the caller's agency has standing with (docs/CONTRACT.md), and of those only
     /// its own agency's records and what was shared with it.
     ChildrenOwnAgencyHasStandingWith,
     /// Only disagreements the caller's agency raised or is party to.

@@ -50,7 +50,7 @@ impl Config {
     pub const DEFAULT_LISTEN: &'static str = "127.0.0.1:8080";
     pub const DEFAULT_STORE: &'static str = "sqlite://./data/caseline.db";
     pub const DEFAULT_FRAMEWORK: &'static str = "norfolk";
-    /// 1 MiB, as CONTRACT.md says.
+    /// 1 MiB, as docs/CONTRACT.md says.
     pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
     pub const DEFAULT_BATCH_LIMIT: usize = 500;
     /// Generous: an agency system catching up a day's records should not hit it.

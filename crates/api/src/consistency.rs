@@ -1,8 +1,8 @@
-//! Read-your-writes across children (CONTRACT.md, "Reads across children are consistent with
-//! appends"): every `201` carries the global position of its last event
-//! (`Caseline-Position`), and a cross-child read (the disagreement review, the inspection
-//! report) first waits until the read model reflects every record this process acknowledged
-//! before the request began and the `?min_position=N` the client asks for, whichever is later.
+//! Read-your-writes across children (docs/CONTRACT.md, "Read your writes"): every `201`
+//! carries the global position of its last event (`Caseline-Position`), and a cross-child
+//! read (the disagreement review, the inspection report) first waits until the read model
+//! reflects every record this process acknowledged before the request began and the
+//! `?min_position=N` the client asks for, whichever is later.
 //!
 //! Records acknowledged by other processes on the same store (servers behind one balancer) are
 //! covered by also waiting for the store's last position as the request begins (one small read

@@ -161,7 +161,7 @@ pub fn document() -> Value {
         mapping.insert(t.as_str().to_owned(), Value::String(reference));
     }
     schemas["NewRecord"] = json!({
-        "description": "One record: `type` picks the schema of `data` (RECORDS.md).",
+        "description": "One record: `type` picks the schema of `data` (docs/RECORDS.md).",
         "oneOf": envelopes,
         "discriminator": { "propertyName": "type", "mapping": mapping },
     });

@@ -1,7 +1,7 @@
 //! `caseline`: the one binary. Serves the API and administers a store from the command line.
 //!
 //! Every subcommand takes `--store` (env `CASELINE_STORE`); operators script these, so their
-//! flags and output are stable (CONTRACT.md, "The command line"). Long work shows progress on
+//! flags and output are stable (docs/CONTRACT.md, "The command line"). Long work shows progress on
 //! a terminal (not when piped) and ends with a count.
 
 use std::io::{BufRead, BufWriter, Write};

@@ -334,7 +334,7 @@ impl Casework {
     }
 }
 
-/// A record must be recorded as the token's own agency (CONTRACT.md).
+/// A record must be recorded as the token's own agency (docs/CONTRACT.md).
 fn check_agency(actor: &Actor, recorded_by: &Person, field: &str) -> Result<(), CaseworkError> {
     let agency = recorded_by.agency.as_str();
     if agency == actor.agency {

@@ -1,4 +1,4 @@
-//! Who may append what (CONTRACT.md, "Who may do what"), as a table the API enforces from
+//! Who may append what (docs/CONTRACT.md, "Who may do what"), as a table the API enforces from
 //! one place.
 //!
 //! Recorders (an agency's system) may append every type but the front door's own, and may
@@ -137,7 +137,8 @@ pub fn may_append_at(
 }
 
 /// Whether `role`, recording for `agency`, may append `record` to `child` as it stands now:
-/// [`may_append_at`] against the child's level, and for a correction or retraction (CONTRACT.md):
+/// [`may_append_at`] against the child's level, and for a correction or retraction
+/// (docs/CONTRACT.md):
 /// an agency corrects or retracts only its own agency's records (the front door may also
 /// retract any record, one entered on the wrong child), and corrected data passes the same
 /// role rules as recording that type where the original stands, so a correction cannot do what

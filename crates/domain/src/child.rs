@@ -1,7 +1,7 @@
 //! The child aggregate: a child's events folded into what the case view needs, and the
 //! decision whether new records may join them.
 //!
-//! `decide` checks every rule of RECORDS.md that depends on the child's state (ids new or
+//! `decide` checks every rule of docs/RECORDS.md that depends on the child's state (ids new or
 //! existing, consents given, referrals open, levels allowed, ...) and turns accepted records
 //! into events; `apply` folds an event into the state and never fails, so events already
 //! recorded always fold, even after a correction changes history. A correction re-folds the
@@ -291,7 +291,7 @@ impl ChildState {
         self.level.unwrap_or(Level::UNIVERSAL)
     }
 
-    /// Whether `agency` has standing with the child (CONTRACT.md): it registered the child,
+    /// Whether `agency` has standing with the child (docs/CONTRACT.md): it registered the child,
     /// made a referral about them, was named in an `information_shared` record, provides one
     /// of their open services, leads or owns an action in one of their open plans, or is the
     /// lead worker's agency. Recording alone grants none. Retracted records count for nothing,

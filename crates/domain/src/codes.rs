@@ -1,5 +1,5 @@
-//! Census and Annex A codes a record may carry (RECORDS.md: "the record carries the census code
-//! as an optional field"), each a string checked against its closed list when parsed.
+//! Census and Annex A codes a record may carry as optional fields (docs/RECORDS.md lists each
+//! field and its codes), each a string checked against its closed list when parsed.
 //!
 //! Only the codes' spelling is checked here; what they mean to a return is the projections'
 //! business.

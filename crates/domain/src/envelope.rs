@@ -1,4 +1,4 @@
-//! The envelope every posted record comes in (CONTRACT.md): `{ "type", "occurred_at",
+//! The envelope every posted record comes in (docs/CONTRACT.md): `{ "type", "occurred_at",
 //! "recorded_by", "data" }`, and a batch of them, `{ "records": [ ... ] }`.
 //!
 //! Parsing here checks the shape only and turns the JSON into a [`RecordInput`]; who may post

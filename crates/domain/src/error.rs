@@ -1,5 +1,5 @@
 //! Why a record or a registration was refused: `Invalid`, either a shape error (the JSON does
-//! not have the form RECORDS.md gives it, HTTP 400) or a broken rule (well-formed, but the
+//! not have the form docs/RECORDS.md gives it, HTTP 400) or a broken rule (well-formed, but the
 //! domain says no, HTTP 422). Both carry `errors: [{ field, message }]` where `field` is a JSON
 //! path a practitioner's system can point at (`data.scaling[0].score`).
 //!

@@ -31,6 +31,7 @@ pub mod shapes;
 pub use error::{FieldError, Invalid, InvalidKind};
 pub mod access;
 pub mod child;
+pub mod docs;
 pub mod envelope;
 pub mod record;
 pub mod schema;

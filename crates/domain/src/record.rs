@@ -1,4 +1,5 @@
-//! Every record type's `data` (RECORDS.md), as typed values parsed with unknown fields refused.
+//! Every record type's `data` (docs/RECORDS.md), as typed values parsed with unknown fields
+//! refused.
 //!
 //! One struct per type, named after the event it becomes (`ReferralMade`); the enum
 //! [`RecordData`] holds any of them and [`RecordType`] names them. Parsing checks shapes only:
@@ -791,7 +792,7 @@ impl fmt::Display for RecordType {
 
 /// The name is not a record type an agency may post.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a record type; see RECORDS.md for the types")]
+#[error("`{0}` is not a record type; see docs/RECORDS.md for the types")]
 pub struct UnknownRecordType(pub String);
 
 impl FromStr for RecordType {

@@ -3,7 +3,7 @@
 //! `/openapi.json` under `components.schemas`, with [`example`] beside each record type.
 //!
 //! Why this exists: agency systems are written by other teams against `/openapi.json`, which
-//! CONTRACT.md calls the full contract. A schema that says less than the parser, or something
+//! docs/CONTRACT.md calls the full contract. A schema that says less than the parser, or something
 //! else, sends those teams into a loop of 400s. So each schema here says what the domain's parser
 //! ([`crate::record::RecordData::parse`], [`crate::registration::ChildDetails::parse`]) accepts:
 //! the same fields, the same required ones, the same enum spellings, the same limits. What the

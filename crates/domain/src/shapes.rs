@@ -1,4 +1,4 @@
-//! The small shapes records share (RECORDS.md "Common shapes"): free text, a person, a family
+//! The small shapes records share (docs/RECORDS.md, "Shared shapes"): free text, a person, a family
 //! member, an action, a scaling question, the child's voice; and [`parse`], which turns JSON into
 //! any of the record types with every shape error reported at its JSON path.
 //!
@@ -15,7 +15,7 @@ use serde_path_to_error::Segment;
 
 use crate::error::{Invalid, join_path};
 
-/// The most characters a free-text field may hold (CONTRACT.md's limits).
+/// The most characters a free-text field may hold (docs/CONTRACT.md's limits).
 pub const MAX_TEXT_CHARS: usize = 20_000;
 
 /// Free text: not blank, at most [`MAX_TEXT_CHARS`] characters. Too long is a shape error

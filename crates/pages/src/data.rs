@@ -7,7 +7,7 @@
 //! `about_event_id`).
 //!
 //! What it deliberately does not do: interpret the data. Keys are made readable and values
-//! shown as recorded; which fields a record type has is RECORDS.md's business, and a record of
+//! shown as recorded; which fields a record type has is docs/RECORDS.md's business, and a record of
 //! an older shape is shown as it was written.
 
 use std::collections::HashMap;

@@ -201,7 +201,7 @@ pub fn etag(sequence: u64) -> String {
     format!("\"{sequence}\"")
 }
 
-/// A record must be recorded as the token's own agency (CONTRACT.md): else 403 at `field`.
+/// A record must be recorded as the token's own agency (docs/CONTRACT.md): else 403 at `field`.
 pub fn check_agency(
     caller: &Caller,
     recorded_by: &domain::shapes::Person,

@@ -94,7 +94,7 @@ pub async fn register(
         Ok(appended) => appended,
         Err(casework::CaseworkError::Store(e)) => {
             // The 409 tells the caller which child holds the identifier: that is a lookup,
-            // and is logged against that child as one (CONTRACT.md), before it is answered.
+            // and is logged against that child as one (docs/CONTRACT.md), before it is answered.
             if let store::StoreErrorKind::IdentifierTaken {
                 kind,
                 existing_child_id,

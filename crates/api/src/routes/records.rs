@@ -35,7 +35,7 @@ pub struct NewRecord {
     /// Who recorded it (`Person`); its agency must be the token's.
     #[schema(value_type = Object)]
     recorded_by: serde_json::Value,
-    /// The fields of that type (RECORDS.md).
+    /// The fields of that type (docs/RECORDS.md).
     #[schema(value_type = Object)]
     data: serde_json::Value,
 }

@@ -1,4 +1,4 @@
-//! The rules of RECORDS.md that depend on a child's record: ids introduced must be new, ids
+//! The rules of docs/RECORDS.md that depend on a child's record: ids introduced must be new, ids
 //! referred to must exist (and be open, given or dispensed as the rule says), levels must be
 //! allowed by the framework and follow from the current one, and the rest.
 //!
@@ -17,8 +17,8 @@ use crate::record::*;
 
 type Checked = Result<RecordData, Invalid>;
 
-/// What `family_informed.about_event_id` may name (RECORDS.md: "the referral, service change or
-/// tier change they were told of"); closing a case is a change of tier (back to 1).
+/// What `family_informed.about_event_id` may name (docs/RECORDS.md, `family_informed`: a
+/// referral, a service change or a change of tier); closing a case is a change of tier (back to 1).
 pub const FAMILY_TOLD_OF: &[&str] = &[
     "referral_made",
     "referral_decided",
