@@ -106,7 +106,7 @@ impl FromStr for DisagreementStatus {
     }
 }
 
-/// `GET /v1/disagreements/{disagreement_id}`: CONTRACT.md's `{ disagreement_id, child_id,
+/// `GET /v1/disagreements/{disagreement_id}`: docs/CONTRACT.md's `{ disagreement_id, child_id,
 /// status, stage, about_event_id, stages, resolution }` and what a reviewer needs besides.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Disagreement {
@@ -177,7 +177,7 @@ pub struct Stage {
     pub days_counted_to: Option<DateTime<Utc>>,
 }
 
-/// A party's position: `{ party, position }` as RECORDS.md has it.
+/// A party's position: `{ party, position }` as docs/RECORDS.md has it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct StagePosition {
     /// `{ name, role, agency }`.

@@ -20,7 +20,7 @@
 //! but the audit and the raw stream. Only corrections among the events handed in (after a time
 //! filter) count, so a retraction not yet known does not retract.
 //!
-//! The response field names are CONTRACT.md's "Shapes of answers"; other teams parse them.
+//! The response field names are docs/CONTRACT.md's "Shapes of answers"; other teams parse them.
 //! Fields may be added; none may be renamed.
 //!
 //! What this crate deliberately does not do: read the store, decide who may see what, log

@@ -1,7 +1,7 @@
 //! The record shape every view shares, and the time filter of the journey.
 //!
 //! A record is one event as a reader sees it: `{ event_id, sequence, type, occurred_at,
-//! recorded_at, recorded_by, data }` (CONTRACT.md, "Shapes of answers"), with the links a
+//! recorded_at, recorded_by, data }` (docs/CONTRACT.md, "Shapes of answers"), with the links a
 //! correction adds. These names are parsed by other teams: add fields, never rename.
 //!
 //! What it deliberately does not do: interpret `data`. It stays JSON as recorded (or as

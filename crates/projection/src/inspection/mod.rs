@@ -4,7 +4,7 @@
 //! Inspectors ask whether thresholds were applied consistently, whether decisions were
 //! timely, whether consent was sought and recorded, whether the child's voice was heard, and
 //! whether older children at risk of exploitation were judged "not meeting threshold". Every
-//! figure that answers them is defined in `docs/REPORT.md`; CONTRACT.md fixes the names of
+//! figure that answers them is defined in `docs/REPORT.md`; docs/CONTRACT.md fixes the names of
 //! the first ones (never rename them; add freely).
 //!
 //! - `cases`: one child's events read into facts, corrections and retractions resolved.
@@ -121,7 +121,7 @@ impl Period {
     }
 }
 
-/// `GET /v1/reports/inspection`: CONTRACT.md's shape, with the figures it leaves open after
+/// `GET /v1/reports/inspection`: docs/CONTRACT.md's shape, with the figures it leaves open after
 /// the ones it names. Children appear only as pseudonyms.
 ///
 /// With a `locality`, every figure that rests on 1 to 4 children (a count of them, or the

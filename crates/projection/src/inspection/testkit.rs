@@ -2,7 +2,7 @@
 //!
 //! A [`ChildBuilder`] registers a child and appends records with chosen times and agencies.
 //! Every record goes through the domain's own `Child::decide`, so the data is valid by
-//! RECORDS.md's shapes and rules (a builder that asked for an impossible record fails the
+//! docs/RECORDS.md's shapes and rules (a builder that asked for an impossible record fails the
 //! test at once) and carries what the server adds (a `needs_assessed`'s suggestion). Ids are
 //! deterministic (`Uuid::from_u128`) so snapshots are stable.
 
