@@ -252,6 +252,9 @@ impl Casework {
             match self.store.append(request).await {
                 Ok(appended) => {
                     if !appended.replayed {
+                        // This turn's own handle on the fold goes first: held, it would make
+                        // the slot copy the whole child (events and history) to add one record.
+                        drop(folded);
                         turn.appended(appended.events.clone(), decided);
                     }
                     return Ok(appended);
