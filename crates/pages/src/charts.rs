@@ -697,7 +697,7 @@ pub fn step_timeline(
             let at = start + chrono::Duration::seconds((span * f64::from(i) / 4.0) as i64);
             Tick {
                 label: if short {
-                    at.format("%-d %b %H:%M").to_string()
+                    labels::clock(at)
                 } else {
                     labels::day(at)
                 },
