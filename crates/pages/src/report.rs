@@ -1053,7 +1053,6 @@ fn children(r: &InspectionReport) -> Section {
     )
     .text("Age")
     .text("Tier at end")
-    .text("Exploitation")
     .sub("Referrals", "made / NFA / re-referred")
     .sub("Assessments", "all / below the suggestion")
     .sub("Conversations", "all / child heard or seen")
@@ -1075,9 +1074,9 @@ fn children(r: &InspectionReport) -> Section {
             Block::Table(table),
             Block::Note(format!(
                 "A cell with parts reads in the order its heading names them (NFA: no further \
-                 action). A pseudonym is shown by its first {} characters after the c-, the \
-                 start of the pseudonym in the report's JSON and CSV; where two children's \
-                 would be the same, as many more as tell them apart.",
+                 action). Each pseudonym is shortened to its first {} hex digits, more only \
+                 where two children's would match; it is the start of the child's pseudonym in \
+                 the report's JSON and CSV.",
                 labels::SHORT_PSEUDONYM
             )),
         ]
