@@ -134,8 +134,10 @@ const DEF_DECIDED_ON_TIME: &str = "Referrals received in the period and decided,
     when it was recorded; England's working days, days in UTC.";
 
 /// `timeliness.referral_decisions.within_one_working_day`, out of `received`.
-const DEF_DECISIONS_ON_TIME: &str = "The same referrals on the same clock, out of every \
-    referral received in the period: one not decided yet counts under Not known, not on time.";
+const DEF_DECISIONS_ON_TIME: &str = "Referrals received in the period whose decision happened \
+    by the end of the next working day after the day of the referral (the clock of Referrals \
+    above), out of every referral received: one not decided yet counts under Not known, not on \
+    time.";
 
 /// `obligations.by_kind.decide_referral.met_on_time`, out of `due`.
 const DEF_DECIDE_OBLIGATION: &str = "Obligations to decide a referral whose deadline (the end \
