@@ -59,12 +59,22 @@ fn text_width(text: &str, font_px: f64) -> f64 {
     text.chars().count() as f64 * font_px * 0.6
 }
 
-/// `text` cut to at most `max` characters, with an ellipsis if cut.
+/// `text` cut to at most `max` characters, with an ellipsis if cut. A short code in brackets
+/// at the end ("Individual: family member, relative or carer (1A)") is kept, the words before
+/// it cut.
 fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }
+    if let Some(open) = text.rfind(" (").filter(|_| text.ends_with(')')) {
+        let code = &text[open..];
+        let code_len = code.chars().count();
+        if code_len <= 8 && code_len + 2 < max {
+            return format!("{}{code}", shorten(&text[..open], max - code_len));
+        }
+    }
     let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
+    s.truncate(s.trim_end().len());
     s.push('…');
     s
 }
@@ -697,7 +707,7 @@ pub fn step_timeline(
             let at = start + chrono::Duration::seconds((span * f64::from(i) / 4.0) as i64);
             Tick {
                 label: if short {
-                    at.format("%-d %b %H:%M").to_string()
+                    labels::clock(at)
                 } else {
                     labels::day(at)
                 },
@@ -774,6 +784,16 @@ fn capitalise(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cut_label_keeps_its_code() {
+        assert_eq!(shorten("Schools (2A)", 40), "Schools (2A)");
+        assert_eq!(
+            shorten("Individual: family member, relative or carer (1A)", 42),
+            "Individual: family member, relative… (1A)"
+        );
+        assert_eq!(shorten("abcdefghij", 5), "abcd…");
+    }
 
     #[test]
     fn scales_are_round_and_have_at_most_five_steps() {

@@ -40,6 +40,8 @@ pub enum Token {
     Text(String),
     /// A yes/no, a number or an absence, shown apart from recorded text.
     Value(String),
+    /// A date or time recorded in the data: `<time datetime="iso">human</time>`.
+    Time(String, String),
     /// A link to a record on this page: `href` (`#record-…`), the record's words ("record
     /// 5, Stepped up") and the id as recorded.
     Link(String, String, String),
@@ -54,11 +56,19 @@ pub fn anchor(event_id: Uuid) -> String {
 /// a link to each says.
 pub fn tokens(value: &Value, linkable: &HashMap<Uuid, String>) -> Vec<Token> {
     let mut out = Vec::new();
-    write(value, linkable, 0, &mut out);
+    write(value, "", linkable, 0, &mut out);
     out
 }
 
-fn write(value: &Value, linkable: &HashMap<Uuid, String>, depth: usize, out: &mut Vec<Token>) {
+/// Writes `value`, recorded under the field `field` (the nearest object key; an array's items
+/// are under the array's), so a census code can be read by the list its field names.
+fn write(
+    value: &Value,
+    field: &str,
+    linkable: &HashMap<Uuid, String>,
+    depth: usize,
+    out: &mut Vec<Token>,
+) {
     match value {
         Value::Null => out.push(Token::Value("not recorded".to_owned())),
         Value::Bool(true) => out.push(Token::Value("yes".to_owned())),
@@ -73,7 +83,7 @@ fn write(value: &Value, linkable: &HashMap<Uuid, String>, depth: usize, out: &mu
                 words.clone(),
                 s.clone(),
             )),
-            None => out.push(Token::Text(s.clone())),
+            None => out.push(text(field, s)),
         },
         Value::Array(items) if items.is_empty() => out.push(Token::Value("none".to_owned())),
         Value::Object(fields) if fields.is_empty() => out.push(Token::Value("none".to_owned())),
@@ -82,7 +92,7 @@ fn write(value: &Value, linkable: &HashMap<Uuid, String>, depth: usize, out: &mu
             out.push(Token::UlOpen);
             for item in items {
                 out.push(Token::LiOpen);
-                write(item, linkable, depth + 1, out);
+                write(item, field, linkable, depth + 1, out);
                 out.push(Token::LiClose);
             }
             out.push(Token::UlClose);
@@ -92,11 +102,30 @@ fn write(value: &Value, linkable: &HashMap<Uuid, String>, depth: usize, out: &mu
             for (key, item) in fields {
                 out.push(Token::Term(labels::humanise(key)));
                 out.push(Token::DdOpen);
-                write(item, linkable, depth + 1, out);
+                write(item, key, linkable, depth + 1, out);
                 out.push(Token::DdClose);
             }
             out.push(Token::DlClose);
         }
+    }
+}
+
+/// A recorded string as the page shows it: a census code with its label ("White British
+/// (WBRI)"), a date or time in the page's one format, a snake-case value of a closed list in
+/// words ("Physical abuse"), anything else as recorded.
+fn text(field: &str, s: &str) -> Token {
+    if let Some(words) = labels::census_code(field, s) {
+        return Token::Text(words);
+    }
+    if field == "statutory_basis" {
+        return Token::Text(labels::statutory_basis(s));
+    }
+    if let Some(t) = labels::recorded_time(s) {
+        return Token::Time(t.iso, t.human);
+    }
+    match labels::enum_word(s) {
+        Some(words) => Token::Text(words),
+        None => Token::Text(s.to_owned()),
     }
 }
 
@@ -144,6 +173,38 @@ mod tests {
                 DlClose,
             ]
         );
+    }
+
+    #[test]
+    fn codes_dates_and_list_values_are_shown_in_words() {
+        let t = tokens(
+            &json!({
+                "ethnicity": "WBRI",
+                "disability": ["AUT", "HEAR"],
+                "source": "2A",
+                "primary_need": "N1",
+                "closure_reason": "RC8",
+                "category": "physical_abuse",
+                "review_by": "2026-12-01",
+                "concerns": ["2A", "see_notes please"],
+            }),
+            &HashMap::new(),
+        );
+        for words in [
+            "White British (WBRI)",
+            "Autism or Asperger syndrome (AUT)",
+            "Hearing (HEAR)",
+            "Schools (2A)",
+            "Abuse or neglect (N1)",
+            "Case closed after assessment, no further action (RC8)",
+            "Physical abuse",
+            // Free text is never read as a code.
+            "2A",
+            "see_notes please",
+        ] {
+            assert!(t.contains(&Token::Text(words.into())), "{words}");
+        }
+        assert!(t.contains(&Token::Time("2026-12-01".into(), "1 Dec 2026".into())));
     }
 
     #[test]

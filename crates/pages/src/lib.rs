@@ -8,7 +8,17 @@
 //!   their own.
 //! - [`report_page()`]: every figure of the inspection report in tables with words for labels
 //!   and rates as percentages, with charts of the tier mix at the end of the period, the steps
-//!   up and down, timeliness, and no further action by referral source.
+//!   up and down, timeliness, and no further action by referral source. The three figures of
+//!   referrals decided on time (of those decided, of all received, and the obligation to decide
+//!   by deadlines in the period) each carry their definition beside them. The children table
+//!   is ten columns (related counts share a cell, "made / NFA / re-referred"), so it fits 1280
+//!   px and a sheet of A4, and each pseudonym is shortened to `c-` and 8 hex digits, more only
+//!   where two children's would match (`labels::short_pseudonyms`).
+//!
+//! Codes are shown with their words: census codes as "White British (WBRI)" from the labels
+//! in `domain::codes`, snake-case values of closed lists as words. Dates are written "20 Nov
+//! 2026" and times "20 Nov 2026, 10:15 UTC" everywhere, in record data too, and each page says
+//! its times are UTC.
 //!
 //! A page is one self-contained document: one inline `<style>` (with a print stylesheet), the
 //! charts as inline SVG drawn by the `charts` module from the same numbers the tables show

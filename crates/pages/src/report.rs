@@ -49,10 +49,15 @@ struct Table {
 struct Cell {
     text: String,
     num: bool,
+    /// A column heading's second line, in smaller type: what the parts of a cell are.
+    sub: Option<String>,
 }
 
 struct Row {
     header: String,
+    /// A row heading's definition, shown under it: what the figure counts, out of what, and
+    /// by which clock.
+    def: Option<String>,
     cells: Vec<Cell>,
 }
 
@@ -67,6 +72,7 @@ impl Table {
                 .map(|(i, c)| Cell {
                     text: (*c).to_owned(),
                     num: i > 0,
+                    sub: None,
                 })
                 .collect(),
             rows: Vec::new(),
@@ -89,15 +95,56 @@ impl Table {
             .map(|(i, text)| Cell {
                 num: self.columns.get(i + 1).is_none_or(|c| c.num),
                 text,
+                sub: None,
             })
             .collect();
         self.rows.push(Row {
             header: header.into(),
+            def: None,
             cells,
         });
         self
     }
+
+    /// Gives the last row its definition.
+    fn defined(mut self, def: &str) -> Table {
+        if let Some(row) = self.rows.last_mut() {
+            row.def = Some(def.to_owned());
+        }
+        self
+    }
+
+    /// Gives the column headed `name` a second line.
+    fn sub(mut self, name: &str, sub: &str) -> Table {
+        for c in self.columns.iter_mut().filter(|c| c.text == name) {
+            c.sub = Some(sub.to_owned());
+        }
+        self
+    }
 }
+
+// The three "decided on time" figures for referrals: each counts something a little
+// different, so each carries its definition beside it (docs/REPORT.md, `referrals`,
+// `timeliness`, `obligations`).
+
+/// `referrals.decided_within_one_working_day`, out of `decided`.
+const DEF_DECIDED_ON_TIME: &str = "Referrals received in the period and decided, whose \
+    decision happened by the end of the next working day after the day of the referral; out of \
+    those decided (one not decided yet is left out). Clock: when the decision happened, not \
+    when it was recorded; England's working days, days in UTC.";
+
+/// `timeliness.referral_decisions.within_one_working_day`, out of `received`.
+const DEF_DECISIONS_ON_TIME: &str = "Referrals received in the period whose decision happened \
+    by the end of the next working day after the day of the referral (the clock of Referrals \
+    above), out of every referral received: one not decided yet counts under Not known, not on \
+    time.";
+
+/// `obligations.by_kind.decide_referral.met_on_time`, out of `due`.
+const DEF_DECIDE_OBLIGATION: &str = "Obligations to decide a referral whose deadline (the end \
+    of the next working day after the referral) fell in the period, whenever the referral was \
+    made: one made the day before the period counts, one made on its last day may not. On time: \
+    decided by the deadline, on the same clock; out of those that fell due. Placed in the \
+    child's locality when the referral was made.";
 
 struct Chart {
     caption: String,
@@ -195,11 +242,29 @@ impl ReportPage {
 /// figure as published, `<5` included, one table a section, and no charts (a bar's length
 /// would tell the number the table withholds, and so would a rate worked out here).
 fn suppressed(r: &InspectionReport) -> Vec<Section> {
+    let names: Vec<&str> = r.children.iter().map(|c| c.pseudonym.as_str()).collect();
+    let short: BTreeMap<&str, String> = names
+        .iter()
+        .copied()
+        .zip(labels::short_pseudonyms(&names))
+        .collect();
     let mut tables: Vec<(String, Table)> = Vec::new();
     for [section, figure, value] in r.published_rows() {
         if section == "report" || section == "period" {
             continue;
         }
+        // A breakdown's key leads the figure (`<key>/received`): a child's pseudonym in its
+        // short form, a census referral source with its label.
+        let figure = match figure.split_once('/') {
+            Some((key, rest)) if section == "children" => match short.get(key) {
+                Some(s) => format!("{s}/{rest}"),
+                None => figure,
+            },
+            Some((key, rest)) if section == "referrals.by_source" => {
+                format!("{}/{rest}", labels::referral_source(key))
+            }
+            _ => figure,
+        };
         if tables.last().is_none_or(|(s, _)| *s != section) {
             let table = Table::new(&section, &["Figure", "Value"]);
             tables.push((section.clone(), table));
@@ -261,6 +326,7 @@ fn referrals(r: &InspectionReport) -> Result<Section, askama::Error> {
                 "decided",
             ),
         )
+        .defined(DEF_DECIDED_ON_TIME)
         .row(
             "No further action",
             figure(
@@ -841,6 +907,7 @@ fn timeliness(r: &InspectionReport) -> Result<Section, askama::Error> {
             labels::share(rd.within_one_working_day, rd.received),
         ],
     )
+    .defined(DEF_DECISIONS_ON_TIME)
     .row(
         "Assessments, within 45 working days",
         vec![
@@ -920,6 +987,9 @@ fn obligations(r: &InspectionReport) -> Section {
     .row("All obligations", obligation_cells(&o.all));
     for (kind, figures) in &o.by_kind {
         table = table.row(labels::obligation_kind(kind), obligation_cells(figures));
+        if kind == "decide_referral" {
+            table = table.defined(DEF_DECIDE_OBLIGATION);
+        }
     }
     Section {
         id: "obligations",
@@ -975,34 +1045,43 @@ fn children(r: &InspectionReport) -> Section {
             "Age",
             "Tier at end",
             "Referrals",
-            "Re-referrals",
-            "No further action",
             "Assessments",
-            "Below the suggestion",
             "Conversations",
-            "Child heard or seen",
-            "Steps up",
-            "Steps down",
-            "Disagreements raised",
-            "Exploitation, tier 1 or 2",
-            "Obligations met late",
-            "Obligations not met",
+            "Steps",
+            "Disagreements",
+            "Exploitation",
+            "Obligations",
         ],
-    );
-    table = table
-        .text("Age")
-        .text("Tier at end")
-        .text("Exploitation, tier 1 or 2");
+    )
+    .text("Age")
+    .text("Tier at end")
+    .sub("Referrals", "made / NFA / re-referred")
+    .sub("Assessments", "all / below the suggestion")
+    .sub("Conversations", "all / child heard or seen")
+    .sub("Steps", "up / down")
+    .sub("Disagreements", "raised")
+    .sub("Exploitation", "aged 14 to 17, tier 1 or 2")
+    .sub("Obligations", "met late / not met");
     table.class = Some("children");
-    for row in &r.children {
-        table = table.row(row.pseudonym.clone(), child_cells(row));
+    let names: Vec<&str> = r.children.iter().map(|c| c.pseudonym.as_str()).collect();
+    for (row, short) in r.children.iter().zip(labels::short_pseudonyms(&names)) {
+        table = table.row(short, child_cells(row));
     }
     let blocks = if r.children.is_empty() {
         vec![Block::Note(
             "No child has a record in the period.".to_owned(),
         )]
     } else {
-        vec![Block::Table(table)]
+        vec![
+            Block::Table(table),
+            Block::Note(format!(
+                "A cell with parts reads in the order its heading names them (NFA: no further \
+                 action). Each pseudonym is shortened to its first {} hex digits, more only \
+                 where two children's would match; it is the start of the child's pseudonym in \
+                 the report's JSON and CSV.",
+                labels::SHORT_PSEUDONYM
+            )),
+        ]
     };
     Section {
         id: "children",
@@ -1013,29 +1092,32 @@ fn children(r: &InspectionReport) -> Section {
     }
 }
 
+/// Counts shown together in one cell: "2 / 1 / 0".
+fn parts(counts: &[u64]) -> String {
+    counts
+        .iter()
+        .map(|n| n.to_string())
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
 fn child_cells(c: &ChildRow) -> Vec<String> {
     vec![
         c.age_band.clone(),
         match &c.level_at_end {
-            Some(l) => format!("{} ({})", l.tier, l.name),
+            Some(l) => format!("{} {}", l.tier, l.name),
             None => "–".to_owned(),
         },
-        count(c.referrals),
-        count(c.re_referrals),
-        count(c.no_further_action),
-        count(c.assessments),
-        count(c.decided_below_suggested),
-        count(c.conversations),
-        count(c.conversations_with_child_voice),
-        count(c.step_ups),
-        count(c.step_downs),
+        parts(&[c.referrals, c.no_further_action, c.re_referrals]),
+        parts(&[c.assessments, c.decided_below_suggested]),
+        parts(&[c.conversations, c.conversations_with_child_voice]),
+        parts(&[c.step_ups, c.step_downs]),
         count(c.disagreements_raised),
         if c.older_child_exploitation_decided_tier_1_or_2 {
             "yes".to_owned()
         } else {
             "no".to_owned()
         },
-        count(c.obligations_met_late),
-        count(c.obligations_not_met),
+        parts(&[c.obligations_met_late, c.obligations_not_met]),
     ]
 }

@@ -505,10 +505,10 @@ fn report_page_is_self_contained_and_balanced() {
 fn report_page_shows_figures_in_words_and_rates_as_percentages() {
     let html = report_html();
     for words in [
-        "<th scope=\"row\">Decided within one working day</th>",
+        "<th scope=\"row\">Decided within one working day<span class=\"def\">",
         "<th scope=\"row\">No further action</th><td class=\"num\">2</td><td class=\"num\">40.0%</td>",
-        "<th scope=\"row\">2A Schools</th>",
-        "<th scope=\"row\">6 Police</th>",
+        "<th scope=\"row\">Schools (2A)</th>",
+        "<th scope=\"row\">Police (6)</th>",
         "<th scope=\"row\">Source not recorded</th>",
         "Child Protection",
         "Tell the referrer the decision",
@@ -519,9 +519,9 @@ fn report_page_shows_figures_in_words_and_rates_as_percentages() {
         assert!(html.contains(words), "missing {words}");
     }
     // Census order: schools before health before police, and "not recorded" last.
-    let schools = html.find(">2A Schools<");
-    let health = html.find(">3A Health: GP<");
-    let police = html.find(">6 Police<");
+    let schools = html.find(">Schools (2A)<");
+    let health = html.find(">Health: GP (3A)<");
+    let police = html.find(">Police (6)<");
     let none = html.find(">Source not recorded<");
     assert!(schools < health && health < police && police < none);
     for chart in [
@@ -535,6 +535,87 @@ fn report_page_shows_figures_in_words_and_rates_as_percentages() {
             "{chart}"
         );
     }
+}
+
+/// The children table fits a screen and a sheet of A4: ten columns, related counts sharing
+/// a cell, and a print stylesheet that repeats the headings and keeps each row whole.
+#[test]
+fn report_children_table_is_ten_columns_of_grouped_counts() {
+    let html = report_html();
+    let table = &html[html
+        .find("<table class=\"children\">")
+        .expect("the children table")..];
+    let table = &table[..table.find("</table>").expect("closed")];
+    let head = &table[..table.find("</thead>").expect("a head")];
+    assert_eq!(head.matches("<th scope=\"col\"").count(), 10);
+    for sub in [
+        "made / NFA / re-referred",
+        "up / down",
+        "met late / not met",
+    ] {
+        assert!(
+            head.contains(&format!("<span class=\"sub\">{sub}</span>")),
+            "{sub}"
+        );
+    }
+    // C-1a2b3c: 2 referrals, 1 no further action, 1 re-referral; 1 met late, 0 not met.
+    assert!(table.contains(
+        "<th scope=\"row\">C-1a2b3c</th><td>14-17</td><td>2 Early Help</td>\
+         <td class=\"num\">2 / 1 / 1</td>"
+    ));
+    assert!(table.contains("<td class=\"num\">1 / 0</td></tr>"));
+    for rule in [
+        "thead { display: table-header-group; }",
+        "tr, th, td { break-inside: avoid; page-break-inside: avoid; }",
+        "table.children { break-inside: auto; table-layout: auto; width: 100%; }",
+    ] {
+        assert!(html.contains(rule), "{rule}");
+    }
+}
+
+/// The three figures of referrals decided on time count different things, and each says what
+/// beside it.
+#[test]
+fn report_decided_on_time_figures_carry_their_definitions() {
+    let html = report_html();
+    for (row, def) in [
+        ("Decided within one working day", "out of those decided"),
+        (
+            "Referral decisions, within 1 working day",
+            "out of every referral received",
+        ),
+        (
+            "Decide the referral",
+            "deadline (the end of the next working day",
+        ),
+    ] {
+        let at = html
+            .find(&format!("<th scope=\"row\">{row}<span class=\"def\">"))
+            .unwrap_or_else(|| panic!("{row} has no definition"));
+        let end = at + html[at..].find("</th>").expect("the heading ends");
+        assert!(html[at..end].contains(def), "{row}: {def}");
+    }
+    assert!(html.contains("Clock: when the decision happened, not when it was recorded"));
+}
+
+/// The API's pseudonyms (`c-` and 32 hex digits) are shown by their first 8 digits, longer
+/// only where two children share them.
+#[test]
+fn report_page_shortens_pseudonyms_without_collisions() {
+    let mut report = fixture_report();
+    let mut third = report.children[0].clone();
+    report.children[0].pseudonym = "c-0f1e2d3c4b5a69788796a5b4c3d2e1f0".to_owned();
+    report.children[1].pseudonym = "c-77aa77aa0000000000000000000000ff".to_owned();
+    third.pseudonym = "c-77aa77aa1111111111111111111111ff".to_owned();
+    report.children.push(third);
+    let html = report_page(&report).expect("the report page renders");
+    for short in ["c-0f1e2d3c", "c-77aa77aa0", "c-77aa77aa1"] {
+        assert!(
+            html.contains(&format!("<th scope=\"row\">{short}</th>")),
+            "{short}"
+        );
+    }
+    assert!(!html.contains("c-0f1e2d3c4b"));
 }
 
 /// A report made from events by the real projection: the page shows each pseudonym and no
