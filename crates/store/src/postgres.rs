@@ -684,27 +684,7 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        // As in `read_all`: a page that left an unreadable row out is filled from beyond it.
-        let mut out = Vec::new();
-        let mut from = after as i64;
-        loop {
-            let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
-            let rows = c
-                .query(
-                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"),
-                    &[&child_id, &from, &want],
-                )
-                .await
-                .map_err(|e| unavailable("read stream", e))?;
-            let last = rows.last().and_then(|r| r.try_get::<_, i64>(2).ok());
-            let (page, bad) = split_events(&rows);
-            bad.iter().for_each(Unreadable::log);
-            out.extend(page);
-            match last {
-                Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
-                _ => return Ok(out),
-            }
-        }
+        read_filled(&**c, Some(&child_id), after, limit, "read stream").await
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -718,29 +698,7 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        // Rows that cannot be read back are left out; the page is filled from beyond them,
-        // so a reader is never told it has caught up while readable events remain after an
-        // unreadable one.
-        let mut out = Vec::new();
-        let mut from = after as i64;
-        loop {
-            let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
-            let rows = c
-                .query(
-                    &format!("SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"),
-                    &[&from, &want],
-                )
-                .await
-                .map_err(|e| unavailable("read all", e))?;
-            let last = rows.last().and_then(|r| r.try_get::<_, i64>(0).ok());
-            let (page, bad) = split_events(&rows);
-            bad.iter().for_each(Unreadable::log);
-            out.extend(page);
-            match last {
-                Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
-                _ => return Ok(out),
-            }
-        }
+        read_filled(&**c, None, after, limit, "read all").await
     }
 
     async fn find_by_identifier(
@@ -1186,6 +1144,51 @@ impl EventStore for Postgres {
             .await
             .map_err(|e| unavailable("ping", e))?;
         Ok(())
+    }
+}
+
+/// Events of one child after sequence `after` (`child` given) or of every child after global
+/// position `after`, at most `limit`, in order. Rows that cannot be read back are left out (and
+/// logged), and the page is filled from beyond them, so a reader is never told it has caught up
+/// while readable events remain after an unreadable one.
+async fn read_filled<C: GenericClient>(
+    c: &C,
+    child: Option<&Uuid>,
+    after: u64,
+    limit: usize,
+    what: &str,
+) -> Result<Vec<StoredEvent>, StoreError> {
+    let (sql, cursor) = match child {
+        Some(_) => (
+            format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"
+            ),
+            2,
+        ),
+        None => (
+            format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"
+            ),
+            0,
+        ),
+    };
+    let mut out = Vec::new();
+    let mut from = after as i64;
+    loop {
+        let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
+        let rows = match child {
+            Some(id) => c.query(&sql, &[id, &from, &want]).await,
+            None => c.query(&sql, &[&from, &want]).await,
+        }
+        .map_err(|e| unavailable(what, e))?;
+        let last = rows.last().and_then(|r| r.try_get::<_, i64>(cursor).ok());
+        let (page, bad) = split_events(&rows);
+        bad.iter().for_each(Unreadable::log);
+        out.extend(page);
+        match last {
+            Some(last) if !bad.is_empty() && out.len() < limit && last > from => from = last,
+            _ => return Ok(out),
+        }
     }
 }
 
