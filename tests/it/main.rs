@@ -7,6 +7,7 @@
 mod support;
 
 mod access;
+mod cache;
 mod cli;
 mod consistency;
 mod errors;
