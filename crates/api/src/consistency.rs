@@ -5,9 +5,9 @@
 //! `?min_position=N` the client asks for, whichever is later.
 //!
 //! Records acknowledged by other processes on the same store (servers behind one balancer) are
-//! covered by also waiting for the store's last position as the request begins (one small read
-//! past the model's position): a `201` is sent only once committed, so whatever any server
-//! acknowledged before lies at or below it. The wait wakes the follower and looks at the model's
+//! covered by also waiting for the store's last position as the request begins
+//! (`EventStore::head_position`, one indexed read): a `201` is sent only once committed, so
+//! whatever any server acknowledged before lies at or below it. The wait wakes the follower and looks at the model's
 //! position every few milliseconds until it is far enough or the configured time
 //! (`Config::read_wait_ms`) runs out; then the read is a 503 with `Retry-After`, never a stale
 //! answer.
@@ -35,9 +35,6 @@ pub const MIN_POSITION: &str = "min_position";
 
 /// How long a 503 of a read that could not catch up asks the client to wait.
 const RETRY_AFTER_SECS: u64 = 1;
-
-/// Events read past the read model's position to learn the store's last position.
-const HEAD_PAGE: usize = 256;
 
 /// The highest global position this process has acknowledged with a `201`.
 #[derive(Debug, Default)]
@@ -98,7 +95,7 @@ pub async fn model_at_least(
         .acknowledged
         .get()
         .max(min_position.unwrap_or(0))
-        .max(store_head(state, model.position()).await?);
+        .max(state.store.head_position().await?);
     if model.position() >= target {
         return Ok(model);
     }
@@ -137,16 +134,6 @@ pub async fn model_at_least(
         ),
     )
     .with_retry_after(RETRY_AFTER_SECS))
-}
-
-/// The store's last global position now, as far as one page past the read model shows: every
-/// record any process acknowledged before this moment lies at or below it, since a `201` is sent
-/// only once its events are committed and positions follow commit order. One small read when the
-/// model is caught up (the usual case); a lower bound when the model is more than a page behind,
-/// and then the read likely waits out its time anyway.
-async fn store_head(state: &AppState, from: GlobalPosition) -> Result<GlobalPosition, ApiError> {
-    let page = state.store.read_all(from, HEAD_PAGE).await?;
-    Ok(page.last().map_or(from, |e| e.global_position))
 }
 
 #[cfg(test)]

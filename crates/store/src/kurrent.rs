@@ -27,7 +27,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use kurrentdb::{
     AppendToStreamOptions, Client, ClientSettings, EventData, Position, ReadAllOptions,
-    ReadStreamOptions, StreamPosition, StreamState,
+    ReadStreamOptions, StreamPosition, StreamState, SubscriptionFilter,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -515,6 +515,33 @@ impl EventStore for Kurrent {
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
         Ok(self.head(child_id).await?.sequence)
+    }
+
+    /// The last child event in `$all`, read backwards through a server-side filter on the
+    /// children's stream prefix: one event, not a walk over the whole log (the trait's default).
+    async fn head_position(&self) -> Result<GlobalPosition, StoreError> {
+        let options = ReadAllOptions::default()
+            .position(StreamPosition::End)
+            .backwards()
+            .filter(SubscriptionFilter::on_stream_name().add_prefix(CHILD_PREFIX))
+            .max_count(1);
+        let mut reader = self
+            .client
+            .read_all(&options)
+            .await
+            .map_err(|e| unavailable("read $all", e))?;
+        while let Some(resolved) = reader
+            .next()
+            .await
+            .map_err(|e| unavailable("read $all", e))?
+        {
+            if let Some(e) = resolved.event
+                && e.stream_id().starts_with(CHILD_PREFIX)
+            {
+                return global_position(e.position);
+            }
+        }
+        Ok(0)
     }
 
     async fn read_all(

@@ -22,14 +22,6 @@ use crate::auth::Caller;
 use crate::problem::{ApiError, ErrorKind};
 use crate::state::AppState;
 
-/// The 404 for a child the store does not hold.
-pub fn unknown_child(child_id: Uuid) -> ApiError {
-    ApiError::new(
-        ErrorKind::NotFound,
-        format!("no child is registered with id {child_id}"),
-    )
-}
-
 /// A child read for a caller: its events and their fold (shared with the cache), and what of
 /// them the caller sees.
 pub struct ChildRead {
@@ -199,26 +191,6 @@ pub fn idempotency(
 /// The entity tag of a child's stream at `sequence`.
 pub fn etag(sequence: u64) -> String {
     format!("\"{sequence}\"")
-}
-
-/// A record must be recorded as the token's own agency (docs/CONTRACT.md): else 403 at `field`.
-pub fn check_agency(
-    caller: &Caller,
-    recorded_by: &domain::shapes::Person,
-    field: &str,
-) -> Result<(), ApiError> {
-    let agency = recorded_by.agency.as_str();
-    if agency == caller.agency {
-        return Ok(());
-    }
-    Err(ApiError::new(
-        ErrorKind::Forbidden,
-        format!("this token records for {}, not for {agency}", caller.agency),
-    )
-    .with_field(
-        field,
-        format!("must be {}, the token's agency", caller.agency),
-    ))
 }
 
 /// Counts an acknowledged append in the metrics.
