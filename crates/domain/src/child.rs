@@ -615,6 +615,12 @@ impl Child {
         &self.history
     }
 
+    /// Every event of the history as it stands after every correction, in recorded order
+    /// (one entry per event of [`Child::history`], at the same index).
+    pub fn standing(&self) -> Vec<Standing<'_>> {
+        standing(&self.history)
+    }
+
     /// The number of events, which is the stream's sequence.
     pub fn sequence(&self) -> u64 {
         self.history.len() as u64
@@ -880,8 +886,11 @@ fn check_not_future(at: DateTime<Utc>, services: &Services, field: &str) -> Resu
     Ok(())
 }
 
-/// One event of a history as it stands after every correction.
-enum Standing<'a> {
+/// One event of a history as it stands after every correction: what every view of the
+/// child reads, so that corrections are resolved in one place (the domain) for the case, the
+/// rules and the read models alike.
+#[derive(Debug, Clone)]
+pub enum Standing<'a> {
     /// As recorded.
     AsRecorded(&'a ChildEvent),
     /// With its corrected data in place of the original.
@@ -892,12 +901,22 @@ enum Standing<'a> {
 
 impl Standing<'_> {
     /// The event as it stands, unless retracted.
-    fn event(&self) -> Option<&ChildEvent> {
+    pub fn event(&self) -> Option<&ChildEvent> {
         match self {
             Standing::AsRecorded(e) => Some(e),
             Standing::Corrected(e) => Some(e),
             Standing::Retracted(_) => None,
         }
+    }
+
+    /// Whether a correction replaced its data.
+    pub fn is_corrected(&self) -> bool {
+        matches!(self, Standing::Corrected(_))
+    }
+
+    /// Whether a retraction took it out.
+    pub fn is_retracted(&self) -> bool {
+        matches!(self, Standing::Retracted(_))
     }
 
     /// Who recorded it (a retracted record's agency still counts as having recorded).
