@@ -26,7 +26,7 @@ use crate::labels::{self, TimeText};
 
 /// What the caller adds to a journey to make a page of it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct JourneyView {
+pub struct JourneyView<'r> {
     /// The child's name for the heading and the page title, if the caller shows it; `None`
     /// gives a heading without a name.
     pub title: Option<String>,
@@ -36,14 +36,14 @@ pub struct JourneyView {
     pub filter: TimeFilter,
     /// The records retracted (the journey leaves them out), shown struck through in a section
     /// of their own; in any order (they are shown by `occurred_at`, then `sequence`).
-    pub retracted: Vec<Record>,
+    pub retracted: Vec<Record<'r>>,
     /// When the page is made: where the current level's interval ends on the chart unless
     /// `filter.as_of` says otherwise.
     pub generated_at: DateTime<Utc>,
 }
 
 /// The journey as an HTML page.
-pub fn journey_page(journey: &Journey, view: &JourneyView) -> Result<String, PagesError> {
+pub fn journey_page(journey: &Journey<'_>, view: &JourneyView<'_>) -> Result<String, PagesError> {
     let page = JourneyPage::new(journey, view).map_err(|source| PagesError::Render {
         page: "journey",
         source,
@@ -118,7 +118,10 @@ struct JourneyPage<'a> {
 type Shown = HashMap<Uuid, (u64, String)>;
 
 impl<'a> JourneyPage<'a> {
-    fn new(journey: &Journey, view: &'a JourneyView) -> Result<JourneyPage<'a>, askama::Error> {
+    fn new(
+        journey: &Journey<'_>,
+        view: &'a JourneyView<'_>,
+    ) -> Result<JourneyPage<'a>, askama::Error> {
         // A record the journey holds is not retracted, whatever the caller says: showing it
         // twice would give two elements one anchor.
         let standing: HashSet<Uuid> = journey.records.iter().map(|r| r.event_id).collect();
@@ -219,7 +222,7 @@ impl<'a> JourneyPage<'a> {
             anchor: data::anchor(r.event_id),
             sequence: r.sequence,
             label: label_of(r),
-            type_code: r.record_type.clone(),
+            type_code: r.record_type.to_string(),
             occurred: TimeText::new(r.occurred_at),
             recorded: TimeText::new(r.recorded_at),
             delay: labels::recording_delay(r.occurred_at, r.recorded_at),

@@ -203,7 +203,7 @@ fn journey_stream() -> Stream {
 
 /// The journey and, as the API would hand them in, the records retracted by what passes the
 /// same filter.
-fn journey_of(stream: &Stream, filter: TimeFilter) -> (Journey, Vec<Record>) {
+fn journey_of(stream: &Stream, filter: TimeFilter) -> (Journey<'_>, Vec<Record<'static>>) {
     let journey = projection::journey(&stream.events, norfolk(), filter);
     let admitted: Vec<StoredEvent> = stream
         .events
@@ -215,12 +215,16 @@ fn journey_of(stream: &Stream, filter: TimeFilter) -> (Journey, Vec<Record>) {
         .records
         .into_iter()
         .filter(|r| r.retracted)
-        .map(|r| r.record)
+        .map(|r| r.record.into_owned())
         .collect();
     (journey, retracted)
 }
 
-fn view(title: Option<&str>, filter: TimeFilter, retracted: Vec<Record>) -> JourneyView {
+fn view(
+    title: Option<&str>,
+    filter: TimeFilter,
+    retracted: Vec<Record<'static>>,
+) -> JourneyView<'static> {
     JourneyView {
         title: title.map(str::to_owned),
         framework_title: "Norfolk Threshold Guide".to_owned(),
@@ -625,7 +629,8 @@ fn report_page_shows_pseudonyms_and_no_identity() {
     let mut children = Vec::new();
     for n in 1..=2u128 {
         let mut s = Stream::new(n);
-        let nhs = format!("94347659{n:02}");
+        // Valid NHS numbers (mod 11), as the domain reads a registration.
+        let nhs = ["9434765927", "9434765935"][n as usize - 1].to_owned();
         s.register(at(2026, 11, 2, 9), &format!("Child{n}"), &nhs);
         s.add(
             "referral_made",
@@ -636,6 +641,8 @@ fn report_page_shows_pseudonyms_and_no_identity() {
                 "referral_id": Uuid::from_u128(0xaaaa + n).to_string(),
                 "to": "front_door",
                 "concerns": ["Worried"],
+                "immediate_risk": false,
+                "family_aware": true,
                 "consent": { "consent_id": Uuid::from_u128(0xbbbb + n).to_string() },
                 "source": "2A",
             }),

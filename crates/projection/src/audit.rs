@@ -20,21 +20,21 @@ use crate::record::Record;
 
 /// `GET /v1/children/{child_id}/audit`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Audit {
+pub struct Audit<'a> {
     pub child_id: Uuid,
     /// Every record, retracted or not, in `sequence` order.
-    pub records: Vec<AuditRecord>,
+    pub records: Vec<AuditRecord<'a>>,
     /// Every read of this child's data, oldest first.
     pub reads: Vec<Read>,
 }
 
 /// A record with who appended it and what later records say about it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct AuditRecord {
+pub struct AuditRecord<'a> {
     /// The shared record shape: `data` as it now reads, `corrected_by` the corrections that
     /// count, `original_data` as first recorded, `corrects` on a correction.
     #[serde(flatten)]
-    pub record: Record,
+    pub record: Record<'a>,
     /// The token that appended it; `null` for history imported or written by the command
     /// line.
     pub token_id: Option<Uuid>,
@@ -65,7 +65,7 @@ pub struct Read {
 /// The audit of one child's events (in any order) and the reads of its data.
 ///
 /// `child_id` is that of the first event, else of the first read, else nil.
-pub fn audit(events: &[StoredEvent], reads: &[ReadLogEntry]) -> Audit {
+pub fn audit<'a>(events: &'a [StoredEvent], reads: &[ReadLogEntry]) -> Audit<'a> {
     let child_id = events
         .first()
         .map(|e| e.child_id)

@@ -12,6 +12,8 @@
 //! named in the log; everything after it is still read. The store's own checks keep events
 //! this build wrote readable, so this is for data written by other versions.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use domain::child::{Child, ChildEvent, Standing};
 use domain::record::RecordData;
@@ -151,7 +153,7 @@ impl ChildRecord {
         &self,
         standing: &[(Standing<'_>, &Stored)],
         index: usize,
-    ) -> Option<Record> {
+    ) -> Option<Record<'static>> {
         let (s, stored) = standing.get(index)?;
         let original = self.child.history().get(index)?;
         let event = s.event().unwrap_or(original);
@@ -180,13 +182,15 @@ impl ChildRecord {
         Some(Record {
             event_id: event.event_id,
             sequence: stored.sequence,
-            record_type: event.event_type().to_owned(),
+            record_type: Cow::Borrowed(event.event_type()),
             occurred_at: event.occurred_at,
             recorded_at: stored.recorded_at,
-            recorded_by: serde_json::to_value(&event.recorded_by).unwrap_or(Value::Null),
-            data: event.data_json(),
+            recorded_by: Cow::Owned(
+                serde_json::to_value(&event.recorded_by).unwrap_or(Value::Null),
+            ),
+            data: Cow::Owned(event.data_json()),
             corrects,
-            original_data: (!corrected_by.is_empty()).then(|| original.data_json()),
+            original_data: (!corrected_by.is_empty()).then(|| Cow::Owned(original.data_json())),
             corrected_by,
         })
     }

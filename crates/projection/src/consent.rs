@@ -23,24 +23,24 @@ use crate::record::Record;
 
 /// `GET /v1/children/{child_id}/consent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct ConsentLedger {
+pub struct ConsentLedger<'a> {
     pub child_id: Uuid,
     /// In the order each consent was first recorded.
-    pub consents: Vec<Consent>,
+    pub consents: Vec<Consent<'a>>,
     /// `information_shared` and `information_withheld` records, in `sequence` order.
-    pub information_sharing: Vec<Record>,
+    pub information_sharing: Vec<Record<'a>>,
 }
 
 /// One consent: `{ consent_id, purpose, status, history }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Consent {
+pub struct Consent<'a> {
     /// As recorded; a UUID in every record this server accepted.
     pub consent_id: String,
     /// From `consent_sought` or `consent_dispensed_with`; `null` if neither is on record.
     pub purpose: Option<String>,
     pub status: ConsentStatus,
     /// Every standing record about this consent, in `sequence` order.
-    pub history: Vec<Record>,
+    pub history: Vec<Record<'a>>,
 }
 
 /// The latest of sought / given / refused / withdrawn / dispensed.
@@ -80,7 +80,7 @@ impl ConsentStatus {
 }
 
 /// The ledger of one child's events (in any order).
-pub fn consent_ledger(events: &[StoredEvent]) -> ConsentLedger {
+pub fn consent_ledger(events: &[StoredEvent]) -> ConsentLedger<'_> {
     let child_id = events.first().map(|e| e.child_id).unwrap_or_default();
     let history = History::resolve(events);
 

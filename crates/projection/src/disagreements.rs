@@ -125,7 +125,7 @@ pub struct Disagreement {
     pub about_event_id: Option<Uuid>,
     /// The record in dispute as it now reads (corrections applied), if it is among the
     /// child's events and stands.
-    pub about: Option<Record>,
+    pub about: Option<Record<'static>>,
     /// True when the record in dispute was later retracted (it is then absent from `about`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub about_retracted: bool,
@@ -611,7 +611,7 @@ mod tests {
         assert_eq!(d.about_event_id, Some(decision));
         let about = d.about.as_ref().expect("the decision in dispute");
         assert_eq!(
-            (about.record_type.as_str(), about.data["decision"].as_str()),
+            (about.record_type.as_ref(), about.data["decision"].as_str()),
             ("referral_decided", Some("no_further_action"))
         );
         assert_eq!(d.desired_outcome.as_deref(), Some("an assessment"));

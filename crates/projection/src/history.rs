@@ -12,6 +12,7 @@
 //! types beyond the few fields of `record_corrected`, or reject anything. Stored data may be
 //! of an old shape; a correction that cannot be read is kept as a record and has no effect.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::Value;
@@ -64,19 +65,19 @@ impl<'a> Entry<'a> {
     }
 
     /// The record shape every view shares, with the correction links filled in.
-    pub fn record(&self) -> Record {
+    pub fn record(&self) -> Record<'a> {
         let corrected = !self.corrected_by.is_empty();
         Record {
             event_id: self.event.event_id,
             sequence: self.event.sequence,
-            record_type: self.event.event_type.clone(),
+            record_type: Cow::Borrowed(self.event.event_type.as_str()),
             occurred_at: self.event.occurred_at,
             recorded_at: self.event.recorded_at,
-            recorded_by: self.event.recorded_by.clone(),
-            data: self.data().clone(),
+            recorded_by: Cow::Borrowed(&self.event.recorded_by),
+            data: Cow::Borrowed(self.data()),
             corrects: self.corrects,
             corrected_by: self.corrected_by.clone(),
-            original_data: corrected.then(|| self.event.data.clone()),
+            original_data: corrected.then_some(Cow::Borrowed(&self.event.data)),
         }
     }
 

@@ -23,7 +23,7 @@ use crate::record::{Record, TimeFilter};
 
 /// `GET /v1/children/{child_id}/journey`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Journey {
+pub struct Journey<'a> {
     pub child_id: Uuid,
     /// The tier history, oldest first, by `occurred_at`. Empty before registration.
     pub levels: Vec<LevelInterval>,
@@ -31,7 +31,7 @@ pub struct Journey {
     /// `occurred_at`, ties by `sequence`. Corrections are records too: a `record_corrected`
     /// appears at its own place with `corrects` naming the record it changes, and the
     /// corrected record carries `corrected_by`, its current `data` and `original_data`.
-    pub records: Vec<Record>,
+    pub records: Vec<Record<'a>>,
 }
 
 /// One interval of the tier history: `{ tier, name, statutory_basis, from, to }`, `to` being
@@ -60,7 +60,11 @@ const CHILD_REGISTERED: &str = "child_registered";
 ///
 /// `child_id` is that of the first event; an empty slice (which the API answers with a 404
 /// before asking) gives the nil id.
-pub fn journey(events: &[StoredEvent], framework: &Framework, filter: TimeFilter) -> Journey {
+pub fn journey<'a>(
+    events: &'a [StoredEvent],
+    framework: &Framework,
+    filter: TimeFilter,
+) -> Journey<'a> {
     let child_id = events.first().map(|e| e.child_id).unwrap_or_default();
     let history = History::resolve(events.iter().filter(|e| filter.admits(e)));
 
