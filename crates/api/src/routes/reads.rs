@@ -293,8 +293,11 @@ pub async fn journey(
         name,
         state.framework.title(),
     )?;
+    let page = crate::pages::with_person(page, caller.person.as_ref());
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        // A person's page is theirs: no cache keeps it for the next user of the machine.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(page))
 }
 
@@ -316,8 +319,24 @@ pub async fn audit(
     let child_id = path.into_inner();
     let read = read_child(&state, &caller, child_id, Action::ReadAudit, "audit".into()).await?;
     // Read after logging, so this read is in the answer too.
-    let reads = state.store.reads(child_id).await?;
-    Ok(HttpResponse::Ok().json(projection::audit(read.events(), &reads)))
+    let mut reads = state.store.reads(child_id).await?;
+    // The fold orders reads by time, stably; ordered so here already, the two lists line up,
+    // and each read by a person gains their name and session (the fold does not carry them).
+    reads.sort_by_key(|r| r.at);
+    let audit = projection::audit(read.events(), &reads);
+    let mut body = serde_json::to_value(&audit).map_err(ApiError::internal)?;
+    if let Some(listed) = body.get_mut("reads").and_then(|r| r.as_array_mut()) {
+        for (shown, read) in listed.iter_mut().zip(&reads) {
+            if let (Some(shown), Some(person)) = (shown.as_object_mut(), &read.person) {
+                shown.insert("person".into(), person.clone().into());
+                shown.insert(
+                    "session_id".into(),
+                    read.session_id.map(|s| s.to_string()).into(),
+                );
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// The consent and information-sharing ledger.

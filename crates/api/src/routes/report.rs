@@ -138,6 +138,10 @@ pub async fn inspection(
             .body(report.to_csv()),
         Format::Html => HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
-            .body(crate::pages::report(&report)?),
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(crate::pages::with_person(
+                crate::pages::report(&report)?,
+                caller.person.as_ref(),
+            )),
     })
 }
