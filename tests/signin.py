@@ -90,7 +90,17 @@ def main() -> int:
             old.close()
         ctx.close()
 
-        # 4. A person with no group Caseline maps is told so, and gets no session.
+        # 4. Ian's groups come only from the provider's userinfo: he still lands on the report.
+        ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = ctx.new_page()
+        watch(page, base)
+        page.goto(report, wait_until="load")
+        log_in(page, "ian")
+        check(page.url == report and "Ian Inspector" in page.content(),
+              f"claims from userinfo: the inspector lands on the report ({page.url})")
+        ctx.close()
+
+        # 5. A person with no group Caseline maps is told so, and gets no session.
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         page = ctx.new_page()
         page.goto(report, wait_until="load")
@@ -100,7 +110,7 @@ def main() -> int:
         shot(page, "5-no-role")
         ctx.close()
 
-        # 5. A single-use link from `caseline signin-link` opens the report, once.
+        # 6. A single-use link from `caseline signin-link` opens the report, once.
         ctx = browser.new_context(viewport={"width": 1280, "height": 900})
         page = ctx.new_page()
         watch(page, base)

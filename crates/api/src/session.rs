@@ -333,6 +333,39 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_link_opens_once_and_only_within_its_ten_minutes() {
+        let dir = std::env::temp_dir().join(format!("caseline-link-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = store::sqlite::Sqlite::open(dir.join("caseline.db")).unwrap();
+        let who = Identity::new("auditor", "council:audit", "Ann").unwrap();
+
+        let fresh = create_link(&store, &who, Utc::now()).await.unwrap();
+        assert_eq!(take_link(&store, &fresh).await.unwrap().name, "Ann");
+        assert!(matches!(
+            take_link(&store, &fresh).await,
+            Err(LinkError::NotValid)
+        ));
+
+        let stale = create_link(
+            &store,
+            &who,
+            Utc::now() - Duration::minutes(LINK_MINUTES + 1),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            take_link(&store, &stale).await,
+            Err(LinkError::NotValid)
+        ));
+        assert!(matches!(
+            take_link(&store, "cl_never-made").await,
+            Err(LinkError::NotValid)
+        ));
+        drop(store);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
     #[test]
     fn identities_are_checked_like_tokens() {
         assert!(Identity::new("auditor", "council:norfolk", "Ann").is_ok());
