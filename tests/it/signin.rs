@@ -383,3 +383,83 @@ fn signin_link_refuses_a_missing_store_and_an_unknown_role() {
     assert_ne!(code, 0);
     assert!(err.contains("unknown role"), "{err}");
 }
+
+#[tokio::test]
+async fn the_demo_prints_links_that_sign_an_auditor_and_an_inspector_in() {
+    use std::io::{BufRead, BufReader};
+    let mut demo = std::process::Command::new(crate::support::bin())
+        .args(["demo", "--listen", "127.0.0.1:0", "--children", "5"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = demo.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = line.starts_with("listening on ");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let link = |who: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(&format!("{who}: ")))
+            .filter(|l| l.contains("/signin/link/"))
+            .unwrap_or_else(|| panic!("no {who} link in {lines:#?}"))
+            .to_owned()
+    };
+    let (status, location, cookie) = open(&link("auditor")).await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().ends_with("/journey"));
+    assert!(cookie.is_some());
+    let (status, location, _) = open(&link("inspector")).await;
+    assert_eq!(status, 303);
+    assert!(
+        location
+            .unwrap()
+            .starts_with("/v1/reports/inspection?from=")
+    );
+    let _ = demo.kill();
+    let _ = demo.wait();
+}
+
+/// Sessions live in the store: on PostgreSQL, a session opened through one server opens pages on
+/// another, and signing out on one ends it on both.
+#[tokio::test]
+async fn a_session_is_honoured_by_every_server_on_a_postgres_store() {
+    let Some(store) = TestStore::postgres().await else {
+        eprintln!(
+            "skipped: CASELINE_TEST_POSTGRES_URL is not set, so sessions over PostgreSQL were not tried"
+        );
+        return;
+    };
+    let key = store
+        .key_file()
+        .expect("a PostgreSQL test store has a key file");
+    let a = Server::start_on(store, &[]).await;
+    let b = Server::start_on(
+        a.store.shared(),
+        &[("CASELINE_PSEUDONYM_KEY_FILE", key.to_str().unwrap())],
+    )
+    .await;
+    let (_, _, cookie) = open(&link(&a, "inspector", "ofsted:east", "Ian", None)).await;
+    let (cookie, _) = cookie.unwrap();
+    let (status, _, landing) = page(&b, "/session", &cookie).await;
+    assert_eq!(status, 200);
+    assert_eq!(page(&b, "/v1/reports/inspection", &cookie).await.0, 200);
+    assert_eq!(
+        sign_out(&b, &cookie, &csrf(&landing))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    assert_eq!(page(&a, "/v1/reports/inspection", &cookie).await.0, 303);
+}
