@@ -463,3 +463,44 @@ async fn a_session_is_honoured_by_every_server_on_a_postgres_store() {
     );
     assert_eq!(page(&a, "/v1/reports/inspection", &cookie).await.0, 303);
 }
+
+/// Behind a TLS proxy (a public https:// URL), the cookie is `Secure` and `__Host-`: only ever
+/// sent over TLS, to this host, and no subdomain can plant one.
+#[tokio::test]
+async fn behind_tls_the_cookie_is_secure_and_for_this_host_only() {
+    let server = Server::start_on(
+        TestStore::sqlite(),
+        &[("CASELINE_PUBLIC_URL", "https://caseline.example")],
+    )
+    .await;
+    let listen = server.base.trim_start_matches("http://").to_owned();
+    let (code, out, err) = cli(&[
+        "signin-link",
+        "--role",
+        "auditor",
+        "--agency",
+        "council:audit",
+        "--name",
+        "Ann",
+        "--store",
+        &server.store.url,
+        "--listen",
+        &listen,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let res = browser().get(out.trim()).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap();
+    assert!(
+        cookie.starts_with("__Host-caseline_session=cl_"),
+        "{cookie}"
+    );
+    for flag in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/"] {
+        assert!(cookie.contains(flag), "{flag} missing from {cookie}");
+    }
+    assert!(!cookie.contains("Domain="), "{cookie}");
+}

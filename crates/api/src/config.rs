@@ -89,7 +89,8 @@ impl std::str::FromStr for ClaimMapping {
                 "{s:?} is not GROUP=ROLE:AGENCY, e.g. caseline-auditors=auditor:council:norfolk"
             )
         };
-        let (value, rest) = s.split_once('=').ok_or_else(bad)?;
+        // The last `=`: a role and an agency never hold one, a group's name might.
+        let (value, rest) = s.rsplit_once('=').ok_or_else(bad)?;
         let (role, agency) = rest.split_once(':').ok_or_else(bad)?;
         if value.is_empty() {
             return Err(bad());
@@ -179,5 +180,39 @@ impl Config {
             session_max_secs: Self::DEFAULT_SESSION_MAX_SECS,
             oidc: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_mapping_is_value_equals_role_colon_agency() {
+        let m: ClaimMapping = "cn=auditors=auditor:council:norfolk".parse().unwrap();
+        assert_eq!(
+            (m.value.as_str(), m.role.as_str(), m.agency.as_str()),
+            ("cn=auditors", "auditor", "council:norfolk")
+        );
+        for bad in [
+            "auditors",
+            "=auditor:council:norfolk",
+            "auditors=boss:council:norfolk",
+            "auditors=auditor:Norfolk",
+            "auditors=auditor",
+        ] {
+            assert!(bad.parse::<ClaimMapping>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_but_on_plain_loopback() {
+        let mut c = Config::new("sqlite://x");
+        assert!(!c.secure_cookies());
+        c.public_url = Some("https://caseline.example".into());
+        assert!(c.secure_cookies());
+        c.public_url = None;
+        c.listen = SocketAddr::from(([0, 0, 0, 0], 8080));
+        assert!(c.secure_cookies());
     }
 }

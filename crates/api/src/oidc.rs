@@ -315,7 +315,8 @@ impl Oidc {
             .find_map(|k| claims.get(*k).and_then(Value::as_str))
             .filter(|n| !n.trim().is_empty())
             .ok_or_else(|| OidcError::BadIdToken("it names no one".into()))?;
-        Identity::new(&mapping.role, &mapping.agency, name).map_err(|_| no_role())
+        Identity::new(&mapping.role, &mapping.agency, name)
+            .map_err(|e| OidcError::BadIdToken(format!("the person's name: {e}")))
     }
 }
 

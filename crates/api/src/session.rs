@@ -258,6 +258,8 @@ pub async fn caller(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiEr
         .role
         .parse()
         .map_err(|_| ApiError::new(ErrorKind::Internal, "stored session has an unknown role"))?;
+    // A person's pages count against a budget of their own, as a token's requests do.
+    state.limiter.check(session.id)?;
     Ok(Caller {
         token_id: None,
         person: Some(Person {
@@ -288,6 +290,7 @@ pub fn safe_next(next: Option<&str>) -> String {
                 && !n.starts_with("//")
                 && !n.starts_with("/\\")
                 && n.len() <= 2000
+                && n.is_ascii()
                 && !n.chars().any(|c| c.is_control() || c == '\\') =>
         {
             n.to_owned()
