@@ -253,6 +253,7 @@ impl JourneyQuery {
             (Journey = "application/json"),
             (String = "text/html"),
         )),
+        (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),

@@ -97,6 +97,7 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
             (String = "text/csv"),
             (String = "text/html"),
         )),
+        (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A date is not YYYY-MM-DD, `from` is after `to`, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "None of JSON, CSV or HTML is acceptable", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
