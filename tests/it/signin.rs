@@ -504,3 +504,51 @@ async fn behind_tls_the_cookie_is_secure_and_for_this_host_only() {
     }
     assert!(!cookie.contains("Domain="), "{cookie}");
 }
+
+/// A backup leaves sessions out: a server restored from it honours no cookie of before.
+#[tokio::test]
+async fn a_backup_carries_no_sessions() {
+    use std::io::{BufRead, BufReader};
+    let server = Server::start().await;
+    let (_, _, cookie) = open(&link(&server, "inspector", "ofsted:east", "Ian", None)).await;
+    let (cookie, _) = cookie.unwrap();
+    assert_eq!(page(&server, "/session", &cookie).await.0, 200);
+
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.db");
+    let (code, _, err) = cli(&[
+        "backup",
+        "--store",
+        &server.store.url,
+        "--to",
+        copy.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let mut restored = std::process::Command::new(crate::support::bin())
+        .args(["serve", "--listen", "127.0.0.1:0", "--store"])
+        .arg(format!("sqlite://{}", copy.display()))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = restored.stdout.take().unwrap();
+    let base = tokio::task::spawn_blocking(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix("listening on ").map(str::to_owned))
+    })
+    .await
+    .unwrap()
+    .expect("the restored server starts");
+    let res = browser()
+        .get(format!("{base}/v1/reports/inspection"))
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 303);
+    let _ = restored.kill();
+    let _ = restored.wait();
+}

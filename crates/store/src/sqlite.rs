@@ -121,7 +121,8 @@ pub struct BackupCopied {
 /// SQLite's online backup, taken in one step so the copy is one consistent moment of the store.
 /// In WAL mode that step is a read transaction, so a running server goes on appending
 /// meanwhile. Everything is copied: events, idempotency answers, identifier claims, tokens (as
-/// hashes), the read log, checkpoints and snapshots. (The pseudonym key is no longer kept in
+/// hashes), the read log, checkpoints and snapshots; people's browser sessions and sign-in links
+/// are left out. (The pseudonym key is no longer kept in
 /// the store; `caseline backup` removes one an older version left there from the copy.)
 ///
 /// The copy is written beside `target` and renamed into place only once it is complete and
@@ -173,6 +174,21 @@ pub fn backup(source: &Path, target: &Path) -> Result<BackupCopied, StoreError> 
             }
             b.progress().pagecount.max(0) as u64
         };
+        // Sessions and sign-in links belong to the running deployment, not to the record: a
+        // restored copy must not bring back a session signed out since, or a link used since.
+        for table in ["sessions", "signin_grants"] {
+            let there: i64 = to
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .map_err(|e| unavailable("look for a table in the backup", e))?;
+            if there > 0 {
+                to.execute(&format!("DELETE FROM {table}"), [])
+                    .map_err(|e| unavailable("leave sessions out of the backup", e))?;
+            }
+        }
         let check: String = to
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
             .map_err(|e| unavailable("check the backup", e))?;
