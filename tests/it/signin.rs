@@ -552,3 +552,40 @@ async fn a_backup_carries_no_sessions() {
     let _ = restored.kill();
     let _ = restored.wait();
 }
+
+/// An inspector following a journey link is refused as a token would be (403), but on a page
+/// a person can read, and the refusal is in the child's read log under their name.
+#[tokio::test]
+async fn a_person_refused_a_page_reads_why_on_a_page() {
+    let server = Server::start().await;
+    let child = a_child(&server).await;
+    let (_, _, cookie) = open(&link(&server, "inspector", "ofsted:east", "Ian", None)).await;
+    let (cookie, _) = cookie.unwrap();
+    let res = browser()
+        .get(format!("{}/v1/children/{child}/journey", server.base))
+        .header("accept", "text/html")
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    );
+    let body = res.text().await.unwrap();
+    assert!(body.contains("may not"), "{body}");
+    let auditor = server.client("auditor", "council:audit").await;
+    let audit = auditor.get(&format!("/v1/children/{child}/audit")).await;
+    assert!(
+        audit.body["reads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["person"] == "Ian" && r["what"].as_str().unwrap().starts_with("refused 403")),
+        "{}",
+        audit.text
+    );
+}

@@ -71,6 +71,30 @@ pub fn with_person(page: String, person: Option<&crate::session::Person>) -> Str
     }
 }
 
+/// For a person in a browser, a refusal (a role that may not read this, a malformed date) is a
+/// page they can read, with the same status; a token's client keeps its problem. A fault of the
+/// server's own stays a problem either way, so its cause is logged as for any other.
+pub fn for_person(
+    person: bool,
+    answer: Result<actix_web::HttpResponse, ApiError>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match answer {
+        Err(e) if person && e.kind().row().status.is_client_error() => {
+            let row = e.kind().row();
+            let body = format!(
+                "<p>{}.</p>\n<p><a href=\"{}\">What you may open</a></p>",
+                crate::routes::signin::escape(e.detail().trim_end_matches('.')),
+                crate::session::LANDING
+            );
+            Ok(actix_web::HttpResponse::build(row.status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(crate::routes::signin::page(row.title, &body)))
+        }
+        other => other,
+    }
+}
+
 /// The journey as a page: the child's name in the heading (whoever may read the journey may
 /// read the case), retracted records listed apart.
 pub fn journey(

@@ -203,9 +203,15 @@ pub async fn observe(
     // A sign-in page's own refusal (a used link, no role for this person) is HTML for a person
     // and stays so; every other error answer becomes a problem.
     let path = res.request().path();
-    let is_page = ["/signin", "/signout", "/session"]
-        .iter()
-        .any(|p| path.starts_with(p))
+    let for_person = res
+        .request()
+        .extensions()
+        .get::<Caller>()
+        .is_some_and(|c| c.person.is_some());
+    let is_page = (for_person
+        || ["/signin", "/signout", "/session"]
+            .iter()
+            .any(|p| path.starts_with(p)))
         && res
             .headers()
             .get(header::CONTENT_TYPE)

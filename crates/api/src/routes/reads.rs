@@ -266,6 +266,20 @@ pub async fn journey(
     path: web::Path<Uuid>,
     query: web::Query<JourneyQuery>,
 ) -> ApiResult<HttpResponse> {
+    let person = caller.person.is_some();
+    crate::pages::for_person(
+        person,
+        journey_answer(caller, state, req, path, query).await,
+    )
+}
+
+async fn journey_answer(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    query: web::Query<JourneyQuery>,
+) -> ApiResult<HttpResponse> {
     let child_id = path.into_inner();
     let html = crate::pages::wants_html(&req);
     let what = if html {

@@ -109,6 +109,16 @@ pub async fn inspection(
     req: HttpRequest,
     query: web::Query<ReportQuery>,
 ) -> ApiResult<HttpResponse> {
+    let person = caller.person.is_some();
+    crate::pages::for_person(person, report_answer(caller, state, req, query).await)
+}
+
+async fn report_answer(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<ReportQuery>,
+) -> ApiResult<HttpResponse> {
     caller.may(Action::ReadInspectionReport)?;
     let format = format(&req)?;
     let to = query.to.unwrap_or_else(|| Utc::now().date_naive());
