@@ -16,6 +16,8 @@ python="${PYTHON:-python3}"
 
 # The provider, from the npm registry (pinned major), installed once beside the build.
 mkdir -p "$oidc_dir"
+# A package.json of its own, so npm installs here and not into some parent's project.
+[ -f "$oidc_dir/package.json" ] || echo '{ "name": "caseline-test-oidc", "private": true, "type": "module" }' >"$oidc_dir/package.json"
 if [ ! -d "$oidc_dir/node_modules/oidc-provider" ]; then
   (cd "$oidc_dir" && npm install --silent --no-audit --no-fund --no-save "oidc-provider@8.8.1" >/dev/null)
 fi
