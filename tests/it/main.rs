@@ -19,3 +19,4 @@ mod retries;
 mod review;
 mod roundtrip;
 mod servers;
+mod signin;

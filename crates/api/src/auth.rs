@@ -25,10 +25,14 @@ use crate::problem::{ApiError, ErrorKind};
 use crate::state::AppState;
 use store::{EventStore, TokenRecord};
 
-/// An authenticated caller.
+/// An authenticated caller: an agency system with a token, or a person in a browser with a
+/// session (`session`), who may only open the pages.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub token_id: Uuid,
+    /// The token, for a caller with one.
+    pub token_id: Option<Uuid>,
+    /// The person and their session, for a caller signed in through a browser.
+    pub person: Option<crate::session::Person>,
     pub agency: String,
     pub role: Role,
 }
@@ -39,7 +43,7 @@ impl Caller {
         casework::Actor {
             role: self.role,
             agency: self.agency.clone(),
-            token_id: Some(self.token_id),
+            token_id: self.token_id,
         }
     }
 
@@ -148,6 +152,11 @@ async fn authenticate(req: HttpRequest) -> Result<Caller, ApiError> {
 }
 
 async fn check(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> {
+    if crate::session::page_request(req) {
+        let caller = crate::session::caller(req, state).await?;
+        req.extensions_mut().insert(caller.clone());
+        return Ok(caller);
+    }
     let header = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -181,7 +190,8 @@ async fn check(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> 
         .map_err(|_| ApiError::new(ErrorKind::Internal, "stored token has an unknown role"))?;
     state.limiter.check(record.id)?;
     let caller = Caller {
-        token_id: record.id,
+        token_id: Some(record.id),
+        person: None,
         agency: record.agency,
         role,
     };

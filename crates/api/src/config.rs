@@ -44,6 +44,70 @@ pub struct Config {
     pub read_wait_ms: u64,
     /// Where the inspection report's pseudonym key comes from (never the store).
     pub pseudonym_key: crate::pseudonym_key::KeySource,
+    /// The address people's browsers reach this server at, e.g. `https://caseline.council.gov.uk`
+    /// (the identity provider sends them back to it); `http://<listen>` when not given.
+    pub public_url: Option<String>,
+    /// A browser session ends after this long without a page being opened, in seconds.
+    pub session_idle_secs: u64,
+    /// A browser session ends this long after sign-in, however busy, in seconds.
+    pub session_max_secs: u64,
+    /// The council's identity provider; without one, people sign in with links from
+    /// `caseline signin-link`.
+    pub oidc: Option<OidcConfig>,
+}
+
+/// An OpenID Connect provider people sign in with (authorization code with PKCE).
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// The issuer URL; its `/.well-known/openid-configuration` names everything else.
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// The claim whose values (a string or a list of strings) are mapped to a role and agency.
+    pub role_claim: String,
+    /// Claim value to role and agency, in order: the first value the person holds wins.
+    pub map: Vec<ClaimMapping>,
+    /// The scopes asked for; `openid` is always among them.
+    pub scopes: String,
+}
+
+/// One row of the claim mapping: `GROUP=ROLE:AGENCY`, e.g.
+/// `caseline-auditors=auditor:council:norfolk`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimMapping {
+    pub value: String,
+    pub role: String,
+    pub agency: String,
+}
+
+impl std::str::FromStr for ClaimMapping {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!(
+                "{s:?} is not GROUP=ROLE:AGENCY, e.g. caseline-auditors=auditor:council:norfolk"
+            )
+        };
+        // The last `=`: a role and an agency never hold one, a group's name might.
+        let (value, rest) = s.rsplit_once('=').ok_or_else(bad)?;
+        let (role, agency) = rest.split_once(':').ok_or_else(bad)?;
+        if value.is_empty() {
+            return Err(bad());
+        }
+        role.parse::<crate::access::Role>()
+            .map_err(|_| format!("{s:?}: unknown role {role:?}: one of recorder, front_door, auditor, inspector, admin"))?;
+        if !crate::auth::valid_agency(agency) {
+            return Err(format!(
+                "{s:?}: an agency is written kind:name in lower case, e.g. council:norfolk"
+            ));
+        }
+        Ok(ClaimMapping {
+            value: value.to_owned(),
+            role: role.to_owned(),
+            agency: agency.to_owned(),
+        })
+    }
 }
 
 impl Config {
@@ -70,6 +134,26 @@ impl Config {
     pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 15;
     /// The follower applies an append within milliseconds; seconds mean it is stuck.
     pub const DEFAULT_READ_WAIT_MS: u64 = 5000;
+    /// Half an hour without opening a page.
+    pub const DEFAULT_SESSION_IDLE_SECS: u64 = 30 * 60;
+    /// A working day.
+    pub const DEFAULT_SESSION_MAX_SECS: u64 = 12 * 60 * 60;
+
+    /// Where browsers reach this server, without a trailing slash.
+    pub fn public_base(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    /// Whether the session cookie is marked `Secure`: always, unless browsers reach a
+    /// loopback listener over plain HTTP (a developer's machine, the demo, the tests), where
+    /// a `Secure` cookie would never be sent back.
+    pub fn secure_cookies(&self) -> bool {
+        let plain = self.public_base().starts_with("http://");
+        !(plain && self.listen.ip().is_loopback())
+    }
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -91,6 +175,44 @@ impl Config {
             keep_alive_secs: Self::DEFAULT_KEEP_ALIVE_SECS,
             read_wait_ms: Self::DEFAULT_READ_WAIT_MS,
             pseudonym_key: crate::pseudonym_key::KeySource::default(),
+            public_url: None,
+            session_idle_secs: Self::DEFAULT_SESSION_IDLE_SECS,
+            session_max_secs: Self::DEFAULT_SESSION_MAX_SECS,
+            oidc: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_mapping_is_value_equals_role_colon_agency() {
+        let m: ClaimMapping = "cn=auditors=auditor:council:norfolk".parse().unwrap();
+        assert_eq!(
+            (m.value.as_str(), m.role.as_str(), m.agency.as_str()),
+            ("cn=auditors", "auditor", "council:norfolk")
+        );
+        for bad in [
+            "auditors",
+            "=auditor:council:norfolk",
+            "auditors=boss:council:norfolk",
+            "auditors=auditor:Norfolk",
+            "auditors=auditor",
+        ] {
+            assert!(bad.parse::<ClaimMapping>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn cookies_are_secure_but_on_plain_loopback() {
+        let mut c = Config::new("sqlite://x");
+        assert!(!c.secure_cookies());
+        c.public_url = Some("https://caseline.example".into());
+        assert!(c.secure_cookies());
+        c.public_url = None;
+        c.listen = SocketAddr::from(([0, 0, 0, 0], 8080));
+        assert!(c.secure_cookies());
     }
 }

@@ -7,6 +7,8 @@
 //! - [`body`]: reading a JSON body so that nothing a client sends becomes a 500.
 //! - [`openapi`]: `/openapi.json`, generated from the handlers and the domain's schemas.
 //! - [`consistency`]: read-your-writes across children (`Caseline-Position`, `min_position`).
+//! - [`session`], [`oidc`]: people in a browser sign in (the council's identity provider, or a
+//!   single-use link) and get a session that opens the pages, and only the pages.
 //! - [`telemetry`]: JSON logs with a request id, Prometheus metrics.
 //!
 //! What it deliberately does not do: decide whether a record is valid (the domain), how it is
@@ -18,6 +20,7 @@ pub mod body;
 pub mod config;
 pub mod connections;
 pub mod consistency;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod params;
@@ -26,6 +29,7 @@ pub mod pseudonym_key;
 pub mod rate_limit;
 pub mod routes;
 pub mod server;
+pub mod session;
 pub mod state;
 pub mod telemetry;
 

@@ -170,6 +170,22 @@ pub fn document() -> Value {
     schemas["NewRecords"]["additionalProperties"] = json!(false);
     schemas["NewChild"]["additionalProperties"] = json!(false);
 
+    // A read by a person in a browser also names them and their session (`routes::reads::audit`
+    // adds both to the fold's reads).
+    if let Some(props) = schemas
+        .pointer_mut("/Read/properties")
+        .and_then(Value::as_object_mut)
+    {
+        props.insert(
+            "person".into(),
+            json!({ "type": "string", "description": "The person who read it through a browser session; absent for a token's read." }),
+        );
+        props.insert(
+            "session_id".into(),
+            json!({ "type": ["string", "null"], "format": "uuid", "description": "That session's public id (never its secret)." }),
+        );
+    }
+
     // The closed table of problem types, so clients can match on `type`.
     let types: Vec<Value> = ErrorKind::ALL
         .iter()

@@ -46,6 +46,55 @@ pub fn report(report: &InspectionReport) -> Result<String, ApiError> {
     pages::report_page(report).map_err(ApiError::internal)
 }
 
+/// A page opened by a person in a browser, with who they are and a sign-out form (carrying
+/// their session's CSRF token) at the top. A page fetched with a token is left as it is.
+pub fn with_person(page: String, person: Option<&crate::session::Person>) -> String {
+    let Some(person) = person else {
+        return page;
+    };
+    let bar = format!(
+        "<div class=\"note\">Signed in as <strong>{}</strong>; every page you open is recorded under your name. {}</div>\n",
+        crate::routes::signin::escape(&person.name),
+        crate::routes::signin::sign_out_form(&person.csrf_token)
+    );
+    match page.find("<body>") {
+        Some(at) => {
+            let at = at + "<body>".len();
+            let mut out = String::with_capacity(page.len() + bar.len() + 1);
+            out.push_str(&page[..at]);
+            out.push('\n');
+            out.push_str(&bar);
+            out.push_str(&page[at..]);
+            out
+        }
+        None => page,
+    }
+}
+
+/// For a person in a browser, a refusal (a role that may not read this, a malformed date) is a
+/// page they can read, with the same status; a token's client keeps its problem. A fault of the
+/// server's own stays a problem either way, so its cause is logged as for any other.
+pub fn for_person(
+    person: bool,
+    answer: Result<actix_web::HttpResponse, ApiError>,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    match answer {
+        Err(e) if person && e.kind().row().status.is_client_error() => {
+            let row = e.kind().row();
+            let body = format!(
+                "<p>{}.</p>\n<p><a href=\"{}\">What you may open</a></p>",
+                crate::routes::signin::escape(e.detail().trim_end_matches('.')),
+                crate::session::LANDING
+            );
+            Ok(actix_web::HttpResponse::build(row.status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(crate::routes::signin::page(row.title, &body)))
+        }
+        other => other,
+    }
+}
+
 /// The journey as a page: the child's name in the heading (whoever may read the journey may
 /// read the case), retracted records listed apart.
 pub fn journey(
@@ -85,8 +134,11 @@ pub fn journey(
 pub fn content_security_policy() -> &'static str {
     static POLICY: OnceLock<String> = OnceLock::new();
     POLICY.get_or_init(|| {
+        // The sign-in pages carry a stylesheet of their own.
+        let signin = base64::engine::general_purpose::STANDARD
+            .encode(Sha256::digest(crate::routes::signin::STYLE.as_bytes()));
         let style = match style_hash() {
-            Some(hash) => format!("'sha256-{hash}'"),
+            Some(hash) => format!("'sha256-{hash}' 'sha256-{signin}'"),
             // Rendering cannot fail for an empty report; if it did, inline styles would be
             // allowed rather than the page shown unstyled. Scripts stay forbidden either way.
             None => "'unsafe-inline'".to_owned(),

@@ -233,6 +233,9 @@ pub struct ApiError {
     errors: Vec<FieldError>,
     existing_child_id: Option<Uuid>,
     retry_after_secs: Option<u64>,
+    /// For a person's browser opening a page without a session: where to sign in. The answer
+    /// is then a redirect there, not a problem a browser would show as text.
+    sign_in: Option<Box<str>>,
     /// The cause, logged for a 5xx and never sent.
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
 }
@@ -245,6 +248,7 @@ impl ApiError {
             errors: Vec::new(),
             existing_child_id: None,
             retry_after_secs: None,
+            sign_in: None,
             source: None,
         }
     }
@@ -278,6 +282,12 @@ impl ApiError {
 
     pub fn with_retry_after(mut self, secs: u64) -> Self {
         self.retry_after_secs = Some(secs);
+        self
+    }
+
+    /// Sends a browser to `location` (a local `/signin?next=…`) in place of the problem.
+    pub fn with_sign_in(mut self, location: String) -> Self {
+        self.sign_in = Some(location.into_boxed_str());
         self
     }
 
@@ -353,6 +363,12 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         if status.is_server_error() {
             tracing::error!(kind = ?self.kind, cause = %error_chain(self), "request failed");
+        }
+        if let Some(location) = &self.sign_in {
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, &**location))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .finish();
         }
         let mut res = HttpResponse::build(status);
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));

@@ -20,7 +20,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::problem::{ApiError, ErrorKind};
 use crate::rate_limit::Limiter;
-use crate::routes::{admin, children, health, reads, records, report, review, tokens};
+use crate::routes::{admin, children, health, reads, records, report, review, signin, tokens};
 use crate::state::AppState;
 use crate::telemetry;
 
@@ -33,6 +33,8 @@ pub enum StartError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     PseudonymKey(#[from] crate::pseudonym_key::KeyError),
+    #[error("the identity provider's configuration cannot be used: {0}")]
+    Oidc(String),
     #[error("could not listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -105,7 +107,35 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     let pseudonym_key =
         crate::pseudonym_key::load(&config.pseudonym_key, &config.store_url, store.as_ref())
             .await?;
+    let oidc = match &config.oidc {
+        Some(c) => {
+            let issuer = url::Url::parse(&c.issuer).map_err(|e| {
+                StartError::Oidc(format!("the issuer {:?} is not a URL: {e}", c.issuer))
+            })?;
+            // The provider's answers decide who may read children's records: only over TLS,
+            // but for a provider on this machine (a developer's, the tests').
+            let loopback = matches!(issuer.host(), Some(url::Host::Ipv4(ip)) if ip.is_loopback())
+                || matches!(issuer.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback())
+                || issuer.host_str() == Some("localhost");
+            if issuer.scheme() != "https" && !loopback {
+                return Err(StartError::Oidc(format!(
+                    "the issuer {:?} must be https:// (plain http only on this machine)",
+                    c.issuer
+                )));
+            }
+            if c.map.is_empty() {
+                return Err(StartError::Oidc(
+                    "no claim value is mapped to a role: give --oidc-map GROUP=ROLE:AGENCY".into(),
+                ));
+            }
+            Some(Arc::new(
+                crate::oidc::Oidc::new(c.clone()).map_err(|e| StartError::Oidc(e.to_string()))?,
+            ))
+        }
+        None => None,
+    };
     let state = AppState {
+        oidc,
         projections,
         pseudonym_key: Arc::new(pseudonym_key),
         acknowledged: Arc::default(),
@@ -255,7 +285,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(tokens::create))
             .route(web::get().to(tokens::list)),
     )
-    .service(web::resource("/v1/tokens/{token_id}").route(web::delete().to(tokens::revoke)));
+    .service(web::resource("/v1/tokens/{token_id}").route(web::delete().to(tokens::revoke)))
+    // People in a browser: not in the OpenAPI document, which is for agency systems.
+    .route("/signin", web::get().to(signin::start))
+    .route("/signin/callback", web::get().to(signin::callback))
+    .route("/signin/link/{token}", web::get().to(signin::link))
+    .route("/session", web::get().to(signin::landing))
+    .route("/signout", web::post().to(signin::sign_out));
 }
 
 async fn unknown_route() -> Result<HttpResponse, ApiError> {

@@ -26,4 +26,6 @@ pub struct AppState {
     /// The highest global position this process has acknowledged with a `201`: a cross-child
     /// read waits for the read model to reach it (`consistency`).
     pub acknowledged: Arc<crate::consistency::Acknowledged>,
+    /// The council's identity provider, when one is configured.
+    pub oidc: Option<Arc<crate::oidc::Oidc>>,
 }

@@ -200,7 +200,24 @@ pub async fn observe(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with(PROBLEM_JSON));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+    // A sign-in page's own refusal (a used link, no role for this person) is HTML for a person
+    // and stays so; every other error answer becomes a problem.
+    let path = res.request().path();
+    let for_person = res
+        .request()
+        .extensions()
+        .get::<Caller>()
+        .is_some_and(|c| c.person.is_some());
+    let is_page = (for_person
+        || ["/signin", "/signout", "/session"]
+            .iter()
+            .any(|p| path.starts_with(p)))
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem && !is_page {
         let kind = ErrorKind::for_status(status);
         let detail = match kind {
             ErrorKind::NotFound => "there is no such route; see /openapi.json".to_owned(),
@@ -226,11 +243,18 @@ pub async fn observe(
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
-    let token = res
+    let (token, person, session) = res
         .request()
         .extensions()
         .get::<Caller>()
-        .map(|c| c.token_id);
+        .map(|c| {
+            (
+                c.token_id,
+                c.person.as_ref().map(|p| p.name.clone()),
+                c.person.as_ref().map(|p| p.session_id),
+            )
+        })
+        .unwrap_or_default();
     let elapsed = started.elapsed();
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(REQUEST_ID, v);
@@ -254,6 +278,9 @@ pub async fn observe(
             status = status.as_u16(),
             latency_ms = elapsed.as_secs_f64() * 1000.0,
             token_id = token.map(|t| t.to_string()),
+            // A person's reads (the pages) are logged under their name and session.
+            person = person,
+            session_id = session.map(|s| s.to_string()),
             "request"
         );
     });

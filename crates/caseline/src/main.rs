@@ -16,6 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use store::StoredEvent;
 use uuid::Uuid;
 
+mod signin;
+
 #[derive(Parser)]
 #[command(
     name = "caseline",
@@ -37,7 +39,10 @@ struct StoreArg {
 #[derive(Subcommand)]
 enum Command {
     /// Runs the server.
-    Serve(Serve),
+    Serve(Box<Serve>),
+    /// Prints a single-use link, valid for 10 minutes, that opens a browser session for a
+    /// person (for deployments without an identity provider, and the demo).
+    SigninLink(signin::SigninLink),
     /// Creates, lists and revokes bearer tokens.
     Token {
         #[command(subcommand)]
@@ -171,6 +176,8 @@ struct Serve {
     /// itself, hex) is set, which wins over any file.
     #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
     pseudonym_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    signin: signin::ServeSignin,
 }
 
 #[derive(Subcommand)]
@@ -240,7 +247,8 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve(s) => serve(s).await,
+        Command::Serve(s) => serve(*s).await,
+        Command::SigninLink(s) => signin::signin_link(s).await,
         Command::Token { command } => token(command).await,
         Command::Verify { store, child } => verify(&store.store, child).await,
         Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
@@ -315,6 +323,7 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.read_wait_ms = s.read_wait_ms;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     config.child_cache_events = s.child_cache_events;
+    signin::configure(&mut config, s.signin)?;
     // The key itself is taken from the environment only: a flag would show it to anyone who
     // can list processes.
     config.pseudonym_key = match (std::env::var(PSEUDONYM_KEY_ENV), s.pseudonym_key_file) {
@@ -550,6 +559,16 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
         .into_iter()
         .max_by_key(|(id, n)| (*n, *id))
         .map(|(id, _)| id);
+    let people = signin::DemoPeople::create(
+        store.as_ref(),
+        busiest.map(|child| format!("/v1/children/{child}/journey")),
+        format!(
+            "/v1/reports/inspection?from={}&to={}",
+            options.start,
+            options.end()
+        ),
+    )
+    .await?;
     drop(store);
 
     let mut config = Config::new(url.clone());
@@ -581,6 +600,8 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
         options.start,
         options.end()
     );
+    println!();
+    people.print(running.addr);
     println!();
     println!("listening on {base}");
     running.wait().await.context("serving")?;

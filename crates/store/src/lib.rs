@@ -159,6 +159,46 @@ pub struct ReadLogEntry {
     pub role: String,
     /// What was read, e.g. `case`, `journey?as_of=…`, `lookup:nhs_number`.
     pub what: String,
+    /// The person who read it, for a read through a browser session (`None` for a token).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// That browser session's public id (never its secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<Uuid>,
+}
+
+/// A person's browser session as stored: only a hash of the cookie's secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRecord {
+    /// The public id, written to the read log; never the secret.
+    pub id: Uuid,
+    /// Hex SHA-256 of the cookie's secret.
+    pub secret_hash: String,
+    /// The token every form of this session carries.
+    pub csrf_token: String,
+    pub role: String,
+    pub agency: String,
+    /// The person's name, as the identity provider or the sign-in link gave it.
+    pub name: String,
+    /// How the person signed in: `oidc` or `link`.
+    pub via: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// The absolute expiry; the idle one is the caller's, from `last_seen_at`.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A single-use grant on the way to a session: a sign-in link, or a sign-in at the identity
+/// provider under way. Taking it removes it, so it opens at most one session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SigninGrant {
+    /// Hex SHA-256 of the grant's secret (the link's token, or the OIDC `state`).
+    pub secret_hash: String,
+    /// `link` or `oidc`.
+    pub purpose: String,
+    /// What the grant carries, as JSON text (who the link signs in; the PKCE verifier).
+    pub payload: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A bearer token as stored: only a hash of its secret.
@@ -392,6 +432,47 @@ pub trait EventStore: Send + Sync + 'static {
     /// Whether the backend answers now.
     async fn ping(&self) -> Result<(), StoreError>;
 
+    /// Keeps a new browser session. Backends without sessions refuse (the default), so a
+    /// person cannot sign in there, though tokens still work.
+    async fn create_session(&self, session: SessionRecord) -> Result<(), StoreError> {
+        let _ = session;
+        Err(no_sessions())
+    }
+
+    /// The session whose secret hashes to `secret_hash`, expired or not (the caller decides).
+    async fn session_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let _ = secret_hash;
+        Err(no_sessions())
+    }
+
+    /// Notes that a session was used at `at`, for its idle expiry.
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let _ = (id, at);
+        Err(no_sessions())
+    }
+
+    /// Ends a session at once; false if there was none.
+    async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
+        let _ = id;
+        Err(no_sessions())
+    }
+
+    /// Keeps a single-use sign-in grant (and forgets grants that have expired).
+    async fn create_grant(&self, grant: SigninGrant) -> Result<(), StoreError> {
+        let _ = grant;
+        Err(no_sessions())
+    }
+
+    /// Takes the grant whose secret hashes to `secret_hash`: it is removed in the same step,
+    /// so of two takers at most one gets it. Expired or not: the caller decides.
+    async fn take_grant(&self, secret_hash: &str) -> Result<Option<SigninGrant>, StoreError> {
+        let _ = secret_hash;
+        Err(no_sessions())
+    }
+
     /// Whether the backend's writer is running, for `/ready`. The SQL backends funnel every
     /// append through one writer that is restarted after a panic; while it restarts, appends
     /// cannot be answered and this is false. Backends without such a writer are always ready
@@ -399,6 +480,14 @@ pub trait EventStore: Send + Sync + 'static {
     fn writer_running(&self) -> bool {
         true
     }
+}
+
+/// What a backend without browser sessions answers.
+fn no_sessions() -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Config,
+        "this store keeps no browser sessions: people sign in with a SQLite or PostgreSQL store",
+    )
 }
 
 pub mod append;

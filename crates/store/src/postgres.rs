@@ -33,8 +33,8 @@ use crate::append::{self, Head};
 use crate::storable::{self, Unreadable};
 use crate::writer::{self, WriterHealth};
 use crate::{
-    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
-    StoreErrorKind, StoredEvent, TokenRecord, Verification,
+    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, SessionRecord,
+    SigninGrant, StoreError, StoreErrorKind, StoredEvent, TokenRecord, Verification,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -49,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_read_models",
         include_str!("../migrations/postgres/0003_read_models.sql"),
+    ),
+    (
+        "0004_sessions",
+        include_str!("../migrations/postgres/0004_sessions.sql"),
     ),
 ];
 
@@ -648,6 +652,9 @@ fn to_token(r: &Row) -> Result<TokenRecord, StoreError> {
     })
 }
 
+const SESSION_COLUMNS: &str =
+    "id, secret_hash, csrf_token, role, agency, name, via, created_at, last_seen_at, expires_at";
+
 const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, revoked_at";
 
 #[async_trait]
@@ -786,8 +793,8 @@ impl EventStore for Postgres {
     async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {
         let c = self.client().await?;
         c.execute(
-            "INSERT INTO read_log (child_id, at, token_id, agency, role, what) VALUES ($1, $2, $3, $4, $5, $6)",
-            &[&entry.child_id, &entry.at, &entry.token_id, &entry.agency, &entry.role, &entry.what],
+            "INSERT INTO read_log (child_id, at, token_id, agency, role, what, person, session_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[&entry.child_id, &entry.at, &entry.token_id, &entry.agency, &entry.role, &entry.what, &entry.person, &entry.session_id],
         )
         .await
         .map_err(|e| unavailable("log read", e))?;
@@ -797,7 +804,7 @@ impl EventStore for Postgres {
     async fn reads(&self, child_id: Uuid) -> Result<Vec<ReadLogEntry>, StoreError> {
         let c = self.client().await?;
         let rows = c
-            .query("SELECT at, token_id, agency, role, what FROM read_log WHERE child_id = $1 ORDER BY id", &[&child_id])
+            .query("SELECT at, token_id, agency, role, what, person, session_id FROM read_log WHERE child_id = $1 ORDER BY id", &[&child_id])
             .await
             .map_err(|e| unavailable("reads", e))?;
         rows.iter()
@@ -810,6 +817,8 @@ impl EventStore for Postgres {
                     agency: r.try_get(2).map_err(c)?,
                     role: r.try_get(3).map_err(c)?,
                     what: r.try_get(4).map_err(c)?,
+                    person: r.try_get(5).map_err(c)?,
+                    session_id: r.try_get(6).map_err(c)?,
                 })
             })
             .collect()
@@ -871,6 +880,121 @@ impl EventStore for Postgres {
             .await
             .map_err(|e| unavailable("revoke token", e))?;
         Ok(n > 0)
+    }
+
+    async fn create_session(&self, s: SessionRecord) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        // Sessions past their absolute expiry can never be used again: forgetting them here
+        // keeps the table to the sessions that might still be.
+        c.execute(
+            "DELETE FROM sessions WHERE expires_at < $1",
+            &[&s.created_at],
+        )
+        .await
+        .map_err(|e| unavailable("forget expired sessions", e))?;
+        c.execute(
+            &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"),
+            &[
+                &s.id,
+                &s.secret_hash,
+                &s.csrf_token,
+                &s.role,
+                &s.agency,
+                &s.name,
+                &s.via,
+                &s.created_at,
+                &s.last_seen_at,
+                &s.expires_at,
+            ],
+        )
+        .await
+        .map_err(|e| unavailable("create session", e))?;
+        Ok(())
+    }
+
+    async fn session_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let c = self.client().await?;
+        let row = c
+            .query_opt(
+                &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE secret_hash = $1"),
+                &[&secret_hash],
+            )
+            .await
+            .map_err(|e| unavailable("find session", e))?;
+        let Some(r) = row else { return Ok(None) };
+        let c = |e: tokio_postgres::Error| corrupt(format!("session row: {e}"));
+        Ok(Some(SessionRecord {
+            id: r.try_get(0).map_err(c)?,
+            secret_hash: r.try_get(1).map_err(c)?,
+            csrf_token: r.try_get(2).map_err(c)?,
+            role: r.try_get(3).map_err(c)?,
+            agency: r.try_get(4).map_err(c)?,
+            name: r.try_get(5).map_err(c)?,
+            via: r.try_get(6).map_err(c)?,
+            created_at: r.try_get(7).map_err(c)?,
+            last_seen_at: r.try_get(8).map_err(c)?,
+            expires_at: r.try_get(9).map_err(c)?,
+        }))
+    }
+
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "UPDATE sessions SET last_seen_at = $2 WHERE id = $1 AND last_seen_at < $2",
+            &[&id, &at],
+        )
+        .await
+        .map_err(|e| unavailable("touch session", e))?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
+        let c = self.client().await?;
+        let n = c
+            .execute("DELETE FROM sessions WHERE id = $1", &[&id])
+            .await
+            .map_err(|e| unavailable("delete session", e))?;
+        Ok(n > 0)
+    }
+
+    async fn create_grant(&self, g: SigninGrant) -> Result<(), StoreError> {
+        let c = self.client().await?;
+        c.execute(
+            "DELETE FROM signin_grants WHERE expires_at < $1",
+            &[&Utc::now()],
+        )
+        .await
+        .map_err(|e| unavailable("forget expired grants", e))?;
+        c.execute(
+            "INSERT INTO signin_grants (secret_hash, purpose, payload, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&g.secret_hash, &g.purpose, &g.payload, &g.expires_at],
+        )
+        .await
+        .map_err(|e| unavailable("create grant", e))?;
+        Ok(())
+    }
+
+    async fn take_grant(&self, secret_hash: &str) -> Result<Option<SigninGrant>, StoreError> {
+        let c = self.client().await?;
+        // One statement finds and removes it: of two takers at once, one gets the row.
+        let row = c
+            .query_opt(
+                "DELETE FROM signin_grants WHERE secret_hash = $1 RETURNING secret_hash, purpose, payload, expires_at",
+                &[&secret_hash],
+            )
+            .await
+            .map_err(|e| unavailable("take grant", e))?;
+        let Some(r) = row else { return Ok(None) };
+        let c = |e: tokio_postgres::Error| corrupt(format!("grant row: {e}"));
+        Ok(Some(SigninGrant {
+            secret_hash: r.try_get(0).map_err(c)?,
+            purpose: r.try_get(1).map_err(c)?,
+            payload: r.try_get(2).map_err(c)?,
+            expires_at: r.try_get(3).map_err(c)?,
+        }))
     }
 
     async fn checkpoint(&self, name: &str) -> Result<GlobalPosition, StoreError> {

@@ -31,8 +31,8 @@ use crate::chain::format_time;
 use crate::storable::{self, Unreadable};
 use crate::writer::{self, WriterHealth};
 use crate::{
-    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, StoreError,
-    StoreErrorKind, StoredEvent, TokenRecord, Verification,
+    AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, SessionRecord,
+    SigninGrant, StoreError, StoreErrorKind, StoredEvent, TokenRecord, Verification,
 };
 
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -47,6 +47,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "0003_read_models",
         include_str!("../migrations/sqlite/0003_read_models.sql"),
+    ),
+    (
+        "0004_sessions",
+        include_str!("../migrations/sqlite/0004_sessions.sql"),
     ),
 ];
 
@@ -117,7 +121,8 @@ pub struct BackupCopied {
 /// SQLite's online backup, taken in one step so the copy is one consistent moment of the store.
 /// In WAL mode that step is a read transaction, so a running server goes on appending
 /// meanwhile. Everything is copied: events, idempotency answers, identifier claims, tokens (as
-/// hashes), the read log, checkpoints and snapshots. (The pseudonym key is no longer kept in
+/// hashes), the read log, checkpoints and snapshots; people's browser sessions and sign-in links
+/// are left out. (The pseudonym key is no longer kept in
 /// the store; `caseline backup` removes one an older version left there from the copy.)
 ///
 /// The copy is written beside `target` and renamed into place only once it is complete and
@@ -169,6 +174,21 @@ pub fn backup(source: &Path, target: &Path) -> Result<BackupCopied, StoreError> 
             }
             b.progress().pagecount.max(0) as u64
         };
+        // Sessions and sign-in links belong to the running deployment, not to the record: a
+        // restored copy must not bring back a session signed out since, or a link used since.
+        for table in ["sessions", "signin_grants"] {
+            let there: i64 = to
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    [table],
+                    |r| r.get(0),
+                )
+                .map_err(|e| unavailable("look for a table in the backup", e))?;
+            if there > 0 {
+                to.execute(&format!("DELETE FROM {table}"), [])
+                    .map_err(|e| unavailable("leave sessions out of the backup", e))?;
+            }
+        }
         let check: String = to
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
             .map_err(|e| unavailable("check the backup", e))?;
@@ -547,6 +567,9 @@ fn metrics_batch(size: usize) {
 }
 
 // --- row mapping -------------------------------------------------------------------------
+
+const SESSION_COLUMNS: &str =
+    "id, secret_hash, csrf_token, role, agency, name, via, created_at, last_seen_at, expires_at";
 
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
@@ -1091,14 +1114,16 @@ impl EventStore for Sqlite {
         self.0
             .write(move |tx| {
                 tx.execute(
-                    "INSERT INTO read_log (child_id, at, token_id, agency, role, what) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO read_log (child_id, at, token_id, agency, role, what, person, session_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                     params![
                         entry.child_id.to_string(),
                         format_time(entry.at),
                         entry.token_id.map(|t| t.to_string()),
                         entry.agency,
                         entry.role,
-                        entry.what
+                        entry.what,
+                        entry.person,
+                        entry.session_id.map(|s| s.to_string())
                     ],
                 )
                 .map_err(|e| unavailable("log read", e))?;
@@ -1111,16 +1136,16 @@ impl EventStore for Sqlite {
         self.0
             .read(move |c| {
                 let mut stmt = c
-                    .prepare("SELECT at, token_id, agency, role, what FROM read_log WHERE child_id = ?1 ORDER BY id")
+                    .prepare("SELECT at, token_id, agency, role, what, person, session_id FROM read_log WHERE child_id = ?1 ORDER BY id")
                     .map_err(|e| unavailable("reads", e))?;
                 let rows = stmt
                     .query_map([child_id.to_string()], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                        Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get::<_, Option<String>>(5)?, r.get::<_, Option<String>>(6)?))
                     })
                     .map_err(|e| unavailable("reads", e))?;
                 let mut out = Vec::new();
                 for row in rows {
-                    let (at, token, agency, role, what) = row.map_err(|e| unavailable("reads", e))?;
+                    let (at, token, agency, role, what, person, session) = row.map_err(|e| unavailable("reads", e))?;
                     out.push(ReadLogEntry {
                         child_id,
                         at: parse_time(&at, "at")?,
@@ -1128,6 +1153,8 @@ impl EventStore for Sqlite {
                         agency,
                         role,
                         what,
+                        person,
+                        session_id: session.as_deref().map(|s| parse_uuid(s, "session_id")).transpose()?,
                     });
                 }
                 Ok(out)
@@ -1208,6 +1235,172 @@ impl EventStore for Sqlite {
                     )
                     .map_err(|e| unavailable("revoke token", e))?;
                 Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn create_session(&self, session: SessionRecord) -> Result<(), StoreError> {
+        self.0
+            .write(move |tx| {
+                // Sessions past their absolute expiry can never be used again: forgetting them
+                // here keeps the table to the sessions that might still be.
+                tx.execute(
+                    "DELETE FROM sessions WHERE expires_at < ?1",
+                    [format_time(session.created_at)],
+                )
+                .map_err(|e| unavailable("forget expired sessions", e))?;
+                tx.execute(
+                    &format!("INSERT INTO sessions ({SESSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
+                    params![
+                        session.id.to_string(),
+                        session.secret_hash,
+                        session.csrf_token,
+                        session.role,
+                        session.agency,
+                        session.name,
+                        session.via,
+                        format_time(session.created_at),
+                        format_time(session.last_seen_at),
+                        format_time(session.expires_at)
+                    ],
+                )
+                .map_err(|e| unavailable("create session", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn session_by_secret_hash(
+        &self,
+        secret_hash: &str,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        let h = secret_hash.to_owned();
+        self.0
+            .read(move |c| {
+                let raw = c
+                    .query_row(
+                        &format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE secret_hash = ?1"),
+                        [h],
+                        |r| {
+                            Ok([
+                                r.get::<_, String>(0)?,
+                                r.get(1)?,
+                                r.get(2)?,
+                                r.get(3)?,
+                                r.get(4)?,
+                                r.get(5)?,
+                                r.get(6)?,
+                                r.get(7)?,
+                                r.get(8)?,
+                                r.get(9)?,
+                            ])
+                        },
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("find session", e))?;
+                let Some(
+                    [
+                        id,
+                        secret_hash,
+                        csrf_token,
+                        role,
+                        agency,
+                        name,
+                        via,
+                        created,
+                        seen,
+                        expires,
+                    ],
+                ) = raw
+                else {
+                    return Ok(None);
+                };
+                Ok(Some(SessionRecord {
+                    id: parse_uuid(&id, "session id")?,
+                    secret_hash,
+                    csrf_token,
+                    role,
+                    agency,
+                    name,
+                    via,
+                    created_at: parse_time(&created, "created_at")?,
+                    last_seen_at: parse_time(&seen, "last_seen_at")?,
+                    expires_at: parse_time(&expires, "expires_at")?,
+                }))
+            })
+            .await
+    }
+
+    async fn touch_session(&self, id: Uuid, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.0
+            .write(move |tx| {
+                tx.execute(
+                    "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
+                    params![id.to_string(), format_time(at)],
+                )
+                .map_err(|e| unavailable("touch session", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn delete_session(&self, id: Uuid) -> Result<bool, StoreError> {
+        self.0
+            .write(move |tx| {
+                let n = tx
+                    .execute("DELETE FROM sessions WHERE id = ?1", [id.to_string()])
+                    .map_err(|e| unavailable("delete session", e))?;
+                Ok(n > 0)
+            })
+            .await
+    }
+
+    async fn create_grant(&self, grant: SigninGrant) -> Result<(), StoreError> {
+        self.0
+            .write(move |tx| {
+                tx.execute(
+                    "DELETE FROM signin_grants WHERE expires_at < ?1",
+                    [format_time(Utc::now())],
+                )
+                .map_err(|e| unavailable("forget expired grants", e))?;
+                tx.execute(
+                    "INSERT INTO signin_grants (secret_hash, purpose, payload, expires_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        grant.secret_hash,
+                        grant.purpose,
+                        grant.payload,
+                        format_time(grant.expires_at)
+                    ],
+                )
+                .map_err(|e| unavailable("create grant", e))?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn take_grant(&self, secret_hash: &str) -> Result<Option<SigninGrant>, StoreError> {
+        let h = secret_hash.to_owned();
+        self.0
+            .write(move |tx| {
+                // One statement finds and removes it, in the one writer: a second taker finds
+                // nothing.
+                let raw = tx
+                    .query_row(
+                        "DELETE FROM signin_grants WHERE secret_hash = ?1 RETURNING secret_hash, purpose, payload, expires_at",
+                        [h],
+                        |r| Ok([r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
+                    )
+                    .optional()
+                    .map_err(|e| unavailable("take grant", e))?;
+                let Some([secret_hash, purpose, payload, expires]) = raw else {
+                    return Ok(None);
+                };
+                Ok(Some(SigninGrant {
+                    secret_hash,
+                    purpose,
+                    payload,
+                    expires_at: parse_time(&expires, "expires_at")?,
+                }))
             })
             .await
     }

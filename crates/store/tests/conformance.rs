@@ -310,6 +310,8 @@ mod cases {
                 agency: "police:norfolk".into(),
                 role: "auditor".into(),
                 what: what.into(),
+                person: Some("Ann Auditor".into()),
+                session_id: Some(Uuid::nil()),
             })
             .await
             .unwrap();
@@ -319,7 +321,69 @@ mod cases {
             reads.iter().map(|r| r.what.as_str()).collect::<Vec<_>>(),
             vec!["case", "journey?as_of=2026-01-01T00:00:00Z"]
         );
+        assert_eq!(reads[0].person.as_deref(), Some("Ann Auditor"));
+        assert_eq!(reads[0].session_id, Some(Uuid::nil()));
         assert!(s.reads(Uuid::new_v4()).await.unwrap().is_empty());
+    }
+
+    pub async fn sessions_and_single_use_grants(s: Arc<dyn EventStore>) {
+        let now = store::chain::truncate_to_micros(Utc::now());
+        let session = store::SessionRecord {
+            id: Uuid::new_v4(),
+            secret_hash: format!("{:064x}", Uuid::new_v4().as_u128()),
+            csrf_token: "csrf".into(),
+            role: "auditor".into(),
+            agency: "council:norfolk".into(),
+            name: "Ann Auditor".into(),
+            via: "link".into(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + chrono::Duration::hours(12),
+        };
+        match s.create_session(session.clone()).await {
+            Err(e) if matches!(e.kind(), StoreErrorKind::Config) => {
+                eprintln!("skipped: this backend keeps no browser sessions");
+                return;
+            }
+            other => other.unwrap(),
+        }
+        let found = s
+            .session_by_secret_hash(&session.secret_hash)
+            .await
+            .unwrap();
+        assert_eq!(found.as_ref(), Some(&session));
+        let later = now + chrono::Duration::minutes(5);
+        s.touch_session(session.id, later).await.unwrap();
+        // Never back in time: an older touch arriving late does not undo a newer one.
+        s.touch_session(session.id, now).await.unwrap();
+        let found = s
+            .session_by_secret_hash(&session.secret_hash)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(found.last_seen_at, later);
+        assert!(s.delete_session(session.id).await.unwrap());
+        assert!(!s.delete_session(session.id).await.unwrap());
+        assert!(
+            s.session_by_secret_hash(&session.secret_hash)
+                .await
+                .unwrap()
+                .is_none()
+        );
+
+        let grant = store::SigninGrant {
+            secret_hash: format!("{:064x}", Uuid::new_v4().as_u128()),
+            purpose: "link".into(),
+            payload: "{}".into(),
+            expires_at: now + chrono::Duration::minutes(10),
+        };
+        s.create_grant(grant.clone()).await.unwrap();
+        let (a, b) = tokio::join!(
+            s.take_grant(&grant.secret_hash),
+            s.take_grant(&grant.secret_hash)
+        );
+        let taken: Vec<_> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+        assert_eq!(taken, vec![grant], "a grant is taken once");
     }
 
     pub async fn tokens_are_kept_as_hashes_and_revoked_at_once(s: Arc<dyn EventStore>) {
@@ -677,6 +741,7 @@ conformance!(
     import_keeps_everything_and_needs_an_empty_store,
     the_read_log_keeps_every_read,
     tokens_are_kept_as_hashes_and_revoked_at_once,
+    sessions_and_single_use_grants,
     checkpoints_and_secrets,
     many_appends_share_commits_but_not_fates,
     a_snapshot_never_goes_back_to_an_older_position,

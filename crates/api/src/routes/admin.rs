@@ -29,7 +29,7 @@ pub struct Rebuilt {
 pub async fn rebuild(caller: Caller, state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     caller.may(Action::RebuildProjections)?;
     let started = Instant::now();
-    tracing::info!(by = %caller.token_id, "rebuilding the read models");
+    tracing::info!(by = ?caller.token_id, "rebuilding the read models");
     let events = state.projections.rebuild(&|_| {}).await?;
     let model = state.projections.model();
     Ok(HttpResponse::Ok().json(Rebuilt {

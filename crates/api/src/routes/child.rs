@@ -112,10 +112,12 @@ pub async fn log_read(
     let entry = ReadLogEntry {
         child_id,
         at: Utc::now(),
-        token_id: Some(caller.token_id),
+        token_id: caller.token_id,
         agency: caller.agency.clone(),
         role: caller.role.as_str().to_owned(),
         what,
+        person: caller.person.as_ref().map(|p| p.name.clone()),
+        session_id: caller.person.as_ref().map(|p| p.session_id),
     };
     state.store.log_read(entry).await.map_err(|e| {
         ApiError::new(

@@ -9,4 +9,5 @@ pub mod reads;
 pub mod records;
 pub mod report;
 pub mod review;
+pub mod signin;
 pub mod tokens;

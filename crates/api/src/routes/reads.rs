@@ -253,12 +253,27 @@ impl JourneyQuery {
             (Journey = "application/json"),
             (String = "text/html"),
         )),
+        (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn journey(
+    caller: Caller,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    query: web::Query<JourneyQuery>,
+) -> ApiResult<HttpResponse> {
+    let person = caller.person.is_some();
+    crate::pages::for_person(
+        person,
+        journey_answer(caller, state, req, path, query).await,
+    )
+}
+
+async fn journey_answer(
     caller: Caller,
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -293,8 +308,11 @@ pub async fn journey(
         name,
         state.framework.title(),
     )?;
+    let page = crate::pages::with_person(page, caller.person.as_ref());
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        // A person's page is theirs: no cache keeps it for the next user of the machine.
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(page))
 }
 
@@ -316,8 +334,24 @@ pub async fn audit(
     let child_id = path.into_inner();
     let read = read_child(&state, &caller, child_id, Action::ReadAudit, "audit".into()).await?;
     // Read after logging, so this read is in the answer too.
-    let reads = state.store.reads(child_id).await?;
-    Ok(HttpResponse::Ok().json(projection::audit(read.events(), &reads)))
+    let mut reads = state.store.reads(child_id).await?;
+    // The fold orders reads by time, stably; ordered so here already, the two lists line up,
+    // and each read by a person gains their name and session (the fold does not carry them).
+    reads.sort_by_key(|r| r.at);
+    let audit = projection::audit(read.events(), &reads);
+    let mut body = serde_json::to_value(&audit).map_err(ApiError::internal)?;
+    if let Some(listed) = body.get_mut("reads").and_then(|r| r.as_array_mut()) {
+        for (shown, read) in listed.iter_mut().zip(&reads) {
+            if let (Some(shown), Some(person)) = (shown.as_object_mut(), &read.person) {
+                shown.insert("person".into(), person.clone().into());
+                shown.insert(
+                    "session_id".into(),
+                    read.session_id.map(|s| s.to_string()).into(),
+                );
+            }
+        }
+    }
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// The consent and information-sharing ledger.

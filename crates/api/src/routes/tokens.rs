@@ -89,7 +89,7 @@ pub async fn create(
         &new.name,
     )
     .await?;
-    tracing::info!(token_id = %record.id, agency = %record.agency, role = %record.role, by = %caller.token_id, "token created");
+    tracing::info!(token_id = %record.id, agency = %record.agency, role = %record.role, by = ?caller.token_id, "token created");
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/tokens/{}", record.id)))
         .json(CreatedToken {
@@ -139,7 +139,7 @@ pub async fn revoke(
     caller.may(Action::ManageTokens)?;
     let id = path.into_inner();
     if state.store.revoke_token(id, Utc::now()).await? {
-        tracing::info!(token_id = %id, by = %caller.token_id, "token revoked");
+        tracing::info!(token_id = %id, by = ?caller.token_id, "token revoked");
         Ok(HttpResponse::NoContent().finish())
     } else {
         Err(ApiError::new(
