@@ -112,6 +112,17 @@ pub struct AppendRequest {
     pub claims: Vec<IdentifierClaim>,
 }
 
+/// An append of history recorded elsewhere first (an earlier system's records, the
+/// generator's synthetic year): as an [`AppendRequest`], but each event keeps the
+/// `recorded_at` given (`recorded_at[i]` for `request.events[i]`). The store still refuses a
+/// time in the future or one earlier than the stream's previous `recorded_at`, so "recorded
+/// by then" remains a prefix of every stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoricAppend {
+    pub request: AppendRequest,
+    pub recorded_at: Vec<DateTime<Utc>>,
+}
+
 /// An event as the store holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
@@ -221,6 +232,24 @@ pub trait EventStore: Send + Sync + 'static {
             out.push(self.append(r).await);
         }
         out
+    }
+
+    /// Appends history ([`HistoricAppend`]) as [`EventStore::append_many`] appends new
+    /// records, each event keeping its given `recorded_at`. The default refuses: a backend
+    /// whose times are its server's own (KurrentDB) cannot take them.
+    async fn append_history(
+        &self,
+        requests: Vec<HistoricAppend>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        requests
+            .iter()
+            .map(|_| {
+                Err(StoreError::new(
+                    StoreErrorKind::Config,
+                    "this store cannot keep recorded_at times given with history; use SQLite or PostgreSQL",
+                ))
+            })
+            .collect()
     }
 
     /// The first answer to an append made with this idempotency key, if the key was used:

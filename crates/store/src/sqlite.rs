@@ -765,11 +765,15 @@ fn idempotent_in(
     Ok(Some(first))
 }
 
+/// One append in the writer's transaction. `history` holds the given `recorded_at` of each
+/// event of a history append ([`crate::HistoricAppend`]); without it the store's clock stamps
+/// them.
 fn append_in(
     tx: &Transaction<'_>,
     req: AppendRequest,
     prepared: Vec<append::Canonical>,
     now: DateTime<Utc>,
+    history: Option<Vec<DateTime<Utc>>>,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
     if let Some(key) = &req.idempotency
@@ -809,9 +813,19 @@ fn append_in(
             }
         }
     }
-    let recorded_at = append::recorded_at(now, &head);
-    let mut events =
-        append::build_prepared(req.child_id, &head, recorded_at, &req.events, &prepared);
+    let (recorded_at, mut events) = match history {
+        None => {
+            let at = append::recorded_at(now, &head);
+            let events = append::build_prepared(req.child_id, &head, at, &req.events, &prepared);
+            (at, events)
+        }
+        Some(given) => {
+            let times = append::history_times(now, &head, &req.events, &given)?;
+            let at = times.last().copied().unwrap_or(now);
+            let events = append::build_history(req.child_id, &head, &times, &req.events, &prepared);
+            (at, events)
+        }
+    };
     for (e, c) in events.iter_mut().zip(&prepared) {
         e.global_position = insert_event(tx, e, c)?;
     }
@@ -915,8 +929,27 @@ impl EventStore for Sqlite {
         let prepared: Vec<append::Canonical> =
             request.events.iter().map(append::Canonical::of).collect();
         self.0
-            .write(move |tx| append_in(tx, request, prepared, Utc::now()))
+            .write(move |tx| append_in(tx, request, prepared, Utc::now(), None))
             .await
+    }
+
+    async fn append_history(
+        &self,
+        requests: Vec<crate::HistoricAppend>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        let futures: Vec<_> = requests
+            .into_iter()
+            .map(|h| async move {
+                storable::check_append(&h.request)?;
+                let prepared: Vec<append::Canonical> =
+                    h.request.events.iter().map(append::Canonical::of).collect();
+                let (request, given) = (h.request, h.recorded_at);
+                self.0
+                    .write(move |tx| append_in(tx, request, prepared, Utc::now(), Some(given)))
+                    .await
+            })
+            .collect();
+        futures::future::join_all(futures).await
     }
 
     async fn append_many(&self, requests: Vec<AppendRequest>) -> Vec<Result<Appended, StoreError>> {
