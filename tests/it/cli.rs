@@ -1,5 +1,5 @@
-//! The command line: export, import (SQLite to SQLite, SQLite to PostgreSQL), online backup,
-//! verify, tokens.
+//! The command line: init, export, import (SQLite to SQLite, SQLite to PostgreSQL), online
+//! backup, verify, tokens, generate and what it refuses.
 
 use serde_json::{Value, json};
 
@@ -235,6 +235,19 @@ async fn commands_refuse_a_store_that_does_not_exist() {
             "--store",
             &url,
         ],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--agency",
+            "council:ops",
+            "--name",
+            "first",
+            "--store",
+            &url,
+        ],
+        vec!["generate", "--children", "3", "--store", &url],
     ] {
         let (code, _, err) = cli(&args);
         assert_ne!(code, 0, "{args:?} succeeded on a missing store");
@@ -252,4 +265,154 @@ async fn commands_refuse_a_store_that_does_not_exist() {
     ]);
     assert_ne!(code, 0);
     assert!(err.contains("no child"), "{err}");
+}
+
+/// The first start: `init` makes an empty store and the pseudonym key beside it, says so,
+/// and does nothing to a store that is already there; then `token create` works.
+#[tokio::test]
+async fn init_makes_an_empty_store_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data").join("caseline.db");
+    let url = format!("sqlite://{}", db.display());
+    let (code, _, err) = cli(&["init", "--store", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("created an empty Caseline store"), "{err}");
+    assert!(db.is_file());
+    let key = dir.path().join("data").join("pseudonym.key");
+    assert!(key.is_file(), "the pseudonym key is made beside the store");
+    let key_before = std::fs::read(&key).unwrap();
+
+    let (code, out, err) = cli(&[
+        "token",
+        "create",
+        "--role",
+        "admin",
+        "--agency",
+        "council:ops",
+        "--name",
+        "first",
+        "--store",
+        &url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"token\""), "{out}");
+
+    let (code, _, err) = cli(&["init", "--store", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing changed"), "{err}");
+    assert_eq!(std::fs::read(&key).unwrap(), key_before, "the key is kept");
+    let (_, tokens, _) = cli(&["token", "list", "--store", &url]);
+    assert!(
+        tokens.contains("council:ops"),
+        "the token is kept: {tokens}"
+    );
+}
+
+/// `generate` writes a council into an empty store (every chain verifies), refuses a store
+/// that holds children unless told `--into-existing`, and refuses a store a server holds.
+#[tokio::test]
+async fn generate_refuses_a_store_with_children_or_a_server() {
+    let store = TestStore::sqlite();
+    store.init();
+    let (code, _, err) = cli(&["generate", "--children", "5", "--store", &store.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("generated 5 children"), "{err}");
+    let before = export(&store.url);
+
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "5",
+        "--seed",
+        "2",
+        "--store",
+        &store.url,
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("already holds children") && err.contains("--into-existing"),
+        "{err}"
+    );
+    assert_eq!(export(&store.url), before, "nothing was written");
+
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "5",
+        "--seed",
+        "2",
+        "--into-existing",
+        "--store",
+        &store.url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&["verify", "--store", &store.url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("verified 10 children"), "{out}");
+
+    // While a server runs on a store, generate keeps out.
+    let server = Server::start().await;
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "2",
+        "--into-existing",
+        "--store",
+        &server.store.url,
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("a server"), "{err}");
+    let store = drop_server(server);
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "2",
+        "--into-existing",
+        "--store",
+        &store.url,
+    ]);
+    assert_eq!(code, 0, "once the server has stopped: {err}");
+
+    // A generated year ends by yesterday: nothing is recorded before it happens.
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "2",
+        "--into-existing",
+        "--end",
+        "2999-01-01",
+        "--store",
+        &store.url,
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not in the past"), "{err}");
+}
+
+/// Generated records were written up after they happened, most within the day: the store
+/// holds the generator's `recorded_at`, not the moment of generating.
+#[tokio::test]
+async fn generated_records_carry_their_recording_delays() {
+    let store = TestStore::sqlite();
+    store.init();
+    let (code, _, err) = cli(&["generate", "--children", "40", "--store", &store.url]);
+    assert_eq!(code, 0, "{err}");
+    let mut delays: Vec<i64> = export(&store.url)
+        .lines()
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).unwrap();
+            let at =
+                |f: &str| chrono::DateTime::parse_from_rfc3339(e[f].as_str().unwrap()).unwrap();
+            (at("recorded_at") - at("occurred_at")).num_minutes()
+        })
+        .collect();
+    delays.sort_unstable();
+    assert!(delays[0] >= 0, "nothing recorded before it happened");
+    assert!(
+        delays[delays.len() / 2] < 24 * 60,
+        "the median is within a day"
+    );
+    assert!(
+        *delays.last().unwrap() > 24 * 60,
+        "some are written up days later"
+    );
 }

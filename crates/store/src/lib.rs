@@ -209,6 +209,7 @@ pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
 mod exists;
+pub mod lock;
 pub use exists::exists;
 
 mod read_model;
