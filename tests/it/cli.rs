@@ -416,3 +416,100 @@ async fn generated_records_carry_their_recording_delays() {
         "some are written up days later"
     );
 }
+
+/// A move to another store with `migrate`: the events verify there, the agencies' tokens
+/// still work, a retry with an idempotency key used before the move gets its first answer,
+/// the read log is still in the audit, and the pseudonym key comes along (beside a SQLite
+/// target; a PostgreSQL target's server is pointed at the same file).
+#[tokio::test]
+async fn migrate_carries_tokens_idempotency_keys_the_read_log_and_the_key() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let auditor = server.client("auditor", "council:audit").await;
+    let child = school.register(SCHOOL).await;
+    let path = format!("/v1/children/{child}/records");
+    let key = [("Idempotency-Key", "mis-0001")];
+    let body = conversation(SCHOOL, 60);
+    let first = school
+        .send(reqwest::Method::POST, &path, Some(body.clone()), &key)
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(
+        auditor.get(&format!("/v1/children/{child}")).await.status,
+        200
+    );
+
+    // Not while a server holds the source.
+    let target = TestStore::sqlite();
+    let (code, _, err) = cli(&["migrate", "--from", &server.store.url, "--to", &target.url]);
+    assert_ne!(code, 0);
+    assert!(err.contains("a server"), "{err}");
+
+    let source = drop_server(server);
+    let source_dir = std::path::PathBuf::from(source.url.trim_start_matches("sqlite://"));
+    let source_key = std::fs::read(source_dir.with_file_name("pseudonym.key")).unwrap();
+
+    let mut targets = vec![target];
+    match TestStore::postgres().await {
+        Some(pg) => targets.push(pg),
+        None => {
+            eprintln!("CASELINE_TEST_POSTGRES_URL is not set: migrate to PostgreSQL not checked")
+        }
+    }
+    for target in targets {
+        let (code, out, err) = cli(&["migrate", "--from", &source.url, "--to", &target.url]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(err.contains("migrated 2 events of 1 children"), "{err}");
+        assert!(err.contains("0 broken"), "{err}");
+        match target.key_file() {
+            // A PostgreSQL target: the command names the key file to point the server at.
+            Some(file) => {
+                assert!(err.contains("--pseudonym-key-file"), "{err}");
+                std::fs::write(&file, &source_key).unwrap();
+                std::fs::set_permissions(
+                    &file,
+                    std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                )
+                .unwrap();
+            }
+            None => {
+                let copied = std::path::PathBuf::from(target.url.trim_start_matches("sqlite://"))
+                    .with_file_name("pseudonym.key");
+                assert_eq!(std::fs::read(copied).unwrap(), source_key);
+            }
+        }
+        // Into a store that holds events: refused.
+        let (code, _, err) = cli(&["migrate", "--from", &source.url, "--to", &target.url]);
+        assert_ne!(code, 0);
+        assert!(err.contains("already holds events"), "{err}");
+
+        let moved = Server::start_on(target, &[]).await;
+        let school = school.at(&moved);
+        let again = school
+            .send(reqwest::Method::POST, &path, Some(body.clone()), &key)
+            .await;
+        assert_eq!(again.status, 201, "{}", again.text);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.body["event_id"], first.body["event_id"]);
+        let audit = auditor
+            .at(&moved)
+            .get(&format!("/v1/children/{child}/audit"))
+            .await;
+        assert_eq!(audit.status, 200, "{}", audit.text);
+        let reads = audit.body["reads"].as_array().unwrap();
+        assert!(
+            reads.iter().any(|r| r["what"] == "case"),
+            "the read of the case before the move is kept: {}",
+            audit.text
+        );
+    }
+
+    // A source that is not there.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}", dir.path().join("typo.db").display());
+    let other = format!("sqlite://{}", dir.path().join("new.db").display());
+    let (code, _, err) = cli(&["migrate", "--from", &missing, "--to", &other]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no Caseline store"), "{err}");
+    assert!(!dir.path().join("typo.db").exists());
+}

@@ -125,6 +125,22 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Moves a whole deployment's store to another (SQLite to PostgreSQL, say): every event
+    /// (as import keeps them), tokens, idempotency keys and their answers, and the read log.
+    /// The source must not be served meanwhile; the target must hold no events. The
+    /// pseudonym key is a file, not in the store: it is copied beside a SQLite target, and
+    /// for any other target the server is pointed at it (the command says how).
+    Migrate {
+        /// The store to copy from (it must exist).
+        #[arg(long)]
+        from: String,
+        /// The store to copy to (created if need be; it must hold no events).
+        #[arg(long)]
+        to: String,
+        /// The source's pseudonym key file. Default: pseudonym.key beside a SQLite source.
+        #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
+        pseudonym_key_file: Option<PathBuf>,
+    },
     /// Loads an export into an empty store, keeping ids, times, sequences and hashes.
     Import {
         /// The NDJSON file written by `caseline export` (`-` reads stdin).
@@ -282,6 +298,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             seed,
         } => demo(listen, children, seed).await,
         Command::Import { file, store } => import(&file, &store.store).await,
+        Command::Migrate {
+            from,
+            to,
+            pseudonym_key_file,
+        } => migrate(&from, &to, pseudonym_key_file).await,
     }
 }
 
@@ -884,4 +905,145 @@ async fn import(file: &std::path::Path, url: &str) -> Result<ExitCode> {
     bar.finish_and_clear();
     eprintln!("imported {n} events");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `caseline migrate`: everything a deployment's store holds that a server needs, copied.
+/// Checkpoints and read models are left behind: the server rebuilds them on its first start.
+async fn migrate(from: &str, to: &str, key_file: Option<PathBuf>) -> Result<ExitCode> {
+    use store::lock::{LockMode, lock};
+    let source = open_existing(from).await?;
+    let _source_lock = lock(from, LockMode::Exclusive)
+        .await
+        .with_context(|| format!("migrating from {}", redacted(from)))?;
+    let _target_lock = lock(to, LockMode::Exclusive)
+        .await
+        .with_context(|| format!("migrating to {}", redacted(to)))?;
+    let target = open(to).await?;
+    if target.head_position().await? > 0 {
+        bail!(
+            "the store {} already holds events: migrate needs an empty target",
+            redacted(to)
+        );
+    }
+
+    let bar = progress(None, "reading events");
+    let mut events = Vec::new();
+    let mut children = std::collections::BTreeSet::new();
+    for_each_event(source.as_ref(), |e| {
+        children.insert(e.child_id);
+        events.push(e);
+        bar.inc(1);
+        Ok(())
+    })
+    .await?;
+    bar.finish_and_clear();
+    let bar = progress(None, "writing events");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let n_events = target.import(events).await.context("copying the events")?;
+    bar.finish_and_clear();
+
+    let tokens = source.tokens().await.context("reading the tokens")?;
+    let n_tokens = tokens.len();
+    for t in tokens {
+        target.create_token(t).await.context("copying the tokens")?;
+    }
+    let keys = source
+        .idempotency_records()
+        .await
+        .context("reading the idempotency keys")?;
+    let n_keys = target
+        .restore_idempotency(keys)
+        .await
+        .context("copying the idempotency keys")?;
+
+    let bar = progress(Some(children.len() as u64), "copying the read log");
+    let mut n_reads = 0u64;
+    for child in &children {
+        for entry in source.reads(*child).await.context("reading the read log")? {
+            target
+                .log_read(entry)
+                .await
+                .context("copying the read log")?;
+            n_reads += 1;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let verified = target.verify(None).await.context("verifying the copy")?;
+    eprintln!(
+        "migrated {n_events} events of {} children, {n_tokens} tokens, {n_keys} idempotency keys, {n_reads} reads; verified {} children: {} broken",
+        children.len(),
+        verified.children,
+        verified.broken.len()
+    );
+    for b in &verified.broken {
+        println!(
+            "BROKEN child {} at sequence {}: {}",
+            b.child_id, b.sequence, b.problem
+        );
+    }
+
+    // The key is a file beside the deployment, never in the store.
+    let source_key = match key_file {
+        Some(p) => Some(p),
+        None => api::pseudonym_key::key_file(&api::pseudonym_key::KeySource::BesideStore, from)
+            .ok()
+            .flatten(),
+    };
+    match source_key.filter(|p| p.is_file()) {
+        Some(path) => {
+            let beside_target =
+                api::pseudonym_key::key_file(&api::pseudonym_key::KeySource::BesideStore, to)
+                    .ok()
+                    .flatten();
+            match beside_target {
+                Some(dest) if !dest.exists() => {
+                    copy_key(&path, &dest)?;
+                    eprintln!(
+                        "the pseudonym key {} is copied to {} beside the new store, so pseudonyms stay the same",
+                        path.display(),
+                        dest.display()
+                    );
+                }
+                Some(dest) => eprintln!(
+                    "a pseudonym key is already at {}: left as it is; pseudonyms are the same only if it is {}",
+                    dest.display(),
+                    path.display()
+                ),
+                None => eprintln!(
+                    "the pseudonym key stays in {}: start the server with --pseudonym-key-file {} (or its contents in CASELINE_PSEUDONYM_KEY), so pseudonyms stay the same",
+                    path.display(),
+                    path.display()
+                ),
+            }
+        }
+        None => eprintln!(
+            "no pseudonym key file was found for the source: start the server with the deployment's key (--pseudonym-key-file or CASELINE_PSEUDONYM_KEY), or it makes a new one and every pseudonym changes"
+        ),
+    }
+    Ok(if verified.broken.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Copies a pseudonym key file, readable by its owner only, never over an existing one.
+fn copy_key(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    let key = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(to)
+        .with_context(|| format!("creating {}", to.display()))?;
+    file.write_all(&key)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", to.display()))?;
+    Ok(())
 }

@@ -172,6 +172,19 @@ pub struct ReadLogEntry {
     pub what: String,
 }
 
+/// An idempotency key with the first answer it was given, as a move between stores carries
+/// it (`caseline migrate`), so a retry after the move still gets that answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub agency: String,
+    pub key: String,
+    pub request_hash: String,
+    pub child_id: Uuid,
+    /// The first answer ([`Appended`]) as JSON.
+    pub result: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A bearer token as stored: only a hash of its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
@@ -291,6 +304,29 @@ pub trait EventStore: Send + Sync + 'static {
     /// Loads exported events into an empty store, keeping ids, times, sequences, order and
     /// hashes. Fails if the store already holds events.
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError>;
+
+    /// Every idempotency key and its first answer, oldest first (for a move between
+    /// stores). The default refuses: a backend that cannot list them cannot be moved from
+    /// with them.
+    async fn idempotency_records(&self) -> Result<Vec<IdempotencyRecord>, StoreError> {
+        Err(StoreError::new(
+            StoreErrorKind::Config,
+            "this store cannot list its idempotency keys; use SQLite or PostgreSQL",
+        ))
+    }
+
+    /// Keeps idempotency keys and their first answers brought from another store, in one
+    /// transaction; a key already here is left as it is. Returns how many were added.
+    async fn restore_idempotency(
+        &self,
+        records: Vec<IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let _ = records;
+        Err(StoreError::new(
+            StoreErrorKind::Config,
+            "this store cannot take idempotency keys from another; use SQLite or PostgreSQL",
+        ))
+    }
 
     /// Appends to the read log; returns once durable.
     async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError>;

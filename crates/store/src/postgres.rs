@@ -825,6 +825,57 @@ impl EventStore for Postgres {
         Ok(events.len() as u64)
     }
 
+    async fn idempotency_records(&self) -> Result<Vec<crate::IdempotencyRecord>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT agency, key, request_hash, child_id, result, created_at \
+                 FROM idempotency ORDER BY created_at, agency, key",
+                &[],
+            )
+            .await
+            .map_err(|e| unavailable("list idempotency keys", e))?;
+        rows.iter()
+            .map(|r| {
+                let c = |e: tokio_postgres::Error| corrupt(format!("idempotency row: {e}"));
+                Ok(crate::IdempotencyRecord {
+                    agency: r.try_get(0).map_err(c)?,
+                    key: r.try_get(1).map_err(c)?,
+                    request_hash: r.try_get(2).map_err(c)?,
+                    child_id: r.try_get(3).map_err(c)?,
+                    result: r.try_get(4).map_err(c)?,
+                    created_at: r.try_get(5).map_err(c)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn restore_idempotency(
+        &self,
+        records: Vec<crate::IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c
+            .transaction()
+            .await
+            .map_err(|e| unavailable("restore idempotency keys", e))?;
+        let mut n = 0;
+        for r in &records {
+            n += tx
+                .execute(
+                    "INSERT INTO idempotency (agency, key, request_hash, child_id, result, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agency, key) DO NOTHING",
+                    &[&r.agency, &r.key, &r.request_hash, &r.child_id, &r.result, &r.created_at],
+                )
+                .await
+                .map_err(|e| unavailable("restore idempotency key", e))?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| unavailable("restore idempotency keys", e))?;
+        Ok(n)
+    }
+
     async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {
         let c = self.client().await?;
         c.execute(

@@ -1120,6 +1120,76 @@ impl EventStore for Sqlite {
             .await
     }
 
+    async fn idempotency_records(&self) -> Result<Vec<crate::IdempotencyRecord>, StoreError> {
+        self.0
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare(
+                        "SELECT agency, key, request_hash, child_id, result, created_at \
+                         FROM idempotency ORDER BY created_at, agency, key",
+                    )
+                    .map_err(|e| unavailable("list idempotency keys", e))?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                        ))
+                    })
+                    .map_err(|e| unavailable("list idempotency keys", e))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (agency, key, request_hash, child, result, created) =
+                        row.map_err(|e| unavailable("list idempotency keys", e))?;
+                    out.push(crate::IdempotencyRecord {
+                        agency,
+                        key,
+                        request_hash,
+                        child_id: parse_uuid(&child, "idempotency child_id")?,
+                        result: serde_json::from_str(&result).map_err(|e| {
+                            corrupt(format!("stored idempotent result is not readable: {e}"))
+                        })?,
+                        created_at: parse_time(&created, "idempotency created_at")?,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn restore_idempotency(
+        &self,
+        records: Vec<crate::IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        self.0
+            .write(move |tx| {
+                let mut n = 0;
+                for r in &records {
+                    n += tx
+                        .execute(
+                            "INSERT OR IGNORE INTO idempotency (agency, key, request_hash, child_id, result, created_at) \
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![
+                                r.agency,
+                                r.key,
+                                r.request_hash,
+                                r.child_id.to_string(),
+                                r.result.to_string(),
+                                format_time(r.created_at)
+                            ],
+                        )
+                        .map_err(|e| unavailable("restore idempotency key", e))?
+                        as u64;
+                }
+                Ok(n)
+            })
+            .await
+    }
+
     async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {
         self.0
             .write(move |tx| {
