@@ -756,7 +756,7 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
     config.listen = free_listen(listen);
     let running = api::start(config).await.context("starting the server")?;
     let base = format!("http://{}", running.addr);
-    if running.addr.port() != listen.port() {
+    if listen.port() != 0 && running.addr.port() != listen.port() {
         println!(
             "({listen} is taken, so the demo listens on {})",
             running.addr
