@@ -513,3 +513,39 @@ async fn migrate_carries_tokens_idempotency_keys_the_read_log_and_the_key() {
     assert!(err.contains("no Caseline store"), "{err}");
     assert!(!dir.path().join("typo.db").exists());
 }
+
+/// A store that cannot be reached is one clear line on stderr: what was tried (the password
+/// hidden) and why, never a library's debug dump.
+#[tokio::test]
+async fn an_unreachable_store_is_one_clear_line() {
+    // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+    let url = "postgres://caseline:hunter2@127.0.0.1:1/caseline";
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k");
+    for args in [
+        vec!["verify", "--store", url],
+        vec!["token", "list", "--store", url],
+        vec!["init", "--store", url],
+        vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            url,
+            "--pseudonym-key-file",
+            key.to_str().unwrap(),
+        ],
+    ] {
+        let (code, _, err) = cli(&args);
+        assert_ne!(code, 0, "{args:?}");
+        let line = err.trim();
+        assert_eq!(line.lines().count(), 1, "{args:?}: {err}");
+        assert!(line.starts_with("caseline: "), "{args:?}: {err}");
+        assert!(line.contains("refused"), "{args:?}: {err}");
+        assert!(!line.contains("hunter2"), "the password is hidden: {err}");
+        assert!(
+            !line.contains("Error {") && !line.contains("kind:"),
+            "no debug dump: {err}"
+        );
+    }
+}

@@ -406,7 +406,7 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     // Held while serving, so `caseline generate` cannot write behind the server's back.
     let _lock = store::lock::lock(&config.store_url, store::lock::LockMode::Serving)
         .await
-        .context("locking the store for serving")?;
+        .with_context(|| format!("opening the store {}", redacted(&config.store_url)))?;
     let running = api::start(config).await.context("starting the server")?;
     // Scripts and the tests read the address from here when they asked for port 0.
     println!("listening on http://{}", running.addr);
