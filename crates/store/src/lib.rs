@@ -249,8 +249,9 @@ pub trait EventStore: Send + Sync + 'static {
     }
 
     /// Appends history ([`HistoricAppend`]) as [`EventStore::append_many`] appends new
-    /// records, each event keeping its given `recorded_at`. The default refuses: a backend
-    /// whose times are its server's own (KurrentDB) cannot take them.
+    /// records, each event keeping its given `recorded_at`. Every backend here takes it
+    /// (KurrentDB keeps `recorded_at` in each event's metadata); the default refuses, for a
+    /// backend that could not keep given times.
     async fn append_history(
         &self,
         requests: Vec<HistoricAppend>,
@@ -260,7 +261,7 @@ pub trait EventStore: Send + Sync + 'static {
             .map(|_| {
                 Err(StoreError::new(
                     StoreErrorKind::Config,
-                    "this store cannot keep recorded_at times given with history; use SQLite or PostgreSQL",
+                    "this store cannot keep recorded_at times given with history",
                 ))
             })
             .collect()

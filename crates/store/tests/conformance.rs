@@ -808,8 +808,8 @@ async fn sqlite_and_postgres_forget_secrets() {
 
 /// History keeps the `recorded_at` it is given (the generator's year, another system's
 /// records), chained and verifiable like any append, and is refused in the future or going
-/// backwards within a stream, writing nothing. SQLite and PostgreSQL take history; a backend
-/// whose times are its own (KurrentDB) refuses it by default.
+/// backwards within a stream, writing nothing. (KurrentDB takes history through the same
+/// checks, `append::history_times`; it is not run here without a server.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_and_postgres_keep_the_recorded_at_of_history() {
     let sqlite = support::sqlite().await;
