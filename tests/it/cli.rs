@@ -549,3 +549,33 @@ async fn an_unreachable_store_is_one_clear_line() {
         );
     }
 }
+
+/// While a wholesale writer (generate, migrate) holds a store, a server will not start on it,
+/// on SQLite and on PostgreSQL; once it lets go, the server starts.
+#[tokio::test]
+async fn a_server_does_not_start_on_a_store_being_generated() {
+    let mut stores = vec![TestStore::sqlite()];
+    stores.extend(TestStore::postgres().await);
+    for store in stores {
+        store.init();
+        let held = store::lock::lock(&store.url, store::lock::LockMode::Exclusive)
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k");
+        let (code, _, err) = cli(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            &store.url,
+            "--pseudonym-key-file",
+            key.to_str().unwrap(),
+        ]);
+        assert_ne!(code, 0);
+        assert!(err.contains("caseline generate"), "{err}");
+        drop(held);
+        let server = Server::start_on(store, &[]).await;
+        assert_eq!(server.anonymous().get("/health").await.status, 200);
+    }
+}
