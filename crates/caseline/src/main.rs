@@ -38,9 +38,10 @@ struct StoreArg {
 enum Command {
     /// Runs the server.
     Serve(Serve),
-    /// Creates an empty store (and, beside a SQLite store or at --pseudonym-key-file, the
-    /// pseudonym key), so the first admin token can be made before the first `serve`.
-    /// Does nothing to a store that already exists.
+    /// Creates an empty store and its pseudonym key; does nothing to one that exists.
+    ///
+    /// The pseudonym key is made beside a SQLite store or at --pseudonym-key-file. Run it
+    /// before the first `token create`, which refuses a store that does not exist.
     Init {
         #[command(flatten)]
         store: StoreArg,
@@ -72,8 +73,11 @@ enum Command {
         #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
         framework: String,
     },
-    /// Writes a synthetic council's year into a store: realistic journeys, every record
-    /// through the domain's rules.
+    /// Writes a synthetic council's year into a store that exists (`init` first).
+    ///
+    /// Realistic journeys, every record through the domain's rules, each with a realistic
+    /// `recorded_at` (most written up within hours, some days late). Refuses a store that
+    /// holds children (unless --into-existing) and one a server is running on.
     Generate {
         /// How many children.
         #[arg(long, default_value_t = 1000)]
@@ -95,9 +99,11 @@ enum Command {
         #[arg(long)]
         into_existing: bool,
     },
-    /// A first look: a server on a fresh temporary store loaded with a generated council;
-    /// prints tokens and the URLs of a journey page and the report. The temporary store is
-    /// removed when the demo stops (Ctrl-C, SIGTERM).
+    /// A first look: a server on a temporary store loaded with a generated council.
+    ///
+    /// Prints tokens and the URLs of a journey page (as it happened and as it was known),
+    /// the report, and the report as an inspector sees it. The temporary store is removed
+    /// when the demo stops (Ctrl-C, SIGTERM).
     Demo {
         /// Where to listen: HOST:PORT, the host a name (localhost) or an address. When the
         /// port is taken, any free port on that host is used instead.
@@ -114,10 +120,11 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
-    /// Copies a SQLite store into a new file while the server may be running: SQLite's online
-    /// backup, one consistent moment of everything (events, tokens, read log). The pseudonym
-    /// key is not in it (back up its file apart). For PostgreSQL use pg_dump; for any
-    /// backend, export.
+    /// Copies a SQLite store into a new file while the server may be running.
+    ///
+    /// SQLite's online backup, one consistent moment of everything (events, tokens, read
+    /// log). The pseudonym key is not in it (back up its file apart). For PostgreSQL use
+    /// pg_dump; for any backend, export.
     Backup {
         #[command(flatten)]
         store: StoreArg,
@@ -125,11 +132,13 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
-    /// Moves a whole deployment's store to another (SQLite to PostgreSQL, say): every event
-    /// (as import keeps them), tokens, idempotency keys and their answers, and the read log.
-    /// The source must not be served meanwhile; the target must hold no events. The
-    /// pseudonym key is a file, not in the store: it is copied beside a SQLite target, and
-    /// for any other target the server is pointed at it (the command says how).
+    /// Moves a deployment's store to another (SQLite to PostgreSQL, say), verified.
+    ///
+    /// Copies every event (as import keeps them), tokens, idempotency keys and their
+    /// answers, and the read log. The source must not be served meanwhile; the target must
+    /// hold no events. The pseudonym key is a file, not in the store: it is copied beside a
+    /// SQLite target, and for any other target the server is pointed at it (the command
+    /// says how).
     Migrate {
         /// The store to copy from (it must exist).
         #[arg(long)]
