@@ -319,4 +319,37 @@ mod tests {
         let e = RecordInput::parse(b).unwrap_err();
         assert_eq!(e.errors().len(), crate::error::MAX_ERRORS);
     }
+
+    #[test]
+    fn every_wrong_element_of_a_list_is_reported() {
+        let b = json!({
+            "type": "conversation_recorded",
+            "occurred_at": "2026-11-20T10:15:00Z",
+            "recorded_by": { "name": "A", "role": "dsl", "agency": "school:norwich-high" },
+            "data": {
+                "conversation_id": "6a1f0c2e-4d3b-4b8e-9a57-2f1d3c4b5a69",
+                "kind": "with_child",
+                "participants": [
+                    { "relationship": 1 },
+                    { "relationship": "child" },
+                    { "relationship": "mother", "shoe_size": 9 }
+                ],
+                "worries": ["hungry", 7]
+            }
+        });
+        let e = RecordInput::parse(b).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        // A participant is a person or a family member: a wrong one is named as a whole.
+        for f in [
+            "data.participants[0]",
+            "data.participants[2]",
+            "data.worries[1]",
+        ] {
+            assert!(fields.iter().any(|x| x.starts_with(f)), "{f} in {fields:?}");
+        }
+        assert!(
+            !fields.iter().any(|f| f.starts_with("data.participants[1]")),
+            "{fields:?}"
+        );
+    }
 }

@@ -224,7 +224,8 @@ impl ChildVoice {
 /// (`parse::<ConversationRecorded>(v, "data")` reports `data.scaling[0].score`).
 ///
 /// serde stops at the first error. To reach the fields after it, the field of the object that
-/// holds the error is taken out and the value parsed again, until it parses or the next error
+/// holds the error is taken out and the value parsed again (and the other elements of a list
+/// that held one are each tried alone, at most [`MAX_ELEMENT_TRIES`] in all), until it parses or the next error
 /// cannot be told apart from one the taking-out caused: a field taken out that is required shows
 /// as missing (already reported), and an error of the object as a whole (a one-of check across
 /// fields) may be about a field taken out. Every error listed is one the client's value has;
@@ -236,6 +237,7 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
         Ok(t) => return Ok(t),
         Err(e) => e,
     };
+    let original = value.clone();
     let mut value = value;
     let mut found = vec![first.clone()];
     let mut taken: Vec<String> = Vec::new();
@@ -268,7 +270,62 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
             }
         }
     }
+    // An array field that held an error may hold more in its other elements: each is tried
+    // alone in the field's place, the other fields as above, and an error there is named at
+    // its own index.
+    // Each try parses the whole body again, so their number is bounded whatever the body:
+    // a list of hundreds of good elements beside one bad one costs at most this many parses.
+    let mut tries = 0;
+    for key in &taken {
+        if found.iter().map(|e| e.errors().len()).sum::<usize>() >= crate::error::MAX_ERRORS
+            || tries >= MAX_ELEMENT_TRIES
+        {
+            break;
+        }
+        let Some(items) = original.get(key).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        let base = join_path(prefix, key);
+        let already: Vec<String> = found
+            .iter()
+            .flat_map(|e| e.errors().iter().map(|f| f.field.clone()))
+            .collect();
+        for (j, item) in items.iter().enumerate() {
+            let at = format!("{base}[{j}]");
+            if already.iter().any(|f| within(f, &at)) {
+                continue;
+            }
+            if tries >= MAX_ELEMENT_TRIES {
+                break;
+            }
+            tries += 1;
+            let mut alone = value.clone();
+            let Some(object) = alone.as_object_mut() else {
+                break;
+            };
+            object.insert(key.clone(), serde_json::Value::Array(vec![item.clone()]));
+            let Err(e) = parse_first::<T>(alone, prefix) else {
+                continue;
+            };
+            let zero = format!("{base}[0]");
+            if let Some(f) = e.errors().first().filter(|f| within(&f.field, &zero)) {
+                let field = format!("{at}{}", &f.field[zero.len()..]);
+                found.push(Invalid::shape(field, f.message.clone()));
+            }
+        }
+    }
     Err(Invalid::merge(found).unwrap_or(first))
+}
+
+/// How many list elements [`parse`] tries alone for further errors, across all lists.
+const MAX_ELEMENT_TRIES: usize = 100;
+
+/// Whether the path `field` is `at` or lies inside it (`data.items[1].x` inside
+/// `data.items[1]`, not inside `data.items[10]`).
+fn within(field: &str, at: &str) -> bool {
+    field
+        .strip_prefix(at)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
 }
 
 /// The key of the top-level object a field path under `prefix` lies in: `data.scaling[0].score`
