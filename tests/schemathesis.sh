@@ -16,6 +16,7 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; rm -rf "$dir"; }
 trap cleanup EXIT
 
 store="sqlite://$dir/caseline.db"
+"$bin" init --store "$store"
 admin="$("$bin" token create --role admin --agency council:admin --name schemathesis --store "$store" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 # Limits high enough that fuzzing measures the API, not the rate limiter.

@@ -37,7 +37,8 @@ PORT="$idp_port" REDIRECT_URI="http://127.0.0.1:$app_port/signin/callback" CLIEN
 pids+=($!)
 
 store="sqlite://$work/caseline.db"
-"$bin" generate --children 20 --store "$store" >/dev/null 2>&1
+"$bin" init --store "$store" >/dev/null
+"$bin" generate --children 20 --store "$store" >/dev/null
 "$bin" export --store "$store" >"$work/events.ndjson"
 child="$("$python" -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())["child_id"])' "$work/events.ndjson")"
 

@@ -1,5 +1,5 @@
-//! The command line: export, import (SQLite to SQLite, SQLite to PostgreSQL), online backup,
-//! verify, tokens.
+//! The command line: init, export, import (SQLite to SQLite, SQLite to PostgreSQL), online
+//! backup, verify, tokens, generate and what it refuses.
 
 use serde_json::{Value, json};
 
@@ -235,6 +235,19 @@ async fn commands_refuse_a_store_that_does_not_exist() {
             "--store",
             &url,
         ],
+        vec![
+            "token",
+            "create",
+            "--role",
+            "admin",
+            "--agency",
+            "council:ops",
+            "--name",
+            "first",
+            "--store",
+            &url,
+        ],
+        vec!["generate", "--children", "3", "--store", &url],
     ] {
         let (code, _, err) = cli(&args);
         assert_ne!(code, 0, "{args:?} succeeded on a missing store");
@@ -252,4 +265,400 @@ async fn commands_refuse_a_store_that_does_not_exist() {
     ]);
     assert_ne!(code, 0);
     assert!(err.contains("no child"), "{err}");
+}
+
+/// The first start: `init` makes an empty store and the pseudonym key beside it, says so,
+/// and does nothing to a store that is already there; then `token create` works.
+#[tokio::test]
+async fn init_makes_an_empty_store_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("data").join("caseline.db");
+    let url = format!("sqlite://{}", db.display());
+    let (code, _, err) = cli(&["init", "--store", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("created an empty Caseline store"), "{err}");
+    assert!(db.is_file());
+    let key = dir.path().join("data").join("pseudonym.key");
+    assert!(key.is_file(), "the pseudonym key is made beside the store");
+    let key_before = std::fs::read(&key).unwrap();
+
+    let (code, out, err) = cli(&[
+        "token",
+        "create",
+        "--role",
+        "admin",
+        "--agency",
+        "council:ops",
+        "--name",
+        "first",
+        "--store",
+        &url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("\"token\""), "{out}");
+
+    let (code, _, err) = cli(&["init", "--store", &url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("nothing changed"), "{err}");
+    assert_eq!(std::fs::read(&key).unwrap(), key_before, "the key is kept");
+    let (_, tokens, _) = cli(&["token", "list", "--store", &url]);
+    assert!(
+        tokens.contains("council:ops"),
+        "the token is kept: {tokens}"
+    );
+}
+
+/// `generate` writes a council into an empty store (every chain verifies), refuses a store
+/// that holds children unless told `--into-existing`, and refuses a store a server holds.
+#[tokio::test]
+async fn generate_refuses_a_store_with_children_or_a_server() {
+    let store = TestStore::sqlite();
+    store.init();
+    let (code, _, err) = cli(&["generate", "--children", "5", "--store", &store.url]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("generated 5 children"), "{err}");
+    let before = export(&store.url);
+
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "5",
+        "--seed",
+        "2",
+        "--store",
+        &store.url,
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("already holds children") && err.contains("--into-existing"),
+        "{err}"
+    );
+    assert_eq!(export(&store.url), before, "nothing was written");
+
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "5",
+        "--seed",
+        "2",
+        "--into-existing",
+        "--store",
+        &store.url,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = cli(&["verify", "--store", &store.url]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("verified 10 children"), "{out}");
+
+    // While a server runs on a store, generate keeps out.
+    let server = Server::start().await;
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "2",
+        "--into-existing",
+        "--store",
+        &server.store.url,
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("a server"), "{err}");
+    let store = drop_server(server);
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "2",
+        "--into-existing",
+        "--store",
+        &store.url,
+    ]);
+    assert_eq!(code, 0, "once the server has stopped: {err}");
+
+    // A generated year ends by yesterday: nothing is recorded before it happens.
+    let (code, _, err) = cli(&[
+        "generate",
+        "--children",
+        "2",
+        "--into-existing",
+        "--end",
+        "2999-01-01",
+        "--store",
+        &store.url,
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("not in the past"), "{err}");
+}
+
+/// Generated records were written up after they happened, most within the day: the store
+/// holds the generator's `recorded_at`, not the moment of generating.
+#[tokio::test]
+async fn generated_records_carry_their_recording_delays() {
+    let store = TestStore::sqlite();
+    store.init();
+    let (code, _, err) = cli(&["generate", "--children", "40", "--store", &store.url]);
+    assert_eq!(code, 0, "{err}");
+    let mut delays: Vec<i64> = export(&store.url)
+        .lines()
+        .map(|l| {
+            let e: Value = serde_json::from_str(l).unwrap();
+            let at =
+                |f: &str| chrono::DateTime::parse_from_rfc3339(e[f].as_str().unwrap()).unwrap();
+            (at("recorded_at") - at("occurred_at")).num_minutes()
+        })
+        .collect();
+    delays.sort_unstable();
+    assert!(delays[0] >= 0, "nothing recorded before it happened");
+    assert!(
+        delays[delays.len() / 2] < 24 * 60,
+        "the median is within a day"
+    );
+    assert!(
+        *delays.last().unwrap() > 24 * 60,
+        "some are written up days later"
+    );
+}
+
+/// A move to another store with `migrate`: the events verify there, the agencies' tokens
+/// still work, a retry with an idempotency key used before the move gets its first answer,
+/// the read log is still in the audit, and the pseudonym key comes along (beside a SQLite
+/// target; a PostgreSQL target's server is pointed at the same file).
+#[tokio::test]
+async fn migrate_carries_tokens_idempotency_keys_the_read_log_and_the_key() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let auditor = server.client("auditor", "council:audit").await;
+    let child = school.register(SCHOOL).await;
+    let path = format!("/v1/children/{child}/records");
+    let key = [("Idempotency-Key", "mis-0001")];
+    let body = conversation(SCHOOL, 60);
+    let first = school
+        .send(reqwest::Method::POST, &path, Some(body.clone()), &key)
+        .await;
+    assert_eq!(first.status, 201, "{}", first.text);
+    assert_eq!(
+        auditor.get(&format!("/v1/children/{child}")).await.status,
+        200
+    );
+
+    // Not while a server holds the source.
+    let target = TestStore::sqlite();
+    let (code, _, err) = cli(&["migrate", "--from", &server.store.url, "--to", &target.url]);
+    assert_ne!(code, 0);
+    assert!(err.contains("a server"), "{err}");
+
+    let source = drop_server(server);
+    let source_dir = std::path::PathBuf::from(source.url.trim_start_matches("sqlite://"));
+    let source_key = std::fs::read(source_dir.with_file_name("pseudonym.key")).unwrap();
+
+    let mut targets = vec![target];
+    match TestStore::postgres().await {
+        Some(pg) => targets.push(pg),
+        None => {
+            eprintln!("CASELINE_TEST_POSTGRES_URL is not set: migrate to PostgreSQL not checked")
+        }
+    }
+    for target in targets {
+        let (code, out, err) = cli(&["migrate", "--from", &source.url, "--to", &target.url]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(err.contains("migrated 2 events of 1 children"), "{err}");
+        assert!(err.contains("0 broken"), "{err}");
+        match target.key_file() {
+            // A PostgreSQL target: the command names the key file to point the server at.
+            Some(file) => {
+                assert!(err.contains("--pseudonym-key-file"), "{err}");
+                std::fs::write(&file, &source_key).unwrap();
+                std::fs::set_permissions(
+                    &file,
+                    std::os::unix::fs::PermissionsExt::from_mode(0o600),
+                )
+                .unwrap();
+            }
+            None => {
+                let copied = std::path::PathBuf::from(target.url.trim_start_matches("sqlite://"))
+                    .with_file_name("pseudonym.key");
+                assert_eq!(std::fs::read(copied).unwrap(), source_key);
+            }
+        }
+        // Into a store that holds events: refused.
+        let (code, _, err) = cli(&["migrate", "--from", &source.url, "--to", &target.url]);
+        assert_ne!(code, 0);
+        assert!(err.contains("already holds events"), "{err}");
+
+        let moved = Server::start_on(target, &[]).await;
+        let school = school.at(&moved);
+        let again = school
+            .send(reqwest::Method::POST, &path, Some(body.clone()), &key)
+            .await;
+        assert_eq!(again.status, 201, "{}", again.text);
+        assert_eq!(again.header("idempotent-replayed"), Some("true"));
+        assert_eq!(again.body["event_id"], first.body["event_id"]);
+        let audit = auditor
+            .at(&moved)
+            .get(&format!("/v1/children/{child}/audit"))
+            .await;
+        assert_eq!(audit.status, 200, "{}", audit.text);
+        let reads = audit.body["reads"].as_array().unwrap();
+        assert!(
+            reads.iter().any(|r| r["what"] == "case"),
+            "the read of the case before the move is kept: {}",
+            audit.text
+        );
+    }
+
+    // A source that is not there.
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}", dir.path().join("typo.db").display());
+    let other = format!("sqlite://{}", dir.path().join("new.db").display());
+    let (code, _, err) = cli(&["migrate", "--from", &missing, "--to", &other]);
+    assert_ne!(code, 0);
+    assert!(err.contains("no Caseline store"), "{err}");
+    assert!(!dir.path().join("typo.db").exists());
+}
+
+/// A store that cannot be reached is one clear line on stderr: what was tried (the password
+/// hidden) and why, never a library's debug dump.
+#[tokio::test]
+async fn an_unreachable_store_is_one_clear_line() {
+    // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+    let url = "postgres://caseline:hunter2@127.0.0.1:1/caseline";
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k");
+    for args in [
+        vec!["verify", "--store", url],
+        vec!["token", "list", "--store", url],
+        vec!["init", "--store", url],
+        vec![
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            url,
+            "--pseudonym-key-file",
+            key.to_str().unwrap(),
+        ],
+    ] {
+        let (code, _, err) = cli(&args);
+        assert_ne!(code, 0, "{args:?}");
+        let line = err.trim();
+        assert_eq!(line.lines().count(), 1, "{args:?}: {err}");
+        assert!(line.starts_with("caseline: "), "{args:?}: {err}");
+        assert!(line.contains("refused"), "{args:?}: {err}");
+        assert!(!line.contains("hunter2"), "the password is hidden: {err}");
+        assert!(
+            !line.contains("Error {") && !line.contains("kind:"),
+            "no debug dump: {err}"
+        );
+    }
+}
+
+/// While a wholesale writer (generate, migrate) holds a store, a server will not start on it,
+/// on SQLite and on PostgreSQL; once it lets go, the server starts.
+#[tokio::test]
+async fn a_server_does_not_start_on_a_store_being_generated() {
+    let mut stores = vec![TestStore::sqlite()];
+    stores.extend(TestStore::postgres().await);
+    for store in stores {
+        store.init();
+        let held = store::lock::lock(&store.url, store::lock::LockMode::Exclusive)
+            .await
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("k");
+        let (code, _, err) = cli(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            &store.url,
+            "--pseudonym-key-file",
+            key.to_str().unwrap(),
+        ]);
+        assert_ne!(code, 0);
+        assert!(err.contains("caseline generate"), "{err}");
+        drop(held);
+        let server = Server::start_on(store, &[]).await;
+        assert_eq!(server.anonymous().get("/health").await.status, 200);
+    }
+}
+
+/// The demo takes a free port when the one asked for is taken, points at a journey whose
+/// `known_at` view differs from its `as_of` one, gives an inspector's report link, and removes
+/// its temporary store when stopped with SIGTERM.
+#[tokio::test]
+async fn the_demo_finds_a_port_shows_known_at_and_cleans_up() {
+    use std::io::{BufRead, BufReader};
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let mut demo = std::process::Command::new(crate::support::bin())
+        .args(["demo", "--listen", &addr, "--children", "40"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = demo.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let done = line.starts_with("listening on ");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let out = lines.join("\n");
+    assert!(out.contains("is taken, so the demo listens on"), "{out}");
+    assert!(out.contains("known_at="), "a known_at link: {out}");
+    assert!(out.contains("as an inspector sees it"), "{out}");
+    let store = out
+        .lines()
+        .find_map(|l| l.strip_prefix("store (removed when the demo stops): sqlite://"))
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| panic!("the store is named: {out}"));
+    let dir = store.parent().unwrap().to_owned();
+    assert!(dir.is_dir());
+
+    // The two journeys the demo points at differ: a record written up later is missing from
+    // the one as it was known.
+    let token = out
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("front_door token: "))
+        .unwrap()
+        .to_owned();
+    let links: Vec<&str> = out
+        .split(['\'', ' '])
+        .filter(|w| w.starts_with("http://") && w.contains("as_of="))
+        .collect();
+    assert_eq!(links.len(), 2, "{out}");
+    let http = reqwest::Client::new();
+    let mut counts = Vec::new();
+    for link in links {
+        let r: serde_json::Value = http
+            .get(link)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        counts.push(r["records"].as_array().map(Vec::len).unwrap_or(0));
+    }
+    assert!(
+        counts[1] < counts[0],
+        "known_at shows fewer records: {counts:?}"
+    );
+
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &demo.id().to_string()])
+        .status();
+    let status = tokio::task::spawn_blocking(move || demo.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(!dir.exists(), "the temporary store is removed");
+    drop(taken);
 }

@@ -371,3 +371,59 @@ async fn docs_without_a_slash_lead_to_the_explorer() {
     assert_eq!(r.status, 200, "{}", r.text);
     assert!(r.text.to_lowercase().contains("swagger"), "{}", r.text);
 }
+
+/// Every wrong field of a body is reported at once (at most 50), the envelope's and `data`'s
+/// alike, and a batch names every failing record; a registration too.
+#[tokio::test]
+async fn every_wrong_field_is_reported_at_once() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let child = school.register(SCHOOL).await;
+    let records = format!("/v1/children/{child}/records");
+
+    let mut three = conversation(SCHOOL, 30);
+    three["occurred_at"] = json!("2026-11-20 10:15");
+    three["data"]["kind"] = json!("over_the_fence");
+    three["data"]["mood"] = json!("fine");
+    let r = school.post(&records, three).await;
+    r.problem(400);
+    let fields = r.fields();
+    assert_eq!(fields.len(), 3, "{}", r.text);
+    for f in ["occurred_at", "data.kind", "data.mood"] {
+        assert!(fields.iter().any(|x| x == f), "{f}: {}", r.text);
+    }
+
+    let mut bad_data = conversation(SCHOOL, 20);
+    bad_data["data"]["kind"] = json!(7);
+    let mut bad_time = conversation(SCHOOL, 10);
+    bad_time["occurred_at"] = json!("soon");
+    let r = school
+        .post(
+            &format!("{records}:batch"),
+            json!({ "records": [conversation(SCHOOL, 40), conversation(SCHOOL, 35), conversation(SCHOOL, 33), bad_data, conversation(SCHOOL, 25), conversation(SCHOOL, 22), conversation(SCHOOL, 21), bad_time] }),
+        )
+        .await;
+    r.problem(400);
+    assert_eq!(
+        r.fields(),
+        vec!["records[3].data.kind", "records[7].occurred_at"],
+        "{}",
+        r.text
+    );
+
+    let mut sixty = conversation(SCHOOL, 30);
+    for i in 0..60 {
+        sixty["data"][format!("extra_{i:02}")] = json!(i);
+    }
+    let r = school.post(&records, sixty).await;
+    r.problem(400);
+    assert_eq!(r.fields().len(), 50, "{}", r.text);
+
+    let mut registration = registration(SCHOOL, None);
+    registration["child"]["gender"] = json!("unknown-gender");
+    registration["child"]["date_of_birth"] = json!("2014-13-40");
+    registration["occurred_at"] = json!("now");
+    let r = school.post("/v1/children", registration).await;
+    r.problem(400);
+    assert!(r.fields().len() >= 2, "{}", r.text);
+}

@@ -123,7 +123,16 @@ async fn a_key_kept_in_the_store_by_an_older_version_moves_to_the_file_and_pseud
 async fn a_key_file_others_may_read_is_refused_and_the_environment_may_carry_the_key() {
     let store = TestStore::sqlite();
     let dir = store_dir(&store);
-    // Made once so the store exists; the token is made the way an operator does.
+    let key = [9u8; 32];
+    let hexed = hex::encode(key);
+    // Made once so the store exists, as an operator whose key is in the environment does;
+    // the token is made the way an operator does.
+    let init = std::process::Command::new(crate::support::bin())
+        .args(["init", "--store", &store.url])
+        .env("CASELINE_PSEUDONYM_KEY", &hexed)
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{init:?}");
     store.token("admin", "council:admin");
     let key_file = dir.join("elsewhere").join("k");
     std::fs::create_dir_all(key_file.parent().unwrap()).unwrap();
@@ -141,8 +150,6 @@ async fn a_key_file_others_may_read_is_refused_and_the_environment_may_carry_the
     assert_ne!(code, 0);
     assert!(err.contains("chmod 600"), "{err}");
 
-    let key = [9u8; 32];
-    let hexed = hex::encode(key);
     let server = Server::start_on(store, &[("CASELINE_PSEUDONYM_KEY", &hexed)]).await;
     assert!(!dir.join("pseudonym.key").exists());
     let front = server.client("front_door", FRONT_DOOR).await;

@@ -43,6 +43,18 @@ enum Command {
     /// Prints a single-use link, valid for 10 minutes, that opens a browser session for a
     /// person (for deployments without an identity provider, and the demo).
     SigninLink(signin::SigninLink),
+    /// Creates an empty store and its pseudonym key; does nothing to one that exists.
+    ///
+    /// The pseudonym key is made beside a SQLite store or at --pseudonym-key-file. Run it
+    /// before the first `token create`, which refuses a store that does not exist.
+    Init {
+        #[command(flatten)]
+        store: StoreArg,
+        /// The pseudonym key's file (created, owner-only). Default: pseudonym.key beside a
+        /// SQLite store; for other stores the server makes it where it is told to.
+        #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
+        pseudonym_key_file: Option<PathBuf>,
+    },
     /// Creates, lists and revokes bearer tokens.
     Token {
         #[command(subcommand)]
@@ -66,8 +78,11 @@ enum Command {
         #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
         framework: String,
     },
-    /// Writes a synthetic council's year into a store: realistic journeys, every record
-    /// through the domain's rules.
+    /// Writes a synthetic council's year into a store that exists (`init` first).
+    ///
+    /// Realistic journeys, every record through the domain's rules, each with a realistic
+    /// `recorded_at` (most written up within hours, some days late). Refuses a store that
+    /// holds children (unless --into-existing) and one a server is running on.
     Generate {
         /// How many children.
         #[arg(long, default_value_t = 1000)]
@@ -83,11 +98,20 @@ enum Command {
         /// The threshold framework: norfolk or staffordshire.
         #[arg(long, env = "CASELINE_FRAMEWORK", default_value = Config::DEFAULT_FRAMEWORK)]
         framework: String,
+        /// Add the generated children to a store that already holds children (by default
+        /// such a store is refused, so a real record is never mixed with invented ones by
+        /// mistake).
+        #[arg(long)]
+        into_existing: bool,
     },
-    /// A first look: a server on a fresh temporary store loaded with a generated council;
-    /// prints tokens and the URLs of a journey page and the report.
+    /// A first look: a server on a temporary store loaded with a generated council.
+    ///
+    /// Prints tokens and the URLs of a journey page (as it happened and as it was known),
+    /// the report, and the report as an inspector sees it. The temporary store is removed
+    /// when the demo stops (Ctrl-C, SIGTERM).
     Demo {
-        /// Where to listen: HOST:PORT, the host a name (localhost) or an address.
+        /// Where to listen: HOST:PORT, the host a name (localhost) or an address. When the
+        /// port is taken, any free port on that host is used instead.
         #[arg(long, env = "CASELINE_LISTEN", default_value = Config::DEFAULT_LISTEN, value_parser = listen_addr)]
         listen: SocketAddr,
         /// How many children to generate.
@@ -101,16 +125,35 @@ enum Command {
         #[command(flatten)]
         store: StoreArg,
     },
-    /// Copies a SQLite store into a new file while the server may be running: SQLite's online
-    /// backup, one consistent moment of everything (events, tokens, read log). The pseudonym
-    /// key is not in it (back up its file apart). For PostgreSQL use pg_dump; for any
-    /// backend, export.
+    /// Copies a SQLite store into a new file while the server may be running.
+    ///
+    /// SQLite's online backup, one consistent moment of everything (events, tokens, read
+    /// log). The pseudonym key is not in it (back up its file apart). For PostgreSQL use
+    /// pg_dump; for any backend, export.
     Backup {
         #[command(flatten)]
         store: StoreArg,
         /// The new file (never overwritten).
         #[arg(long)]
         to: PathBuf,
+    },
+    /// Moves a deployment's store to another (SQLite to PostgreSQL, say), verified.
+    ///
+    /// Copies every event (as import keeps them), tokens, idempotency keys and their
+    /// answers, and the read log. The source must not be served meanwhile; the target must
+    /// hold no events. The pseudonym key is a file, not in the store: it is copied beside a
+    /// SQLite target, and for any other target the server is pointed at it (the command
+    /// says how).
+    Migrate {
+        /// The store to copy from (it must exist).
+        #[arg(long)]
+        from: String,
+        /// The store to copy to (created if need be; it must hold no events).
+        #[arg(long)]
+        to: String,
+        /// The source's pseudonym key file. Default: pseudonym.key beside a SQLite source.
+        #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
+        pseudonym_key_file: Option<PathBuf>,
     },
     /// Loads an export into an empty store, keeping ids, times, sequences and hashes.
     Import {
@@ -249,6 +292,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(s) => serve(*s).await,
         Command::SigninLink(s) => signin::signin_link(s).await,
+        Command::Init {
+            store,
+            pseudonym_key_file,
+        } => init(&store.store, pseudonym_key_file).await,
         Command::Token { command } => token(command).await,
         Command::Verify { store, child } => verify(&store.store, child).await,
         Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
@@ -260,15 +307,19 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             end,
             store,
             framework,
-        } => generate_into(&store.store, &framework, children, seed, end)
-            .await
-            .map(|_| ExitCode::SUCCESS),
+            into_existing,
+        } => generate_cmd(&store.store, &framework, children, seed, end, into_existing).await,
         Command::Demo {
             listen,
             children,
             seed,
         } => demo(listen, children, seed).await,
         Command::Import { file, store } => import(&file, &store.store).await,
+        Command::Migrate {
+            from,
+            to,
+            pseudonym_key_file,
+        } => migrate(&from, &to, pseudonym_key_file).await,
     }
 }
 
@@ -283,7 +334,7 @@ async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn store::EventStore
         .with_context(|| format!("checking the store {}", redacted(url)))?;
     if !there {
         bail!(
-            "there is no Caseline store at {}: check --store (or CASELINE_STORE); `caseline serve` creates a new store on its first start, `caseline import` loads one",
+            "there is no Caseline store at {}: check --store (or CASELINE_STORE); `caseline init` creates a new, empty store, `caseline import` loads one",
             redacted(url)
         );
     }
@@ -304,7 +355,46 @@ fn redacted(url: &str) -> String {
 async fn open(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
     store::open(url)
         .await
-        .with_context(|| format!("opening the store {url}"))
+        .with_context(|| format!("opening the store {}", redacted(url)))
+}
+
+/// Creates the store if it is not there, and the pseudonym key where one belongs.
+async fn init(url: &str, pseudonym_key_file: Option<PathBuf>) -> Result<ExitCode> {
+    let existed = store::exists(url)
+        .await
+        .with_context(|| format!("checking the store {}", redacted(url)))?;
+    if existed {
+        // Not even a key: a deployment whose key lives elsewhere must not grow a stray one.
+        eprintln!(
+            "a Caseline store is already at {}: nothing changed",
+            redacted(url)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = open(url).await?;
+    let source = match (std::env::var(PSEUDONYM_KEY_ENV), pseudonym_key_file) {
+        (Ok(hexed), _) if !hexed.trim().is_empty() => {
+            Some(api::pseudonym_key::KeySource::Hex(hexed))
+        }
+        (_, Some(path)) => Some(api::pseudonym_key::KeySource::File(path)),
+        _ if store::sqlite_path(url).is_ok() => Some(api::pseudonym_key::KeySource::BesideStore),
+        _ => None,
+    };
+    let key = match &source {
+        Some(source) => {
+            api::pseudonym_key::load(source, url, store.as_ref())
+                .await
+                .context("making the pseudonym key")?;
+            api::pseudonym_key::key_file(source, url)
+                .ok()
+                .flatten()
+                .map(|p| format!("; pseudonym key in {}", p.display()))
+                .unwrap_or_default()
+        }
+        None => "; give the server --pseudonym-key-file (or CASELINE_PSEUDONYM_KEY) for the pseudonym key".to_owned(),
+    };
+    eprintln!("created an empty Caseline store at {}{key}", redacted(url));
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn serve(s: Serve) -> Result<ExitCode> {
@@ -331,6 +421,10 @@ async fn serve(s: Serve) -> Result<ExitCode> {
         (_, Some(path)) => api::pseudonym_key::KeySource::File(path),
         _ => api::pseudonym_key::KeySource::BesideStore,
     };
+    // Held while serving, so `caseline generate` cannot write behind the server's back.
+    let _lock = store::lock::lock(&config.store_url, store::lock::LockMode::Serving)
+        .await
+        .with_context(|| format!("opening the store {}", redacted(&config.store_url)))?;
     let running = api::start(config).await.context("starting the server")?;
     // Scripts and the tests read the address from here when they asked for port 0.
     println!("listening on http://{}", running.addr);
@@ -347,7 +441,7 @@ async fn token(command: TokenCommand) -> Result<ExitCode> {
             name,
             store,
         } => {
-            let store = open(&store.store).await?;
+            let store = open_existing(&store.store).await?;
             let (record, secret) =
                 api::auth::create_token(store.as_ref(), &agency, &role, &name).await?;
             let out = serde_json::json!({
@@ -501,16 +595,45 @@ fn framework(name: &str) -> Result<&'static domain::framework::Framework> {
         .map_err(|_| anyhow::anyhow!("unknown framework {name:?}: use norfolk or staffordshire"))
 }
 
-/// Generates a council into the store at `url`; returns the options used.
-async fn generate_into(
+/// `caseline generate`: only into a store that exists, that no server holds, and that holds
+/// no children unless `into_existing`.
+async fn generate_cmd(
     url: &str,
     framework_name: &str,
     children: usize,
     seed: u64,
     end: Option<chrono::NaiveDate>,
+    into_existing: bool,
+) -> Result<ExitCode> {
+    let store = open_existing(url).await?;
+    let _lock = store::lock::lock(url, store::lock::LockMode::Exclusive)
+        .await
+        .with_context(|| format!("generating into {}", redacted(url)))?;
+    if !into_existing && store.head_position().await? > 0 {
+        bail!(
+            "the store {} already holds children: generated children are invented, and are not mixed with a council's record by mistake; use a new store (`caseline init --store …`), or --into-existing to add them anyway",
+            redacted(url)
+        );
+    }
+    generate_into(store, framework_name, children, seed, end).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generates a council into `store`; returns the options used.
+async fn generate_into(
+    store: std::sync::Arc<dyn store::EventStore>,
+    framework_name: &str,
+    children: usize,
+    seed: u64,
+    end: Option<chrono::NaiveDate>,
 ) -> Result<generate::Options> {
-    let store = open(url).await?;
-    let end = end.unwrap_or_else(|| chrono::Utc::now().date_naive() - chrono::Duration::days(1));
+    let yesterday = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    let end = end.unwrap_or(yesterday);
+    if end > yesterday {
+        bail!(
+            "--end {end} is not in the past: a generated year ends by yesterday ({yesterday}), since nothing is recorded before it happens"
+        );
+    }
     let options = generate::Options::new(children, seed, framework(framework_name)?).ending(end);
     let bar = progress(None, "generating");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -531,13 +654,96 @@ async fn generate_into(
     Ok(options)
 }
 
+/// Waits for Ctrl-C or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The demo's temporary folder, removed when the demo ends however it returns.
+struct TempStore(PathBuf);
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_dir_all(&self.0)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            eprintln!("caseline: could not remove {}: {e}", self.0.display());
+        }
+    }
+}
+
+/// `listen` if it can be bound now, else any free port on the same host.
+fn free_listen(listen: SocketAddr) -> SocketAddr {
+    match std::net::TcpListener::bind(listen) {
+        Ok(_) => listen,
+        Err(_) => SocketAddr::new(listen.ip(), 0),
+    }
+}
+
+/// A record of the generated council written up days after it happened: its child and a
+/// moment between the two, when the journey as it had happened (`as_of`) already holds it
+/// but the record as it stood (`known_at`) did not yet. The longest such journey is chosen.
+fn late_record(
+    events: &[(
+        Uuid,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    )],
+    counts: &std::collections::HashMap<Uuid, u64>,
+) -> Option<(Uuid, chrono::DateTime<chrono::Utc>)> {
+    events
+        .iter()
+        .filter(|(_, occurred, recorded)| *recorded - *occurred > chrono::Duration::days(3))
+        .max_by_key(|(child, occurred, _)| {
+            (
+                counts.get(child).copied().unwrap_or(0),
+                *child,
+                std::cmp::Reverse(*occurred),
+            )
+        })
+        .map(|(child, occurred, recorded)| {
+            let between = *occurred + (*recorded - *occurred) / 2;
+            (
+                *child,
+                chrono::Timelike::with_nanosecond(&between, 0).unwrap_or(between),
+            )
+        })
+}
+
 async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode> {
     api::telemetry::init_logging(false);
     let dir = std::env::temp_dir().join(format!("caseline-demo-{}", Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let temp = TempStore(dir.clone());
     let url = format!("sqlite://{}", dir.join("caseline.db").display());
-    let options = generate_into(&url, Config::DEFAULT_FRAMEWORK, children, seed, None).await?;
     let store = open(&url).await?;
+    let options = tokio::select! {
+        made = generate_into(store.clone(), Config::DEFAULT_FRAMEWORK, children, seed, None) => made?,
+        _ = stop_signal() => {
+            drop(store);
+            drop(temp);
+            eprintln!("stopped; the temporary store is removed");
+            return Ok(ExitCode::SUCCESS);
+        }
+    };
     let mut tokens = Vec::new();
     for (role, agency) in [
         ("front_door", "front_door:norfolk-mash"),
@@ -550,15 +756,18 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
     }
     // The child with the longest journey makes the most telling page.
     let mut counts: std::collections::HashMap<Uuid, u64> = std::collections::HashMap::new();
+    let mut times = Vec::new();
     for_each_event(store.as_ref(), |e| {
         *counts.entry(e.child_id).or_default() += 1;
+        times.push((e.child_id, e.occurred_at, e.recorded_at));
         Ok(())
     })
     .await?;
+    let late = late_record(&times, &counts);
     let busiest = counts
-        .into_iter()
-        .max_by_key(|(id, n)| (*n, *id))
-        .map(|(id, _)| id);
+        .iter()
+        .max_by_key(|(id, n)| (**n, **id))
+        .map(|(id, _)| *id);
     let people = signin::DemoPeople::create(
         store.as_ref(),
         busiest.map(|child| format!("/v1/children/{child}/journey")),
@@ -572,20 +781,27 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
     drop(store);
 
     let mut config = Config::new(url.clone());
-    config.listen = listen;
+    config.listen = free_listen(listen);
     let running = api::start(config).await.context("starting the server")?;
     let base = format!("http://{}", running.addr);
+    if listen.port() != 0 && running.addr.port() != listen.port() {
+        println!(
+            "({listen} is taken, so the demo listens on {})",
+            running.addr
+        );
+    }
     println!(
         "Caseline demo: {children} generated children, {} to {}",
         options.start,
         options.end()
     );
-    println!("store: {url}");
+    println!("store (removed when the demo stops): {url}");
     println!();
     for (role, secret) in &tokens {
         println!("{role:>10} token: {secret}");
     }
     let front_door = &tokens[0].1;
+    let inspector = &tokens[2].1;
     println!();
     println!("API documentation (use Authorize with a token): {base}/docs/");
     if let Some(child) = busiest {
@@ -594,17 +810,37 @@ async fn demo(listen: SocketAddr, children: usize, seed: u64) -> Result<ExitCode
             "  curl -H 'Authorization: Bearer {front_door}' -H 'Accept: text/html' {base}/v1/children/{child}/journey > journey.html"
         );
     }
+    if let Some((child, at)) = late {
+        let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        println!(
+            "a journey as it had happened by {at} (as_of), and as the record stood then (known_at: a record written up days later is not in it yet):"
+        );
+        println!(
+            "  curl -H 'Authorization: Bearer {front_door}' -H 'Accept: text/html' '{base}/v1/children/{child}/journey?as_of={at}' > as-of.html"
+        );
+        println!(
+            "  curl -H 'Authorization: Bearer {front_door}' -H 'Accept: text/html' '{base}/v1/children/{child}/journey?as_of={at}&known_at={at}' > known-at.html"
+        );
+    }
     println!("the inspection report:");
     println!(
         "  curl -H 'Authorization: Bearer {front_door}' -H 'Accept: text/html' '{base}/v1/reports/inspection?from={}&to={}' > report.html",
         options.start,
         options.end()
     );
+    println!("the same report as an inspector sees it (pseudonyms only):");
+    println!(
+        "  curl -H 'Authorization: Bearer {inspector}' -H 'Accept: text/html' '{base}/v1/reports/inspection?from={}&to={}' > report-inspector.html",
+        options.start,
+        options.end()
+    );
     println!();
     people.print(running.addr);
     println!();
-    println!("listening on {base}");
-    running.wait().await.context("serving")?;
+    println!("listening on {base} (Ctrl-C stops the demo and removes its store)");
+    let served = running.wait().await.context("serving");
+    drop(temp);
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -699,4 +935,145 @@ async fn import(file: &std::path::Path, url: &str) -> Result<ExitCode> {
     bar.finish_and_clear();
     eprintln!("imported {n} events");
     Ok(ExitCode::SUCCESS)
+}
+
+/// `caseline migrate`: everything a deployment's store holds that a server needs, copied.
+/// Checkpoints and read models are left behind: the server rebuilds them on its first start.
+async fn migrate(from: &str, to: &str, key_file: Option<PathBuf>) -> Result<ExitCode> {
+    use store::lock::{LockMode, lock};
+    let source = open_existing(from).await?;
+    let _source_lock = lock(from, LockMode::Exclusive)
+        .await
+        .with_context(|| format!("migrating from {}", redacted(from)))?;
+    let _target_lock = lock(to, LockMode::Exclusive)
+        .await
+        .with_context(|| format!("migrating to {}", redacted(to)))?;
+    let target = open(to).await?;
+    if target.head_position().await? > 0 {
+        bail!(
+            "the store {} already holds events: migrate needs an empty target",
+            redacted(to)
+        );
+    }
+
+    let bar = progress(None, "reading events");
+    let mut events = Vec::new();
+    let mut children = std::collections::BTreeSet::new();
+    for_each_event(source.as_ref(), |e| {
+        children.insert(e.child_id);
+        events.push(e);
+        bar.inc(1);
+        Ok(())
+    })
+    .await?;
+    bar.finish_and_clear();
+    let bar = progress(None, "writing events");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let n_events = target.import(events).await.context("copying the events")?;
+    bar.finish_and_clear();
+
+    let tokens = source.tokens().await.context("reading the tokens")?;
+    let n_tokens = tokens.len();
+    for t in tokens {
+        target.create_token(t).await.context("copying the tokens")?;
+    }
+    let keys = source
+        .idempotency_records()
+        .await
+        .context("reading the idempotency keys")?;
+    let n_keys = target
+        .restore_idempotency(keys)
+        .await
+        .context("copying the idempotency keys")?;
+
+    let bar = progress(Some(children.len() as u64), "copying the read log");
+    let mut n_reads = 0u64;
+    for child in &children {
+        for entry in source.reads(*child).await.context("reading the read log")? {
+            target
+                .log_read(entry)
+                .await
+                .context("copying the read log")?;
+            n_reads += 1;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+
+    let verified = target.verify(None).await.context("verifying the copy")?;
+    eprintln!(
+        "migrated {n_events} events of {} children, {n_tokens} tokens, {n_keys} idempotency keys, {n_reads} reads; verified {} children: {} broken",
+        children.len(),
+        verified.children,
+        verified.broken.len()
+    );
+    for b in &verified.broken {
+        println!(
+            "BROKEN child {} at sequence {}: {}",
+            b.child_id, b.sequence, b.problem
+        );
+    }
+
+    // The key is a file beside the deployment, never in the store.
+    let source_key = match key_file {
+        Some(p) => Some(p),
+        None => api::pseudonym_key::key_file(&api::pseudonym_key::KeySource::BesideStore, from)
+            .ok()
+            .flatten(),
+    };
+    match source_key.filter(|p| p.is_file()) {
+        Some(path) => {
+            let beside_target =
+                api::pseudonym_key::key_file(&api::pseudonym_key::KeySource::BesideStore, to)
+                    .ok()
+                    .flatten();
+            match beside_target {
+                Some(dest) if !dest.exists() => {
+                    copy_key(&path, &dest)?;
+                    eprintln!(
+                        "the pseudonym key {} is copied to {} beside the new store, so pseudonyms stay the same",
+                        path.display(),
+                        dest.display()
+                    );
+                }
+                Some(dest) => eprintln!(
+                    "a pseudonym key is already at {}: left as it is; pseudonyms are the same only if it is {}",
+                    dest.display(),
+                    path.display()
+                ),
+                None => eprintln!(
+                    "the pseudonym key stays in {}: start the server with --pseudonym-key-file {} (or its contents in CASELINE_PSEUDONYM_KEY), so pseudonyms stay the same",
+                    path.display(),
+                    path.display()
+                ),
+            }
+        }
+        None => eprintln!(
+            "no pseudonym key file was found for the source: start the server with the deployment's key (--pseudonym-key-file or CASELINE_PSEUDONYM_KEY), or it makes a new one and every pseudonym changes"
+        ),
+    }
+    Ok(if verified.broken.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+/// Copies a pseudonym key file, readable by its owner only, never over an existing one.
+fn copy_key(from: &std::path::Path, to: &std::path::Path) -> Result<()> {
+    let key = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(to)
+        .with_context(|| format!("creating {}", to.display()))?;
+    file.write_all(&key)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("writing {}", to.display()))?;
+    Ok(())
 }

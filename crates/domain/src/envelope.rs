@@ -33,7 +33,10 @@ struct Fields {
     /// RFC 3339 with an offset: a time without one is ambiguous across the clock change.
     occurred_at: DateTime<FixedOffset>,
     recorded_by: Person,
-    data: Value,
+    /// Required here, parsed apart (`parse_data`) so its errors and the envelope's are
+    /// reported together.
+    #[serde(rename = "data")]
+    _data: serde::de::IgnoredAny,
 }
 
 #[derive(Deserialize)]
@@ -47,30 +50,90 @@ impl RecordInput {
         self.data.record_type()
     }
 
-    /// Parses one posted record; shape errors carry paths from the top of the body.
+    /// Parses one posted record; shape errors carry paths from the top of the body, and every
+    /// wrong field is reported at once (at most [`crate::error::MAX_ERRORS`]): the envelope's
+    /// fields and `data`'s are checked apart, so a bad `occurred_at` does not hide a bad
+    /// `data.kind`.
     pub fn parse(body: Value) -> Result<RecordInput, Invalid> {
-        let fields: Fields = shapes::parse(body, "")?;
-        let record_type: RecordType = fields.record_type.parse().map_err(|_| {
-            let known: Vec<&str> = RecordType::ALL.iter().map(|t| t.as_str()).collect();
-            Invalid::shape(
-                "type",
-                format!(
-                    "`{}` is not a record type; expected one of {}",
-                    fields.record_type,
-                    known.join(", ")
-                ),
-            )
-        })?;
-        let data = RecordData::parse(record_type, fields.data)?;
-        Ok(RecordInput {
-            occurred_at: crate::dates::instant(fields.occurred_at, "occurred_at")?,
-            recorded_by: fields.recorded_by,
-            data,
-        })
+        let mut errors: Vec<Invalid> = Vec::new();
+        // `data` is checked on its own below; the envelope is parsed without it, so an error in
+        // one never hides the other.
+        let mut envelope = body;
+        let data = envelope.as_object_mut().and_then(|o| o.remove("data"));
+        if data.is_some()
+            && let Some(o) = envelope.as_object_mut()
+        {
+            o.insert("data".to_owned(), Value::Null);
+        }
+        let fields: Option<Fields> = match shapes::parse(envelope.clone(), "") {
+            Ok(f) => Some(f),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let type_name = fields.as_ref().map(|f| f.record_type.clone()).or_else(|| {
+            envelope
+                .get("type")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        });
+        let record_type = match &type_name {
+            Some(name) => match name.parse::<RecordType>() {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    // The envelope parses `type` as any string, so this is never said twice.
+                    let known: Vec<&str> = RecordType::ALL.iter().map(|t| t.as_str()).collect();
+                    errors.push(Invalid::shape(
+                        "type",
+                        format!(
+                            "`{name}` is not a record type; expected one of {}",
+                            known.join(", ")
+                        ),
+                    ));
+                    None
+                }
+            },
+            None => None,
+        };
+        let parsed_data = match (record_type, data) {
+            (Some(t), Some(data)) => match parse_data(t, data) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            _ => None,
+        };
+        let occurred_at = match &fields {
+            Some(f) => match crate::dates::instant(f.occurred_at, "occurred_at") {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
+            None => None,
+        };
+        if let Some(e) = Invalid::merge(errors) {
+            return Err(e);
+        }
+        match (fields, parsed_data, occurred_at) {
+            (Some(f), Some(data), Some(occurred_at)) => Ok(RecordInput {
+                occurred_at,
+                recorded_by: f.recorded_by,
+                data,
+            }),
+            // Every path that leaves one out has pushed an error, except a body with no `data`
+            // (or not an object), which the envelope's parse reports.
+            _ => Err(Invalid::shape("data", "is required")),
+        }
     }
 
-    /// Parses `{ "records": [...] }`: at least one record, at most [`MAX_BATCH`]; an error
-    /// names the failing record by index (`records[3].data.decision`).
+    /// Parses `{ "records": [...] }`: at least one record, at most [`MAX_BATCH`]; errors name
+    /// the failing records by index (`records[3].data.decision`, `records[7].occurred_at`),
+    /// every failing record's errors together (at most [`crate::error::MAX_ERRORS`]).
     pub fn parse_batch(body: Value) -> Result<Vec<RecordInput>, Invalid> {
         let batch: Batch = shapes::parse(body, "")?;
         if batch.records.is_empty() {
@@ -88,16 +151,46 @@ impl RecordInput {
                 ),
             ));
         }
-        batch
-            .records
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| {
-                RecordInput::parse(r)
-                    .map_err(|e| e.prefixed(&join_path("records", &format!("[{i}]"))))
-            })
-            .collect()
+        let mut records = Vec::with_capacity(batch.records.len());
+        let mut errors = Vec::new();
+        for (i, r) in batch.records.into_iter().enumerate() {
+            match RecordInput::parse(r) {
+                Ok(r) => records.push(r),
+                Err(e) => errors.push(e.prefixed(&join_path("records", &format!("[{i}]")))),
+            }
+        }
+        match Invalid::merge(errors) {
+            Some(e) => Err(e),
+            None => Ok(records),
+        }
     }
+}
+
+/// A record type's `data`, with every shape error [`shapes::parse`] finds, and then each of the
+/// type's required fields that is absent (serde names only the first missing one, and only
+/// once every field present has parsed).
+fn parse_data(t: RecordType, data: Value) -> Result<RecordData, Invalid> {
+    let present: Vec<String> = data
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    let is_object = data.is_object();
+    RecordData::parse(t, data).map_err(|e| {
+        if !is_object {
+            return e;
+        }
+        let schema = crate::schema::record_data_schema(t);
+        let missing = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .filter(|name| !present.iter().any(|p| p == name))
+            .map(|name| Invalid::shape(join_path("data", name), "is required"));
+        Invalid::merge(std::iter::once(e).chain(missing))
+            .unwrap_or_else(|| Invalid::shape("data", "is not valid"))
+    })
 }
 
 #[cfg(test)]
@@ -168,6 +261,95 @@ mod tests {
                 .unwrap()
                 .len(),
             2
+        );
+    }
+
+    #[test]
+    fn every_wrong_field_of_a_record_is_reported_at_once() {
+        let mut b = body();
+        b["occurred_at"] = json!("yesterday");
+        b["data"]["how"] = json!(3);
+        b["data"]["surplus"] = json!(true);
+        let e = RecordInput::parse(b).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(fields.len(), 3, "{fields:?}");
+        for f in ["occurred_at", "data.how", "data.surplus"] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+        assert_eq!(
+            e.detail(),
+            "The request does not have the shape this record type needs."
+        );
+
+        // Every required field that is missing, not only the first.
+        let mut b = body();
+        b["data"] = json!({});
+        b["recorded_by"] = json!("someone");
+        let e = RecordInput::parse(b).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        assert!(
+            fields.contains(&"data.referral_id") && fields.contains(&"data.how"),
+            "{fields:?}"
+        );
+    }
+
+    #[test]
+    fn a_batch_names_every_failing_record() {
+        let mut third = body();
+        third["data"]["how"] = json!(3);
+        let mut seventh = body();
+        seventh["occurred_at"] = json!("2026-11-20");
+        let mut records = vec![body(); 8];
+        records[3] = third;
+        records[7] = seventh;
+        let e = RecordInput::parse_batch(json!({ "records": records })).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            vec!["records[3].data.how", "records[7].occurred_at"]
+        );
+    }
+
+    #[test]
+    fn at_most_fifty_errors_are_listed() {
+        let mut b = body();
+        for i in 0..60 {
+            b["data"][format!("unknown_{i:02}")] = json!(i);
+        }
+        let e = RecordInput::parse(b).unwrap_err();
+        assert_eq!(e.errors().len(), crate::error::MAX_ERRORS);
+    }
+
+    #[test]
+    fn every_wrong_element_of_a_list_is_reported() {
+        let b = json!({
+            "type": "conversation_recorded",
+            "occurred_at": "2026-11-20T10:15:00Z",
+            "recorded_by": { "name": "A", "role": "dsl", "agency": "school:norwich-high" },
+            "data": {
+                "conversation_id": "6a1f0c2e-4d3b-4b8e-9a57-2f1d3c4b5a69",
+                "kind": "with_child",
+                "participants": [
+                    { "relationship": 1 },
+                    { "relationship": "child" },
+                    { "relationship": "mother", "shoe_size": 9 }
+                ],
+                "worries": ["hungry", 7]
+            }
+        });
+        let e = RecordInput::parse(b).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        // A participant is a person or a family member: a wrong one is named as a whole.
+        for f in [
+            "data.participants[0]",
+            "data.participants[2]",
+            "data.worries[1]",
+        ] {
+            assert!(fields.iter().any(|x| x.starts_with(f)), "{f} in {fields:?}");
+        }
+        assert!(
+            !fields.iter().any(|f| f.starts_with("data.participants[1]")),
+            "{fields:?}"
         );
     }
 }

@@ -18,6 +18,10 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The most field errors one refusal lists: enough to fix a body in one go, few enough that a
+/// body of garbage does not become a page of them.
+pub const MAX_ERRORS: usize = 50;
+
 /// The two ways input can be refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -97,6 +101,23 @@ impl Invalid {
         self
     }
 
+    /// Several refusals as one, so a client hears of every wrong field at once: the first's
+    /// kind and detail, then every field error in order, at most [`MAX_ERRORS`] (the same
+    /// field and message once). `None` when there is nothing to refuse.
+    pub fn merge(all: impl IntoIterator<Item = Invalid>) -> Option<Invalid> {
+        let mut all = all.into_iter();
+        let mut first = all.next()?;
+        let mut errors = std::mem::take(&mut first.errors);
+        for e in all {
+            errors.extend(e.errors);
+        }
+        let mut seen = std::collections::HashSet::new();
+        errors.retain(|e| seen.insert((e.field.clone(), e.message.clone())));
+        errors.truncate(MAX_ERRORS);
+        first.errors = errors;
+        Some(first)
+    }
+
     /// The same error seen from further out: `prefixed("records[3]")` turns `data.decision`
     /// into `records[3].data.decision` (a batch names its failing record by index).
     pub fn prefixed(mut self, prefix: &str) -> Invalid {
@@ -128,5 +149,17 @@ mod tests {
         assert_eq!(e.errors()[0].field, "records[3].data.decision");
         assert_eq!(e.kind(), InvalidKind::Rule);
         assert_eq!(join_path("records", "[1]"), "records[1]");
+    }
+
+    #[test]
+    fn merged_refusals_keep_the_first_detail_and_at_most_fifty_fields() {
+        let all = (0..60).map(|i| Invalid::shape(format!("data.f{i}"), "is wrong"));
+        let e = Invalid::merge(all).unwrap();
+        assert_eq!(e.errors().len(), MAX_ERRORS);
+        assert_eq!(e.errors()[0].field, "data.f0");
+        assert_eq!(e.kind(), InvalidKind::Shape);
+        assert!(Invalid::merge(Vec::new()).is_none());
+        let twice = [Invalid::shape("a", "m"), Invalid::shape("a", "m")];
+        assert_eq!(Invalid::merge(twice).unwrap().errors().len(), 1);
     }
 }

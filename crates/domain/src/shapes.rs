@@ -219,9 +219,129 @@ impl ChildVoice {
     }
 }
 
-/// Parses `value` as a `T`, reporting a shape error at its JSON path under `prefix`
+/// Parses `value` as a `T`, reporting every shape error it can find (at most
+/// [`crate::error::MAX_ERRORS`]) at its JSON path under `prefix`
 /// (`parse::<ConversationRecorded>(v, "data")` reports `data.scaling[0].score`).
+///
+/// serde stops at the first error. To reach the fields after it, the field of the object that
+/// holds the error is taken out and the value parsed again (and the other elements of a list
+/// that held one are each tried alone, at most [`MAX_ELEMENT_TRIES`] in all), until it parses or the next error
+/// cannot be told apart from one the taking-out caused: a field taken out that is required shows
+/// as missing (already reported), and an error of the object as a whole (a one-of check across
+/// fields) may be about a field taken out. Every error listed is one the client's value has;
+/// errors after such a stop (further missing fields, say) may go unlisted, and the caller may add
+/// what it knows (a type's required fields). The first error is what [`Invalid::detail`] and the
+/// first entry describe, as before.
 pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Invalid> {
+    let first = match parse_first::<T>(value.clone(), prefix) {
+        Ok(t) => return Ok(t),
+        Err(e) => e,
+    };
+    let original = value.clone();
+    let mut value = value;
+    let mut found = vec![first.clone()];
+    let mut taken: Vec<String> = Vec::new();
+    let mut last = first.errors().first().map(|f| f.field.clone());
+    while found.len() < crate::error::MAX_ERRORS {
+        let Some(field) = last.take() else { break };
+        let Some(key) = top_key(&field, prefix) else {
+            break;
+        };
+        let Some(object) = value.as_object_mut() else {
+            break;
+        };
+        if object.remove(&key).is_none() {
+            break;
+        }
+        taken.push(key);
+        match parse_first::<T>(value.clone(), prefix) {
+            Ok(_) => break,
+            Err(e) => {
+                let Some(next) = e.errors().first() else {
+                    break;
+                };
+                match top_key(&next.field, prefix) {
+                    Some(k) if !taken.contains(&k) => {
+                        last = Some(next.field.clone());
+                        found.push(e);
+                    }
+                    _ => break,
+                }
+            }
+        }
+    }
+    // An array field that held an error may hold more in its other elements: each is tried
+    // alone in the field's place, the other fields as above, and an error there is named at
+    // its own index.
+    // Each try parses the whole body again, so their number is bounded whatever the body:
+    // a list of hundreds of good elements beside one bad one costs at most this many parses.
+    let mut tries = 0;
+    for key in &taken {
+        if found.iter().map(|e| e.errors().len()).sum::<usize>() >= crate::error::MAX_ERRORS
+            || tries >= MAX_ELEMENT_TRIES
+        {
+            break;
+        }
+        let Some(items) = original.get(key).and_then(|v| v.as_array()) else {
+            continue;
+        };
+        let base = join_path(prefix, key);
+        let already: Vec<String> = found
+            .iter()
+            .flat_map(|e| e.errors().iter().map(|f| f.field.clone()))
+            .collect();
+        for (j, item) in items.iter().enumerate() {
+            let at = format!("{base}[{j}]");
+            if already.iter().any(|f| within(f, &at)) {
+                continue;
+            }
+            if tries >= MAX_ELEMENT_TRIES {
+                break;
+            }
+            tries += 1;
+            let mut alone = value.clone();
+            let Some(object) = alone.as_object_mut() else {
+                break;
+            };
+            object.insert(key.clone(), serde_json::Value::Array(vec![item.clone()]));
+            let Err(e) = parse_first::<T>(alone, prefix) else {
+                continue;
+            };
+            let zero = format!("{base}[0]");
+            if let Some(f) = e.errors().first().filter(|f| within(&f.field, &zero)) {
+                let field = format!("{at}{}", &f.field[zero.len()..]);
+                found.push(Invalid::shape(field, f.message.clone()));
+            }
+        }
+    }
+    Err(Invalid::merge(found).unwrap_or(first))
+}
+
+/// How many list elements [`parse`] tries alone for further errors, across all lists.
+const MAX_ELEMENT_TRIES: usize = 100;
+
+/// Whether the path `field` is `at` or lies inside it (`data.items[1].x` inside
+/// `data.items[1]`, not inside `data.items[10]`).
+fn within(field: &str, at: &str) -> bool {
+    field
+        .strip_prefix(at)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('.') || rest.starts_with('['))
+}
+
+/// The key of the top-level object a field path under `prefix` lies in: `data.scaling[0].score`
+/// under `data` is `scaling`. `None` for the object itself.
+fn top_key(field: &str, prefix: &str) -> Option<String> {
+    let rest = if prefix.is_empty() {
+        field
+    } else {
+        field.strip_prefix(prefix)?.strip_prefix('.')?
+    };
+    let key = rest.split(['.', '[']).next().unwrap_or_default();
+    (!key.is_empty()).then(|| key.to_owned())
+}
+
+/// [`parse`] stopping at the first error, as serde does.
+fn parse_first<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Invalid> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let mut path = String::new();
         for seg in e.path().iter() {

@@ -10,8 +10,11 @@
 //! - [`journeys`] yields each child's registration and records as [`store::NewEvent`]s with the
 //!   identifier claims, without a store (for benchmarks and tests).
 //! - [`generate`] writes them: one atomic append per child (registration and records together,
-//!   `Expected::NoStream`), many children per [`store::EventStore::append_many`] call so the
-//!   store can commit them together.
+//!   `Expected::NoStream`), many children per [`store::EventStore::append_history`] call so the
+//!   store can commit them together. Each record keeps a realistic `recorded_at` (most
+//!   written up within hours, a tail days later, some agencies slower: `timing`), written as
+//!   an import writes history, so the report's late-recording figures and the journey's
+//!   `known_at` view show what a real council's would.
 //!
 //! The same [`Options`] (seed included) always give the same children, ids, times and words.
 //! Rates live in `rates`, people and places in `people`, identifiers in `identifiers` and
@@ -29,9 +32,11 @@ use domain::framework::Framework;
 use domain::record::RecordData;
 use domain::registration::ChildDetails;
 use domain::shapes::Person;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 use serde::Serialize;
 use serde_json::json;
-use store::{AppendRequest, EventStore, Expected, IdentifierClaim, NewEvent};
+use store::{AppendRequest, EventStore, Expected, HistoricAppend, IdentifierClaim, NewEvent};
 use uuid::Uuid;
 
 mod catalogue;
@@ -147,6 +152,9 @@ pub struct GeneratedChild {
     pub events: Vec<NewEvent>,
     /// The identifiers the registration and any later update claim.
     pub claims: Vec<IdentifierClaim>,
+    /// When each event was recorded (`recorded_at[i]` for `events[i]`): never before it
+    /// occurred, never earlier than the event before it, never after the generated year.
+    pub recorded_at: Vec<DateTime<Utc>>,
 }
 
 impl GeneratedChild {
@@ -158,6 +166,16 @@ impl GeneratedChild {
             events: self.events,
             idempotency: None,
             claims: self.claims,
+        }
+    }
+
+    /// The child's whole journey as history: one atomic append to a new stream, each event
+    /// keeping its `recorded_at`.
+    pub fn into_history(self) -> HistoricAppend {
+        let recorded_at = self.recorded_at.clone();
+        HistoricAppend {
+            request: self.into_request(),
+            recorded_at,
         }
     }
 }
@@ -225,7 +243,16 @@ pub fn journeys(
             .as_ref()
             .map_err(|e| GenerateError::Options(e.clone()))?;
         let built = journey::build(council, seed, index as u64, start, end);
-        decide(index, built, framework, end)
+        let mut child = decide(index, built, framework, end)?;
+        // Its own generator, so the delays do not disturb the journeys' random draws.
+        let mut rng = StdRng::seed_from_u64(identifiers::mix(seed, (index as u64) ^ 0xDE1A_7ED0));
+        let stream: Vec<(DateTime<Utc>, &str)> = child
+            .events
+            .iter()
+            .map(|e| (e.occurred_at, e.agency.as_str()))
+            .collect();
+        child.recorded_at = timing::recorded_times(&mut rng, &stream, end);
+        Ok(child)
     })
 }
 
@@ -265,10 +292,10 @@ pub async fn generate(store: &dyn EventStore, options: &Options) -> Result<Summa
             summary.add(c);
         }
         let results = store
-            .append_many(
+            .append_history(
                 batch
                     .into_iter()
-                    .map(GeneratedChild::into_request)
+                    .map(GeneratedChild::into_history)
                     .collect(),
             )
             .await;
@@ -398,6 +425,8 @@ fn decide(
         child_id,
         events,
         claims,
+        // Filled in by `journeys`, which owns the delays' random draws.
+        recorded_at: Vec::new(),
     })
 }
 

@@ -4,6 +4,10 @@
 //! Working days come from `domain::calendar`, the same calendar the obligations are counted
 //! on, so a decision generated "within a working day" is within it by the domain's own reckoning.
 //! Times are UTC, as the domain keeps them.
+//!
+//! Also when each record was written up ([`recorded_times`]): most within hours of what they
+//! describe, a tail days later, some agencies slower than others, as a council's record
+//! really fills. The generator hands these to the store as history, as an import would.
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Timelike, Utc};
 use domain::calendar;
@@ -149,6 +153,79 @@ pub(crate) fn within_a_working_day(made: DateTime<Utc>, decided: DateTime<Utc>) 
     decided <= calendar::end_of_next_working_day(made)
 }
 
+/// How promptly an agency's practitioners write things up.
+struct Promptness {
+    /// Half the prompt records are written within this many minutes.
+    median_minutes: i64,
+    /// The share written up a day or more later.
+    late: f64,
+    /// The latest a late record is written up, in days.
+    late_days: u64,
+}
+
+/// By the kind of agency (`police` in `police:norfolk`): the front door records as it
+/// decides; schools the same day; health between clinics; the police after a shift, and
+/// their late tail is the longest.
+fn promptness(agency: &str) -> Promptness {
+    let (median_minutes, late, late_days) = match agency.split(':').next().unwrap_or_default() {
+        "front_door" => (40, 0.02, 4),
+        "school" => (150, 0.06, 10),
+        "health" => (300, 0.10, 21),
+        "police" => (540, 0.16, 28),
+        _ => (240, 0.08, 14),
+    };
+    Promptness {
+        median_minutes,
+        late,
+        late_days,
+    }
+}
+
+/// How long after it happened one of `agency`'s records is written up.
+pub(crate) fn recording_delay(rng: &mut impl Rng, agency: &str) -> Duration {
+    let p = promptness(agency);
+    if rng.random_bool(p.late) {
+        Duration::days(rng.random_range(1..=p.late_days as i64))
+            + Duration::minutes(rng.random_range(0..24 * 60))
+    } else {
+        // Uniform up to twice the median: half within it, all within the day.
+        Duration::minutes(rng.random_range(2..=2 * p.median_minutes))
+    }
+}
+
+/// When each of a stream's events (`(occurred_at, agency)`, in stream order) was recorded:
+/// `occurred_at` plus its agency's delay, within three bounds. Never later than the next
+/// event's `recorded_at` (the stream is the order things were written down, so a record
+/// written up late was written before the next one); never earlier than the event before it
+/// (the store's rule: "recorded by then" is a prefix of the stream) nor than what it records;
+/// and never after `latest` (the generator does not read the clock, so the end of the
+/// generated year is "now").
+pub(crate) fn recorded_times(
+    rng: &mut impl Rng,
+    events: &[(DateTime<Utc>, &str)],
+    latest: DateTime<Utc>,
+) -> Vec<DateTime<Utc>> {
+    let mut times: Vec<DateTime<Utc>> = events
+        .iter()
+        .map(|(occurred, agency)| (*occurred + recording_delay(rng, agency)).min(latest))
+        .collect();
+    let mut next: Option<DateTime<Utc>> = None;
+    for (t, (occurred, _)) in times.iter_mut().zip(events).rev() {
+        if let Some(n) = next {
+            *t = (*t).min(n).max(*occurred);
+        }
+        next = Some(*t);
+    }
+    let mut last: Option<DateTime<Utc>> = None;
+    for t in &mut times {
+        if let Some(before) = last {
+            *t = (*t).max(before);
+        }
+        last = Some(*t);
+    }
+    times
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,5 +264,81 @@ mod tests {
             assert!(calendar::is_working_day(w.date_naive()), "{w}");
             assert!((8..18).contains(&w.hour()), "{w}");
         }
+    }
+
+    /// The generated council's recording delays look like a real council's: most records
+    /// written up within a day, a tail beyond it, the police slower than the front door,
+    /// and every stream's `recorded_at` in order, after what it records and not after the
+    /// generated year.
+    #[test]
+    fn a_generated_council_records_most_things_within_a_day_and_some_late() {
+        let framework =
+            domain::framework::Framework::by_name("norfolk").unwrap_or_else(|e| panic!("{e}"));
+        let options = crate::Options::new(400, 7, framework);
+        let latest = options.period().1;
+        let mut all = Vec::new();
+        let mut by_kind: std::collections::BTreeMap<String, Vec<i64>> = Default::default();
+        for child in crate::journeys(&options) {
+            let child = child.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(child.recorded_at.len(), child.events.len());
+            for (i, (e, at)) in child.events.iter().zip(&child.recorded_at).enumerate() {
+                assert!(
+                    *at >= e.occurred_at,
+                    "recorded before it happened: {e:?} at {at}"
+                );
+                assert!(*at <= latest, "recorded after the generated year: {at}");
+                if i > 0 {
+                    assert!(
+                        *at >= child.recorded_at[i - 1],
+                        "recorded_at went backwards in {}",
+                        child.child_id
+                    );
+                }
+                let minutes = (*at - e.occurred_at).num_minutes();
+                all.push(minutes);
+                let kind = e.agency.split(':').next().unwrap_or_default().to_owned();
+                by_kind.entry(kind).or_default().push(minutes);
+            }
+        }
+        let median = |v: &mut Vec<i64>| {
+            v.sort_unstable();
+            v[v.len() / 2]
+        };
+        let day = 24 * 60;
+        if std::env::var_os("TEST_LOG").is_some() {
+            for (kind, v) in &mut by_kind {
+                let late = v.iter().filter(|m| **m > day).count();
+                eprintln!(
+                    "{kind}: {} records, median {} min, {late} over a day",
+                    v.len(),
+                    median(v)
+                );
+            }
+        }
+        assert!(
+            median(&mut all) < day,
+            "median {} minutes",
+            median(&mut all)
+        );
+        let late = all.iter().filter(|m| **m > day).count() as f64 / all.len() as f64;
+        assert!(
+            (0.02..0.25).contains(&late),
+            "{late:.3} of records over a day late"
+        );
+        assert!(all.iter().any(|m| *m > 7 * day), "no record a week late");
+        let police = median(
+            by_kind
+                .get_mut("police")
+                .unwrap_or_else(|| panic!("no police records")),
+        );
+        let front_door = median(
+            by_kind
+                .get_mut("front_door")
+                .unwrap_or_else(|| panic!("no front door records")),
+        );
+        assert!(
+            police > front_door,
+            "police {police} min, front door {front_door} min"
+        );
     }
 }

@@ -89,6 +89,84 @@ pub fn build_prepared(
     events: &[NewEvent],
     prepared: &[Canonical],
 ) -> Vec<StoredEvent> {
+    chain_events(child_id, head, events, prepared, |_| recorded_at)
+}
+
+/// The `recorded_at` of each event of a history append ([`crate::HistoricAppend`]), checked:
+/// one time per event, none later than `now` (history is what was recorded, never what will
+/// be), none earlier than the stream's last `recorded_at`, and none earlier than the event
+/// before it, so that "recorded by then" stays a prefix of the stream as it is for appends
+/// stamped by the store's clock.
+pub fn history_times(
+    now: DateTime<Utc>,
+    head: &Head,
+    events: &[NewEvent],
+    given: &[DateTime<Utc>],
+) -> Result<Vec<DateTime<Utc>>, StoreError> {
+    let refuse = |i: usize, why: String| {
+        StoreError::new(
+            StoreErrorKind::Unstorable {
+                field: format!("events[{i}].recorded_at"),
+            },
+            format!("events[{i}].recorded_at: {why}; nothing was written"),
+        )
+    };
+    if given.len() != events.len() {
+        return Err(StoreError::new(
+            StoreErrorKind::Config,
+            format!(
+                "a history append needs one recorded_at per event: {} events, {} times",
+                events.len(),
+                given.len()
+            ),
+        ));
+    }
+    let now = chain::truncate_to_micros(now);
+    let mut last = head.recorded_at;
+    let mut out = Vec::with_capacity(given.len());
+    for (i, t) in given.iter().enumerate() {
+        let t = chain::truncate_to_micros(*t);
+        if t > now {
+            return Err(refuse(
+                i,
+                format!("{t} is in the future (the store's clock reads {now})"),
+            ));
+        }
+        if let Some(before) = last
+            && t < before
+        {
+            return Err(refuse(
+                i,
+                format!("{t} is earlier than the stream's previous recorded_at {before}"),
+            ));
+        }
+        last = Some(t);
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// [`build_prepared`] with a `recorded_at` per event, as [`history_times`] checked them.
+pub fn build_history(
+    child_id: Uuid,
+    head: &Head,
+    recorded_at: &[DateTime<Utc>],
+    events: &[NewEvent],
+    prepared: &[Canonical],
+) -> Vec<StoredEvent> {
+    let fallback = recorded_at.last().copied().unwrap_or_default();
+    chain_events(child_id, head, events, prepared, |i| {
+        recorded_at.get(i).copied().unwrap_or(fallback)
+    })
+}
+
+fn chain_events(
+    child_id: Uuid,
+    head: &Head,
+    events: &[NewEvent],
+    prepared: &[Canonical],
+    recorded_at: impl Fn(usize) -> DateTime<Utc>,
+) -> Vec<StoredEvent> {
     let mut prev = head
         .hash
         .clone()
@@ -103,7 +181,7 @@ pub fn build_prepared(
             event_type: e.event_type.clone(),
             event_version: e.event_version,
             occurred_at: chain::truncate_to_micros(e.occurred_at),
-            recorded_at,
+            recorded_at: recorded_at(i),
             recorded_by: e.recorded_by.clone(),
             agency: e.agency.clone(),
             token_id: e.token_id,
@@ -164,5 +242,40 @@ mod tests {
             hash: None,
         };
         assert_eq!(recorded_at(Utc::now(), &head), later);
+    }
+
+    fn event() -> NewEvent {
+        NewEvent {
+            event_id: Uuid::new_v4(),
+            event_type: "conversation_recorded".into(),
+            event_version: 1,
+            occurred_at: Utc::now() - chrono::Duration::days(3),
+            recorded_by: serde_json::json!({}),
+            agency: "school:a".into(),
+            token_id: None,
+            data: serde_json::json!({}),
+        }
+    }
+
+    #[test]
+    fn history_times_are_refused_in_the_future_or_going_backwards() {
+        let now = Utc::now();
+        let day = chrono::Duration::days(1);
+        let events = [event(), event()];
+        let head = Head::default();
+        assert!(history_times(now, &head, &events, &[now - day * 2, now - day]).is_ok());
+        // One time per event.
+        assert!(history_times(now, &head, &events, &[now - day]).is_err());
+        // Never in the future.
+        let err = history_times(now, &head, &events, &[now - day, now + day]).unwrap_err();
+        assert!(err.to_string().contains("events[1].recorded_at"), "{err}");
+        // Never backwards within the append, nor before the stream's head.
+        assert!(history_times(now, &head, &events, &[now - day, now - day * 2]).is_err());
+        let head = Head {
+            sequence: 1,
+            recorded_at: Some(now - day),
+            hash: None,
+        };
+        assert!(history_times(now, &head, &events, &[now - day * 2, now]).is_err());
     }
 }

@@ -31,6 +31,9 @@ pub enum StoreErrorKind {
     /// 0001-9999, a NUL character in a string): nothing was written. `field` names it, e.g.
     /// `occurred_at` or `data.notes`.
     Unstorable { field: String },
+    /// The store is locked by another process in a way that excludes this one (a server
+    /// holds it and a wholesale writer asked, or the other way round; see [`crate::lock`]).
+    Locked,
 }
 
 /// An error from the event store.

@@ -412,9 +412,14 @@ impl Kurrent {
     }
 }
 
-#[async_trait]
-impl EventStore for Kurrent {
-    async fn append(&self, mut req: AppendRequest) -> Result<Appended, StoreError> {
+impl Kurrent {
+    /// An append, stamped by this process's clock, or as history keeping the given
+    /// `recorded_at` of each event ([`crate::HistoricAppend`]).
+    async fn append_at(
+        &self,
+        mut req: AppendRequest,
+        history: Option<Vec<DateTime<Utc>>>,
+    ) -> Result<Appended, StoreError> {
         append::check_not_empty(&req.events)?;
         crate::storable::check_append(&req)?;
         let idem_stream = req
@@ -436,8 +441,18 @@ impl EventStore for Kurrent {
         self.claim(&req).await?;
         let head = self.head(req.child_id).await?;
         append::check_expected(req.expected, head.sequence)?;
-        let recorded_at = append::recorded_at(Utc::now(), &head);
-        let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
+        let mut events = match history {
+            None => {
+                let recorded_at = append::recorded_at(Utc::now(), &head);
+                append::build(req.child_id, &head, recorded_at, &req.events)
+            }
+            Some(given) => {
+                let times = append::history_times(Utc::now(), &head, &req.events, &given)?;
+                let prepared: Vec<append::Canonical> =
+                    req.events.iter().map(append::Canonical::of).collect();
+                append::build_history(req.child_id, &head, &times, &req.events, &prepared)
+            }
+        };
         let data = events
             .iter()
             .map(to_event_data)
@@ -500,6 +515,24 @@ impl EventStore for Kurrent {
                 .await;
         }
         Ok(appended)
+    }
+}
+
+#[async_trait]
+impl EventStore for Kurrent {
+    async fn append(&self, req: AppendRequest) -> Result<Appended, StoreError> {
+        self.append_at(req, None).await
+    }
+
+    async fn append_history(
+        &self,
+        requests: Vec<crate::HistoricAppend>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        let mut out = Vec::with_capacity(requests.len());
+        for h in requests {
+            out.push(self.append_at(h.request, Some(h.recorded_at)).await);
+        }
+        out
     }
 
     async fn read_stream(

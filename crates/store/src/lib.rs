@@ -112,6 +112,17 @@ pub struct AppendRequest {
     pub claims: Vec<IdentifierClaim>,
 }
 
+/// An append of history recorded elsewhere first (an earlier system's records, the
+/// generator's synthetic year): as an [`AppendRequest`], but each event keeps the
+/// `recorded_at` given (`recorded_at[i]` for `request.events[i]`). The store still refuses a
+/// time in the future or one earlier than the stream's previous `recorded_at`, so "recorded
+/// by then" remains a prefix of every stream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoricAppend {
+    pub request: AppendRequest,
+    pub recorded_at: Vec<DateTime<Utc>>,
+}
+
 /// An event as the store holds it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredEvent {
@@ -201,6 +212,19 @@ pub struct SigninGrant {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An idempotency key with the first answer it was given, as a move between stores carries
+/// it (`caseline migrate`), so a retry after the move still gets that answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IdempotencyRecord {
+    pub agency: String,
+    pub key: String,
+    pub request_hash: String,
+    pub child_id: Uuid,
+    /// The first answer ([`Appended`]) as JSON.
+    pub result: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A bearer token as stored: only a hash of its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenRecord {
@@ -238,6 +262,7 @@ pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
 mod exists;
+pub mod lock;
 pub use exists::exists;
 
 mod read_model;
@@ -261,6 +286,25 @@ pub trait EventStore: Send + Sync + 'static {
             out.push(self.append(r).await);
         }
         out
+    }
+
+    /// Appends history ([`HistoricAppend`]) as [`EventStore::append_many`] appends new
+    /// records, each event keeping its given `recorded_at`. Every backend here takes it
+    /// (KurrentDB keeps `recorded_at` in each event's metadata); the default refuses, for a
+    /// backend that could not keep given times.
+    async fn append_history(
+        &self,
+        requests: Vec<HistoricAppend>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        requests
+            .iter()
+            .map(|_| {
+                Err(StoreError::new(
+                    StoreErrorKind::Config,
+                    "this store cannot keep recorded_at times given with history",
+                ))
+            })
+            .collect()
     }
 
     /// The first answer to an append made with this idempotency key, if the key was used:
@@ -301,6 +345,29 @@ pub trait EventStore: Send + Sync + 'static {
     /// Loads exported events into an empty store, keeping ids, times, sequences, order and
     /// hashes. Fails if the store already holds events.
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError>;
+
+    /// Every idempotency key and its first answer, oldest first (for a move between
+    /// stores). The default refuses: a backend that cannot list them cannot be moved from
+    /// with them.
+    async fn idempotency_records(&self) -> Result<Vec<IdempotencyRecord>, StoreError> {
+        Err(StoreError::new(
+            StoreErrorKind::Config,
+            "this store cannot list its idempotency keys; use SQLite or PostgreSQL",
+        ))
+    }
+
+    /// Keeps idempotency keys and their first answers brought from another store, in one
+    /// transaction; a key already here is left as it is. Returns how many were added.
+    async fn restore_idempotency(
+        &self,
+        records: Vec<IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let _ = records;
+        Err(StoreError::new(
+            StoreErrorKind::Config,
+            "this store cannot take idempotency keys from another; use SQLite or PostgreSQL",
+        ))
+    }
 
     /// Appends to the read log; returns once durable.
     async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError>;

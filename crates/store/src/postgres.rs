@@ -62,7 +62,13 @@ const WRITE_LOCK: i64 = 0x4341_5345_4c49_4e45; // "CASELINE"
 const MIGRATE_LOCK: i64 = 0x4341_5345_4d49_4752;
 const MAX_GROUP: usize = 512;
 
-type Pending = (AppendRequest, oneshot::Sender<Result<Appended, StoreError>>);
+/// An append waiting for the writer: the request, the given `recorded_at` of each event when
+/// it is history ([`crate::HistoricAppend`]), and where to send the answer.
+type Pending = (
+    AppendRequest,
+    Option<Vec<DateTime<Utc>>>,
+    oneshot::Sender<Result<Appended, StoreError>>,
+);
 
 /// The PostgreSQL backend; cheap to clone.
 #[derive(Clone)]
@@ -212,7 +218,7 @@ async fn writer_loop(config: &tokio_postgres::Config, rx: &mut mpsc::Receiver<Pe
                         "postgres: the writer cannot connect: {}",
                         crate::error::describe(&e)
                     );
-                    for (_, reply) in group {
+                    for (_, _, reply) in group {
                         let _ = reply.send(Err(StoreError::new(
                             StoreErrorKind::Unavailable,
                             msg.clone(),
@@ -238,7 +244,7 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
     metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
         .record(group.len() as f64);
     let fail_all = |group: Vec<Pending>, msg: String| {
-        for (_, reply) in group {
+        for (_, _, reply) in group {
             let _ = reply.send(Err(StoreError::new(
                 StoreErrorKind::Unavailable,
                 msg.clone(),
@@ -268,7 +274,7 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
     let mut results = Vec::with_capacity(group.len());
     let mut pending = group.into_iter();
     let mut lost: Option<String> = None;
-    for (request, reply) in pending.by_ref() {
+    for (request, history, reply) in pending.by_ref() {
         let sp = match tx.savepoint("job").await {
             Ok(sp) => sp,
             Err(e) => {
@@ -277,7 +283,7 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
                 break;
             }
         };
-        let result = append_in(&sp, st, now, last, request).await;
+        let result = append_in(&sp, st, now, last, request, history).await;
         let end = if result.is_ok() {
             sp.commit().await
         } else {
@@ -308,7 +314,7 @@ async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Ve
             let all = results
                 .into_iter()
                 .map(|(r, reply)| (Some(r), reply))
-                .chain(not_run.into_iter().map(|(_, reply)| (None, reply)));
+                .chain(not_run.into_iter().map(|(_, _, reply)| (None, reply)));
             for (result, reply) in all {
                 let _ = reply.send(Err(group_failed(result, &why)));
             }
@@ -571,6 +577,7 @@ async fn append_in(
     now: DateTime<Utc>,
     last: i64,
     req: AppendRequest,
+    history: Option<Vec<DateTime<Utc>>>,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
     if let Some(key) = &req.idempotency
@@ -608,8 +615,20 @@ async fn append_in(
             }
         }
     }
-    let recorded_at = append::recorded_at(now, &head);
-    let mut events = append::build(req.child_id, &head, recorded_at, &req.events);
+    let (recorded_at, mut events) = match history {
+        None => {
+            let at = append::recorded_at(now, &head);
+            (at, append::build(req.child_id, &head, at, &req.events))
+        }
+        Some(given) => {
+            let times = append::history_times(now, &head, &req.events, &given)?;
+            let prepared: Vec<append::Canonical> =
+                req.events.iter().map(append::Canonical::of).collect();
+            let at = times.last().copied().unwrap_or(now);
+            let events = append::build_history(req.child_id, &head, &times, &req.events, &prepared);
+            (at, events)
+        }
+    };
     for (i, e) in events.iter_mut().enumerate() {
         e.global_position = last as u64 + i as u64 + 1;
         insert_event(tx, &st.insert_event, e).await?;
@@ -657,13 +676,18 @@ const SESSION_COLUMNS: &str =
 
 const TOKEN_COLUMNS: &str = "id, agency, role, name, secret_hash, created_at, revoked_at";
 
-#[async_trait]
-impl EventStore for Postgres {
-    async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+impl Postgres {
+    /// Queues an append (with its given times when it is history) for the writer and waits
+    /// for the answer.
+    async fn submit(
+        &self,
+        request: AppendRequest,
+        history: Option<Vec<DateTime<Utc>>>,
+    ) -> Result<Appended, StoreError> {
         storable::check_append(&request)?;
         let (reply, answer) = oneshot::channel();
         self.writer
-            .try_send((request, reply))
+            .try_send((request, history, reply))
             .map_err(|e| match e {
                 mpsc::error::TrySendError::Full(_) => writer::busy("postgres", self.queue_capacity),
                 mpsc::error::TrySendError::Closed(_) => StoreError::new(
@@ -677,6 +701,24 @@ impl EventStore for Postgres {
                 "postgres: the writer stopped before answering",
             )
         })?
+    }
+}
+
+#[async_trait]
+impl EventStore for Postgres {
+    async fn append(&self, request: AppendRequest) -> Result<Appended, StoreError> {
+        self.submit(request, None).await
+    }
+
+    async fn append_history(
+        &self,
+        requests: Vec<crate::HistoricAppend>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        let futures: Vec<_> = requests
+            .into_iter()
+            .map(|h| self.submit(h.request, Some(h.recorded_at)))
+            .collect();
+        futures::future::join_all(futures).await
     }
 
     async fn append_many(&self, requests: Vec<AppendRequest>) -> Vec<Result<Appended, StoreError>> {
@@ -788,6 +830,57 @@ impl EventStore for Postgres {
         }
         tx.commit().await.map_err(|e| unavailable("import", e))?;
         Ok(events.len() as u64)
+    }
+
+    async fn idempotency_records(&self) -> Result<Vec<crate::IdempotencyRecord>, StoreError> {
+        let c = self.client().await?;
+        let rows = c
+            .query(
+                "SELECT agency, key, request_hash, child_id, result, created_at \
+                 FROM idempotency ORDER BY created_at, agency, key",
+                &[],
+            )
+            .await
+            .map_err(|e| unavailable("list idempotency keys", e))?;
+        rows.iter()
+            .map(|r| {
+                let c = |e: tokio_postgres::Error| corrupt(format!("idempotency row: {e}"));
+                Ok(crate::IdempotencyRecord {
+                    agency: r.try_get(0).map_err(c)?,
+                    key: r.try_get(1).map_err(c)?,
+                    request_hash: r.try_get(2).map_err(c)?,
+                    child_id: r.try_get(3).map_err(c)?,
+                    result: r.try_get(4).map_err(c)?,
+                    created_at: r.try_get(5).map_err(c)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn restore_idempotency(
+        &self,
+        records: Vec<crate::IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c
+            .transaction()
+            .await
+            .map_err(|e| unavailable("restore idempotency keys", e))?;
+        let mut n = 0;
+        for r in &records {
+            n += tx
+                .execute(
+                    "INSERT INTO idempotency (agency, key, request_hash, child_id, result, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agency, key) DO NOTHING",
+                    &[&r.agency, &r.key, &r.request_hash, &r.child_id, &r.result, &r.created_at],
+                )
+                .await
+                .map_err(|e| unavailable("restore idempotency key", e))?;
+        }
+        tx.commit()
+            .await
+            .map_err(|e| unavailable("restore idempotency keys", e))?;
+        Ok(n)
     }
 
     async fn log_read(&self, entry: ReadLogEntry) -> Result<(), StoreError> {

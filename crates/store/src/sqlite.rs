@@ -788,11 +788,15 @@ fn idempotent_in(
     Ok(Some(first))
 }
 
+/// One append in the writer's transaction. `history` holds the given `recorded_at` of each
+/// event of a history append ([`crate::HistoricAppend`]); without it the store's clock stamps
+/// them.
 fn append_in(
     tx: &Transaction<'_>,
     req: AppendRequest,
     prepared: Vec<append::Canonical>,
     now: DateTime<Utc>,
+    history: Option<Vec<DateTime<Utc>>>,
 ) -> Result<Appended, StoreError> {
     append::check_not_empty(&req.events)?;
     if let Some(key) = &req.idempotency
@@ -832,9 +836,19 @@ fn append_in(
             }
         }
     }
-    let recorded_at = append::recorded_at(now, &head);
-    let mut events =
-        append::build_prepared(req.child_id, &head, recorded_at, &req.events, &prepared);
+    let (recorded_at, mut events) = match history {
+        None => {
+            let at = append::recorded_at(now, &head);
+            let events = append::build_prepared(req.child_id, &head, at, &req.events, &prepared);
+            (at, events)
+        }
+        Some(given) => {
+            let times = append::history_times(now, &head, &req.events, &given)?;
+            let at = times.last().copied().unwrap_or(now);
+            let events = append::build_history(req.child_id, &head, &times, &req.events, &prepared);
+            (at, events)
+        }
+    };
     for (e, c) in events.iter_mut().zip(&prepared) {
         e.global_position = insert_event(tx, e, c)?;
     }
@@ -938,8 +952,27 @@ impl EventStore for Sqlite {
         let prepared: Vec<append::Canonical> =
             request.events.iter().map(append::Canonical::of).collect();
         self.0
-            .write(move |tx| append_in(tx, request, prepared, Utc::now()))
+            .write(move |tx| append_in(tx, request, prepared, Utc::now(), None))
             .await
+    }
+
+    async fn append_history(
+        &self,
+        requests: Vec<crate::HistoricAppend>,
+    ) -> Vec<Result<Appended, StoreError>> {
+        let futures: Vec<_> = requests
+            .into_iter()
+            .map(|h| async move {
+                storable::check_append(&h.request)?;
+                let prepared: Vec<append::Canonical> =
+                    h.request.events.iter().map(append::Canonical::of).collect();
+                let (request, given) = (h.request, h.recorded_at);
+                self.0
+                    .write(move |tx| append_in(tx, request, prepared, Utc::now(), Some(given)))
+                    .await
+            })
+            .collect();
+        futures::future::join_all(futures).await
     }
 
     async fn append_many(&self, requests: Vec<AppendRequest>) -> Vec<Result<Appended, StoreError>> {
@@ -1104,6 +1137,76 @@ impl EventStore for Sqlite {
                     )
                     .map_err(|err| unavailable(&format!("import event {}", e.event_id), err))?;
                     n += 1;
+                }
+                Ok(n)
+            })
+            .await
+    }
+
+    async fn idempotency_records(&self) -> Result<Vec<crate::IdempotencyRecord>, StoreError> {
+        self.0
+            .read(move |c| {
+                let mut stmt = c
+                    .prepare(
+                        "SELECT agency, key, request_hash, child_id, result, created_at \
+                         FROM idempotency ORDER BY created_at, agency, key",
+                    )
+                    .map_err(|e| unavailable("list idempotency keys", e))?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, String>(3)?,
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                        ))
+                    })
+                    .map_err(|e| unavailable("list idempotency keys", e))?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (agency, key, request_hash, child, result, created) =
+                        row.map_err(|e| unavailable("list idempotency keys", e))?;
+                    out.push(crate::IdempotencyRecord {
+                        agency,
+                        key,
+                        request_hash,
+                        child_id: parse_uuid(&child, "idempotency child_id")?,
+                        result: serde_json::from_str(&result).map_err(|e| {
+                            corrupt(format!("stored idempotent result is not readable: {e}"))
+                        })?,
+                        created_at: parse_time(&created, "idempotency created_at")?,
+                    });
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn restore_idempotency(
+        &self,
+        records: Vec<crate::IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        self.0
+            .write(move |tx| {
+                let mut n = 0;
+                for r in &records {
+                    n += tx
+                        .execute(
+                            "INSERT OR IGNORE INTO idempotency (agency, key, request_hash, child_id, result, created_at) \
+                             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                            params![
+                                r.agency,
+                                r.key,
+                                r.request_hash,
+                                r.child_id.to_string(),
+                                r.result.to_string(),
+                                format_time(r.created_at)
+                            ],
+                        )
+                        .map_err(|e| unavailable("restore idempotency key", e))?
+                        as u64;
                 }
                 Ok(n)
             })

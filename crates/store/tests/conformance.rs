@@ -870,3 +870,57 @@ async fn sqlite_and_postgres_forget_secrets() {
         assert_eq!(s.secret("k", vec![2]).await.unwrap(), vec![2]);
     }
 }
+
+/// History keeps the `recorded_at` it is given (the generator's year, another system's
+/// records), chained and verifiable like any append, and is refused in the future or going
+/// backwards within a stream, writing nothing. (KurrentDB takes history through the same
+/// checks, `append::history_times`; it is not run here without a server.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_and_postgres_keep_the_recorded_at_of_history() {
+    let sqlite = support::sqlite().await;
+    let postgres = support::postgres().await;
+    let mut stores = vec![sqlite.store.clone()];
+    stores.extend(postgres.as_ref().map(|p| p.store.clone()));
+    let day = chrono::Duration::days(1);
+    for s in stores {
+        let child = Uuid::new_v4();
+        let now = Utc::now();
+        let (mut a, mut b) = (event(1), event(2));
+        a.occurred_at = now - day * 30;
+        b.occurred_at = now - day * 20;
+        let times = vec![now - day * 29, now - day * 10];
+        let written = s
+            .append_history(vec![store::HistoricAppend {
+                request: append(child, Expected::NoStream, vec![a, b]),
+                recorded_at: times.clone(),
+            }])
+            .await
+            .pop()
+            .unwrap()
+            .unwrap();
+        let read = s.read_stream(child, 0, 10).await.unwrap();
+        assert_eq!(read, written.events);
+        for (e, t) in read.iter().zip(&times) {
+            assert_eq!(e.recorded_at, store::chain::truncate_to_micros(*t));
+        }
+        assert!(s.verify(Some(child)).await.unwrap().broken.is_empty());
+
+        // Before the stream's last recorded_at, or in the future: refused, nothing written.
+        for bad in [now - day * 11, now + day] {
+            let err = s
+                .append_history(vec![store::HistoricAppend {
+                    request: append(child, Expected::Exactly(2), vec![event(3)]),
+                    recorded_at: vec![bad],
+                }])
+                .await
+                .pop()
+                .unwrap()
+                .unwrap_err();
+            assert!(
+                matches!(err.kind(), StoreErrorKind::Unstorable { field } if field == "events[0].recorded_at"),
+                "{err}"
+            );
+            assert_eq!(s.stream_sequence(child).await.unwrap(), 2);
+        }
+    }
+}

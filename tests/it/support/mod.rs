@@ -112,8 +112,16 @@ impl TestStore {
             .map(|d| d.path().join("pseudonym.key"))
     }
 
-    /// Creates a token through the command line (how an operator makes the first admin).
+    /// Creates the store if it is not there yet (`caseline init`, how an operator starts).
+    pub fn init(&self) {
+        let (code, _, err) = cli(&["init", "--store", &self.url]);
+        assert_eq!(code, 0, "init failed: {err}");
+    }
+
+    /// Creates a token through the command line (how an operator makes the first admin),
+    /// after `init`, since `token create` refuses a store that does not exist.
     pub fn token(&self, role: &str, agency: &str) -> String {
+        self.init();
         let (code, out, err) = cli(&[
             "token", "create", "--role", role, "--agency", agency, "--name", "test", "--store",
             &self.url,

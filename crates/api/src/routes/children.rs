@@ -25,7 +25,10 @@ use crate::state::AppState;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Registration {
-    child: serde_json::Value,
+    /// Required here, parsed apart (`ChildDetails::parse`) so its errors and the envelope's
+    /// are reported together.
+    #[serde(rename = "child")]
+    _child: serde::de::IgnoredAny,
     occurred_at: DateTime<FixedOffset>,
     recorded_by: Person,
 }
@@ -76,9 +79,31 @@ pub async fn register(
     body: JsonBody,
 ) -> ApiResult<HttpResponse> {
     caller.may(Action::RegisterChild)?;
-    let registration: Registration = domain::shapes::parse(body.value.clone(), "")?;
-    let details = ChildDetails::parse(registration.child, "child")?;
-    let occurred_at = domain::dates::instant(registration.occurred_at, "occurred_at")?;
+    // The envelope and the child's details are checked apart and their errors reported
+    // together, so a client fixes every field in one go.
+    let parsed: Result<Registration, _> = domain::shapes::parse(body.value.clone(), "");
+    let details = body
+        .value
+        .get("child")
+        .map(|child| ChildDetails::parse(child.clone(), "child"));
+    let occurred_at = parsed
+        .as_ref()
+        .ok()
+        .map(|r| domain::dates::instant(r.occurred_at, "occurred_at"));
+    let refusals = [
+        parsed.as_ref().err().cloned(),
+        details.as_ref().and_then(|d| d.as_ref().err().cloned()),
+        occurred_at.as_ref().and_then(|t| t.as_ref().err().cloned()),
+    ];
+    if let Some(e) = domain::Invalid::merge(refusals.into_iter().flatten()) {
+        return Err(e.into());
+    }
+    let (Ok(registration), Some(Ok(details)), Some(Ok(occurred_at))) =
+        (parsed, details, occurred_at)
+    else {
+        // Every way here is refused above; this only keeps the compiler sure of it.
+        return Err(domain::Invalid::shape("child", "is required").into());
+    };
     let key = idempotency(&req, &caller, || body.request_hash("register"))?;
     let appended = match state
         .casework
