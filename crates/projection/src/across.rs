@@ -178,20 +178,23 @@ impl Across {
 pub(crate) struct Folded(Vec<(Uuid, Case)>);
 
 /// Folds each child in `events` (whole streams, grouped by child and in sequence order, as
-/// [`store::EventStore::read_children`] returns them) once.
-pub(crate) fn fold_children(events: &[StoredEvent], framework: &Framework) -> Folded {
+/// [`store::EventStore::read_children`] returns them) once, taking the events' data into the
+/// children's typed records without copying it.
+pub(crate) fn fold_children(events: Vec<StoredEvent>, framework: &Framework) -> Folded {
     let mut out = Vec::new();
-    let mut rest = events;
-    while let Some(first) = rest.first() {
-        let child = first.child_id;
-        let end = rest
-            .iter()
-            .position(|e| e.child_id != child)
-            .unwrap_or(rest.len());
-        let (stream, next) = rest.split_at(end);
-        let refs: Vec<&StoredEvent> = stream.iter().collect();
-        out.push((child, Case::read(child, &refs, framework)));
-        rest = next;
+    let mut current: Option<ChildRecord> = None;
+    for e in events {
+        if current.as_ref().is_some_and(|r| r.child_id() != e.child_id)
+            && let Some(done) = current.take()
+        {
+            out.push((done.child_id(), Case::of(&done, framework)));
+        }
+        current
+            .get_or_insert_with(|| ChildRecord::new(e.child_id))
+            .push_owned(e);
+    }
+    if let Some(done) = current {
+        out.push((done.child_id(), Case::of(&done, framework)));
     }
     Folded(out)
 }

@@ -104,6 +104,19 @@ impl ChildRecord {
         if e.sequence <= self.sequence {
             return;
         }
+        self.take(e.clone());
+    }
+
+    /// [`ChildRecord::push`] for an event the caller no longer needs: its data is moved into
+    /// the domain's event rather than copied (what a rebuild does with every event).
+    pub fn push_owned(&mut self, e: StoredEvent) {
+        if e.sequence <= self.sequence {
+            return;
+        }
+        self.take(e);
+    }
+
+    fn take(&mut self, e: StoredEvent) {
         self.sequence = e.sequence;
         self.position = self.position.max(e.global_position);
         match ChildEvent::from_stored(
@@ -111,15 +124,15 @@ impl ChildRecord {
             &e.event_type,
             e.event_version,
             e.occurred_at,
-            e.recorded_by.clone(),
-            e.data.clone(),
+            e.recorded_by,
+            e.data,
         ) {
             Ok(event) => {
                 self.child.apply(event);
                 self.stored.push(Stored {
                     sequence: e.sequence,
                     recorded_at: e.recorded_at,
-                    agency: e.agency.clone(),
+                    agency: e.agency,
                 });
             }
             Err(unreadable) => {

@@ -360,13 +360,13 @@ impl Projections {
         let follows_on = new.first().is_some_and(|e| e.sequence == known + 1)
             && new.windows(2).all(|w| w[1].sequence == w[0].sequence + 1);
         if follows_on {
-            for e in &new {
-                record.push(e);
+            for e in new {
+                record.push_owned(e);
             }
         } else {
             let more = self.store.read_stream(child, known, usize::MAX).await?;
-            for e in more.iter().filter(|e| e.global_position <= last) {
-                record.push(e);
+            for e in more.into_iter().filter(|e| e.global_position <= last) {
+                record.push_owned(e);
             }
         }
         Ok(record)
@@ -520,7 +520,7 @@ async fn scan_lane(
         let after = page.last().map(|e| e.child_id);
         let events = page.len() as u64;
         // The page is moved to the fold, and dropped there too.
-        let fold = tokio::task::spawn_blocking(move || across::fold_children(&page, framework));
+        let fold = tokio::task::spawn_blocking(move || across::fold_children(page, framework));
         let next = async {
             if done {
                 Ok(Some(Vec::new()))
