@@ -12,10 +12,11 @@
 //! What it deliberately does not do: decide anything (that is [`crate::Casework`]'s, with the
 //! domain), or persist folds (a cold child is read from the store whole).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use domain::child::{Child, ChildEvent};
+use domain::child::{Child, ChildEvent, ChildState};
+use domain::record::{RecordData, RecordType};
 use lru::LruCache;
 use store::{EventStore, StoredEvent};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
@@ -31,9 +32,19 @@ pub struct Folded {
 }
 
 impl Folded {
-    /// The sequence of the last event (0 for no stream).
+    /// The sequence of the last event (0 for no stream). A child resumed from a kept state
+    /// holds only the events after it, so this is the fold's count, not the events'.
     pub fn sequence(&self) -> u64 {
-        self.events.last().map(|e| e.sequence).unwrap_or(0)
+        self.child.sequence()
+    }
+
+    /// Whether the record needs the child's whole history to be decided: a batch, or a
+    /// correction. A child resumed from a kept state is folded whole first.
+    pub fn needs_whole(records: &[domain::envelope::RecordInput], batch: bool) -> bool {
+        batch
+            || records
+                .iter()
+                .any(|r| matches!(r.data, RecordData::RecordCorrected(_)))
     }
 
     /// Folds stored events from nothing.
@@ -74,12 +85,20 @@ pub fn parse(e: &StoredEvent) -> Result<ChildEvent, CaseworkError> {
     )?)
 }
 
+/// Whether a stored event is a correction.
+fn corrects(e: &StoredEvent) -> bool {
+    e.event_type == RecordType::RecordCorrected.as_str()
+}
+
 /// What a slot counts against the budget, readable without the slot's lock.
 #[derive(Default)]
 struct Weight {
     events: AtomicUsize,
     /// Dropped from the cache: a turn still held on it no longer counts.
     evicted: AtomicBool,
+    /// The sequence of the child's state last kept in the store (0: none known). Here rather
+    /// than in the fold, so noting it never copies a fold a reader holds.
+    kept_at: AtomicU64,
 }
 
 /// A child's slot: its fold (once loaded) behind the child's turn.
@@ -98,25 +117,48 @@ pub struct Turn<'a> {
 }
 
 impl Turn<'_> {
+    /// The child whose turn this is.
+    pub fn child_id(&self) -> Uuid {
+        self.child_id
+    }
+
     /// The fold as it stands in the slot (None before the first load).
     pub fn folded(&self) -> Option<&Arc<Folded>> {
         self.guard.as_ref()
     }
 
     /// Loads the child if the slot is empty, or reads the events after the cached sequence
-    /// (another process may have appended). `None`: the child has no stream.
+    /// (another process may have appended); the whole history, as reads need it. `None`: the
+    /// child has no stream.
     pub async fn refresh(
         &mut self,
         store: &dyn EventStore,
     ) -> Result<Option<Arc<Folded>>, CaseworkError> {
+        self.bring_up(store, true).await
+    }
+
+    /// [`Turn::refresh`] for an append: unless `whole` (a batch or a correction), a child not
+    /// in the cache starts from its kept state ([`crate::snapshot`]) and the events after it.
+    pub async fn bring_up(
+        &mut self,
+        store: &dyn EventStore,
+        whole: bool,
+    ) -> Result<Option<Arc<Folded>>, CaseworkError> {
         match self.guard.as_mut() {
-            None => {
-                let events = store.read_stream(self.child_id, 0, usize::MAX).await?;
-                if events.is_empty() {
+            Some(folded) if whole && !folded.child.is_whole() => {
+                if !self.load_whole(store).await? {
                     return Ok(None);
                 }
-                metrics::counter!("caseline_child_cache_misses_total").increment(1);
-                *self.guard = Some(Arc::new(Folded::of(events)?));
+            }
+            None => {
+                let resumed = if whole {
+                    false
+                } else {
+                    self.resume(store).await?
+                };
+                if !resumed && !self.load_whole(store).await? {
+                    return Ok(None);
+                }
             }
             Some(folded) => {
                 metrics::counter!("caseline_child_cache_hits_total").increment(1);
@@ -125,11 +167,65 @@ impl Turn<'_> {
                 if newer.is_empty() {
                     return Ok(self.guard.clone());
                 }
-                Arc::make_mut(folded).extend(newer)?;
+                if !folded.child.is_whole() && newer.iter().any(corrects) {
+                    // A correction re-folds the whole history, which a resumed child lacks.
+                    if !self.load_whole(store).await? {
+                        return Ok(None);
+                    }
+                } else {
+                    Arc::make_mut(folded).extend(newer)?;
+                }
             }
         }
         self.reweigh();
         Ok(self.guard.clone())
+    }
+
+    /// Folds the child from its whole stream into the slot; false if it has none.
+    async fn load_whole(&mut self, store: &dyn EventStore) -> Result<bool, CaseworkError> {
+        let events = store.read_stream(self.child_id, 0, usize::MAX).await?;
+        if events.is_empty() {
+            return Ok(false);
+        }
+        metrics::counter!("caseline_child_cache_misses_total").increment(1);
+        *self.guard = Some(Arc::new(Folded::of(events)?));
+        Ok(true)
+    }
+
+    /// Starts the child from its kept state and the events after it; false if no state of
+    /// this fold version is kept, or a correction follows it (the whole history is needed).
+    async fn resume(&mut self, store: &dyn EventStore) -> Result<bool, CaseworkError> {
+        let Some((sequence, state)) = crate::snapshot::load(store, self.child_id).await? else {
+            return Ok(false);
+        };
+        let newer = store
+            .read_stream(self.child_id, sequence, usize::MAX)
+            .await?;
+        if newer.iter().any(corrects) {
+            return Ok(false);
+        }
+        let mut folded = Folded {
+            events: Vec::new(),
+            child: Child::resume(state, sequence),
+        };
+        folded.extend(newer)?;
+        metrics::counter!("caseline_child_cache_resumed_total").increment(1);
+        self.weight.kept_at.fetch_max(sequence, Ordering::AcqRel);
+        *self.guard = Some(Arc::new(folded));
+        Ok(true)
+    }
+
+    /// The child's state to keep in the store, if it has grown [`crate::snapshot::KEEP_EVERY`]
+    /// events past the last one kept (noted as kept from now on).
+    pub fn state_to_keep(&self) -> Option<(u64, ChildState)> {
+        let folded = self.guard.as_ref()?;
+        let sequence = folded.sequence();
+        let kept = self.weight.kept_at.load(Ordering::Acquire);
+        if sequence < kept + crate::snapshot::KEEP_EVERY {
+            return None;
+        }
+        self.weight.kept_at.fetch_max(sequence, Ordering::AcqRel);
+        Some((sequence, folded.child.state().clone()))
     }
 
     /// Records what this process just appended.

@@ -18,6 +18,7 @@
 
 pub mod cache;
 mod error;
+pub mod snapshot;
 
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ use store::{
 };
 use uuid::Uuid;
 
-pub use cache::{ChildCache, Folded};
+pub use cache::{ChildCache, Folded, Turn};
 pub use error::CaseworkError;
 
 /// How often an append without a pinned sequence decides again after losing a race.
@@ -105,9 +106,12 @@ impl Casework {
     /// A child's events and fold, up to date with the store; `UnknownChild` if it has none.
     pub async fn read(&self, child_id: Uuid) -> Result<Arc<Folded>, CaseworkError> {
         let mut turn = self.cache.turn(child_id).await;
-        turn.refresh(self.store.as_ref())
+        let folded = turn
+            .refresh(self.store.as_ref())
             .await?
-            .ok_or(CaseworkError::UnknownChild(child_id))
+            .ok_or(CaseworkError::UnknownChild(child_id))?;
+        self.keep_state(&turn);
+        Ok(folded)
     }
 
     /// Registers a child: the registration decided, its identifiers claimed in the same
@@ -193,10 +197,13 @@ impl Casework {
         // is never sent from a kept fold alone: it may be missing another process's records
         // that this one refers to (a disagreement about a decision recorded through the other
         // server), so the fold is brought up to date and the records decided again first.
+        // A child not kept here starts from its kept state when the records need no more
+        // (one record that corrects nothing); a batch or a correction weighs the whole history.
+        let whole = Folded::needs_whole(&records, batch);
         let (mut folded, mut fresh) = match turn.folded() {
-            Some(f) => (f.clone(), false),
-            None => (
-                turn.refresh(self.store.as_ref())
+            Some(f) if !whole || f.child.is_whole() => (f.clone(), false),
+            _ => (
+                turn.bring_up(self.store.as_ref(), whole)
                     .await?
                     .ok_or(CaseworkError::UnknownChild(child_id))?,
                 true,
@@ -209,7 +216,7 @@ impl Casework {
             {
                 // The kept fold may be behind another process: look again before refusing.
                 folded = turn
-                    .refresh(self.store.as_ref())
+                    .bring_up(self.store.as_ref(), whole)
                     .await?
                     .ok_or(CaseworkError::UnknownChild(child_id))?;
                 fresh = true;
@@ -231,7 +238,7 @@ impl Casework {
                     if !fresh {
                         fresh = true;
                         folded = turn
-                            .refresh(self.store.as_ref())
+                            .bring_up(self.store.as_ref(), whole)
                             .await?
                             .ok_or(CaseworkError::UnknownChild(child_id))?;
                         if folded.sequence() != sequence {
@@ -256,6 +263,7 @@ impl Casework {
                         // the slot copy the whole child (events and history) to add one record.
                         drop(folded);
                         turn.appended(appended.events.clone(), decided);
+                        self.keep_state(&turn);
                     }
                     return Ok(appended);
                 }
@@ -265,7 +273,7 @@ impl Casework {
                     }
                     tracing::debug!(%child_id, "lost an append race; deciding again");
                     folded = turn
-                        .refresh(self.store.as_ref())
+                        .bring_up(self.store.as_ref(), whole)
                         .await?
                         .ok_or(CaseworkError::UnknownChild(child_id))?;
                     fresh = true;
@@ -325,6 +333,22 @@ impl Casework {
             }
         }
         Ok(decided)
+    }
+
+    /// Keeps the child's state in the store when it has grown enough since the last one kept,
+    /// off the request's path: a failure costs only a longer fold next time.
+    fn keep_state(&self, turn: &Turn<'_>) {
+        let Some((sequence, state)) = turn.state_to_keep() else {
+            return;
+        };
+        let store = self.store.clone();
+        let child_id = turn.child_id();
+        tokio::spawn(async move {
+            if let Err(e) = crate::snapshot::save(store.as_ref(), child_id, sequence, &state).await
+            {
+                tracing::debug!(%child_id, error = %e, "a child's state could not be kept");
+            }
+        });
     }
 
     /// The first answer to a request with this key, if it was recorded.

@@ -181,7 +181,7 @@ pub enum ConsentStatus {
     Dispensed,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Consent {
     pub consent_id: Uuid,
     pub purpose: Option<ConsentPurpose>,
@@ -190,7 +190,7 @@ pub struct Consent {
     pub history: Vec<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Referral {
     pub referral_id: Uuid,
     /// The agency that made it (it has standing with the child).
@@ -203,7 +203,7 @@ pub struct Referral {
     pub referrer_informed: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
     pub plan_id: Uuid,
     pub kind: PlanKind,
@@ -214,7 +214,7 @@ pub struct Plan {
     pub started_event_id: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Service {
     pub service_id: Uuid,
     pub service: String,
@@ -223,7 +223,7 @@ pub struct Service {
     pub open: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Disagreement {
     pub disagreement_id: Uuid,
     pub about_event_id: Uuid,
@@ -251,7 +251,7 @@ pub struct Obligation {
 }
 
 /// What the case view needs, folded from the events.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChildState {
     pub registered: bool,
     /// The agency that registered the child.
@@ -282,6 +282,7 @@ pub struct ChildState {
     /// Agencies that have recorded on this child (recorders may read only such children).
     pub agencies: BTreeSet<String>,
     /// Every event of this child that stands (not retracted), with its type.
+    #[serde(with = "event_types")]
     pub events: BTreeMap<Uuid, &'static str>,
 }
 
@@ -588,13 +589,63 @@ fn action_agencies(actions: Option<&[crate::shapes::Action]>) -> impl Iterator<I
         })
 }
 
+/// The event types of a state's `events`, written as their names and read back as this
+/// build's own names (an unknown name cannot be a type this build folded, so the state is
+/// refused and folded from the events instead).
+mod event_types {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use uuid::Uuid;
+
+    use crate::record::RecordType;
+
+    pub fn serialize<S: Serializer>(
+        events: &BTreeMap<Uuid, &'static str>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        events.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<Uuid, &'static str>, D::Error> {
+        let named: BTreeMap<Uuid, String> = BTreeMap::deserialize(d)?;
+        named
+            .into_iter()
+            .map(|(id, name)| {
+                let t: &'static str = if name == super::CHILD_REGISTERED {
+                    super::CHILD_REGISTERED
+                } else {
+                    name.parse::<RecordType>()
+                        .map_err(serde::de::Error::custom)?
+                        .as_str()
+                };
+                Ok((id, t))
+            })
+            .collect()
+    }
+}
+
+/// The version of the fold: what [`ChildState`] holds and how events change it. A state kept
+/// outside the process ([`Child::resume`]) is only used by a build of the same version; bump
+/// it whenever `ChildState` or its `apply` changes, so a kept state is folded again instead.
+pub const FOLD_VERSION: u32 = 1;
+
 // --- The aggregate ----------------------------------------------------------------------------
 
 /// A child's record: every event in order and the state they fold to.
+///
+/// A child resumed from a kept state ([`Child::resume`]) holds only the events after it: its
+/// state and sequence are whole, and it decides single records that correct nothing; a batch or
+/// a correction, which weigh the whole history, need the child folded from all its events
+/// ([`Child::is_whole`]).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Child {
     history: Vec<ChildEvent>,
     state: ChildState,
+    /// Events folded into `state` before `history` begins (0 for a whole history).
+    resumed_at: u64,
 }
 
 impl Child {
@@ -605,6 +656,22 @@ impl Child {
             c.apply(e);
         }
         c
+    }
+
+    /// A child whose first `sequence` events are already folded into `state` (a state kept
+    /// by an earlier fold of the same [`FOLD_VERSION`]); later events are applied as usual.
+    pub fn resume(state: ChildState, sequence: u64) -> Child {
+        Child {
+            history: Vec::new(),
+            state,
+            resumed_at: sequence,
+        }
+    }
+
+    /// Whether the whole history is held (not resumed from a kept state). A batch, a
+    /// correction and anything that walks the history need a whole child.
+    pub fn is_whole(&self) -> bool {
+        self.resumed_at == 0
     }
 
     pub fn state(&self) -> &ChildState {
@@ -623,7 +690,7 @@ impl Child {
 
     /// The number of events, which is the stream's sequence.
     pub fn sequence(&self) -> u64 {
-        self.history.len() as u64
+        self.resumed_at + self.history.len() as u64
     }
 
     /// The event with `event_id` and the child's state just before it, with every correction
@@ -636,6 +703,12 @@ impl Child {
     /// Folds one event. Never fails: rules were checked when it was decided.
     pub fn apply(&mut self, e: ChildEvent) {
         let refold = matches!(&e.body, EventBody::Record(RecordData::RecordCorrected(_)));
+        // A correction re-folds the whole history, which a resumed child does not hold: its
+        // caller folds the child from all its events first.
+        debug_assert!(
+            self.is_whole() || !refold,
+            "a correction applied to a resumed child"
+        );
         self.history.push(e);
         if refold {
             self.state = fold_effective(&self.history);

@@ -1472,6 +1472,25 @@ proptest! {
     }
 
     #[test]
+    fn resuming_from_a_kept_state_equals_the_whole_fold(targets in steps_strategy(), cut in 0usize..64) {
+        // The state kept at any point (through its serialised form, as a store keeps it), with
+        // the later events applied to it, is the state of folding every event.
+        let whole = after(step_records(&targets).clone_records());
+        let history = whole.history();
+        let cut = cut % (history.len() + 1);
+        let prefix = Child::from_events(history[..cut].to_vec());
+        let kept: ChildState =
+            serde_json::from_value(serde_json::to_value(prefix.state()).unwrap()).unwrap();
+        let mut resumed = Child::resume(kept, cut as u64);
+        for e in &history[cut..] {
+            resumed.apply(e.clone());
+        }
+        prop_assert_eq!(resumed.state(), whole.state());
+        prop_assert_eq!(resumed.sequence(), whole.sequence());
+        prop_assert_eq!(resumed.is_whole(), cut == 0);
+    }
+
+    #[test]
     fn a_correction_equals_recording_the_corrected_data_first(worry in "[a-z]{1,12}", plan_days in 1u32..28) {
         // Record a plan with one review date, then correct it to another: the state must equal
         // recording the corrected plan in the first place (bar the correction's own event).

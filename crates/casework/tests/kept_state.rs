@@ -1,0 +1,209 @@
+//! A child's state kept in the store: a process that has not folded a long child starts an
+//! append from the kept state and the events after it, decides exactly as a whole fold would,
+//! and folds the whole history when a correction needs it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration as Wait;
+
+use casework::{Actor, Append, Casework};
+use chrono::{Duration, Utc};
+use domain::access::Role;
+use domain::child::Child;
+use domain::envelope::RecordInput;
+use domain::framework::Framework;
+use domain::registration::ChildDetails;
+use serde_json::{Value, json};
+use store::EventStore;
+use uuid::Uuid;
+
+const SCHOOL: &str = "school:norwich-high";
+
+fn person() -> Value {
+    json!({ "name": "A Practitioner", "role": "designated_safeguarding_lead", "agency": SCHOOL })
+}
+
+fn input(kind: &str, data: Value) -> RecordInput {
+    RecordInput::parse(json!({
+        "type": kind, "occurred_at": (Utc::now() - Duration::minutes(10)).to_rfc3339(),
+        "recorded_by": person(), "data": data,
+    }))
+    .unwrap()
+}
+
+fn conversation() -> RecordInput {
+    input(
+        "conversation_recorded",
+        json!({
+            "conversation_id": Uuid::new_v4(), "kind": "with_child",
+            "participants": [{ "relationship": "child" }], "worries": ["hungry"],
+        }),
+    )
+}
+
+fn one(record: RecordInput) -> Append {
+    Append {
+        records: vec![record],
+        ..Append::default()
+    }
+}
+
+fn actor() -> Actor {
+    Actor {
+        role: Role::Recorder,
+        agency: SCHOOL.into(),
+        token_id: None,
+    }
+}
+
+async fn fresh(store: &Arc<dyn EventStore>) -> Casework {
+    Casework::new(
+        store.clone(),
+        Framework::by_name("norfolk").unwrap(),
+        100_000,
+    )
+}
+
+/// A child with `n` conversations, recorded through one process (which keeps its state as it
+/// grows); waits until a state at `kept_at` or later is in the store.
+async fn long_child(n: usize, kept_at: u64) -> (tempfile::TempDir, Arc<dyn EventStore>, Uuid) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> =
+        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+            .await
+            .unwrap();
+    let first = fresh(&store).await;
+    let details = ChildDetails::parse(
+        json!({ "given_name": "Sam", "family_name": "Example", "date_of_birth": "2014-03-02",
+                "gender": "male", "locality": "Norwich" }),
+        "child",
+    )
+    .unwrap();
+    let child = first
+        .register(
+            &actor(),
+            // To the microsecond, as every time the API parses (and the store keeps) is.
+            chrono::DurationRound::duration_trunc(
+                Utc::now() - Duration::days(30),
+                Duration::microseconds(1),
+            )
+            .unwrap(),
+            serde_json::from_value(person()).unwrap(),
+            details,
+            None,
+        )
+        .await
+        .unwrap()
+        .child_id;
+    for _ in 0..n {
+        first
+            .append(&actor(), child, one(conversation()))
+            .await
+            .unwrap();
+    }
+    for _ in 0..200 {
+        if let Some((at, _)) = store
+            .load_snapshot(&format!("child/{child}"))
+            .await
+            .unwrap()
+            && at >= kept_at
+        {
+            return (dir, store, child);
+        }
+        tokio::time::sleep(Wait::from_millis(20)).await;
+    }
+    panic!("no state kept at {kept_at} or later");
+}
+
+#[tokio::test]
+async fn a_cold_long_child_is_appended_to_from_its_kept_state() {
+    let (_dir, store, child) = long_child(250, 200).await;
+    let cold = fresh(&store).await;
+    let appended = cold
+        .append(&actor(), child, one(conversation()))
+        .await
+        .unwrap();
+    assert_eq!(appended.events[0].sequence, 252);
+
+    let turn = cold.cache().turn(child).await;
+    let folded = turn.folded().expect("kept after the append").clone();
+    drop(turn);
+    assert!(!folded.child.is_whole(), "started from the kept state");
+    assert!(
+        folded.events.len() < 100,
+        "only the events after the kept state were read: {}",
+        folded.events.len()
+    );
+    // The same state as folding every event.
+    let all = store.read_stream(child, 0, usize::MAX).await.unwrap();
+    let whole = Child::from_events(all.iter().map(|e| {
+        domain::child::ChildEvent::from_stored(
+            e.event_id,
+            &e.event_type,
+            e.event_version,
+            e.occurred_at,
+            e.recorded_by.clone(),
+            e.data.clone(),
+        )
+        .unwrap()
+    }));
+    assert!(
+        folded.child.state() == whole.state(),
+        "the resumed state differs from the whole fold"
+    );
+    assert_eq!(folded.sequence(), whole.sequence());
+
+    // A read needs every event: the child is folded whole for it.
+    let read = cold.read(child).await.unwrap();
+    assert!(read.child.is_whole());
+    assert_eq!(read.events.len(), 252);
+}
+
+#[tokio::test]
+async fn a_correction_folds_the_whole_history_first() {
+    let (_dir, store, child) = long_child(120, 100).await;
+    let early = store.read_stream(child, 1, 1).await.unwrap()[0].event_id;
+    let cold = fresh(&store).await;
+    // One record first, so the cold process holds the child resumed from its kept state.
+    cold.append(&actor(), child, one(conversation()))
+        .await
+        .unwrap();
+    let retraction = input(
+        "record_corrected",
+        json!({ "corrects_event_id": early, "reason": "Entered on the wrong child", "retract": true }),
+    );
+    let appended = cold
+        .append(&actor(), child, one(retraction))
+        .await
+        .expect("the early record is found in the whole history");
+    assert_eq!(appended.events[0].sequence, 123);
+    let turn = cold.cache().turn(child).await;
+    let folded = turn.folded().expect("kept").clone();
+    assert!(folded.child.is_whole());
+    assert!(!folded.child.state().events.contains_key(&early));
+}
+
+#[tokio::test]
+async fn a_correction_recorded_elsewhere_after_the_kept_state_is_folded_whole() {
+    let (_dir, store, child) = long_child(110, 100).await;
+    let early = store.read_stream(child, 1, 1).await.unwrap()[0].event_id;
+    // Another process retracts an early record after the state was kept.
+    let other = fresh(&store).await;
+    let retraction = input(
+        "record_corrected",
+        json!({ "corrects_event_id": early, "reason": "Entered on the wrong child", "retract": true }),
+    );
+    other
+        .append(&actor(), child, one(retraction))
+        .await
+        .unwrap();
+    let cold = fresh(&store).await;
+    cold.append(&actor(), child, one(conversation()))
+        .await
+        .unwrap();
+    let turn = cold.cache().turn(child).await;
+    let folded = turn.folded().expect("kept").clone();
+    assert!(folded.child.is_whole(), "a correction after the kept state");
+    assert!(!folded.child.state().events.contains_key(&early));
+}
