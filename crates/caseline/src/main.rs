@@ -18,6 +18,11 @@ use uuid::Uuid;
 
 mod signin;
 
+/// mimalloc rather than glibc's malloc: under load, glibc's free-list consolidation across the
+/// server's threads was about a third of its CPU (profile in docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "caseline",
