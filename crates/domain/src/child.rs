@@ -129,11 +129,11 @@ impl ChildEvent {
             problem,
         };
         let data = upcast(event_type, version, data).map_err(unreadable)?;
-        let recorded_by: Person =
-            shapes::parse(recorded_by, "recorded_by").map_err(|e| unreadable(e.to_string()))?;
+        let recorded_by: Person = shapes::parse_stored(recorded_by, "recorded_by")
+            .map_err(|e| unreadable(e.to_string()))?;
         let body = if event_type == CHILD_REGISTERED {
             EventBody::Registered(
-                ChildDetails::parse(data, "data").map_err(|e| unreadable(e.to_string()))?,
+                ChildDetails::parse_stored(data, "data").map_err(|e| unreadable(e.to_string()))?,
             )
         } else {
             let t: RecordType = event_type

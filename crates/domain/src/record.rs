@@ -847,73 +847,105 @@ pub enum RecordData {
 impl RecordData {
     /// Parses `data` as a `record_type`, reporting shape errors at `data.…` paths.
     pub fn parse(record_type: RecordType, data: serde_json::Value) -> Result<RecordData, Invalid> {
+        RecordData::parse_as(shapes::Parse::Client, record_type, data)
+    }
+
+    fn parse_as(
+        how: shapes::Parse,
+        record_type: RecordType,
+        data: serde_json::Value,
+    ) -> Result<RecordData, Invalid> {
         Ok(match record_type {
             RecordType::ChildDetailsUpdated => {
-                RecordData::ChildDetailsUpdated(shapes::parse(data, "data")?)
+                RecordData::ChildDetailsUpdated(shapes::parse_as(how, data, "data")?)
             }
             RecordType::ConversationRecorded => {
-                RecordData::ConversationRecorded(shapes::parse(data, "data")?)
+                RecordData::ConversationRecorded(shapes::parse_as(how, data, "data")?)
             }
-            RecordType::NeedsAssessed => RecordData::NeedsAssessed(shapes::parse(data, "data")?),
-            RecordType::ConsentSought => RecordData::ConsentSought(shapes::parse(data, "data")?),
-            RecordType::ConsentGiven => RecordData::ConsentGiven(shapes::parse(data, "data")?),
-            RecordType::ConsentRefused => RecordData::ConsentRefused(shapes::parse(data, "data")?),
+            RecordType::NeedsAssessed => {
+                RecordData::NeedsAssessed(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::ConsentSought => {
+                RecordData::ConsentSought(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::ConsentGiven => {
+                RecordData::ConsentGiven(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::ConsentRefused => {
+                RecordData::ConsentRefused(shapes::parse_as(how, data, "data")?)
+            }
             RecordType::ConsentWithdrawn => {
-                RecordData::ConsentWithdrawn(shapes::parse(data, "data")?)
+                RecordData::ConsentWithdrawn(shapes::parse_as(how, data, "data")?)
             }
             RecordType::ConsentDispensedWith => {
-                RecordData::ConsentDispensedWith(shapes::parse(data, "data")?)
+                RecordData::ConsentDispensedWith(shapes::parse_as(how, data, "data")?)
             }
             RecordType::InformationShared => {
-                RecordData::InformationShared(shapes::parse(data, "data")?)
+                RecordData::InformationShared(shapes::parse_as(how, data, "data")?)
             }
             RecordType::InformationWithheld => {
-                RecordData::InformationWithheld(shapes::parse(data, "data")?)
+                RecordData::InformationWithheld(shapes::parse_as(how, data, "data")?)
             }
-            RecordType::ReferralMade => RecordData::ReferralMade(shapes::parse(data, "data")?),
+            RecordType::ReferralMade => {
+                RecordData::ReferralMade(shapes::parse_as(how, data, "data")?)
+            }
             RecordType::ReferralDecided => {
-                RecordData::ReferralDecided(shapes::parse(data, "data")?)
+                RecordData::ReferralDecided(shapes::parse_as(how, data, "data")?)
             }
             RecordType::ReferrerInformed => {
-                RecordData::ReferrerInformed(shapes::parse(data, "data")?)
+                RecordData::ReferrerInformed(shapes::parse_as(how, data, "data")?)
             }
-            RecordType::FamilyInformed => RecordData::FamilyInformed(shapes::parse(data, "data")?),
-            RecordType::SteppedUp => RecordData::SteppedUp(shapes::parse(data, "data")?),
-            RecordType::SteppedDown => RecordData::SteppedDown(shapes::parse(data, "data")?),
+            RecordType::FamilyInformed => {
+                RecordData::FamilyInformed(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::SteppedUp => RecordData::SteppedUp(shapes::parse_as(how, data, "data")?),
+            RecordType::SteppedDown => {
+                RecordData::SteppedDown(shapes::parse_as(how, data, "data")?)
+            }
             RecordType::LeadWorkerAssigned => {
-                RecordData::LeadWorkerAssigned(shapes::parse(data, "data")?)
+                RecordData::LeadWorkerAssigned(shapes::parse_as(how, data, "data")?)
             }
-            RecordType::ServiceStarted => RecordData::ServiceStarted(shapes::parse(data, "data")?),
-            RecordType::ServiceEnded => RecordData::ServiceEnded(shapes::parse(data, "data")?),
-            RecordType::PlanStarted => RecordData::PlanStarted(shapes::parse(data, "data")?),
-            RecordType::PlanReviewed => RecordData::PlanReviewed(shapes::parse(data, "data")?),
-            RecordType::PlanEnded => RecordData::PlanEnded(shapes::parse(data, "data")?),
+            RecordType::ServiceStarted => {
+                RecordData::ServiceStarted(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::ServiceEnded => {
+                RecordData::ServiceEnded(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::PlanStarted => {
+                RecordData::PlanStarted(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::PlanReviewed => {
+                RecordData::PlanReviewed(shapes::parse_as(how, data, "data")?)
+            }
+            RecordType::PlanEnded => RecordData::PlanEnded(shapes::parse_as(how, data, "data")?),
             RecordType::StrategyDiscussionHeld => {
-                RecordData::StrategyDiscussionHeld(shapes::parse(data, "data")?)
+                RecordData::StrategyDiscussionHeld(shapes::parse_as(how, data, "data")?)
             }
             RecordType::Section47EnquiryStarted => {
-                RecordData::Section47EnquiryStarted(shapes::parse(data, "data")?)
+                RecordData::Section47EnquiryStarted(shapes::parse_as(how, data, "data")?)
             }
             RecordType::Section47EnquiryConcluded => {
-                RecordData::Section47EnquiryConcluded(shapes::parse(data, "data")?)
+                RecordData::Section47EnquiryConcluded(shapes::parse_as(how, data, "data")?)
             }
             RecordType::ChildProtectionConferenceHeld => {
-                RecordData::ChildProtectionConferenceHeld(shapes::parse(data, "data")?)
+                RecordData::ChildProtectionConferenceHeld(shapes::parse_as(how, data, "data")?)
             }
             RecordType::DisagreementRaised => {
-                RecordData::DisagreementRaised(shapes::parse(data, "data")?)
+                RecordData::DisagreementRaised(shapes::parse_as(how, data, "data")?)
             }
             RecordType::DisagreementEscalated => {
-                RecordData::DisagreementEscalated(shapes::parse(data, "data")?)
+                RecordData::DisagreementEscalated(shapes::parse_as(how, data, "data")?)
             }
             RecordType::DisagreementResolved => {
-                RecordData::DisagreementResolved(shapes::parse(data, "data")?)
+                RecordData::DisagreementResolved(shapes::parse_as(how, data, "data")?)
             }
             RecordType::RecordCorrected => {
-                RecordData::RecordCorrected(shapes::parse(data, "data")?)
+                RecordData::RecordCorrected(shapes::parse_as(how, data, "data")?)
             }
-            RecordType::CaseClosed => RecordData::CaseClosed(shapes::parse(data, "data")?),
-            RecordType::CaseReopened => RecordData::CaseReopened(shapes::parse(data, "data")?),
+            RecordType::CaseClosed => RecordData::CaseClosed(shapes::parse_as(how, data, "data")?),
+            RecordType::CaseReopened => {
+                RecordData::CaseReopened(shapes::parse_as(how, data, "data")?)
+            }
         })
     }
 
@@ -927,9 +959,9 @@ impl RecordData {
             (RecordType::NeedsAssessed, Some(map)) => map.remove("suggested"),
             _ => None,
         };
-        let mut parsed = RecordData::parse(record_type, data)?;
+        let mut parsed = RecordData::parse_as(shapes::Parse::Stored, record_type, data)?;
         if let (RecordData::NeedsAssessed(n), Some(s)) = (&mut parsed, suggested) {
-            n.suggested = shapes::parse(s, "data.suggested")?;
+            n.suggested = shapes::parse_stored(s, "data.suggested")?;
         }
         Ok(parsed)
     }

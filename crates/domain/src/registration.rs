@@ -222,6 +222,13 @@ impl ChildDetails {
     pub fn parse(value: serde_json::Value, prefix: &str) -> Result<ChildDetails, crate::Invalid> {
         crate::shapes::parse(value, prefix)
     }
+    /// Parses stored details (moved, not copied; the first error only).
+    pub fn parse_stored(
+        value: serde_json::Value,
+        prefix: &str,
+    ) -> Result<ChildDetails, crate::Invalid> {
+        crate::shapes::parse_stored(value, prefix)
+    }
     pub fn given_name(&self) -> &Text {
         &self.given_name
     }

@@ -233,7 +233,9 @@ impl ChildVoice {
 /// what it knows (a type's required fields). The first error is what [`Invalid::detail`] and the
 /// first entry describe, as before.
 pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Invalid> {
-    let first = match parse_first::<T>(value.clone(), prefix) {
+    // Parsed from a reference, so the value stays whole to look for more errors without a
+    // copy of it up front (a deep copy of every body was a large part of each append's cost).
+    let first = match parse_first::<T>(&value, prefix) {
         Ok(t) => return Ok(t),
         Err(e) => e,
     };
@@ -254,7 +256,7 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
             break;
         }
         taken.push(key);
-        match parse_first::<T>(value.clone(), prefix) {
+        match parse_first::<T>(&value, prefix) {
             Ok(_) => break,
             Err(e) => {
                 let Some(next) = e.errors().first() else {
@@ -304,7 +306,7 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
                 break;
             };
             object.insert(key.clone(), serde_json::Value::Array(vec![item.clone()]));
-            let Err(e) = parse_first::<T>(alone, prefix) else {
+            let Err(e) = parse_first::<T>(&alone, prefix) else {
                 continue;
             };
             let zero = format!("{base}[0]");
@@ -341,8 +343,42 @@ fn top_key(field: &str, prefix: &str) -> Option<String> {
 }
 
 /// [`parse`] stopping at the first error, as serde does.
-fn parse_first<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Result<T, Invalid> {
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+/// How a value is parsed: a client's, with every error found ([`parse`]), or a stored one,
+/// which is moved into the type at once and names only its first error (stored data was
+/// checked when it was recorded; a failure only says the event cannot be read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Parse {
+    Client,
+    Stored,
+}
+
+/// [`parse`] or [`parse_stored`], as `how` says.
+pub fn parse_as<T: DeserializeOwned>(
+    how: Parse,
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, Invalid> {
+    match how {
+        Parse::Client => parse(value, prefix),
+        Parse::Stored => parse_stored(value, prefix),
+    }
+}
+
+/// Parses stored data: the value is moved into the type (no copy of its strings), and only
+/// the first error is named.
+pub fn parse_stored<T: DeserializeOwned>(
+    value: serde_json::Value,
+    prefix: &str,
+) -> Result<T, Invalid> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| path_error(e, prefix))
+}
+
+fn parse_first<T: DeserializeOwned>(value: &serde_json::Value, prefix: &str) -> Result<T, Invalid> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| path_error(e, prefix))
+}
+
+fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> Invalid {
+    {
         let mut path = String::new();
         for seg in e.path().iter() {
             match seg {
@@ -355,7 +391,7 @@ fn parse_first<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> R
         }
         let (path, message) = explain(&path, &e.inner().to_string());
         Invalid::shape(join_path(prefix, &path), message)
-    })
+    }
 }
 
 /// Turns serde's messages into ones a practitioner's system can act on, moving the name of a
