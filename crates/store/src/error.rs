@@ -34,6 +34,10 @@ pub enum StoreErrorKind {
     /// The store is locked by another process in a way that excludes this one (a server
     /// holds it and a wholesale writer asked, or the other way round; see [`crate::lock`]).
     Locked,
+    /// A migration this store already applied differs from the one compiled into this binary
+    /// (its recorded checksum does not match): the store is not opened. `name` is the
+    /// migration's, e.g. `0002_snapshots` (see `migrations.rs`).
+    MigrationChanged { name: String },
 }
 
 /// An error from the event store.

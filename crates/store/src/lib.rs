@@ -237,6 +237,7 @@ pub struct Verification {
 }
 
 mod error;
+mod migrations;
 pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;
