@@ -83,6 +83,27 @@ impl StoreError {
     }
 }
 
+/// A backend could not do `what` (`"open"`, `"read all"`): [`StoreErrorKind::Unavailable`],
+/// its message `{backend}: {what}: {cause}`. One definition for every backend, so their
+/// messages keep one form (the API logs them; operators search for them).
+pub(crate) fn unavailable(
+    backend: &str,
+    what: &str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::with_source(
+        StoreErrorKind::Unavailable,
+        format!("{backend}: {what}: {}", describe(&e)),
+        e,
+    )
+}
+
+/// Something a backend holds cannot be read back as what it should be:
+/// [`StoreErrorKind::Corrupt`], its message `{backend}: {what}`.
+pub(crate) fn corrupt(backend: &str, what: &str) -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt, format!("{backend}: {what}"))
+}
+
 /// An error and its causes on one line, each cause once: backends' errors often repeat their
 /// cause's text in their own, and a pool's error may hide the one that matters ("connection
 /// refused") two levels down.

@@ -61,16 +61,13 @@ pub struct Postgres {
     health: Arc<WriterHealth>,
 }
 
+// The backend's name in front of each of its errors ([`crate::error::unavailable`]).
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::with_source(
-        StoreErrorKind::Unavailable,
-        format!("postgres: {what}: {}", crate::error::describe(&e)),
-        e,
-    )
+    crate::error::unavailable("postgres", what, e)
 }
 
 fn corrupt(what: String) -> StoreError {
-    StoreError::new(StoreErrorKind::Corrupt, format!("postgres: {what}"))
+    crate::error::corrupt("postgres", &what)
 }
 
 impl Postgres {
@@ -742,11 +739,7 @@ impl EventStore for Postgres {
                 .await
                 .map_err(|e| unavailable("verify", e))?;
             let (events, unreadable) = split_events(&rows);
-            report.children += 1;
-            report.events += (events.len() + unreadable.len()) as u64;
-            if let Some(b) = storable::first_broken(child, &events, &unreadable) {
-                report.broken.push(b);
-            }
+            storable::verify_child(&mut report, child, &events, &unreadable);
         }
         Ok(report)
     }

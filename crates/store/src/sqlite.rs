@@ -68,16 +68,13 @@ pub struct SqliteStore {
     readers: Mutex<Vec<Connection>>,
 }
 
+// The backend's name in front of each of its errors ([`crate::error::unavailable`]).
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::with_source(
-        StoreErrorKind::Unavailable,
-        format!("sqlite: {what}: {}", crate::error::describe(&e)),
-        e,
-    )
+    crate::error::unavailable("sqlite", what, e)
 }
 
 fn corrupt(what: String) -> StoreError {
-    StoreError::new(StoreErrorKind::Corrupt, format!("sqlite: {what}"))
+    crate::error::corrupt("sqlite", &what)
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
@@ -932,11 +929,7 @@ impl EventStore for Sqlite {
                         &format!("SELECT {EVENT_COLUMNS} FROM events WHERE child_id = ?1 ORDER BY sequence"),
                         [child],
                     )?;
-                    report.children += 1;
-                    report.events += (events.len() + unreadable.len()) as u64;
-                    if let Some(b) = storable::first_broken(id, &events, &unreadable) {
-                        report.broken.push(b);
-                    }
+                    storable::verify_child(&mut report, id, &events, &unreadable);
                 }
                 Ok(report)
             })
