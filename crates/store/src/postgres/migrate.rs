@@ -17,13 +17,28 @@ pub(super) async fn migrate(client: &mut deadpool_postgres::Object) -> Result<()
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
         .await
         .map_err(failed)?;
-    // The column is added separately for stores migrated before checksums were kept.
     tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
-         ALTER TABLE schema_migrations ADD COLUMN IF NOT EXISTS checksum TEXT",
+        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), checksum TEXT)",
     )
     .await
     .map_err(failed)?;
+    // Stores migrated before checksums were kept have the table without the column. Looked up
+    // first rather than `ADD COLUMN IF NOT EXISTS` on every start, which PostgreSQL refuses to
+    // a role that does not own the table even when the column is there.
+    let has_checksum: bool = tx
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = 'schema_migrations' AND column_name = 'checksum')",
+            &[],
+        )
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(failed)?;
+    if !has_checksum {
+        tx.batch_execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+            .await
+            .map_err(failed)?;
+    }
     for migration in migrations::POSTGRES {
         let row = tx
             .query_opt(
