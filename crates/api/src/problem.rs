@@ -432,7 +432,9 @@ impl From<store::StoreError> for ApiError {
                 format!("{field} holds a value the event store cannot keep"),
             )
             .with_field(field, e.to_string()),
-            K::Config | K::NotEmpty | K::Corrupt | K::Locked => ApiError::internal(e),
+            K::Config | K::NotEmpty | K::Corrupt | K::Locked | K::MigrationChanged { .. } => {
+                ApiError::internal(e)
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ use domain::child::{Child, ChildCommand, ChildEvent, EVENT_VERSION, EventBody, S
 use domain::envelope::RecordInput;
 use domain::framework::Framework;
 use domain::record::RecordData;
-use domain::registration::ChildDetails;
+use domain::registration::{ChildDetails, Identifiers};
 use domain::shapes::Person;
 use store::{
     AppendRequest, Appended, EventStore, Expected, IdempotencyKey, IdentifierClaim, NewEvent,
@@ -129,7 +129,7 @@ impl Casework {
             return Ok(first);
         }
         let child_id = Uuid::new_v4();
-        let claims = IdentifierClaim::of(details.identifiers());
+        let claims = identifier_claims(details.identifiers());
         let events = Child::default().decide(
             ChildCommand::Register {
                 event_id: Uuid::new_v4(),
@@ -254,7 +254,7 @@ impl Casework {
                 expected: Expected::Exactly(sequence),
                 events: decided.iter().map(|e| new_event(e, actor)).collect(),
                 idempotency: idempotency.clone(),
-                claims: identifier_claims(&decided),
+                claims: updated_identifier_claims(&decided),
             };
             match self.store.append(request).await {
                 Ok(appended) => {
@@ -396,15 +396,41 @@ pub fn stored_form(e: &ChildEvent, agency: &str, token_id: Option<Uuid>) -> NewE
     }
 }
 
+/// The claims a child's identifiers make, in their canonical spelling (the NHS number's digits
+/// only, the UPN in capitals, the local id trimmed), so a lookup and a claim always meet.
+///
+/// This lives here rather than in the store because the store knows nothing of the domain's
+/// types: to it a claim is a `kind` and a `value`. Every caller that claims identifiers (the
+/// API's lookup, the generator, registration and updates below) spells them through this one
+/// function.
+pub fn identifier_claims(ids: Option<&Identifiers>) -> Vec<IdentifierClaim> {
+    let Some(ids) = ids else { return Vec::new() };
+    let claim = |kind: &str, value: &str| IdentifierClaim {
+        kind: kind.to_owned(),
+        value: value.to_owned(),
+    };
+    let mut out = Vec::new();
+    if let Some(n) = &ids.nhs_number {
+        out.push(claim("nhs_number", n.as_str()));
+    }
+    if let Some(u) = &ids.upn {
+        out.push(claim("upn", u.as_str()));
+    }
+    if let Some(l) = &ids.la_child_id {
+        out.push(claim("la_child_id", l.as_str().trim()));
+    }
+    out
+}
+
 /// Identifiers a `child_details_updated` adds, claimed with the append so no two children
 /// hold the same NHS number.
-fn identifier_claims(events: &[ChildEvent]) -> Vec<IdentifierClaim> {
+fn updated_identifier_claims(events: &[ChildEvent]) -> Vec<IdentifierClaim> {
     events
         .iter()
         .filter_map(|e| match &e.body {
             EventBody::Record(RecordData::ChildDetailsUpdated(u)) => u.changes.identifiers.as_ref(),
             _ => None,
         })
-        .flat_map(|ids| IdentifierClaim::of(Some(ids)))
+        .flat_map(|ids| identifier_claims(Some(ids)))
         .collect()
 }

@@ -183,5 +183,5 @@ impl Identity {
 
 /// The identifiers a registration or update claims, spelled as the API claims them.
 pub(crate) fn claims(ids: Option<&Identifiers>) -> Vec<IdentifierClaim> {
-    IdentifierClaim::of(ids)
+    casework::identifier_claims(ids)
 }

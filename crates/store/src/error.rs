@@ -34,6 +34,10 @@ pub enum StoreErrorKind {
     /// The store is locked by another process in a way that excludes this one (a server
     /// holds it and a wholesale writer asked, or the other way round; see [`crate::lock`]).
     Locked,
+    /// A migration this store already applied differs from the one compiled into this binary
+    /// (its recorded checksum does not match): the store is not opened. `name` is the
+    /// migration's, e.g. `0002_snapshots` (see `migrations.rs`).
+    MigrationChanged { name: String },
 }
 
 /// An error from the event store.
@@ -77,6 +81,27 @@ impl StoreError {
     pub fn cause(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.cause.as_deref()
     }
+}
+
+/// A backend could not do `what` (`"open"`, `"read all"`): [`StoreErrorKind::Unavailable`],
+/// its message `{backend}: {what}: {cause}`. One definition for every backend, so their
+/// messages keep one form (the API logs them; operators search for them).
+pub(crate) fn unavailable(
+    backend: &str,
+    what: &str,
+    e: impl std::error::Error + Send + Sync + 'static,
+) -> StoreError {
+    StoreError::with_source(
+        StoreErrorKind::Unavailable,
+        format!("{backend}: {what}: {}", describe(&e)),
+        e,
+    )
+}
+
+/// Something a backend holds cannot be read back as what it should be:
+/// [`StoreErrorKind::Corrupt`], its message `{backend}: {what}`.
+pub(crate) fn corrupt(backend: &str, what: &str) -> StoreError {
+    StoreError::new(StoreErrorKind::Corrupt, format!("{backend}: {what}"))
 }
 
 /// An error and its causes on one line, each cause once: backends' errors often repeat their

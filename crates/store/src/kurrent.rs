@@ -44,16 +44,13 @@ use crate::{
 const CHILD_PREFIX: &str = "child-";
 const TOKENS: &str = "caseline-tokens";
 
+// The backend's name in front of each of its errors ([`crate::error::unavailable`]).
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::with_source(
-        StoreErrorKind::Unavailable,
-        format!("kurrentdb: {what}: {}", crate::error::describe(&e)),
-        e,
-    )
+    crate::error::unavailable("kurrentdb", what, e)
 }
 
 fn corrupt(what: String) -> StoreError {
-    StoreError::new(StoreErrorKind::Corrupt, format!("kurrentdb: {what}"))
+    crate::error::corrupt("kurrentdb", &what)
 }
 
 /// What an event's custom metadata carries.
@@ -622,11 +619,7 @@ impl EventStore for Kurrent {
         let mut report = Verification::default();
         for (id, (mut events, unreadable)) in by_child {
             events.sort_by_key(|e| e.global_position);
-            report.children += 1;
-            report.events += (events.len() + unreadable.len()) as u64;
-            if let Some(b) = crate::storable::first_broken(id, &events, &unreadable) {
-                report.broken.push(b);
-            }
+            crate::storable::verify_child(&mut report, id, &events, &unreadable);
         }
         Ok(report)
     }

@@ -69,35 +69,14 @@ pub struct IdempotencyKey {
 }
 
 /// A unique identifier claimed by a child (an NHS number, UPN or local id), claimed in the
-/// same transaction as the events so two registrations can never both hold it.
+/// same transaction as the events so two registrations can never both hold it. The store
+/// compares `kind` and `value` as given; spelling them canonically is the caller's job
+/// (`casework::identifier_claims`), since the store does not know the domain's identifiers.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct IdentifierClaim {
     /// `nhs_number`, `upn` or `la_child_id`.
     pub kind: String,
     pub value: String,
-}
-
-impl IdentifierClaim {
-    /// The claims a child's identifiers make, in their canonical spelling (the NHS number's
-    /// digits only, the UPN in capitals), so a lookup and a claim always meet.
-    pub fn of(ids: Option<&domain::registration::Identifiers>) -> Vec<IdentifierClaim> {
-        let Some(ids) = ids else { return Vec::new() };
-        let claim = |kind: &str, value: &str| IdentifierClaim {
-            kind: kind.to_owned(),
-            value: value.to_owned(),
-        };
-        let mut out = Vec::new();
-        if let Some(n) = &ids.nhs_number {
-            out.push(claim("nhs_number", n.as_str()));
-        }
-        if let Some(u) = &ids.upn {
-            out.push(claim("upn", u.as_str()));
-        }
-        if let Some(l) = &ids.la_child_id {
-            out.push(claim("la_child_id", l.as_str().trim()));
-        }
-        out
-    }
 }
 
 /// One atomic append to one child's stream: all of `events` or none of them.
@@ -258,6 +237,7 @@ pub struct Verification {
 }
 
 mod error;
+mod migrations;
 pub use error::{StoreError, StoreErrorKind, describe as describe_error};
 
 pub mod chain;

@@ -29,6 +29,8 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
 use uuid::Uuid;
 
+mod migrate;
+
 use crate::append::{self, Head};
 use crate::storable::{self, Unreadable};
 use crate::writer::{self, WriterHealth};
@@ -37,29 +39,8 @@ use crate::{
     SigninGrant, StoreError, StoreErrorKind, StoredEvent, TokenRecord, Verification,
 };
 
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_init",
-        include_str!("../migrations/postgres/0001_init.sql"),
-    ),
-    (
-        "0002_snapshots",
-        include_str!("../migrations/postgres/0002_snapshots.sql"),
-    ),
-    (
-        "0003_read_models",
-        include_str!("../migrations/postgres/0003_read_models.sql"),
-    ),
-    (
-        "0004_sessions",
-        include_str!("../migrations/postgres/0004_sessions.sql"),
-    ),
-];
-
 /// The advisory lock every writing transaction holds while it assigns positions.
 const WRITE_LOCK: i64 = 0x4341_5345_4c49_4e45; // "CASELINE"
-/// The advisory lock migrations hold, so two processes starting at once do not race.
-const MIGRATE_LOCK: i64 = 0x4341_5345_4d49_4752;
 const MAX_GROUP: usize = 512;
 
 /// An append waiting for the writer: the request, the given `recorded_at` of each event when
@@ -80,16 +61,13 @@ pub struct Postgres {
     health: Arc<WriterHealth>,
 }
 
+// The backend's name in front of each of its errors ([`crate::error::unavailable`]).
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
-    StoreError::with_source(
-        StoreErrorKind::Unavailable,
-        format!("postgres: {what}: {}", crate::error::describe(&e)),
-        e,
-    )
+    crate::error::unavailable("postgres", what, e)
 }
 
 fn corrupt(what: String) -> StoreError {
-    StoreError::new(StoreErrorKind::Corrupt, format!("postgres: {what}"))
+    crate::error::corrupt("postgres", &what)
 }
 
 impl Postgres {
@@ -122,7 +100,7 @@ impl Postgres {
             .map_err(|e| unavailable("build pool", e))?;
         {
             let mut client = pool.get().await.map_err(|e| unavailable("connect", e))?;
-            migrate(&mut client).await?;
+            migrate::migrate(&mut client).await?;
         }
         let (tx, rx) = mpsc::channel(queue_capacity);
         let health = WriterHealth::new();
@@ -139,39 +117,6 @@ impl Postgres {
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(|e| unavailable("connect", e))
     }
-}
-
-async fn migrate(client: &mut deadpool_postgres::Object) -> Result<(), StoreError> {
-    let tx = client
-        .transaction()
-        .await
-        .map_err(|e| unavailable("migrate", e))?;
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATE_LOCK])
-        .await
-        .map_err(|e| unavailable("migrate", e))?;
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    )
-    .await
-    .map_err(|e| unavailable("migrate", e))?;
-    for (name, sql) in MIGRATIONS {
-        let done = tx
-            .query_opt(
-                "SELECT name FROM schema_migrations WHERE name = $1",
-                &[name],
-            )
-            .await
-            .map_err(|e| unavailable("migrate", e))?;
-        if done.is_none() {
-            tx.batch_execute(sql)
-                .await
-                .map_err(|e| unavailable(&format!("migration {name}"), e))?;
-            tx.execute("INSERT INTO schema_migrations (name) VALUES ($1)", &[name])
-                .await
-                .map_err(|e| unavailable("migrate", e))?;
-        }
-    }
-    tx.commit().await.map_err(|e| unavailable("migrate", e))
 }
 
 /// Runs the writer until the store is dropped, starting it again after a panic
@@ -794,11 +739,7 @@ impl EventStore for Postgres {
                 .await
                 .map_err(|e| unavailable("verify", e))?;
             let (events, unreadable) = split_events(&rows);
-            report.children += 1;
-            report.events += (events.len() + unreadable.len()) as u64;
-            if let Some(b) = storable::first_broken(child, &events, &unreadable) {
-                report.broken.push(b);
-            }
+            storable::verify_child(&mut report, child, &events, &unreadable);
         }
         Ok(report)
     }

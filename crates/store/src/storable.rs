@@ -154,10 +154,26 @@ impl Unreadable {
     }
 }
 
+/// Adds one child's rows to `report`: each counts as an event, readable or not, and the
+/// child's first broken link (see [`first_broken`]) is named. Every backend's `verify` calls
+/// this, so they count and report alike.
+pub(crate) fn verify_child(
+    report: &mut crate::Verification,
+    child_id: Uuid,
+    events: &[StoredEvent],
+    unreadable: &[Unreadable],
+) {
+    report.children += 1;
+    report.events += (events.len() + unreadable.len()) as u64;
+    if let Some(b) = first_broken(child_id, events, unreadable) {
+        report.broken.push(b);
+    }
+}
+
 /// The first broken link in one child's chain: the earlier of what the chain of its readable
 /// events shows and its first unreadable row. At the same sequence the unreadable row is the
 /// better description (the chain only sees a missing event there).
-pub(crate) fn first_broken(
+fn first_broken(
     child_id: Uuid,
     events: &[StoredEvent],
     unreadable: &[Unreadable],

@@ -167,9 +167,9 @@ fn registered(state: &AppState, appended: &Appended, replayed: bool) -> ApiResul
     }))
 }
 
-/// The identifiers a child's details claim (see [`IdentifierClaim::of`]).
+/// The identifiers a child's details claim (see [`casework::identifier_claims`]).
 pub fn claims(identifiers: Option<&Identifiers>) -> Vec<IdentifierClaim> {
-    IdentifierClaim::of(identifiers)
+    casework::identifier_claims(identifiers)
 }
 
 /// Exactly one identifier to look a child up by.
