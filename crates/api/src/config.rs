@@ -44,6 +44,11 @@ pub struct Config {
     pub read_wait_ms: u64,
     /// Where the inspection report's pseudonym key comes from (never the store).
     pub pseudonym_key: crate::pseudonym_key::KeySource,
+    /// The council's three-digit DfE LA code, for the census header (`--la-code`); the census
+    /// route answers 503 without it.
+    pub la_code: Option<String>,
+    /// The software code the census header names (`--software-code`).
+    pub software_code: String,
 }
 
 impl Config {
@@ -70,6 +75,8 @@ impl Config {
     pub const DEFAULT_KEEP_ALIVE_SECS: u64 = 15;
     /// The follower applies an append within milliseconds; seconds mean it is stuck.
     pub const DEFAULT_READ_WAIT_MS: u64 = 5000;
+    /// The census header's software code when none is configured.
+    pub const DEFAULT_SOFTWARE_CODE: &'static str = "Caseline";
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -91,6 +98,8 @@ impl Config {
             keep_alive_secs: Self::DEFAULT_KEEP_ALIVE_SECS,
             read_wait_ms: Self::DEFAULT_READ_WAIT_MS,
             pseudonym_key: crate::pseudonym_key::KeySource::default(),
+            la_code: None,
+            software_code: Self::DEFAULT_SOFTWARE_CODE.to_owned(),
         }
     }
 }

@@ -16,6 +16,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use store::StoredEvent;
 use uuid::Uuid;
 
+mod statutory;
+
 #[derive(Parser)]
 #[command(
     name = "caseline",
@@ -34,10 +36,26 @@ struct StoreArg {
     store: String,
 }
 
+/// What the census header says about who is returning.
+#[derive(Args, Clone)]
+struct CensusSource {
+    /// The council's three-digit DfE LA code (e.g. 926 for Norfolk), for the census header.
+    #[arg(long, env = "CASELINE_LA_CODE")]
+    la_code: Option<String>,
+    /// The software code the census header names.
+    #[arg(long, env = "CASELINE_SOFTWARE_CODE", default_value = Config::DEFAULT_SOFTWARE_CODE)]
+    software_code: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs the server.
     Serve(Serve),
+    /// Writes a statutory return from the store: the Children in Need census or Annex A.
+    Returns {
+        #[command(subcommand)]
+        command: statutory::ReturnsCommand,
+    },
     /// Creates, lists and revokes bearer tokens.
     Token {
         #[command(subcommand)]
@@ -171,6 +189,8 @@ struct Serve {
     /// itself, hex) is set, which wins over any file.
     #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
     pseudonym_key_file: Option<PathBuf>,
+    #[command(flatten)]
+    census: CensusSource,
 }
 
 #[derive(Subcommand)]
@@ -241,6 +261,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(s) => serve(s).await,
+        Command::Returns { command } => statutory::run(command).await,
         Command::Token { command } => token(command).await,
         Command::Verify { store, child } => verify(&store.store, child).await,
         Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
@@ -269,7 +290,7 @@ const PSEUDONYM_KEY_ENV: &str = "CASELINE_PSEUDONYM_KEY";
 
 /// Opens a store that must already exist: an administrative command on a mistyped store
 /// refuses (non-zero, nothing created) rather than make an empty one and report success on it.
-async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
+pub(crate) async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
     let there = store::exists(url)
         .await
         .with_context(|| format!("checking the store {}", redacted(url)))?;
@@ -315,6 +336,12 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.read_wait_ms = s.read_wait_ms;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     config.child_cache_events = s.child_cache_events;
+    if let Some(la) = &s.census.la_code {
+        // Checked now, so a mistyped code stops the start rather than every census later.
+        returns::Source::new(la, &s.census.software_code).context("--la-code / --software-code")?;
+    }
+    config.la_code = s.census.la_code;
+    config.software_code = s.census.software_code;
     // The key itself is taken from the environment only: a flag would show it to anyone who
     // can list processes.
     config.pseudonym_key = match (std::env::var(PSEUDONYM_KEY_ENV), s.pseudonym_key_file) {

@@ -615,6 +615,21 @@ impl Child {
         &self.history
     }
 
+    /// The records as they stand after every correction: corrected data in place of the
+    /// original, retracted records left out, in recorded order (the corrections themselves
+    /// stay, so a reader can still see that something was corrected). The statutory returns
+    /// read these, so they and the case view share one interpretation of a correction.
+    pub fn standing_records(&self) -> Vec<ChildEvent> {
+        standing(&self.history)
+            .into_iter()
+            .filter_map(|s| match s {
+                Standing::AsRecorded(e) => Some(e.clone()),
+                Standing::Corrected(e) => Some(*e),
+                Standing::Retracted(_) => None,
+            })
+            .collect()
+    }
+
     /// The number of events, which is the stream's sequence.
     pub fn sequence(&self) -> u64 {
         self.history.len() as u64

@@ -10,7 +10,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{Disability, Ethnicity};
+use crate::codes::{Disability, Ethnicity, UpnUnknown};
 use crate::shapes::Text;
 
 /// The census's Sex.
@@ -142,6 +142,13 @@ pub struct Identifiers {
     pub upn: Option<Upn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_child_id: Option<Text>,
+    /// A UPN the child was known by before (the census's `FormerUPN`). Added for the Children
+    /// in Need census; registrations stored before it simply lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_upn: Option<Upn>,
+    /// Why the child has no UPN (the census's `UPNunknown`, `UN1`-`UN7`), when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn_unknown: Option<UpnUnknown>,
 }
 
 /// `child_registered`'s data: who the child is. Exactly one of `date_of_birth` and
@@ -274,6 +281,12 @@ impl ChildDetails {
             }
             if i.la_child_id.is_some() {
                 identifiers.la_child_id = i.la_child_id;
+            }
+            if i.former_upn.is_some() {
+                identifiers.former_upn = i.former_upn;
+            }
+            if i.upn_unknown.is_some() {
+                identifiers.upn_unknown = i.upn_unknown;
             }
         }
         let has_identifiers = identifiers != Identifiers::default();

@@ -8,5 +8,6 @@ pub mod health;
 pub mod reads;
 pub mod records;
 pub mod report;
+pub mod returns;
 pub mod review;
 pub mod tokens;
