@@ -1746,7 +1746,8 @@ impl Journey<'_> {
             return self.close(
                 &sw,
                 "The family declined an assessment; no grounds to proceed without consent.",
-                Some("RC8"),
+                // No assessment took place, so not RC8 ("closed after assessment").
+                Some("RC7"),
             );
         }
         self.give(
@@ -2005,10 +2006,12 @@ impl Journey<'_> {
                     self.wait_days(3, 15);
                     self.early_help_plan(&lead, None)
                 } else {
+                    // Not RC8: the census keeps RC8 and RC9 for cases closed after an
+                    // assessment with no section 47, CIN or CP plan activity.
                     self.close(
                         &sw,
                         "Section 47 enquiry: concerns not substantiated.",
-                        Some("RC8"),
+                        Some("RC7"),
                     )
                 }
             }
@@ -2034,10 +2037,12 @@ impl Journey<'_> {
         };
         let date = domain::calendar::add_working_days(sd_date, days);
         let at = office_hours(&mut self.rng, date);
+        // A conference sits on a working day (a census rule that encodes practice), so a
+        // late one moves to the next office hours rather than into a weekend.
         self.t = if at > self.t {
             at
         } else {
-            minutes_later(&mut self.rng, self.t, 60, 300)
+            office_minutes_later(&mut self.rng, self.t, 60, 300)
         };
         self.births();
         let chair = self.c.conference_chair(&mut self.rng);
@@ -2093,7 +2098,12 @@ impl Journey<'_> {
     }
 
     fn cp_plan(&mut self, sw: &Staff, fd: &Staff, plan_id: Uuid, category: &str) -> Flow {
+        // A child protection plan starts on the day of the conference that decided it.
+        let conference = self.t;
         self.wait_minutes(30, 240);
+        if self.t.date_naive() != conference.date_naive() {
+            self.t = conference + chrono::Duration::minutes(1);
+        }
         let review_by = self.t.date_naive() + Days::new(90);
         let mut d = json!({ "plan_id": plan_id, "kind": "child_protection_plan", "lead": sw.json(), "review_by": review_by, "category": category });
         d["actions"] = self.actions(sw, 4);

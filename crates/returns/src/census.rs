@@ -18,8 +18,8 @@ use chrono::NaiveDate;
 use domain::calendar;
 use domain::child::{Child, ChildEvent, EventBody};
 use domain::record::{
-    AssessmentKind, ClosureReason, ConferenceKind, EnquiryOutcome, PlanCategory, PlanKind,
-    RecordData, ReferralDecision, ReferralTo,
+    AssessmentKind, ClosureReason, ConferenceKind, ConferenceOutcome, EnquiryOutcome, PlanCategory,
+    PlanKind, RecordData, ReferralDecision, ReferralTo,
 };
 use domain::registration::Gender;
 use uuid::Uuid;
@@ -298,18 +298,27 @@ pub fn episodes(child: &Child) -> Vec<Episode> {
                     ConferenceKind::Initial => {
                         // The conference answers the latest enquiry that wanted one and has
                         // not had it; without such an enquiry it is the episode's own.
-                        match o
+                        let starts_plan = c.outcome == ConferenceOutcome::PlanStarted;
+                        let waiting = o
                             .episode
                             .section_47
-                            .iter_mut()
-                            .rev()
-                            .find(|s| s.icpc.is_none() && !s.icpc_not_required)
-                        {
-                            Some(s) => s.icpc = Some(day),
-                            None if o.episode.initial_cpc.is_none() => {
+                            .iter()
+                            .rposition(|s| s.icpc.is_none() && !s.icpc_not_required);
+                        let latest = o.episode.section_47.len().checked_sub(1);
+                        match (waiting, latest) {
+                            (Some(i), _) => o.episode.section_47[i].icpc = Some(day),
+                            // A conference reconvened after one that started no plan (a
+                            // disagreement changed the decision): the one that started the
+                            // plan is the initial conference the census counts.
+                            (None, Some(i))
+                                if starts_plan && o.episode.section_47[i].icpc.is_some() =>
+                            {
+                                o.episode.section_47[i].icpc = Some(day)
+                            }
+                            (None, _) if o.episode.initial_cpc.is_none() || starts_plan => {
                                 o.episode.initial_cpc = Some(day)
                             }
-                            None => {}
+                            _ => {}
                         }
                     }
                     ConferenceKind::Review => {
@@ -339,6 +348,13 @@ pub fn episodes(child: &Child) -> Vec<Episode> {
     }
     if let Some(o) = open {
         done.push(o.episode);
+    }
+    for e in &mut done {
+        // A referral still awaiting the front door's decision (or decided before the record
+        // carried a primary need) has none recorded; the census's N0 ("not stated") says so.
+        if !e.referral_nfa && e.primary_need.is_none() {
+            e.primary_need = Some("N0".to_owned());
+        }
     }
     done
 }
@@ -403,7 +419,14 @@ pub fn census_child(child_id: Uuid, child: &Child, year: CollectionYear) -> Opti
         birth_date,
         expected_birth_date,
         sex,
-        ethnicity: details.ethnicity().map(|e| e.as_str().to_owned()),
+        // The census wants an ethnicity for every child; a record without one has not
+        // obtained it, which the census says with its own code.
+        ethnicity: Some(
+            details
+                .ethnicity()
+                .map_or("NOBT", |e| e.as_str())
+                .to_owned(),
+        ),
         disabilities: details
             .disability()
             .iter()
