@@ -479,3 +479,6 @@ fn cut_to_year(mut e: Episode, first: NaiveDate, last: NaiveDate) -> Episode {
     }
     e
 }
+
+#[cfg(test)]
+mod tests;

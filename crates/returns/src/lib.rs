@@ -17,6 +17,9 @@ pub mod census_xml;
 pub mod workbook;
 pub mod year;
 
+#[cfg(test)]
+mod testkit;
+
 pub use annex_a::{AnnexA, Shown, Window};
 pub use census::{CensusChild, census_child};
 pub use census_xml::{CensusWriter, Source};
