@@ -46,6 +46,9 @@ pub enum ProductionError {
     Write(#[from] std::io::Error),
     #[error(transparent)]
     Workbook(#[from] returns::workbook::WorkbookError),
+    /// A task of the production panicked or was cancelled.
+    #[error("a production task failed: {0}")]
+    Task(String),
     /// Whoever was receiving the return went away.
     #[error("the receiver of the return went away")]
     Closed,
@@ -80,6 +83,14 @@ impl Children {
 
     /// The next page of children, each folded; `None` when none is left.
     pub async fn next_page(&mut self) -> Result<Option<Vec<(Uuid, Child)>>, ProductionError> {
+        match self.next_events().await? {
+            Some(events) => Ok(Some(fold(&events)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The next page's events, whole children in child order; `None` when none is left.
+    pub async fn next_events(&mut self) -> Result<Option<Vec<StoredEvent>>, ProductionError> {
         if self.finished {
             return Ok(None);
         }
@@ -93,25 +104,30 @@ impl Children {
             return Ok(None);
         };
         self.after = Some(last.child_id);
-        let mut out: Vec<(Uuid, Child)> = Vec::new();
-        let mut current: Option<(Uuid, Vec<ChildEvent>)> = None;
-        for e in &events {
-            let parsed = parse(e)?;
-            match &mut current {
-                Some((id, list)) if *id == e.child_id => list.push(parsed),
-                _ => {
-                    if let Some((id, list)) = current.take() {
-                        out.push((id, Child::from_events(list)));
-                    }
-                    current = Some((e.child_id, vec![parsed]));
+        Ok(Some(events))
+    }
+}
+
+/// A page's events (whole children, in child order) folded child by child.
+pub fn fold(events: &[StoredEvent]) -> Result<Vec<(Uuid, Child)>, ProductionError> {
+    let mut out: Vec<(Uuid, Child)> = Vec::new();
+    let mut current: Option<(Uuid, Vec<ChildEvent>)> = None;
+    for e in events {
+        let parsed = parse(e)?;
+        match &mut current {
+            Some((id, list)) if *id == e.child_id => list.push(parsed),
+            _ => {
+                if let Some((id, list)) = current.take() {
+                    out.push((id, Child::from_events(list)));
                 }
+                current = Some((e.child_id, vec![parsed]));
             }
         }
-        if let Some((id, list)) = current {
-            out.push((id, Child::from_events(list)));
-        }
-        Ok(Some(out))
     }
+    if let Some((id, list)) = current {
+        out.push((id, Child::from_events(list)));
+    }
+    Ok(out)
 }
 
 fn parse(e: &StoredEvent) -> Result<ChildEvent, domain::child::UnreadableEvent> {
@@ -136,20 +152,58 @@ pub async fn census(
 ) -> Result<u64, ProductionError> {
     let mut children = Children::open(store).await?;
     let mut writer = CensusWriter::start(Vec::with_capacity(CHUNK), year, source, produced_at)?;
-    while let Some(page) = children.next_page().await? {
-        for (id, child) in &page {
-            if let Some(entry) = returns::census_child(*id, child, year) {
-                writer.child(&entry)?;
+    // The store is read on one task while the page before is folded and written on a blocking
+    // thread: the two halves of the work overlap, and neither holds more than two pages.
+    let (pages_tx, mut pages) = mpsc::channel::<Result<Vec<StoredEvent>, ProductionError>>(1);
+    let reader = tokio::spawn(async move {
+        loop {
+            let next = children.next_events().await;
+            let stop = !matches!(next, Ok(Some(_)));
+            let item = match next {
+                Ok(Some(events)) => Ok(events),
+                Ok(None) => break,
+                Err(e) => Err(e),
+            };
+            if pages_tx.send(item).await.is_err() || stop {
+                break;
             }
         }
+    });
+    while let Some(page) = pages.recv().await {
+        let events = page?;
+        let (chunk, n) = tokio::task::spawn_blocking(move || census_page(&events, year))
+            .await
+            .map_err(|e| ProductionError::Task(e.to_string()))??;
+        writer.get_mut().extend_from_slice(&chunk);
+        writer.count_written(n);
         if writer.get_ref().len() >= CHUNK {
             let chunk = std::mem::take(writer.get_mut());
             tx.send(chunk).await.map_err(|_| ProductionError::Closed)?;
         }
     }
+    // The reader has ended (its channel closed); a panic in it would have closed it early.
+    reader
+        .await
+        .map_err(|e| ProductionError::Task(e.to_string()))?;
     let (rest, count) = writer.finish()?;
     tx.send(rest).await.map_err(|_| ProductionError::Closed)?;
     Ok(count)
+}
+
+/// One page's children folded and written as census XML: the bytes and how many children.
+fn census_page(
+    events: &[StoredEvent],
+    year: CollectionYear,
+) -> Result<(Vec<u8>, u64), ProductionError> {
+    let mut out = Vec::new();
+    let mut n = 0;
+    for (id, child) in fold(events)? {
+        if let Some(entry) = returns::census_child(id, &child, year) {
+            returns::census_xml::write_child(&mut out, &entry)?;
+            n += 1;
+        }
+    }
+    Ok((out, n))
 }
 
 /// How children are named in an Annex A production.

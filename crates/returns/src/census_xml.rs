@@ -87,29 +87,7 @@ impl<W: Write> CensusWriter<W> {
 
     /// Writes one child.
     pub fn child(&mut self, c: &CensusChild) -> io::Result<()> {
-        let o = &mut self.out;
-        o.write_all(b"    <Child>\n      <ChildIdentifiers>\n")?;
-        leaf(o, 8, "LAchildID", Some(&c.la_child_id))?;
-        leaf(o, 8, "UPN", c.upn.as_deref())?;
-        leaf(o, 8, "FormerUPN", c.former_upn.as_deref())?;
-        leaf(o, 8, "UPNunknown", c.upn_unknown.as_deref())?;
-        date(o, 8, "PersonBirthDate", c.birth_date)?;
-        date(o, 8, "ExpectedPersonBirthDate", c.expected_birth_date)?;
-        leaf(o, 8, "Sex", Some(c.sex))?;
-        o.write_all(b"      </ChildIdentifiers>\n      <ChildCharacteristics>\n")?;
-        leaf(o, 8, "Ethnicity", c.ethnicity.as_deref())?;
-        if !c.disabilities.is_empty() {
-            o.write_all(b"        <Disabilities>\n")?;
-            for d in &c.disabilities {
-                leaf(o, 10, "Disability", Some(d))?;
-            }
-            o.write_all(b"        </Disabilities>\n")?;
-        }
-        o.write_all(b"      </ChildCharacteristics>\n")?;
-        for e in &c.episodes {
-            episode(o, e)?;
-        }
-        o.write_all(b"    </Child>\n")?;
+        write_child(&mut self.out, c)?;
         self.children += 1;
         Ok(())
     }
@@ -123,12 +101,49 @@ impl<W: Write> CensusWriter<W> {
         &mut self.out
     }
 
+    /// Counts children a caller wrote itself with [`write_child`] (on another thread, say)
+    /// and added to the output.
+    pub fn count_written(&mut self, n: u64) {
+        self.children += n;
+    }
+
     /// Closes the message; the writer and how many children were written.
     pub fn finish(mut self) -> io::Result<(W, u64)> {
-        self.out.write_all(b"  </Children>\n</Message>\n")?;
+        self.out.write_all(FOOTER)?;
         self.out.flush()?;
         Ok((self.out, self.children))
     }
+}
+
+/// What closes the message.
+pub const FOOTER: &[u8] = b"  </Children>\n</Message>\n";
+
+/// Writes one child's `<Child>` element, for a caller that writes children apart from the
+/// header (one page at a time, on a blocking thread).
+pub fn write_child(o: &mut impl Write, c: &CensusChild) -> io::Result<()> {
+    o.write_all(b"    <Child>\n      <ChildIdentifiers>\n")?;
+    leaf(o, 8, "LAchildID", Some(&c.la_child_id))?;
+    leaf(o, 8, "UPN", c.upn.as_deref())?;
+    leaf(o, 8, "FormerUPN", c.former_upn.as_deref())?;
+    leaf(o, 8, "UPNunknown", c.upn_unknown.as_deref())?;
+    date(o, 8, "PersonBirthDate", c.birth_date)?;
+    date(o, 8, "ExpectedPersonBirthDate", c.expected_birth_date)?;
+    leaf(o, 8, "Sex", Some(c.sex))?;
+    o.write_all(b"      </ChildIdentifiers>\n      <ChildCharacteristics>\n")?;
+    leaf(o, 8, "Ethnicity", c.ethnicity.as_deref())?;
+    if !c.disabilities.is_empty() {
+        o.write_all(b"        <Disabilities>\n")?;
+        for d in &c.disabilities {
+            leaf(o, 10, "Disability", Some(d))?;
+        }
+        o.write_all(b"        </Disabilities>\n")?;
+    }
+    o.write_all(b"      </ChildCharacteristics>\n")?;
+    for e in &c.episodes {
+        episode(o, e)?;
+    }
+    o.write_all(b"    </Child>\n")?;
+    Ok(())
 }
 
 fn episode(o: &mut impl Write, e: &Episode) -> io::Result<()> {

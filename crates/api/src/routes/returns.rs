@@ -86,7 +86,8 @@ async fn reaches(state: &AppState, min_position: Option<&str>) -> Result<(), Api
             return Err(ApiError::new(
                 ErrorKind::Unavailable,
                 format!("the store holds records up to position {head}, not yet {wanted}"),
-            ));
+            )
+            .with_retry_after(1));
         }
     }
     Ok(())
@@ -121,7 +122,8 @@ async fn log(state: &AppState, caller: &Caller, what: String) -> Result<(), ApiE
         (status = 400, description = "`year` is not a collection year written like 2025-26, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Only the front door and auditors may produce the census", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable, the production could not be logged, or the council's LA code is not configured", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable, the production could not be logged, the council's LA code is not configured, or `min_position` is beyond the store's last record", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
     ))]
 pub async fn cin_census(
     caller: Caller,
@@ -204,7 +206,8 @@ pub async fn cin_census(
         (status = 400, description = "`to` is not a date, `months` is not 1 to 120, `format` is not xlsx or csv, or `list` is not 1 to 7 (or missing with csv)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Recorders and administrators may not produce Annex A", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The store is unavailable or the production could not be logged", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The store is unavailable, the production could not be logged, or `min_position` is beyond the store's last record", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
     ))]
 pub async fn annex_a(
     caller: Caller,
