@@ -615,19 +615,10 @@ impl Child {
         &self.history
     }
 
-    /// The records as they stand after every correction: corrected data in place of the
-    /// original, retracted records left out, in recorded order (the corrections themselves
-    /// stay, so a reader can still see that something was corrected). The statutory returns
-    /// read these, so they and the case view share one interpretation of a correction.
-    pub fn standing_records(&self) -> Vec<ChildEvent> {
+    /// Every event of the history as it stands after every correction, in recorded order
+    /// (one entry per event of [`Child::history`], at the same index).
+    pub fn standing(&self) -> Vec<Standing<'_>> {
         standing(&self.history)
-            .into_iter()
-            .filter_map(|s| match s {
-                Standing::AsRecorded(e) => Some(e.clone()),
-                Standing::Corrected(e) => Some(*e),
-                Standing::Retracted(_) => None,
-            })
-            .collect()
     }
 
     /// The number of events, which is the stream's sequence.
@@ -895,8 +886,11 @@ fn check_not_future(at: DateTime<Utc>, services: &Services, field: &str) -> Resu
     Ok(())
 }
 
-/// One event of a history as it stands after every correction.
-enum Standing<'a> {
+/// One event of a history as it stands after every correction: what every view of the
+/// child reads, so that corrections are resolved in one place (the domain) for the case, the
+/// rules and the read models alike.
+#[derive(Debug, Clone)]
+pub enum Standing<'a> {
     /// As recorded.
     AsRecorded(&'a ChildEvent),
     /// With its corrected data in place of the original.
@@ -907,12 +901,22 @@ enum Standing<'a> {
 
 impl Standing<'_> {
     /// The event as it stands, unless retracted.
-    fn event(&self) -> Option<&ChildEvent> {
+    pub fn event(&self) -> Option<&ChildEvent> {
         match self {
             Standing::AsRecorded(e) => Some(e),
             Standing::Corrected(e) => Some(e),
             Standing::Retracted(_) => None,
         }
+    }
+
+    /// Whether a correction replaced its data.
+    pub fn is_corrected(&self) -> bool {
+        matches!(self, Standing::Corrected(_))
+    }
+
+    /// Whether a retraction took it out.
+    pub fn is_retracted(&self) -> bool {
+        matches!(self, Standing::Retracted(_))
     }
 
     /// Who recorded it (a retracted record's agency still counts as having recorded).

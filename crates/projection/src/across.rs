@@ -2,8 +2,8 @@
 //! professional disagreements, kept up to date by [`crate::follow`] and saved as one row per
 //! child ([`Across::row`], MessagePack) with the global position it reflects.
 //!
-//! A child's facts are always recomputed from its whole stream (a correction may change any
-//! earlier record), so the model is a function of the events up to `position`, whatever order
+//! A child's facts are always recomputed from its whole typed record (the domain's events and
+//! its resolution of corrections; a correction may change any earlier record), so the model is a function of the events up to `position`, whatever order
 //! or batches they arrived in. Per-child views (case, journey, audit) are not here: they are
 //! folded on demand from one child's stream and cannot lag.
 
@@ -14,13 +14,14 @@ use domain::framework::Framework;
 use store::{GlobalPosition, StoredEvent};
 use uuid::Uuid;
 
+use crate::child_record::ChildRecord;
 use crate::disagreements::{Disagreement, DisagreementStatus};
 use crate::inspection::cases::Case;
 use crate::inspection::{self, InspectionReport, Period};
 
 /// The version of a child's row encoding. A row of another version is not read: the model is
-/// rebuilt from the events instead.
-const ROW_FORMAT: u8 = 1;
+/// rebuilt from the events instead. Version 2: facts read from the domain's typed record.
+const ROW_FORMAT: u8 = 2;
 
 /// The model's children are kept in this many shards, by the first byte of their id.
 const SHARDS: usize = 256;
@@ -86,7 +87,13 @@ impl Across {
     /// Recomputes one child from its whole stream, in sequence order.
     pub fn refresh_child(&mut self, child_id: Uuid, events: &[StoredEvent], framework: &Framework) {
         let refs: Vec<&StoredEvent> = events.iter().collect();
-        let case = Arc::new(Case::read(child_id, &refs, framework));
+        self.refresh(&ChildRecord::of(child_id, &refs), framework);
+    }
+
+    /// Recomputes one child's facts from its typed record.
+    pub fn refresh(&mut self, record: &ChildRecord, framework: &Framework) {
+        let child_id = record.child_id();
+        let case = Arc::new(Case::of(record, framework));
         Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
     }
 

@@ -9,10 +9,11 @@
 //! reflect exactly the events up to that position; a crash between publishing and persisting
 //! loses nothing, the next start loads the rows and catches up from their position.
 //!
-//! A child touched by new events is recomputed from its whole stream, which is what makes a
-//! late correction of an old record count. The streams of recently touched children are kept
-//! (a bounded cache), so a child appended to again is extended with the new events instead of
-//! being read again. A rebuild reads the store once in child order
+//! A child touched by new events has its facts recomputed from its whole typed record (the
+//! domain's events and fold, [`ChildRecord`]), which is what makes a late correction of an old
+//! record count. The records of recently touched children are kept (a bounded cache), so a
+//! child appended to again is extended with its new events only: no read of its stream and no
+//! parsing of what came before. A rebuild reads the store once in child order
 //! ([`store::EventStore::read_children`]), folding each child once on a second thread while the
 //! next page is read, then catches up with what was appended meanwhile.
 //!
@@ -31,6 +32,7 @@ use tokio::sync::Notify;
 use uuid::Uuid;
 
 use crate::across::{self, Across};
+use crate::child_record::ChildRecord;
 
 /// The read model's name in the store.
 pub const READ_MODEL: &str = "across";
@@ -50,9 +52,10 @@ pub const PERSIST_AT: usize = 5000;
 /// While a long catch-up runs, readers are given the model at least this often.
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
-/// How many recently touched children's streams are kept, so that the next append to one of
-/// them costs no read of its stream. Bounded so memory does not grow with the council.
-const STREAMS_KEPT: usize = 1024;
+/// How many recently touched children's typed records are kept, so that the next append to
+/// one of them costs no read of its stream and no parsing of its earlier events. Bounded so
+/// memory does not grow with the council.
+const RECORDS_KEPT: usize = 1024;
 
 /// What readers see, and which children changed since the last persist.
 #[derive(Default)]
@@ -80,8 +83,8 @@ pub struct Projections {
     persisted: AtomicU64,
     /// Wakes the persist step early when many children are dirty.
     persist_wake: Notify,
-    /// Recently touched children's streams, up to the model's position.
-    streams: Mutex<LruCache<Uuid, Vec<StoredEvent>>>,
+    /// Recently touched children's typed records, up to the model's position.
+    kept: Mutex<LruCache<Uuid, ChildRecord>>,
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -122,8 +125,8 @@ impl Projections {
             turn: tokio::sync::Mutex::new(()),
             persisting: tokio::sync::Mutex::new(()),
             persist_wake: Notify::new(),
-            streams: Mutex::new(LruCache::new(
-                NonZeroUsize::new(STREAMS_KEPT).unwrap_or(NonZeroUsize::MIN),
+            kept: Mutex::new(LruCache::new(
+                NonZeroUsize::new(RECORDS_KEPT).unwrap_or(NonZeroUsize::MIN),
             )),
         }))
     }
@@ -215,8 +218,8 @@ impl Projections {
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
         self.caught_up.store(false, Ordering::Release);
-        if let Ok(mut streams) = self.streams.lock() {
-            streams.clear();
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.clear();
         }
         // The old model is let go first (readers see an empty one, and `/ready` says so, for
         // the seconds a rebuild takes), so two whole models are never held at once. Its dirty
@@ -306,12 +309,12 @@ impl Projections {
                 by_child.entry(e.child_id).or_default().push(e);
             }
             for (child, new) in by_child {
-                // The whole stream up to this page's end: later events are applied with
+                // The whole record up to this page's end: later events are applied with
                 // their own page, so the model reflects exactly the events up to `last`.
-                let stream = self.stream_of(child, new, last).await?;
-                model.refresh_child(child, &stream, self.framework);
-                if let Ok(mut streams) = self.streams.lock() {
-                    streams.put(child, stream);
+                let record = self.record_of(child, new, last).await?;
+                model.refresh(&record, self.framework);
+                if let Ok(mut kept) = self.kept.lock() {
+                    kept.put(child, record);
                 }
                 touched.insert(child);
             }
@@ -335,33 +338,38 @@ impl Projections {
         Ok(applied)
     }
 
-    /// A child's whole stream up to `last`, given the events of it that a page brought: the
-    /// kept stream extended with them when they follow on from it, else the kept stream (or
-    /// nothing) extended with what the store holds beyond it.
-    async fn stream_of(
+    /// A child's typed record up to `last`, given the events of it that a page brought: the
+    /// kept record extended with them when they follow on from it, else the kept record (or
+    /// a new one) extended with what the store holds beyond it.
+    async fn record_of(
         &self,
         child: Uuid,
         new: Vec<StoredEvent>,
         last: GlobalPosition,
-    ) -> Result<Vec<StoredEvent>, StoreError> {
-        let mut stream = self
-            .streams
+    ) -> Result<ChildRecord, StoreError> {
+        let mut record = self
+            .kept
             .lock()
             .ok()
-            .and_then(|mut s| s.pop(&child))
-            .unwrap_or_default();
-        stream.retain(|e| e.global_position <= last);
-        let known = stream.last().map_or(0, |e| e.sequence);
+            .and_then(|mut k| k.pop(&child))
+            // A record kept beyond `last` cannot be wound back (it never is: the kept ones
+            // are at most the previous page's end); it is read again.
+            .filter(|r| r.position() <= last)
+            .unwrap_or_else(|| ChildRecord::new(child));
+        let known = record.sequence();
         let follows_on = new.first().is_some_and(|e| e.sequence == known + 1)
             && new.windows(2).all(|w| w[1].sequence == w[0].sequence + 1);
         if follows_on {
-            stream.extend(new);
+            for e in &new {
+                record.push(e);
+            }
         } else {
-            let mut more = self.store.read_stream(child, known, usize::MAX).await?;
-            more.retain(|e| e.global_position <= last);
-            stream.extend(more);
+            let more = self.store.read_stream(child, known, usize::MAX).await?;
+            for e in more.iter().filter(|e| e.global_position <= last) {
+                record.push(e);
+            }
         }
-        Ok(stream)
+        Ok(record)
     }
 
     /// Gives readers `model`, and marks `touched` to be persisted.

@@ -74,44 +74,70 @@ pub fn journey(events: &[StoredEvent], framework: &Framework, filter: TimeFilter
     }
 }
 
+/// What a record does to the child's level, for [`lay_out_levels`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum LevelChange {
+    /// The registration: the history starts here, at tier 1.
+    Registered,
+    /// A step (to its `to`) or a closure (to tier 1).
+    To(Level),
+    None,
+}
+
 /// The tier history of the standing entries, which are sorted by `occurred_at`.
-///
-/// Intervals follow `occurred_at`, not `sequence`: a step recorded late still begins its
-/// interval when it happened, and the levels after it are laid out around it. The level a
-/// step reaches is its (corrected) `to`; a closure returns the child to tier 1. A step whose
-/// `to` cannot be read is left out rather than guessed at.
 pub(crate) fn level_intervals(
     standing: &[&Entry<'_>],
     framework: &Framework,
 ) -> Vec<LevelInterval> {
+    lay_out_levels(
+        standing.iter().map(|entry| {
+            let change = match entry.record_type() {
+                CHILD_REGISTERED => LevelChange::Registered,
+                // A step whose `to` cannot be read is left out rather than guessed at.
+                STEPPED_UP | STEPPED_DOWN => entry
+                    .data()
+                    .get("to")
+                    .and_then(read_level)
+                    .map_or(LevelChange::None, LevelChange::To),
+                CASE_CLOSED => LevelChange::To(Level::UNIVERSAL),
+                _ => LevelChange::None,
+            };
+            (entry.event.occurred_at, entry.event.event_id, change)
+        }),
+        framework,
+    )
+}
+
+/// The tier history of a child's standing records, given in `occurred_at` order (ties by
+/// sequence) with what each does to the level: the one layout the journey and the read model
+/// share.
+///
+/// Intervals follow `occurred_at`, not `sequence`: a step recorded late still begins its
+/// interval when it happened, and the levels after it are laid out around it. The level a
+/// step reaches is its (corrected) `to`; a closure returns the child to tier 1.
+pub(crate) fn lay_out_levels(
+    records: impl IntoIterator<Item = (DateTime<Utc>, Uuid, LevelChange)>,
+    framework: &Framework,
+) -> Vec<LevelInterval> {
+    let records: Vec<(DateTime<Utc>, Uuid, LevelChange)> = records.into_iter().collect();
     // A child starts at tier 1 when registered. Without a registration in view (an import of
     // part of a history, or a retracted registration) the history starts at its first record.
-    let start = standing
+    let start = records
         .iter()
-        .find(|e| e.record_type() == CHILD_REGISTERED)
-        .or_else(|| standing.first());
-    let Some(start) = start else {
+        .find(|r| r.2 == LevelChange::Registered)
+        .or_else(|| records.first());
+    let Some(&(start_at, start_id, _)) = start else {
         return Vec::new();
     };
-    let start_at = start.event.occurred_at;
 
     // Change points in occurred order: (when, level, why).
     let mut changes: Vec<(DateTime<Utc>, Level, Uuid)> =
-        vec![(start_at, Level::UNIVERSAL, start.event.event_id)];
-    for entry in standing {
-        let reached = match entry.record_type() {
-            STEPPED_UP | STEPPED_DOWN => entry.data().get("to").and_then(read_level),
-            CASE_CLOSED => Some(Level::UNIVERSAL),
-            _ => None,
-        };
-        if let Some(level) = reached {
+        vec![(start_at, Level::UNIVERSAL, start_id)];
+    for &(at, event_id, change) in &records {
+        if let LevelChange::To(level) = change {
             // A step dated before the registration (the registration's own date may have
             // been recorded approximately) takes effect from the registration.
-            changes.push((
-                entry.event.occurred_at.max(start_at),
-                level,
-                entry.event.event_id,
-            ));
+            changes.push((at.max(start_at), level, event_id));
         }
     }
 

@@ -50,6 +50,8 @@ pub mod inspection;
 pub use inspection::{InspectionReport, InvalidPeriod, Period, inspection_report};
 
 mod across;
+mod child_record;
+pub use child_record::ChildRecord;
 pub mod follow;
 pub use across::{Across, UnreadableSnapshot};
 pub use follow::Projections;

@@ -295,7 +295,8 @@ impl AnnexA {
 
         // Lists 1 and 2 come from the records themselves.
         let mut rows: [Vec<Vec<Cell>>; 7] = Default::default();
-        for e in child.standing_records() {
+        for s in child.standing() {
+            let Some(e) = s.event() else { continue };
             let EventBody::Record(r) = &e.body else {
                 continue;
             };

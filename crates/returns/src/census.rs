@@ -170,7 +170,8 @@ impl Open {
 /// Every episode of the child's whole record, as it stands, oldest first, with nothing cut to
 /// a year yet.
 pub fn episodes(child: &Child) -> Vec<Episode> {
-    let mut records: Vec<ChildEvent> = child.standing_records();
+    let standing = child.standing();
+    let mut records: Vec<&ChildEvent> = standing.iter().filter_map(|s| s.event()).collect();
     // Records may be made late; episodes follow when things happened. The sort is stable, so
     // records of one moment keep the order they were recorded in.
     records.sort_by_key(|e| e.occurred_at);
@@ -178,7 +179,7 @@ pub fn episodes(child: &Child) -> Vec<Episode> {
     let mut done: Vec<Episode> = Vec::new();
     let mut open: Option<Open> = None;
     let mut cp_plans_started: u32 = 0;
-    for e in &records {
+    for e in records {
         let EventBody::Record(r) = &e.body else {
             continue;
         };

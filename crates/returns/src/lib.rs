@@ -4,7 +4,7 @@
 //!
 //! Everything here is a pure function of one child's record as the domain folds it
 //! (`domain::child::Child`, corrections applied and retractions left out by
-//! `Child::standing_records`), plus writers that take one child at a time, so a caller can
+//! `Child::standing`), plus writers that take one child at a time, so a caller can
 //! stream a whole county through them with memory bounded by one page of children.
 //!
 //! What this crate deliberately does not do: read a store, know HTTP, decide who may see a

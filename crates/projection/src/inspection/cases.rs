@@ -3,10 +3,10 @@
 //! work, plans, obligations' sources, disagreements and recording times, each with the time
 //! it happened and the locality the child lived in then.
 //!
-//! Corrections and retractions are resolved first (`crate::history`): a corrected record is
-//! read as corrected, a retracted one is not read at all. Data is read tolerantly: a field of
-//! an older shape that cannot be read leaves its fact out (or the fact's field empty); nothing
-//! here panics or refuses.
+//! The facts are read from the child's typed record ([`ChildRecord`]): the domain's events,
+//! through its upcasters, with corrections and retractions resolved by the domain (a corrected
+//! record is read as corrected, a retracted one is not read at all). An event this build
+//! cannot read is left out of the record; nothing here panics or refuses.
 //!
 //! What it deliberately does not do: filter by period or locality (the figures do), or keep
 //! anything that identifies the child beyond its id, which never leaves the report module.
@@ -14,15 +14,17 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
+use domain::child::EventBody;
 use domain::framework::Framework;
 use domain::level::{Level, Tier};
-use serde_json::Value;
+use domain::record::{ConferenceKind, NeedsAssessed, RecordData};
+use domain::shapes::ChildVoice;
 use store::StoredEvent;
 use uuid::Uuid;
 
+use crate::child_record::{ChildRecord, code};
 use crate::disagreements::{self, Disagreement};
-use crate::history::{Entry, History};
-use crate::journey::{LevelInterval, level_intervals, read_level};
+use crate::journey::{LevelChange, LevelInterval, lay_out_levels};
 
 /// Everything the figures need from one child.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -156,14 +158,18 @@ const EXPLOITATION: &str = "exploitation";
 impl Case {
     /// Reads one child's events (any order; all of the same child).
     pub fn read(child_id: Uuid, events: &[&StoredEvent], framework: &Framework) -> Case {
-        let history = History::resolve(events.iter().copied());
-        let mut standing: Vec<&Entry<'_>> = history.standing().collect();
-        // Sequence order first: the order the rules were checked in, which is what "the
-        // first decision of a referral" means.
-        standing.sort_by_key(|e| e.event.sequence);
+        Case::of(&ChildRecord::of(child_id, events), framework)
+    }
+
+    /// Reads one child's typed record: the events as they stand after the domain resolved
+    /// their corrections, in sequence order (the order the rules were checked in, which is
+    /// what "the first decision of a referral" means).
+    pub fn of(record: &ChildRecord, framework: &Framework) -> Case {
+        let standing = record.standing();
+        let entries = ChildRecord::entries(&standing);
 
         let mut case = Case {
-            child_id,
+            child_id: record.child_id(),
             registered_at: None,
             localities: Vec::new(),
             date_of_birth: None,
@@ -179,67 +185,87 @@ impl Case {
             plans: Vec::new(),
             family_to_inform: Vec::new(),
             family_informed: BTreeMap::new(),
-            disagreements: disagreements::threads(child_id, &history),
-            recordings: Vec::new(),
-            activity: Vec::new(),
+            disagreements: disagreements::threads(record, &standing),
+            recordings: Vec::with_capacity(entries.len()),
+            activity: Vec::with_capacity(entries.len()),
         };
-        let mut referral_index: HashMap<String, usize> = HashMap::new();
-        let mut plan_index: HashMap<String, usize> = HashMap::new();
+        let mut referral_index: HashMap<Uuid, usize> = HashMap::new();
+        let mut plan_index: HashMap<Uuid, usize> = HashMap::new();
         // `referrer_informed` records may name a referral before its decision is read in
         // sequence; they are matched once everything is read.
-        let mut referrer_told: Vec<(String, DateTime<Utc>)> = Vec::new();
+        let mut referrer_told: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
         let mut dob_seen: Option<Born> = None;
 
-        for entry in &standing {
+        for entry in &entries {
             let e = entry.event;
+            let sequence = entry.stored.sequence;
             let at = e.occurred_at;
-            let data = entry.data();
-            case.recordings.push((e.agency.clone(), at, e.recorded_at));
+            case.recordings
+                .push((entry.stored.agency.clone(), at, entry.stored.recorded_at));
             case.activity.push(at);
-            match entry.record_type() {
-                "child_registered" => {
+            let data = match &e.body {
+                EventBody::Registered(details) => {
                     case.registered_at = Some(case.registered_at.map_or(at, |r| r.min(at)));
-                    if let Some(l) = text(data, "locality") {
-                        case.localities.push((at, l));
-                    }
-                    note_dob(&mut dob_seen, at, e.sequence, data);
+                    case.localities
+                        .push((at, details.locality().as_str().to_owned()));
+                    note_dob(
+                        &mut dob_seen,
+                        at,
+                        sequence,
+                        details.date_of_birth(),
+                        details.expected_date_of_birth().is_some(),
+                    );
+                    continue;
                 }
-                "child_details_updated" => {
-                    let changes = data.get("changes").unwrap_or(&Value::Null);
-                    if let Some(l) = text(changes, "locality") {
-                        case.localities.push((at, l));
+                EventBody::Record(data) => data,
+            };
+            match data {
+                RecordData::ChildDetailsUpdated(u) => {
+                    let changes = &u.changes;
+                    if let Some(l) = &changes.locality {
+                        case.localities.push((at, l.as_str().to_owned()));
                     }
-                    if changes.get("date_of_birth").is_some()
-                        || changes.get("expected_date_of_birth").is_some()
-                    {
-                        note_dob(&mut dob_seen, at, e.sequence, changes);
+                    if changes.date_of_birth.is_some() || changes.expected_date_of_birth.is_some() {
+                        note_dob(
+                            &mut dob_seen,
+                            at,
+                            sequence,
+                            changes.date_of_birth,
+                            changes.expected_date_of_birth.is_some(),
+                        );
                     }
                 }
-                "referral_made" => {
-                    let Some(id) = id_text(data, "referral_id") else {
+                RecordData::ReferralMade(r) => {
+                    if referral_index.contains_key(&r.referral_id) {
                         continue;
+                    }
+                    referral_index.insert(r.referral_id, case.referrals.len());
+                    let consent = match r.consent {
+                        domain::record::ReferralConsent::Given { .. } => ReferralConsent::Given,
+                        domain::record::ReferralConsent::Dispensed { .. } => {
+                            ReferralConsent::Dispensed
+                        }
+                        domain::record::ReferralConsent::RefusedProceeding { .. } => {
+                            ReferralConsent::RefusedProceeding
+                        }
                     };
-                    if referral_index.contains_key(&id) {
-                        continue;
-                    }
-                    referral_index.insert(id, case.referrals.len());
-                    if matches!(referral_consent(data), ReferralConsent::RefusedProceeding) {
+                    if consent == ReferralConsent::RefusedProceeding {
                         case.family_to_inform.push((e.event_id, at));
                     }
                     case.referrals.push(Referral {
                         made_at: at,
-                        made_sequence: e.sequence,
-                        agency: e.agency.clone(),
-                        source: text(data, "source"),
-                        consent: referral_consent(data),
+                        made_sequence: sequence,
+                        agency: entry.stored.agency.clone(),
+                        source: r.source.as_ref().and_then(code),
+                        consent,
                         made_event_id: e.event_id,
                         decision: None,
                         referrer_informed_at: None,
                     });
                 }
-                "referral_decided" => {
-                    let Some(r) = id_text(data, "referral_id")
-                        .and_then(|id| referral_index.get(&id))
+                RecordData::ReferralDecided(d) => {
+                    let Some(r) = referral_index
+                        .get(&d.referral_id)
                         .and_then(|&i| case.referrals.get_mut(i))
                     else {
                         continue;
@@ -251,92 +277,83 @@ impl Case {
                     }
                     r.decision = Some(Decision {
                         at,
-                        decision: text(data, "decision"),
+                        decision: code(&d.decision),
                     });
-                    if data.get("referrer_informed").is_some_and(|v| !v.is_null()) {
+                    if d.referrer_informed.is_some() {
                         r.referrer_informed_at = Some(at);
                     }
                 }
-                "referrer_informed" => {
-                    if let Some(id) = id_text(data, "referral_id") {
-                        referrer_told.push((id, at));
-                    }
+                RecordData::ReferrerInformed(r) => referrer_told.push((r.referral_id, at)),
+                RecordData::FamilyInformed(f) => {
+                    let t = case.family_informed.entry(f.about_event_id).or_insert(at);
+                    *t = (*t).min(at);
                 }
-                "family_informed" => {
-                    if let Some(about) = uuid(data, "about_event_id") {
-                        let t = case.family_informed.entry(about).or_insert(at);
-                        *t = (*t).min(at);
-                    }
-                }
-                "needs_assessed" => case.assessments.push(assessment(entry, framework)),
-                "conversation_recorded" => {
-                    let voice = data.get("child_voice").filter(|v| v.is_object());
-                    let heard = voice
-                        .is_some_and(|v| has_text(v, "views") || has_text(v, "behaviour_observed"));
+                RecordData::NeedsAssessed(n) => case.assessments.push(assessment(at, n, framework)),
+                RecordData::ConversationRecorded(c) => {
+                    let voice = c.child_voice.as_ref();
+                    let heard = voice.is_some_and(voice_heard);
                     case.conversations.push(Conversation {
                         at,
                         child_voice_heard: heard,
                         child_voice_reason_only: !heard
-                            && voice.is_some_and(|v| has_text(v, "not_captured_reason")),
+                            && voice.is_some_and(|v| v.not_captured_reason().is_some()),
                     });
                 }
-                t @ ("stepped_up" | "stepped_down") => {
-                    let tier =
-                        |field: &str| data.get(field).and_then(read_level).map(|l| l.tier.get());
+                RecordData::SteppedUp(step) | RecordData::SteppedDown(step) => {
                     case.steps.push(StepFact {
                         at,
-                        up: t == "stepped_up",
-                        from: tier("from"),
-                        to: tier("to"),
+                        up: matches!(data, RecordData::SteppedUp(_)),
+                        from: Some(step.from.tier.get()),
+                        to: Some(step.to.tier.get()),
                     });
-                    if data.get("family_informed").and_then(Value::as_bool) != Some(true) {
+                    if step.family_informed != Some(true) {
                         case.family_to_inform.push((e.event_id, at));
                     }
                 }
                 // A service change the family was told of owes nothing.
-                "service_started" | "service_ended"
-                    if data.get("family_informed").and_then(Value::as_bool) != Some(true) =>
-                {
+                RecordData::ServiceStarted(s) if s.family_informed != Some(true) => {
                     case.family_to_inform.push((e.event_id, at));
                 }
-                "strategy_discussion_held" => case.strategy_discussions.push(StrategyDiscussion {
+                RecordData::ServiceEnded(s) if s.family_informed != Some(true) => {
+                    case.family_to_inform.push((e.event_id, at));
+                }
+                RecordData::StrategyDiscussionHeld(s) => {
+                    case.strategy_discussions.push(StrategyDiscussion {
+                        at,
+                        sequence,
+                        decision: code(&s.decision),
+                    })
+                }
+                RecordData::Section47EnquiryStarted(_) => case.enquiries_started.push(at),
+                RecordData::ChildProtectionConferenceHeld(c) => case.conferences.push(Conference {
                     at,
-                    sequence: e.sequence,
-                    decision: text(data, "decision"),
+                    sequence,
+                    initial: c.kind == ConferenceKind::Initial,
                 }),
-                "section_47_enquiry_started" => case.enquiries_started.push(at),
-                "child_protection_conference_held" => case.conferences.push(Conference {
-                    at,
-                    sequence: e.sequence,
-                    initial: text(data, "kind").as_deref() == Some("initial"),
-                }),
-                "plan_started" => {
-                    let Some(id) = id_text(data, "plan_id") else {
-                        continue;
-                    };
-                    if plan_index.contains_key(&id) {
+                RecordData::PlanStarted(p) => {
+                    if plan_index.contains_key(&p.plan_id) {
                         continue;
                     }
-                    plan_index.insert(id, case.plans.len());
+                    plan_index.insert(p.plan_id, case.plans.len());
                     case.plans.push(Plan {
-                        kind: text(data, "kind"),
+                        kind: code(&p.kind),
                         started_at: at,
-                        review_by: date(data, "review_by"),
+                        review_by: Some(p.review_by),
                         reviews: Vec::new(),
                         ended_at: None,
                     });
                 }
-                "plan_reviewed" => {
-                    if let Some(p) = id_text(data, "plan_id")
-                        .and_then(|id| plan_index.get(&id))
+                RecordData::PlanReviewed(r) => {
+                    if let Some(p) = plan_index
+                        .get(&r.plan_id)
                         .and_then(|&i| case.plans.get_mut(i))
                     {
-                        p.reviews.push((at, date(data, "next_review_by")));
+                        p.reviews.push((at, Some(r.next_review_by)));
                     }
                 }
-                "plan_ended" => {
-                    if let Some(p) = id_text(data, "plan_id")
-                        .and_then(|id| plan_index.get(&id))
+                RecordData::PlanEnded(r) => {
+                    if let Some(p) = plan_index
+                        .get(&r.plan_id)
                         .and_then(|&i| case.plans.get_mut(i))
                     {
                         p.ended_at = Some(p.ended_at.map_or(at, |t| t.min(at)));
@@ -365,9 +382,30 @@ impl Case {
         // changes at the same instant, so the later-recorded one wins.
         case.localities.sort_by_key(|l| l.0);
 
-        let mut by_time = standing;
-        by_time.sort_by_key(|e| (e.event.occurred_at, e.event.sequence));
-        case.levels = level_intervals(&by_time, framework);
+        let mut by_time: Vec<(DateTime<Utc>, u64, Uuid, LevelChange)> = entries
+            .iter()
+            .map(|entry| {
+                let e = entry.event;
+                let change = match &e.body {
+                    EventBody::Registered(_) => LevelChange::Registered,
+                    EventBody::Record(RecordData::SteppedUp(s) | RecordData::SteppedDown(s)) => {
+                        LevelChange::To(s.to)
+                    }
+                    EventBody::Record(RecordData::CaseClosed(_)) => {
+                        LevelChange::To(Level::UNIVERSAL)
+                    }
+                    EventBody::Record(_) => LevelChange::None,
+                };
+                (e.occurred_at, entry.stored.sequence, e.event_id, change)
+            })
+            .collect();
+        by_time.sort_by_key(|c| (c.0, c.1));
+        case.levels = lay_out_levels(
+            by_time
+                .into_iter()
+                .map(|(at, _, id, change)| (at, id, change)),
+            framework,
+        );
         case
     }
 
@@ -405,8 +443,14 @@ struct Born {
 }
 
 /// Keeps what the latest record (by `occurred_at`, then `sequence`) says of the child's
-/// birth; an `expected_date_of_birth` alone says the child is unborn.
-fn note_dob(seen: &mut Option<Born>, at: DateTime<Utc>, sequence: u64, v: &Value) {
+/// birth; an expected date of birth alone says the child is unborn.
+fn note_dob(
+    seen: &mut Option<Born>,
+    at: DateTime<Utc>,
+    sequence: u64,
+    date_of_birth: Option<NaiveDate>,
+    expected: bool,
+) {
     if seen
         .as_ref()
         .is_none_or(|b| (at, sequence) >= (b.at, b.sequence))
@@ -414,41 +458,31 @@ fn note_dob(seen: &mut Option<Born>, at: DateTime<Utc>, sequence: u64, v: &Value
         *seen = Some(Born {
             at,
             sequence,
-            date_of_birth: date(v, "date_of_birth"),
-            expected: date(v, "expected_date_of_birth").is_some(),
+            date_of_birth,
+            expected,
         });
     }
 }
 
-fn referral_consent(data: &Value) -> ReferralConsent {
-    let c = data.get("consent").unwrap_or(&Value::Null);
-    if c.get("consent_id").is_some() {
-        ReferralConsent::Given
-    } else if c.get("dispensed_consent_id").is_some() {
-        ReferralConsent::Dispensed
-    } else if c.get("refused_consent_id").is_some() {
-        ReferralConsent::RefusedProceeding
-    } else {
-        ReferralConsent::NotRecorded
-    }
+/// Whether a child's voice was heard: their views or their behaviour observed, not only the
+/// reason neither was captured.
+fn voice_heard(v: &ChildVoice) -> bool {
+    v.views().is_some() || v.behaviour_observed().is_some()
 }
 
-fn assessment(entry: &Entry<'_>, framework: &Framework) -> Assessment {
-    let data = entry.data();
-    let codes: Vec<&str> = data
-        .get("indicators")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|i| i.get("code").and_then(Value::as_str))
-                .collect()
-        })
-        .unwrap_or_default();
-    let s47: Vec<&str> = data
-        .get("section_47_indicators")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+fn assessment(at: DateTime<Utc>, n: &NeedsAssessed, framework: &Framework) -> Assessment {
+    let codes: Vec<&str> = n
+        .indicators
+        .iter()
+        .flatten()
+        .map(|i| i.code.as_str())
+        .collect();
+    let s47: Vec<&str> = n
+        .section_47_indicators
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .collect();
     let exploitation = codes.iter().any(|c| {
         framework
             .indicator(c)
@@ -461,62 +495,23 @@ fn assessment(entry: &Entry<'_>, framework: &Framework) -> Assessment {
     // The suggestion the practitioner was shown is the one stored with the record. A
     // corrected assessment's data is the client's corrected data, which never carries one,
     // so the catalogue is asked again for the corrected indicators.
-    let stored = data
-        .get("suggested")
-        .and_then(|s| s.get("level"))
-        .and_then(read_level);
-    let (suggested, suggestion_recomputed) = match stored {
-        Some(level) => (Some(level), false),
+    let (suggested, suggestion_recomputed) = match &n.suggested {
+        Some(s) => (Some(s.level), false),
         None => (Some(framework.suggest(&codes, &s47).level), true),
     };
-    let voice = data.get("child_voice").filter(|v| v.is_object());
     Assessment {
-        at: entry.event.occurred_at,
-        kind: text(data, "assessment"),
-        started_on: date(data, "started_on"),
-        decided: data.get("decided_level").and_then(read_level),
+        at,
+        kind: code(&n.assessment),
+        started_on: n.started_on,
+        decided: Some(n.decided_level),
         suggested,
         suggestion_recomputed,
         exploitation,
-        child_voice_heard: voice
-            .is_some_and(|v| has_text(v, "views") || has_text(v, "behaviour_observed")),
+        child_voice_heard: n.child_voice.as_ref().is_some_and(voice_heard),
     }
 }
 
 /// Whether the tier of `level` is 1 or 2.
 pub(super) fn below_targeted(level: Level) -> bool {
     level.tier <= Tier::TWO
-}
-
-fn text(v: &Value, field: &str) -> Option<String> {
-    v.get(field).and_then(Value::as_str).map(str::to_owned)
-}
-
-fn has_text(v: &Value, field: &str) -> bool {
-    v.get(field)
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.trim().is_empty())
-}
-
-fn uuid(v: &Value, field: &str) -> Option<Uuid> {
-    v.get(field)
-        .and_then(Value::as_str)
-        .and_then(|s| Uuid::parse_str(s).ok())
-}
-
-/// An id as text, one spelling per UUID (upper and lower case name the same id); text that
-/// is not a UUID is kept as written so older data still pairs up.
-fn id_text(v: &Value, field: &str) -> Option<String> {
-    let s = v.get(field).and_then(Value::as_str)?;
-    Some(
-        Uuid::parse_str(s)
-            .map(|u| u.to_string())
-            .unwrap_or_else(|_| s.to_owned()),
-    )
-}
-
-fn date(v: &Value, field: &str) -> Option<NaiveDate> {
-    v.get(field)
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
 }

@@ -1,0 +1,201 @@
+//! One child's record as the domain reads it: the typed events (through the domain's
+//! upcasters), their fold, and what the store adds to each (sequence, `recorded_at`, the
+//! recording token's agency). The cross-child read model derives its facts from this, never
+//! from stored JSON, so corrections and retractions are resolved once, by the domain
+//! ([`domain::child::Child::standing`]), for the case, the rules and the read model alike.
+//!
+//! It grows event by event: a child appended to is extended with its new events only, and
+//! the domain folds them (re-folding the whole history only for a correction, as the case
+//! does).
+//!
+//! An event that cannot be read (a type or shape this build does not know) is left out and
+//! named in the log; everything after it is still read. The store's own checks keep events
+//! this build wrote readable, so this is for data written by other versions.
+
+use chrono::{DateTime, Utc};
+use domain::child::{Child, ChildEvent, Standing};
+use domain::record::RecordData;
+use serde_json::Value;
+use store::{GlobalPosition, StoredEvent};
+use uuid::Uuid;
+
+use crate::record::Record;
+
+/// What the store adds to an event the domain folded.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Stored {
+    pub sequence: u64,
+    pub recorded_at: DateTime<Utc>,
+    /// The agency of the token that recorded it.
+    pub agency: String,
+}
+
+/// One child's typed record, up to `sequence`.
+#[derive(Debug, Clone, Default)]
+pub struct ChildRecord {
+    child_id: Uuid,
+    child: Child,
+    /// One entry per event of `child.history()`, at the same index.
+    stored: Vec<Stored>,
+    /// The last stored event seen, readable or not.
+    sequence: u64,
+    position: GlobalPosition,
+}
+
+/// One event as it stands, with what the store added.
+pub(crate) struct Entry<'a> {
+    pub event: &'a ChildEvent,
+    pub stored: &'a Stored,
+}
+
+impl ChildRecord {
+    pub fn new(child_id: Uuid) -> ChildRecord {
+        ChildRecord {
+            child_id,
+            ..ChildRecord::default()
+        }
+    }
+
+    /// A child's events (any order; duplicates of a sequence keep the first).
+    pub fn of(child_id: Uuid, events: &[&StoredEvent]) -> ChildRecord {
+        let mut events = events.to_vec();
+        events.sort_by_key(|e| e.sequence);
+        events.dedup_by_key(|e| e.sequence);
+        let mut record = ChildRecord::new(child_id);
+        for e in events {
+            record.push(e);
+        }
+        record
+    }
+
+    pub fn child_id(&self) -> Uuid {
+        self.child_id
+    }
+
+    /// The sequence of the last event pushed (0 for none).
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    /// The global position of the last event pushed.
+    pub fn position(&self) -> GlobalPosition {
+        self.position
+    }
+
+    /// The domain's events, in sequence order (unreadable ones left out).
+    pub(crate) fn history(&self) -> &[ChildEvent] {
+        self.child.history()
+    }
+
+    /// How many events the domain holds (for the follower's memory budget).
+    pub fn len(&self) -> usize {
+        self.stored.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.stored.is_empty()
+    }
+
+    /// Adds the next stored event of this child. An event at or before the last one pushed
+    /// is ignored (a page delivered twice does no harm).
+    pub fn push(&mut self, e: &StoredEvent) {
+        if e.sequence <= self.sequence {
+            return;
+        }
+        self.sequence = e.sequence;
+        self.position = self.position.max(e.global_position);
+        match ChildEvent::from_stored(
+            e.event_id,
+            &e.event_type,
+            e.event_version,
+            e.occurred_at,
+            e.recorded_by.clone(),
+            e.data.clone(),
+        ) {
+            Ok(event) => {
+                self.child.apply(event);
+                self.stored.push(Stored {
+                    sequence: e.sequence,
+                    recorded_at: e.recorded_at,
+                    agency: e.agency.clone(),
+                });
+            }
+            Err(unreadable) => {
+                tracing::warn!(child = %e.child_id, sequence = e.sequence, error = %unreadable,
+                    "an event the read model cannot read is left out of it");
+            }
+        }
+    }
+
+    /// Every event as it stands after every correction (retracted ones as
+    /// [`Standing::Retracted`]), with what the store added, in sequence order.
+    pub(crate) fn standing(&self) -> Vec<(Standing<'_>, &Stored)> {
+        self.child
+            .standing()
+            .into_iter()
+            .zip(&self.stored)
+            .collect()
+    }
+
+    /// The events that stand (not retracted), in sequence order.
+    pub(crate) fn entries<'a>(standing: &'a [(Standing<'a>, &'a Stored)]) -> Vec<Entry<'a>> {
+        standing
+            .iter()
+            .filter_map(|(s, stored)| s.event().map(|event| Entry { event, stored }))
+            .collect()
+    }
+
+    /// The shared record shape of the event at `index` of [`ChildRecord::standing`], with its
+    /// correction links, as the journey shows it.
+    pub(crate) fn record_at(
+        &self,
+        standing: &[(Standing<'_>, &Stored)],
+        index: usize,
+    ) -> Option<Record> {
+        let (s, stored) = standing.get(index)?;
+        let original = self.child.history().get(index)?;
+        let event = s.event().unwrap_or(original);
+        let corrected_by: Vec<Uuid> = if s.is_corrected() {
+            self.child
+                .history()
+                .iter()
+                .filter_map(|e| match &e.body {
+                    domain::child::EventBody::Record(RecordData::RecordCorrected(c))
+                        if c.corrects_event_id == original.event_id && c.retract != Some(true) =>
+                    {
+                        Some(e.event_id)
+                    }
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let corrects = match &event.body {
+            domain::child::EventBody::Record(RecordData::RecordCorrected(c)) => {
+                Some(c.corrects_event_id)
+            }
+            _ => None,
+        };
+        Some(Record {
+            event_id: event.event_id,
+            sequence: stored.sequence,
+            record_type: event.event_type().to_owned(),
+            occurred_at: event.occurred_at,
+            recorded_at: stored.recorded_at,
+            recorded_by: serde_json::to_value(&event.recorded_by).unwrap_or(Value::Null),
+            data: event.data_json(),
+            corrects,
+            original_data: (!corrected_by.is_empty()).then(|| original.data_json()),
+            corrected_by,
+        })
+    }
+}
+
+/// A code or enum value as the text it is stored as (`"1A"`, `"no_further_action"`).
+pub(crate) fn code<T: serde::Serialize>(value: &T) -> Option<String> {
+    match serde_json::to_value(value) {
+        Ok(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
