@@ -84,7 +84,7 @@ impl Children {
     /// The next page of children, each folded; `None` when none is left.
     pub async fn next_page(&mut self) -> Result<Option<Vec<(Uuid, Child)>>, ProductionError> {
         match self.next_events().await? {
-            Some(events) => Ok(Some(fold(&events)?)),
+            Some(events) => Ok(Some(fold(events)?)),
             None => Ok(None),
         }
     }
@@ -108,19 +108,21 @@ impl Children {
     }
 }
 
-/// A page's events (whole children, in child order) folded child by child.
-pub fn fold(events: &[StoredEvent]) -> Result<Vec<(Uuid, Child)>, ProductionError> {
+/// A page's events (whole children, in child order) folded child by child. The events are
+/// taken, not borrowed: their JSON moves into the domain's parse instead of being copied.
+pub fn fold(events: Vec<StoredEvent>) -> Result<Vec<(Uuid, Child)>, ProductionError> {
     let mut out: Vec<(Uuid, Child)> = Vec::new();
     let mut current: Option<(Uuid, Vec<ChildEvent>)> = None;
     for e in events {
+        let child_id = e.child_id;
         let parsed = parse(e)?;
         match &mut current {
-            Some((id, list)) if *id == e.child_id => list.push(parsed),
+            Some((id, list)) if *id == child_id => list.push(parsed),
             _ => {
                 if let Some((id, list)) = current.take() {
                     out.push((id, Child::from_events(list)));
                 }
-                current = Some((e.child_id, vec![parsed]));
+                current = Some((child_id, vec![parsed]));
             }
         }
     }
@@ -130,14 +132,14 @@ pub fn fold(events: &[StoredEvent]) -> Result<Vec<(Uuid, Child)>, ProductionErro
     Ok(out)
 }
 
-fn parse(e: &StoredEvent) -> Result<ChildEvent, domain::child::UnreadableEvent> {
+fn parse(e: StoredEvent) -> Result<ChildEvent, domain::child::UnreadableEvent> {
     ChildEvent::from_stored(
         e.event_id,
         &e.event_type,
         e.event_version,
         e.occurred_at,
-        e.recorded_by.clone(),
-        e.data.clone(),
+        e.recorded_by,
+        e.data,
     )
 }
 
@@ -171,7 +173,7 @@ pub async fn census(
     });
     while let Some(page) = pages.recv().await {
         let events = page?;
-        let (chunk, n) = tokio::task::spawn_blocking(move || census_page(&events, year))
+        let (chunk, n) = tokio::task::spawn_blocking(move || census_page(events, year))
             .await
             .map_err(|e| ProductionError::Task(e.to_string()))??;
         writer.get_mut().extend_from_slice(&chunk);
@@ -192,7 +194,7 @@ pub async fn census(
 
 /// One page's children folded and written as census XML: the bytes and how many children.
 fn census_page(
-    events: &[StoredEvent],
+    events: Vec<StoredEvent>,
     year: CollectionYear,
 ) -> Result<(Vec<u8>, u64), ProductionError> {
     let mut out = Vec::new();

@@ -200,7 +200,7 @@ pub async fn cin_census(
 #[utoipa::path(get, path = "/v1/returns/annex-a", operation_id = "get_annex_a", tag = "returns", params(AnnexAQuery),
     responses(
         (status = 200, description = "The workbook, or one list as CSV", content(
-            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            (String = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
             (String = "text/csv"),
         )),
         (status = 400, description = "`to` is not a date, `months` is not 1 to 120, `format` is not xlsx or csv, or `list` is not 1 to 7 (or missing with csv)", body = Problem, content_type = "application/problem+json"),
