@@ -28,8 +28,9 @@ pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadshee
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct CensusQuery {
-    /// The collection year, 1 April to 31 March, written `2025-26`.
-    #[param(example = "2025-26")]
+    /// The collection year, 1 April to 31 March, written `2025-26` (the second part is the
+    /// next year's last two digits).
+    #[param(example = "2025-26", pattern = "^[0-9]{4}-[0-9]{2}$")]
     pub year: String,
     /// Reflect at least the record at this global position (a `Caseline-Position`). The
     /// return is read from the store itself, so it already reflects every acknowledged record.
@@ -47,7 +48,7 @@ pub struct AnnexAQuery {
     #[param(minimum = 1, maximum = 120)]
     pub months: Option<u32>,
     /// `xlsx` (default): the workbook of lists 1 to 7; `csv`: one list as CSV (needs `list`).
-    #[param(example = "csv")]
+    #[param(example = "csv", pattern = "^(xlsx|csv)$")]
     pub format: Option<String>,
     /// With `format=csv`: which list, 1 to 7.
     #[param(minimum = 1, maximum = 7)]
