@@ -192,6 +192,22 @@ pub async fn census(
     Ok(count)
 }
 
+/// The events of the children that have a `referral_made` record at all (whole children, in
+/// order). A child with none has no episode of need and is not in the census, so there is no
+/// need to decode its record; only the event's type is looked at, never its data, so a
+/// retracted or corrected referral still goes to the domain to be read as it stands.
+fn with_a_referral(events: Vec<StoredEvent>) -> Vec<StoredEvent> {
+    let referred: std::collections::HashSet<Uuid> = events
+        .iter()
+        .filter(|e| e.event_type == domain::record::RecordType::ReferralMade.as_str())
+        .map(|e| e.child_id)
+        .collect();
+    events
+        .into_iter()
+        .filter(|e| referred.contains(&e.child_id))
+        .collect()
+}
+
 /// One page's children folded and written as census XML: the bytes and how many children.
 fn census_page(
     events: Vec<StoredEvent>,
@@ -199,7 +215,7 @@ fn census_page(
 ) -> Result<(Vec<u8>, u64), ProductionError> {
     let mut out = Vec::new();
     let mut n = 0;
-    for (id, child) in fold(events)? {
+    for (id, child) in fold(with_a_referral(events))? {
         if let Some(entry) = returns::census_child(id, &child, year) {
             returns::census_xml::write_child(&mut out, &entry)?;
             n += 1;
