@@ -112,7 +112,8 @@ async fn returns_follow_the_role_table_show_inspectors_pseudonyms_and_are_logged
             assert!(r.text.contains(expected), "{expected} missing: {}", r.text);
         }
     }
-    for api in [&inspector, &recorder] {
+    let admin = server.admin();
+    for api in [&inspector, &recorder, &admin] {
         api.get(&census).await.problem(403);
     }
 
@@ -170,6 +171,12 @@ async fn returns_follow_the_role_table_show_inspectors_pseudonyms_and_are_logged
         "no names"
     );
     recorder.get("/v1/returns/annex-a").await.problem(403);
+    admin.get("/v1/returns/annex-a").await.problem(403);
+    server
+        .anonymous()
+        .get("/v1/returns/annex-a")
+        .await
+        .problem(401);
     let r = fd.get("/v1/returns/annex-a?format=csv").await;
     r.problem(400);
     assert_eq!(r.fields(), ["list"]);
