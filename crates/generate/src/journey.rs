@@ -85,6 +85,9 @@ struct Journey<'c> {
     stopped: bool,
     level: Level,
     closed: bool,
+    /// Whether the case since it last closed has had a section 47 enquiry or a CIN or CP
+    /// plan: the census keeps RC8 and RC9 for cases with none of these.
+    statutory_work: bool,
     open_plans: Vec<Uuid>,
     open_services: Vec<Uuid>,
     referrals: u32,
@@ -158,6 +161,7 @@ pub(crate) fn build(
         stopped: false,
         level: Level::UNIVERSAL,
         closed: false,
+        statutory_work: false,
         open_plans: Vec::new(),
         open_services: Vec::new(),
         referrals: 0,
@@ -346,6 +350,19 @@ impl Journey<'_> {
             return None;
         }
         let event_id = uuid(&mut self.rng);
+        match kind {
+            "section_47_enquiry_started" => self.statutory_work = true,
+            "plan_started"
+                if matches!(
+                    data["kind"].as_str(),
+                    Some("child_in_need_plan" | "child_protection_plan")
+                ) =>
+            {
+                self.statutory_work = true
+            }
+            "case_closed" => self.statutory_work = false,
+            _ => {}
+        }
         self.records.push(Pending {
             event_id,
             at,
@@ -854,6 +871,12 @@ impl Journey<'_> {
             by.clone()
         };
         let mut d = json!({ "reason": reason, "closed_by": closer.json() });
+        // RC8 and RC9 say the case closed after an assessment and nothing more; after an
+        // enquiry or a plan the census wants RC7.
+        let closure = match closure {
+            Some("RC8" | "RC9") if self.statutory_work => Some("RC7"),
+            other => other,
+        };
         if let Some(c) = closure {
             d["closure_reason"] = json!(c);
         }
