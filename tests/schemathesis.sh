@@ -21,7 +21,7 @@ admin="$("$bin" token create --role admin --agency council:admin --name schemath
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')"
 # Limits high enough that fuzzing measures the API, not the rate limiter.
 "$bin" serve --listen 127.0.0.1:0 --store "$store" --rate-per-second 100000 --rate-burst 100000 \
-  --log-format json >"$dir/log" 2>&1 &
+  --la-code 926 --log-format json >"$dir/log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do grep -q '^listening on ' "$dir/log" && break; sleep 0.1; done
 base="$(sed -n 's/^listening on //p' "$dir/log" | head -n1)"

@@ -16,6 +16,7 @@ mod integrity;
 mod journey;
 mod operations;
 mod retries;
+mod returns;
 mod review;
 mod roundtrip;
 mod servers;

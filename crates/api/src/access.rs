@@ -28,12 +28,16 @@ pub enum Action {
     LookupByIdentifier,
     ReadDisagreements,
     ReadInspectionReport,
+    /// The Children in Need census (child ids, dates of birth).
+    ProduceCinCensus,
+    /// Ofsted's Annex A lists.
+    ProduceAnnexA,
     ManageTokens,
     RebuildProjections,
 }
 
 impl Action {
-    pub const ALL: [Action; 12] = [
+    pub const ALL: [Action; 14] = [
         Action::RegisterChild,
         Action::AppendRecords,
         Action::ReadCase,
@@ -44,6 +48,8 @@ impl Action {
         Action::LookupByIdentifier,
         Action::ReadDisagreements,
         Action::ReadInspectionReport,
+        Action::ProduceCinCensus,
+        Action::ProduceAnnexA,
         Action::ManageTokens,
         Action::RebuildProjections,
     ];
@@ -79,6 +85,9 @@ pub fn scope(role: Role, action: Action) -> Option<Scope> {
         (ReadDisagreements, FrontDoor | Auditor) => Some(Scope::All),
         (ReadInspectionReport, FrontDoor | Auditor) => Some(Scope::All),
         (ReadInspectionReport, Inspector) => Some(Scope::PseudonymsOnly),
+        (ProduceCinCensus | ProduceAnnexA, FrontDoor | Auditor) => Some(Scope::All),
+        // An inspector's Annex A shows the report's pseudonyms and months of birth only.
+        (ProduceAnnexA, Inspector) => Some(Scope::PseudonymsOnly),
         (ManageTokens | RebuildProjections, Admin) => Some(Scope::All),
         _ => None,
     }
@@ -161,6 +170,8 @@ fn describe(action: Action) -> &'static str {
         Action::LookupByIdentifier => "look a child up by identifier",
         Action::ReadDisagreements => "read professional disagreements",
         Action::ReadInspectionReport => "read the inspection report",
+        Action::ProduceCinCensus => "produce the Children in Need census",
+        Action::ProduceAnnexA => "produce Ofsted's Annex A",
         Action::ManageTokens => "manage tokens",
         Action::RebuildProjections => "rebuild projections",
     }

@@ -54,6 +54,11 @@ pub struct Config {
     /// The council's identity provider; without one, people sign in with links from
     /// `caseline signin-link`.
     pub oidc: Option<OidcConfig>,
+    /// The council's three-digit DfE LA code, for the census header (`--la-code`); the census
+    /// route answers 503 without it.
+    pub la_code: Option<String>,
+    /// The software code the census header names (`--software-code`).
+    pub software_code: String,
 }
 
 /// An OpenID Connect provider people sign in with (authorization code with PKCE).
@@ -154,6 +159,8 @@ impl Config {
         let plain = self.public_base().starts_with("http://");
         !(plain && self.listen.ip().is_loopback())
     }
+    /// The census header's software code when none is configured.
+    pub const DEFAULT_SOFTWARE_CODE: &'static str = "Caseline";
 
     /// A configuration with every default but the store.
     pub fn new(store_url: impl Into<String>) -> Config {
@@ -179,6 +186,8 @@ impl Config {
             session_idle_secs: Self::DEFAULT_SESSION_IDLE_SECS,
             session_max_secs: Self::DEFAULT_SESSION_MAX_SECS,
             oidc: None,
+            la_code: None,
+            software_code: Self::DEFAULT_SOFTWARE_CODE.to_owned(),
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod pages;
 pub mod params;
 pub mod problem;
+pub mod production;
 pub mod pseudonym_key;
 pub mod rate_limit;
 pub mod routes;

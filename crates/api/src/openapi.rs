@@ -13,7 +13,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::problem::{ErrorKind, TYPE_BASE};
-use crate::routes::{admin, children, health, reads, records, report, review, tokens};
+use crate::routes::{admin, children, health, reads, records, report, returns, review, tokens};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,7 +48,7 @@ written, gets the first answer with `Idempotent-Replayed: true`."
         children::register, children::lookup,
         records::append_one, records::append_batch,
         reads::case, reads::journey, reads::audit, reads::consent, reads::events,
-        review::list, review::one, report::inspection, admin::rebuild,
+        review::list, review::one, report::inspection, returns::cin_census, returns::annex_a, admin::rebuild,
         tokens::create, tokens::list, tokens::revoke,
     ),
     components(schemas(
@@ -72,6 +72,7 @@ written, gets the first answer with `Idempotent-Replayed: true`."
         (name = "children", description = "Registering and finding children"),
         (name = "records", description = "Appending to a child's record"),
         (name = "reading", description = "A child's case, journey, audit, consent and events; every read is logged"),
+        (name = "returns", description = "Statutory returns produced from the record: the DfE's Children in Need census and Ofsted's Annex A; every production is logged"),
         (name = "tokens", description = "Administration"),
         (name = "operations", description = "Health, readiness and metrics; no token"),
         (name = "review", description = "The professional-disagreement review and the inspection report, from the cross-child read model"),

@@ -20,7 +20,9 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::config::Config;
 use crate::problem::{ApiError, ErrorKind};
 use crate::rate_limit::Limiter;
-use crate::routes::{admin, children, health, reads, records, report, review, signin, tokens};
+use crate::routes::{
+    admin, children, health, reads, records, report, returns, review, signin, tokens,
+};
 use crate::state::AppState;
 use crate::telemetry;
 
@@ -279,6 +281,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/v1/disagreements").route(web::get().to(review::list)))
     .service(web::resource("/v1/disagreements/{disagreement_id}").route(web::get().to(review::one)))
     .service(web::resource("/v1/reports/inspection").route(web::get().to(report::inspection)))
+    .service(web::resource("/v1/returns/cin-census").route(web::get().to(returns::cin_census)))
+    .service(web::resource("/v1/returns/annex-a").route(web::get().to(returns::annex_a)))
     .service(web::resource("/v1/admin/projections/rebuild").route(web::post().to(admin::rebuild)))
     .service(
         web::resource("/v1/tokens")

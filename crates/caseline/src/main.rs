@@ -17,6 +17,7 @@ use store::StoredEvent;
 use uuid::Uuid;
 
 mod signin;
+mod statutory;
 
 /// mimalloc rather than glibc's malloc: under load, glibc's free-list consolidation across the
 /// server's threads was about a third of its CPU (profile in docs/BENCHMARKS.md).
@@ -41,6 +42,17 @@ struct StoreArg {
     store: String,
 }
 
+/// What the census header says about who is returning.
+#[derive(Args, Clone)]
+struct CensusSource {
+    /// The council's three-digit DfE LA code (e.g. 926 for Norfolk), for the census header.
+    #[arg(long, env = "CASELINE_LA_CODE")]
+    la_code: Option<String>,
+    /// The software code the census header names.
+    #[arg(long, env = "CASELINE_SOFTWARE_CODE", default_value = Config::DEFAULT_SOFTWARE_CODE)]
+    software_code: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Runs the server.
@@ -59,6 +71,11 @@ enum Command {
         /// SQLite store; for other stores the server makes it where it is told to.
         #[arg(long, env = "CASELINE_PSEUDONYM_KEY_FILE")]
         pseudonym_key_file: Option<PathBuf>,
+    },
+    /// Writes a statutory return from the store: the Children in Need census or Annex A.
+    Returns {
+        #[command(subcommand)]
+        command: statutory::ReturnsCommand,
     },
     /// Creates, lists and revokes bearer tokens.
     Token {
@@ -226,6 +243,8 @@ struct Serve {
     pseudonym_key_file: Option<PathBuf>,
     #[command(flatten)]
     signin: signin::ServeSignin,
+    #[command(flatten)]
+    census: CensusSource,
 }
 
 #[derive(Subcommand)]
@@ -301,6 +320,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             store,
             pseudonym_key_file,
         } => init(&store.store, pseudonym_key_file).await,
+        Command::Returns { command } => statutory::run(command).await,
         Command::Token { command } => token(command).await,
         Command::Verify { store, child } => verify(&store.store, child).await,
         Command::Rebuild { store, framework } => rebuild(&store.store, &framework).await,
@@ -333,7 +353,7 @@ const PSEUDONYM_KEY_ENV: &str = "CASELINE_PSEUDONYM_KEY";
 
 /// Opens a store that must already exist: an administrative command on a mistyped store
 /// refuses (non-zero, nothing created) rather than make an empty one and report success on it.
-async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
+pub(crate) async fn open_existing(url: &str) -> Result<std::sync::Arc<dyn store::EventStore>> {
     let there = store::exists(url)
         .await
         .with_context(|| format!("checking the store {}", redacted(url)))?;
@@ -419,6 +439,12 @@ async fn serve(s: Serve) -> Result<ExitCode> {
     config.shutdown_timeout_secs = s.shutdown_timeout;
     config.child_cache_events = s.child_cache_events;
     signin::configure(&mut config, s.signin)?;
+    if let Some(la) = &s.census.la_code {
+        // Checked now, so a mistyped code stops the start rather than every census later.
+        returns::Source::new(la, &s.census.software_code).context("--la-code / --software-code")?;
+    }
+    config.la_code = s.census.la_code;
+    config.software_code = s.census.software_code;
     // The key itself is taken from the environment only: a flag would show it to anyone who
     // can list processes.
     config.pseudonym_key = match (std::env::var(PSEUDONYM_KEY_ENV), s.pseudonym_key_file) {

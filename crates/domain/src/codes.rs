@@ -234,6 +234,20 @@ code_set!(
     ]
 );
 
+code_set!(
+    /// Children in Need census reason a UPN is unknown (`UPNunknown`).
+    UpnUnknown, "UPN unknown reason",
+    [
+        ("UN1", "Child is aged under 6 years old and is not yet assigned a UPN"),
+        ("UN2", "Child has never attended a school in England"),
+        ("UN3", "Child is educated outside England"),
+        ("UN4", "Child is newly arrived in England and not yet assigned a UPN"),
+        ("UN5", "Sources collating UPNs reflect a discrepancy"),
+        ("UN6", "Child is an unaccompanied asylum-seeking child"),
+        ("UN7", "Referral with no further action"),
+    ]
+);
+
 impl AssessmentFactor {
     /// "No factors identified".
     pub const NO_FACTORS: &'static str = "21";
@@ -259,6 +273,7 @@ mod tests {
             (AssessmentFactor::ALL, AssessmentFactor::LABELS),
             (PrimaryNeed::ALL, PrimaryNeed::LABELS),
             (ClosureReason::ALL, ClosureReason::LABELS),
+            (UpnUnknown::ALL, UpnUnknown::LABELS),
         ] {
             assert_eq!(all.len(), labels.len());
             assert!(labels.iter().all(|(_, l)| !l.is_empty()));

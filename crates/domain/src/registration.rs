@@ -10,7 +10,7 @@ use std::fmt;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{Disability, Ethnicity};
+use crate::codes::{Disability, Ethnicity, UpnUnknown};
 use crate::shapes::Text;
 
 /// The census's Sex.
@@ -142,6 +142,13 @@ pub struct Identifiers {
     pub upn: Option<Upn>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_child_id: Option<Text>,
+    /// A UPN the child was known by before (the census's `FormerUPN`). Added for the Children
+    /// in Need census; registrations stored before it simply lack it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub former_upn: Option<Upn>,
+    /// Why the child has no UPN (the census's `UPNunknown`, `UN1`-`UN7`), when it has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upn_unknown: Option<UpnUnknown>,
 }
 
 /// `child_registered`'s data: who the child is. Exactly one of `date_of_birth` and
@@ -198,6 +205,15 @@ impl TryFrom<ChildDetailsFields> for ChildDetails {
                 );
             }
             _ => {}
+        }
+        if let Some(ids) = &f.identifiers
+            && ids.upn.is_some()
+            && ids.upn_unknown.is_some()
+        {
+            return Err(
+                "give identifiers.upn or identifiers.upn_unknown (why there is none), not both"
+                    .to_owned(),
+            );
         }
         Ok(ChildDetails {
             given_name: f.given_name,
@@ -278,9 +294,17 @@ impl ChildDetails {
             }
             if i.upn.is_some() {
                 identifiers.upn = i.upn;
+                // A UPN found answers why there was none.
+                identifiers.upn_unknown = None;
             }
             if i.la_child_id.is_some() {
                 identifiers.la_child_id = i.la_child_id;
+            }
+            if i.former_upn.is_some() {
+                identifiers.former_upn = i.former_upn;
+            }
+            if i.upn_unknown.is_some() {
+                identifiers.upn_unknown = i.upn_unknown;
             }
         }
         let has_identifiers = identifiers != Identifiers::default();
@@ -356,6 +380,46 @@ mod tests {
         let wrong = if letter == 'A' { 'B' } else { 'A' };
         assert!(Upn::new(&format!("{wrong}801200001001")).is_err());
         assert!(Upn::new("A80120000100").is_err());
+    }
+
+    #[test]
+    fn a_upn_or_the_reason_there_is_none_not_both() {
+        let v = serde_json::json!({
+            "given_name": "A", "family_name": "B", "gender": "female", "locality": "north",
+            "date_of_birth": "2015-01-01",
+            "identifiers": { "upn": "Z926200124001", "upn_unknown": "UN2" }
+        });
+        let e = ChildDetails::parse(v, "child").unwrap_err();
+        assert!(e.to_string().contains("not both"), "{e}");
+        let v = serde_json::json!({
+            "given_name": "A", "family_name": "B", "gender": "female", "locality": "north",
+            "date_of_birth": "2015-01-01",
+            "identifiers": { "upn_unknown": "UN2", "former_upn": "N926200124002" }
+        });
+        let d = ChildDetails::parse(v, "child").unwrap();
+        let changes = ChildDetailsChanges {
+            identifiers: Some(Identifiers {
+                upn: Some(Upn::new("Z926200124001").unwrap()),
+                ..Identifiers::default()
+            }),
+            ..ChildDetailsChanges::default()
+        };
+        let after = d.with_changes(&changes).unwrap();
+        let ids = after.identifiers().unwrap();
+        assert_eq!(
+            ids.upn_unknown, None,
+            "a UPN found answers why there was none"
+        );
+        assert_eq!(
+            ids.former_upn.as_ref().map(Upn::as_str),
+            Some("N926200124002")
+        );
+        let v = serde_json::json!({
+            "given_name": "A", "family_name": "B", "gender": "female", "locality": "north",
+            "date_of_birth": "2015-01-01", "identifiers": { "upn_unknown": "UN9" }
+        });
+        let e = ChildDetails::parse(v, "child").unwrap_err();
+        assert!(e.to_string().contains("UN1"), "the code list: {e}");
     }
 
     #[test]

@@ -24,7 +24,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::codes::{
-    AssessmentFactor, ClosureReason, Disability, Ethnicity, PrimaryNeed, ReferralSource,
+    AssessmentFactor, ClosureReason, Disability, Ethnicity, PrimaryNeed, ReferralSource, UpnUnknown,
 };
 use crate::record::RecordType;
 use crate::shapes::MAX_TEXT_CHARS;
@@ -418,6 +418,18 @@ fn identifiers() -> Value {
                  temporary UPN.",
             ),
             opt("la_child_id", text(), "The council's own id for the child."),
+            opt(
+                "former_upn",
+                json!({ "type": "string", "pattern": UPN_PATTERN }),
+                "A UPN the child was known by before (the census's FormerUPN), checked like \
+                 `upn`.",
+            ),
+            opt(
+                "upn_unknown",
+                one_of(UpnUnknown::ALL),
+                "Why the child has no UPN (the census's UPNunknown): `UN1` under 6 and not yet \
+                 assigned one, ... `UN7` a referral with no further action.",
+            ),
         ]),
         "The identifiers other systems know the child by.",
     )
@@ -1474,7 +1486,8 @@ pub fn child_details_example() -> Value {
         "identifiers": {
             "nhs_number": "943 476 5919",
             "upn": "Z926200124001",
-            "la_child_id": "NCC-004417"
+            "la_child_id": "NCC-004417",
+            "former_upn": "N926200124002"
         }
     })
 }
@@ -1486,9 +1499,9 @@ pub fn example(t: RecordType) -> Value {
         T::ChildDetailsUpdated => json!({
             "changes": {
                 "locality": "Great Yarmouth",
-                "identifiers": { "la_child_id": "NCC-004417" }
+                "identifiers": { "la_child_id": "NCC-004417", "upn_unknown": "UN5" }
             },
-            "reason": "Family moved to Great Yarmouth in March 2026; council id added."
+            "reason": "Family moved to Great Yarmouth in March 2026; council id added; the UPN the school gave does not match the DfE's."
         }),
         T::ConversationRecorded => json!({
             "conversation_id": CONVERSATION_ID,

@@ -116,6 +116,14 @@ impl Identity {
                 json!(identifiers::upn(seed, index, council.la_number, year)),
             );
         }
+        if !ids.contains_key("upn") && date_of_birth.is_some() && age >= 4 {
+            // A school-age child with no UPN on record has a reason the census asks for. It
+            // comes from the seed, not the run's random stream, so every other draw stays
+            // as it was.
+            let reasons = ["UN2", "UN3", "UN4", "UN5", "UN6"];
+            let pick = identifiers::mix(seed, index ^ 0x5550_4e00) % reasons.len() as u64;
+            ids.insert("upn_unknown".into(), json!(reasons[pick as usize]));
+        }
         if chance(rng, rates::LA_ID_KNOWN) {
             ids.insert(
                 "la_child_id".into(),

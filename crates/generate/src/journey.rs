@@ -85,6 +85,9 @@ struct Journey<'c> {
     stopped: bool,
     level: Level,
     closed: bool,
+    /// Whether the case since it last closed has had a section 47 enquiry or a CIN or CP
+    /// plan: the census keeps RC8 and RC9 for cases with none of these.
+    statutory_work: bool,
     open_plans: Vec<Uuid>,
     open_services: Vec<Uuid>,
     referrals: u32,
@@ -158,6 +161,7 @@ pub(crate) fn build(
         stopped: false,
         level: Level::UNIVERSAL,
         closed: false,
+        statutory_work: false,
         open_plans: Vec::new(),
         open_services: Vec::new(),
         referrals: 0,
@@ -346,6 +350,19 @@ impl Journey<'_> {
             return None;
         }
         let event_id = uuid(&mut self.rng);
+        match kind {
+            "section_47_enquiry_started" => self.statutory_work = true,
+            "plan_started"
+                if matches!(
+                    data["kind"].as_str(),
+                    Some("child_in_need_plan" | "child_protection_plan")
+                ) =>
+            {
+                self.statutory_work = true
+            }
+            "case_closed" => self.statutory_work = false,
+            _ => {}
+        }
         self.records.push(Pending {
             event_id,
             at,
@@ -854,6 +871,12 @@ impl Journey<'_> {
             by.clone()
         };
         let mut d = json!({ "reason": reason, "closed_by": closer.json() });
+        // RC8 and RC9 say the case closed after an assessment and nothing more; after an
+        // enquiry or a plan the census wants RC7.
+        let closure = match closure {
+            Some("RC8" | "RC9") if self.statutory_work => Some("RC7"),
+            other => other,
+        };
         if let Some(c) = closure {
             d["closure_reason"] = json!(c);
         }
@@ -1746,7 +1769,8 @@ impl Journey<'_> {
             return self.close(
                 &sw,
                 "The family declined an assessment; no grounds to proceed without consent.",
-                Some("RC8"),
+                // No assessment took place, so not RC8 ("closed after assessment").
+                Some("RC7"),
             );
         }
         self.give(
@@ -2005,10 +2029,12 @@ impl Journey<'_> {
                     self.wait_days(3, 15);
                     self.early_help_plan(&lead, None)
                 } else {
+                    // Not RC8: the census keeps RC8 and RC9 for cases closed after an
+                    // assessment with no section 47, CIN or CP plan activity.
                     self.close(
                         &sw,
                         "Section 47 enquiry: concerns not substantiated.",
-                        Some("RC8"),
+                        Some("RC7"),
                     )
                 }
             }
@@ -2034,10 +2060,12 @@ impl Journey<'_> {
         };
         let date = domain::calendar::add_working_days(sd_date, days);
         let at = office_hours(&mut self.rng, date);
+        // A conference sits on a working day (a census rule that encodes practice), so a
+        // late one moves to the next office hours rather than into a weekend.
         self.t = if at > self.t {
             at
         } else {
-            minutes_later(&mut self.rng, self.t, 60, 300)
+            office_minutes_later(&mut self.rng, self.t, 60, 300)
         };
         self.births();
         let chair = self.c.conference_chair(&mut self.rng);
@@ -2093,7 +2121,12 @@ impl Journey<'_> {
     }
 
     fn cp_plan(&mut self, sw: &Staff, fd: &Staff, plan_id: Uuid, category: &str) -> Flow {
+        // A child protection plan starts on the day of the conference that decided it.
+        let conference = self.t;
         self.wait_minutes(30, 240);
+        if self.t.date_naive() != conference.date_naive() {
+            self.t = conference + chrono::Duration::minutes(1);
+        }
         let review_by = self.t.date_naive() + Days::new(90);
         let mut d = json!({ "plan_id": plan_id, "kind": "child_protection_plan", "lead": sw.json(), "review_by": review_by, "category": category });
         d["actions"] = self.actions(sw, 4);

@@ -399,6 +399,23 @@ impl Api {
         self.send(Method::GET, path, None, &[]).await
     }
 
+    /// A GET whose body is kept as bytes (a workbook), with its status and content type.
+    pub async fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status().as_u16();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = res.bytes().await.expect("body").to_vec();
+        (status, content_type, bytes)
+    }
+
     pub async fn post(&self, path: &str, body: Value) -> Resp {
         self.send(Method::POST, path, Some(body), &[]).await
     }

@@ -8,6 +8,7 @@ pub mod health;
 pub mod reads;
 pub mod records;
 pub mod report;
+pub mod returns;
 pub mod review;
 pub mod signin;
 pub mod tokens;
