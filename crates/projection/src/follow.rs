@@ -43,8 +43,11 @@ const PAGE: usize = 2000;
 /// Children read per page while rebuilding (whole streams: about 15 events a child).
 const CHILDREN_PAGE: usize = 512;
 
-/// Dirty children are persisted at most this often...
-pub const PERSIST_EVERY: Duration = Duration::from_millis(500);
+/// Dirty children are persisted at most this often... Each save encodes every child touched
+/// since the last (their whole facts) and holds the single writer for its transaction, so it is
+/// not done more often than a restart's catch-up needs: a crash costs re-applying at most this
+/// much, never a lost record.
+pub const PERSIST_EVERY: Duration = Duration::from_secs(2);
 
 /// ... or at once when this many are dirty.
 pub const PERSIST_AT: usize = 5000;

@@ -1130,13 +1130,12 @@ impl EventStore for Sqlite {
         let h = secret_hash.to_owned();
         self.0
             .read(move |c| {
+                // Asked on every request: the statement is prepared once per connection.
                 let raw = c
-                    .query_row(
-                        &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"),
-                        [h],
-                        to_token,
-                    )
-                    .optional()
+                    .prepare_cached(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"
+                    ))
+                    .and_then(|mut stmt| stmt.query_row([h], to_token).optional())
                     .map_err(|e| unavailable("find token", e))?;
                 raw.map(token_from).transpose()
             })
