@@ -111,12 +111,12 @@ async fn log(state: &AppState, caller: &Caller, what: String) -> Result<(), ApiE
         })
         .await
         .map_err(|e| {
-        ApiError::new(
-            ErrorKind::Unavailable,
-            "the production could not be logged, so it is not answered; try again",
-        )
-        .with_source(e)
-    })
+            ApiError::new(
+                ErrorKind::Unavailable,
+                "the production could not be logged, so it is not answered; try again",
+            )
+            .with_source(e)
+        })
 }
 
 /// The Department for Education's Children in Need census for a collection year, as its XML
