@@ -1,31 +1,40 @@
-//! Caseline's read views: what the API answers about one child, computed from that child's
-//! events.
+//! Caseline's read views: what the API answers about one child, and the read model across
+//! children, both computed from events.
 //!
-//! Every view is a pure function over the events the caller hands in (read from the store by
-//! the API): no I/O, no store calls, no clock, no HTTP. The same events always give the same
-//! answer, so a view can be thrown away and recomputed at will.
+//! Two parts, with different duties:
+//! - **The views** are pure functions over the events the caller hands in: no I/O, no store
+//!   calls, no clock, no HTTP. The same events always give the same answer, so a view can be
+//!   thrown away and recomputed at will.
+//!   - [`journey()`]: the tier history as intervals and every record that stands, at any
+//!     `as_of` (by `occurred_at`) and `known_at` (by `recorded_at`).
+//!   - [`audit()`]: every record, retracted or not, with tokens, agencies and correction links
+//!     both ways, and every logged read.
+//!   - [`consent_ledger()`]: consents by id with status and history; information shared and
+//!     withheld.
+//!   - [`raw_events()`]: the stream as stored, paged.
+//!   - [`inspection_report()`] and [`disagreements()`]: the cross-child figures and review of a
+//!     set of events.
+//!   - The case now is the domain's `ChildState`, shaped by the API.
+//! - **The read model's keeper**, [`follow::Projections`]: the one part that does I/O. It reads
+//!   new events from the store and saves the model's rows back (never events), keeping
+//!   [`Across`], each child's facts read from its typed record ([`ChildRecord`]). It lives here,
+//!   beside the model it keeps, because the model's rows, their format and the order they may
+//!   be saved in are this crate's to decide; the API only starts it and reads the model.
 //!
-//! - [`journey()`]: the tier history as intervals and every record that stands, at any
-//!   `as_of` (by `occurred_at`) and `known_at` (by `recorded_at`).
-//! - [`audit()`]: every record, retracted or not, with tokens, agencies and correction links
-//!   both ways, and every logged read.
-//! - [`consent_ledger()`]: consents by id with status and history; information shared and
-//!   withheld.
-//! - [`raw_events()`]: the stream as stored, paged.
-//! - the case now: not here yet (it needs the domain's child aggregate).
-//!
-//! Corrections are resolved once, in `history`, and every view reads the same resolution: a
-//! `record_corrected` with `corrected_data` changes what its target's `data` reads (the first
-//! data stays as `original_data`), one with `retract: true` takes its target out of every view
-//! but the audit and the raw stream. Only corrections among the events handed in (after a time
-//! filter) count, so a retraction not yet known does not retract.
+//! Corrections are resolved for the per-child views in `history` (every view reads the same
+//! resolution: a `record_corrected` with `corrected_data` changes what its target's `data` reads,
+//! the first data staying as `original_data`; one with `retract: true` takes its target out of
+//! every view but the audit and the raw stream; only corrections among the events handed in, after
+//! a time filter, count, so a retraction not yet known does not retract), and for the read model
+//! by the domain itself (`domain::child::Child::standing`).
 //!
 //! The response field names are docs/CONTRACT.md's "Shapes of answers"; other teams parse them.
 //! Fields may be added; none may be renamed.
 //!
-//! What this crate deliberately does not do: read the store, decide who may see what, log
-//! reads, or validate records. Stored data may be of an older shape than today's rules; views
-//! read it tolerantly and never panic on it.
+//! What this crate deliberately does not do: write events, decide who may see what, log reads,
+//! or validate records. Stored data may be of an older shape than today's rules; the views read
+//! it tolerantly and never panic on it, and the read model leaves out (and logs) an event the
+//! domain cannot read.
 
 mod audit;
 mod consent;
