@@ -321,6 +321,33 @@ mod tests {
     }
 
     #[test]
+    fn every_wrong_field_of_a_nested_object_is_reported() {
+        let b = json!({
+            "type": "conversation_recorded",
+            "occurred_at": "2026-11-20T10:15:00Z",
+            "recorded_by": { "name": "A", "role": "dsl", "agency": "school:norwich-high" },
+            "data": {
+                "conversation_id": "6a1f0c2e-4d3b-4b8e-9a57-2f1d3c4b5a69",
+                "kind": "with_child",
+                "participants": [{ "relationship": "child" }],
+                "child_voice": { "views": 5, "behaviour_observed": 7, "mood": "quiet" },
+                "worries": "hungry"
+            }
+        });
+        let e = RecordInput::parse(b).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        for f in [
+            "data.child_voice.views",
+            "data.child_voice.behaviour_observed",
+            "data.child_voice.mood",
+            "data.worries",
+        ] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+        assert_eq!(fields.len(), 4, "each once: {fields:?}");
+    }
+
+    #[test]
     fn every_wrong_element_of_a_list_is_reported() {
         let b = json!({
             "type": "conversation_recorded",

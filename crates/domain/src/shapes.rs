@@ -316,6 +316,53 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
             }
         }
     }
+    // An object field that held an error may hold more among its own fields: the object is
+    // put back and its fields taken out one by one, as the top level's were (one level down).
+    for key in &taken {
+        if found.iter().map(|e| e.errors().len()).sum::<usize>() >= crate::error::MAX_ERRORS
+            || tries >= MAX_ELEMENT_TRIES
+        {
+            break;
+        }
+        let Some(inner) = original.get(key).filter(|v| v.is_object()) else {
+            continue;
+        };
+        let base = join_path(prefix, key);
+        let mut trial = value.clone();
+        let Some(object) = trial.as_object_mut() else {
+            break;
+        };
+        object.insert(key.clone(), inner.clone());
+        let mut inner_taken: Vec<String> = Vec::new();
+        while tries < MAX_ELEMENT_TRIES {
+            tries += 1;
+            let Err(e) = parse_first::<T>(&trial, prefix) else {
+                break;
+            };
+            let Some(f) = e.errors().first() else { break };
+            let Some(sub) = top_key(&f.field, &base) else {
+                break;
+            };
+            if inner_taken.contains(&sub) {
+                break;
+            }
+            let known = found
+                .iter()
+                .flat_map(|e| e.errors())
+                .any(|g| g.field == f.field);
+            if !known {
+                found.push(Invalid::shape(f.field.clone(), f.message.clone()));
+            }
+            let removed = trial
+                .get_mut(key)
+                .and_then(|v| v.as_object_mut())
+                .and_then(|o| o.remove(&sub));
+            if removed.is_none() {
+                break;
+            }
+            inner_taken.push(sub);
+        }
+    }
     Err(Invalid::merge(found).unwrap_or(first))
 }
 
