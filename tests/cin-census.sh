@@ -23,6 +23,7 @@ fi
 
 store="sqlite://$dir/council.db"
 # The 2025-26 collection year: 1 April 2025 to 31 March 2026.
+"$bin" init --store "$store" >/dev/null
 "$bin" generate --children "$children" --seed "$seed" --end 2026-03-31 --store "$store" >/dev/null
 "$bin" returns cin-census --year 2025-26 --la-code 926 --software-code Caseline \
   --store "$store" --out "$dir/cin.xml"
