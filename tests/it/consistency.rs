@@ -13,7 +13,7 @@ const SCHOOL: &str = "school:norwich-high";
 const MASH: &str = "front_door:norfolk-mash";
 
 /// The `Caseline-Position` of a 201.
-pub fn position(r: &Resp) -> u64 {
+pub(crate) fn position(r: &Resp) -> u64 {
     assert_eq!(r.status, 201, "{}", r.text);
     r.header("caseline-position")
         .unwrap_or_else(|| panic!("a 201 without Caseline-Position: {:?}", r.headers))

@@ -7,6 +7,10 @@
 //! envelope, `NewRecord` becomes a `oneOf` over the envelopes keyed by `type`, and every
 //! secured operation lists the 401 and 429 that any of them can answer.
 
+// utoipa's attributes name the answer types bare (`body = Journey`), as schema names; the
+// borrowed records' lifetimes mean nothing there.
+#![allow(elided_lifetimes_in_paths)]
+
 use domain::record::RecordType;
 use serde_json::{Value, json};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};

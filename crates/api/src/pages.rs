@@ -98,7 +98,7 @@ pub fn for_person(
 /// The journey as a page: the child's name in the heading (whoever may read the journey may
 /// read the case), retracted records listed apart.
 pub fn journey(
-    journey: &Journey,
+    journey: &Journey<'_>,
     events: &[StoredEvent],
     filter: TimeFilter,
     name: Option<String>,
@@ -109,7 +109,7 @@ pub fn journey(
         .filter(|e| filter.admits(e))
         .cloned()
         .collect();
-    let retracted: Vec<Record> = projection::audit(&known, &[])
+    let retracted: Vec<Record<'_>> = projection::audit(&known, &[])
         .records
         .into_iter()
         .filter(|r| r.retracted)

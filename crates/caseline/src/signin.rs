@@ -13,7 +13,7 @@ use clap::Args;
 /// `caseline signin-link`: prints a single-use link, valid ten minutes, that opens a browser
 /// session for a person (deployments without an identity provider, and the demo).
 #[derive(Args)]
-pub struct SigninLink {
+pub(crate) struct SigninLink {
     /// recorder, front_door, auditor, inspector or admin.
     #[arg(long)]
     role: String,
@@ -38,7 +38,7 @@ pub struct SigninLink {
 
 /// The sign-in flags of `caseline serve`.
 #[derive(Args, Clone)]
-pub struct ServeSignin {
+pub(crate) struct ServeSignin {
     /// Where people's browsers reach this server, e.g. https://caseline.council.gov.uk; the
     /// identity provider sends them back to <URL>/signin/callback. Default http://<listen>.
     #[arg(long, env = "CASELINE_PUBLIC_URL")]
@@ -74,7 +74,7 @@ pub struct ServeSignin {
 }
 
 /// Puts the sign-in flags into the server's configuration.
-pub fn configure(config: &mut Config, s: ServeSignin) -> Result<()> {
+pub(crate) fn configure(config: &mut Config, s: ServeSignin) -> Result<()> {
     config.public_url = s.public_url;
     config.session_idle_secs = s.session_idle_secs.max(1);
     config.session_max_secs = s.session_max_secs.max(1);
@@ -100,7 +100,7 @@ pub fn configure(config: &mut Config, s: ServeSignin) -> Result<()> {
 }
 
 /// `caseline signin-link`.
-pub async fn signin_link(s: SigninLink) -> Result<ExitCode> {
+pub(crate) async fn signin_link(s: SigninLink) -> Result<ExitCode> {
     let identity = Identity::new(&s.role, &s.agency, &s.name)?;
     let store = crate::open_existing(&s.store.store).await?;
     let base = match &s.public_url {
@@ -113,7 +113,7 @@ pub async fn signin_link(s: SigninLink) -> Result<ExitCode> {
 }
 
 /// Writes a link's grant and returns the link.
-pub async fn make_link(
+pub(crate) async fn make_link(
     store: &dyn store::EventStore,
     identity: &Identity,
     base: &str,
@@ -133,13 +133,13 @@ pub async fn make_link(
 }
 
 /// The demo's people: made before the server starts, printed once its address is known.
-pub struct DemoPeople {
+pub(crate) struct DemoPeople {
     links: Vec<(&'static str, String, Option<String>)>,
 }
 
 impl DemoPeople {
     /// An auditor (who opens a journey) and an inspector (who opens the report).
-    pub async fn create(
+    pub(crate) async fn create(
         store: &dyn store::EventStore,
         journey: Option<String>,
         report: String,
@@ -170,7 +170,7 @@ impl DemoPeople {
     }
 
     /// Prints each link, for the server at `addr`.
-    pub fn print(&self, addr: SocketAddr) {
+    pub(crate) fn print(&self, addr: SocketAddr) {
         println!(
             "sign in from a browser (each link works once, for 10 minutes; `caseline signin-link` makes more):"
         );

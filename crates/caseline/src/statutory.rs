@@ -20,7 +20,7 @@ const AGENCY: &str = "command-line";
 const ROLE: &str = "operator";
 
 #[derive(Subcommand)]
-pub enum ReturnsCommand {
+pub(crate) enum ReturnsCommand {
     /// The DfE's Children in Need census XML for a collection year (1 April to 31 March).
     CinCensus {
         /// The collection year, e.g. 2025-26.
@@ -50,7 +50,7 @@ pub enum ReturnsCommand {
     },
 }
 
-pub async fn run(command: ReturnsCommand) -> Result<ExitCode> {
+pub(crate) async fn run(command: ReturnsCommand) -> Result<ExitCode> {
     match command {
         ReturnsCommand::CinCensus {
             year,

@@ -600,14 +600,14 @@ mod event_types {
 
     use crate::record::RecordType;
 
-    pub fn serialize<S: Serializer>(
+    pub(super) fn serialize<S: Serializer>(
         events: &BTreeMap<Uuid, &'static str>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         events.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<BTreeMap<Uuid, &'static str>, D::Error> {
         let named: BTreeMap<Uuid, String> = BTreeMap::deserialize(d)?;

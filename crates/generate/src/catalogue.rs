@@ -24,7 +24,7 @@ pub(crate) struct Scale {
 }
 
 impl Scale {
-    pub fn of(f: &Framework) -> Scale {
+    pub(crate) fn of(f: &Framework) -> Scale {
         let at = |t: Tier, fallback: Level| f.lowest_level_of(t).unwrap_or(fallback);
         let with_basis = |b: StatutoryBasis, fallback: Level| {
             f.allowed_levels()
@@ -86,7 +86,7 @@ fn s47_fits(label: &str, age: i32, girl: bool) -> bool {
 }
 
 impl Catalogue {
-    pub fn of(f: &Framework) -> Catalogue {
+    pub(crate) fn of(f: &Framework) -> Catalogue {
         let codes = f
             .indicators()
             .iter()
@@ -118,7 +118,7 @@ impl Catalogue {
     }
 
     /// The allowed level next to `level`, above (`up`) or below; `level` itself at the ends.
-    pub fn neighbour(&self, level: Level, up: bool) -> Level {
+    pub(crate) fn neighbour(&self, level: Level, up: bool) -> Level {
         let i = self.allowed.iter().position(|l| *l == level);
         match (i, up) {
             (Some(i), true) => self.allowed.get(i + 1).copied().unwrap_or(level),
@@ -150,7 +150,7 @@ impl Catalogue {
 
     /// Indicator codes (and section 47 codes) whose suggestion should be `target`.
     /// `exploitation` puts an exploitation-tagged indicator first where the tier has one.
-    pub fn indicators_for(
+    pub(crate) fn indicators_for(
         &self,
         rng: &mut impl Rng,
         target: Level,

@@ -38,7 +38,7 @@ pub(crate) struct Identity {
 
 impl Identity {
     /// A child first known on `first_contact`, the `index`-th of a run with this seed.
-    pub fn new(
+    pub(crate) fn new(
         rng: &mut impl Rng,
         council: &Council,
         seed: u64,
@@ -180,7 +180,7 @@ impl Identity {
     }
 
     /// Age in whole years on `date`; -1 before birth.
-    pub fn age_on(&self, date: NaiveDate) -> i32 {
+    pub(crate) fn age_on(&self, date: NaiveDate) -> i32 {
         match self.date_of_birth {
             Some(b) if b <= date => date.years_since(b).map(|y| y as i32).unwrap_or(0),
             Some(_) => -1,

@@ -25,7 +25,7 @@ pub(crate) struct Staff {
 }
 
 impl Staff {
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         json!({ "name": self.name, "role": self.role, "agency": self.agency })
     }
 }
@@ -107,7 +107,7 @@ pub(crate) fn slug(s: &str) -> String {
 }
 
 impl Council {
-    pub fn new(framework: &'static Framework, localities: &[String]) -> Council {
+    pub(crate) fn new(framework: &'static Framework, localities: &[String]) -> Council {
         let known: &[(&str, u32)] = match framework.name() {
             "staffordshire" => STAFFORDSHIRE,
             _ => NORFOLK,
@@ -144,10 +144,10 @@ impl Council {
 
     // --- Agencies -------------------------------------------------------------------------
 
-    pub fn police(&self) -> String {
+    pub(crate) fn police(&self) -> String {
         format!("police:{}", self.slug)
     }
-    pub fn school(&self, loc: &Locality, age: i32, variant: u64) -> String {
+    pub(crate) fn school(&self, loc: &Locality, age: i32, variant: u64) -> String {
         match (age < 11, variant % 3) {
             (true, 0) => format!("school:{}-infant-and-junior", loc.slug),
             (true, _) => format!("school:{}-primary", loc.slug),
@@ -155,56 +155,56 @@ impl Council {
             (false, _) => format!("school:{}-high", loc.slug),
         }
     }
-    pub fn community_health(&self) -> String {
+    pub(crate) fn community_health(&self) -> String {
         format!("health:{}-community", self.slug)
     }
-    pub fn hospital(&self) -> String {
+    pub(crate) fn hospital(&self) -> String {
         format!("health:{}-hospital", self.slug)
     }
-    pub fn gp(&self, loc: &Locality) -> String {
+    pub(crate) fn gp(&self, loc: &Locality) -> String {
         format!("health:gp-{}", loc.slug)
     }
-    pub fn camhs(&self) -> String {
+    pub(crate) fn camhs(&self) -> String {
         format!("health:{}-camhs", self.slug)
     }
-    pub fn early_help(&self, loc: &Locality) -> String {
+    pub(crate) fn early_help(&self, loc: &Locality) -> String {
         format!("early_help:{}", loc.slug)
     }
-    pub fn children_services(&self) -> String {
+    pub(crate) fn children_services(&self) -> String {
         format!("children_services:{}", self.slug)
     }
-    pub fn education(&self) -> String {
+    pub(crate) fn education(&self) -> String {
         format!("education:{}-inclusion", self.slug)
     }
-    pub fn housing(&self, loc: &Locality) -> String {
+    pub(crate) fn housing(&self, loc: &Locality) -> String {
         format!("housing:{}", loc.slug)
     }
-    pub fn adult_social_care(&self) -> String {
+    pub(crate) fn adult_social_care(&self) -> String {
         format!("adult_social_care:{}", self.slug)
     }
-    pub fn youth_service(&self) -> String {
+    pub(crate) fn youth_service(&self) -> String {
         format!("youth_service:{}", self.slug)
     }
-    pub fn youth_justice(&self) -> String {
+    pub(crate) fn youth_justice(&self) -> String {
         format!("youth_justice:{}", self.slug)
     }
-    pub fn voluntary(&self, loc: &Locality) -> String {
+    pub(crate) fn voluntary(&self, loc: &Locality) -> String {
         format!("voluntary:{}-family-centre", loc.slug)
     }
-    pub fn out_of_area(&self) -> String {
+    pub(crate) fn out_of_area(&self) -> String {
         "children_services:out-of-area".to_owned()
     }
 
     // --- People -----------------------------------------------------------------------------
 
     /// One of the few practitioners holding `role` at `agency`.
-    pub fn staff(&self, rng: &mut impl Rng, agency: &str, role: &'static str) -> Staff {
+    pub(crate) fn staff(&self, rng: &mut impl Rng, agency: &str, role: &'static str) -> Staff {
         let slot = rng.random_range(0..3u64);
         self.staff_in_slot(agency, role, slot)
     }
 
     /// The practitioner in a given slot of an agency's roster, the same on every child.
-    pub fn staff_in_slot(&self, agency: &str, role: &'static str, slot: u64) -> Staff {
+    pub(crate) fn staff_in_slot(&self, agency: &str, role: &'static str, slot: u64) -> Staff {
         let h = agency
             .bytes()
             .chain(role.bytes())
@@ -222,20 +222,20 @@ impl Council {
     }
 
     /// A front-door practitioner (screening social worker or the team manager who decides).
-    pub fn front_door_worker(&self, rng: &mut impl Rng) -> Staff {
+    pub(crate) fn front_door_worker(&self, rng: &mut impl Rng) -> Staff {
         let role = *one(rng, &["mash_social_worker", "mash_team_manager"]).unwrap_or(&"mash");
         self.staff(rng, &self.front_door.clone(), role)
     }
 
-    pub fn front_door_manager(&self, rng: &mut impl Rng) -> Staff {
+    pub(crate) fn front_door_manager(&self, rng: &mut impl Rng) -> Staff {
         self.staff(rng, &self.front_door.clone(), "mash_team_manager")
     }
 
-    pub fn social_worker(&self, rng: &mut impl Rng) -> Staff {
+    pub(crate) fn social_worker(&self, rng: &mut impl Rng) -> Staff {
         self.staff(rng, &self.children_services(), "social_worker")
     }
 
-    pub fn police_officer(&self, rng: &mut impl Rng) -> Staff {
+    pub(crate) fn police_officer(&self, rng: &mut impl Rng) -> Staff {
         let role = *one(
             rng,
             &["police_officer", "detective_constable", "mash_police"],
@@ -244,7 +244,7 @@ impl Council {
         self.staff(rng, &self.police(), role)
     }
 
-    pub fn conference_chair(&self, rng: &mut impl Rng) -> Staff {
+    pub(crate) fn conference_chair(&self, rng: &mut impl Rng) -> Staff {
         self.staff(
             rng,
             &self.children_services(),
@@ -252,7 +252,7 @@ impl Council {
         )
     }
 
-    pub fn early_help_worker(&self, rng: &mut impl Rng, loc: &Locality) -> Staff {
+    pub(crate) fn early_help_worker(&self, rng: &mut impl Rng, loc: &Locality) -> Staff {
         let role = *one(rng, &["early_help_practitioner", "family_support_worker"])
             .unwrap_or(&"early_help_practitioner");
         self.staff(rng, &self.early_help(loc), role)

@@ -47,7 +47,7 @@ pub(crate) struct Words {
 
 impl Theme {
     /// A theme that fits the child's need and age.
-    pub fn choose(rng: &mut impl Rng, need: Need, age: i32, exploitation: bool) -> Theme {
+    pub(crate) fn choose(rng: &mut impl Rng, need: Need, age: i32, exploitation: bool) -> Theme {
         use Theme::*;
         if age < 0 {
             return PreBirth;
@@ -92,7 +92,7 @@ impl Theme {
         *one(rng, options).unwrap_or(&Neglect)
     }
 
-    pub fn words(self) -> &'static Words {
+    pub(crate) fn words(self) -> &'static Words {
         match self {
             Theme::Neglect => &NEGLECT,
             Theme::DomesticAbuse => &DOMESTIC_ABUSE,

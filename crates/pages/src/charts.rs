@@ -27,7 +27,7 @@ use crate::labels;
 /// SVG markup this module drew from its own templates, which escape all text. It is the only
 /// markup a page inserts without escaping it again.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Svg(String);
+pub(crate) struct Svg(String);
 
 impl fmt::Display for Svg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -39,7 +39,7 @@ impl askama::filters::HtmlSafe for Svg {}
 
 /// A coordinate, written to one decimal place without a trailing `.0`.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Px(f64);
+pub(crate) struct Px(f64);
 
 impl fmt::Display for Px {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -100,7 +100,7 @@ fn nice_scale(max: u64) -> (u64, u64) {
 
 /// One bar: a count with a label and an optional second line.
 #[derive(Debug, Clone)]
-pub struct Bar {
+pub(crate) struct Bar {
     pub label: String,
     pub sublabel: Option<String>,
     pub value: u64,
@@ -142,7 +142,7 @@ struct BarChart {
 }
 
 /// Vertical bars of counts, e.g. children by tier. `id` must be unique on the page.
-pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Result<Svg, askama::Error> {
+pub(crate) fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Result<Svg, askama::Error> {
     const WIDTH: f64 = 520.0;
     const LEFT: f64 = 44.0;
     const RIGHT: f64 = 508.0;
@@ -216,7 +216,7 @@ pub fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Result<Svg, askama::Err
 /// One row: a rate from 0 to 1 (none when it has no denominator) and a note saying what it is
 /// of, e.g. "2 of 5 decided".
 #[derive(Debug, Clone)]
-pub struct RateBar {
+pub(crate) struct RateBar {
     pub label: String,
     pub rate: Option<f64>,
     pub note: String,
@@ -251,7 +251,11 @@ struct HorizontalBars {
 
 /// Horizontal bars of rates (0 to 100%), one row each, e.g. no further action by referral
 /// source. A row without a rate has no bar and says so.
-pub fn horizontal_bars(id: &str, title: &str, rows: &[RateBar]) -> Result<Svg, askama::Error> {
+pub(crate) fn horizontal_bars(
+    id: &str,
+    title: &str,
+    rows: &[RateBar],
+) -> Result<Svg, askama::Error> {
     const WIDTH: f64 = 800.0;
     const LEFT: f64 = 320.0;
     const RIGHT: f64 = 600.0;
@@ -326,7 +330,7 @@ pub fn horizontal_bars(id: &str, title: &str, rows: &[RateBar]) -> Result<Svg, a
 
 /// What a part of a whole means, which sets its colour: on time, late, or not known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Part {
+pub(crate) enum Part {
     OnTime,
     Late,
     Unknown,
@@ -344,7 +348,7 @@ impl Part {
 
 /// One part of a row: its words ("within one working day") and count.
 #[derive(Debug, Clone)]
-pub struct Segment {
+pub(crate) struct Segment {
     pub part: Part,
     pub label: String,
     pub value: u64,
@@ -352,7 +356,7 @@ pub struct Segment {
 
 /// One row: a whole (e.g. the referrals received) and its parts, which add up to it.
 #[derive(Debug, Clone)]
-pub struct Stack {
+pub(crate) struct Stack {
     pub label: String,
     pub sublabel: String,
     pub segments: Vec<Segment>,
@@ -406,7 +410,7 @@ struct StackedBars {
 
 /// Rows of parts of a whole, each row as wide as the chart (so rows of different sizes
 /// compare as proportions), with the counts written in and the whole at the end of the row.
-pub fn stacked_bars(id: &str, title: &str, rows: &[Stack]) -> Result<Svg, askama::Error> {
+pub(crate) fn stacked_bars(id: &str, title: &str, rows: &[Stack]) -> Result<Svg, askama::Error> {
     const WIDTH: f64 = 800.0;
     const LEFT: f64 = 260.0;
     const RIGHT: f64 = 700.0;
@@ -513,7 +517,7 @@ pub fn stacked_bars(id: &str, title: &str, rows: &[Stack]) -> Result<Svg, askama
 
 /// One interval of the tier history: its tier, its words ("Early Help, section 17") and when.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     pub tier: u8,
     pub tier_name: String,
     pub label: String,
@@ -524,7 +528,7 @@ pub struct Step {
 
 /// A time marked across the chart, e.g. "as of".
 #[derive(Debug, Clone)]
-pub struct Mark {
+pub(crate) struct Mark {
     pub label: String,
     pub at: DateTime<Utc>,
     /// `as-of` or `known-at`: how the line is drawn.
@@ -586,7 +590,7 @@ struct StepTimeline {
 /// The tier history as steps: time across (from the first interval to `until`, widened to
 /// take in every mark), tiers 1 to 4 up. Each interval is labelled with its number and words
 /// where they fit, and carries them in full as a tooltip; `None` when there is no interval.
-pub fn step_timeline(
+pub(crate) fn step_timeline(
     id: &str,
     title: &str,
     steps: &[Step],

@@ -23,7 +23,7 @@ const MAX_DEPTH: usize = 24;
 
 /// One step of writing a value as HTML.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Token {
+pub(crate) enum Token {
     /// `<dl>` … `</dl>`: an object.
     DlOpen,
     DlClose,
@@ -48,13 +48,13 @@ pub enum Token {
 }
 
 /// The anchor of a record on a page.
-pub fn anchor(event_id: Uuid) -> String {
+pub(crate) fn anchor(event_id: Uuid) -> String {
     format!("record-{event_id}")
 }
 
 /// The tokens of `value`; `linkable` holds the event ids shown on the page, with the words
 /// a link to each says.
-pub fn tokens(value: &Value, linkable: &HashMap<Uuid, String>) -> Vec<Token> {
+pub(crate) fn tokens(value: &Value, linkable: &HashMap<Uuid, String>) -> Vec<Token> {
     let mut out = Vec::new();
     write(value, "", linkable, 0, &mut out);
     out

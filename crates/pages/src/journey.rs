@@ -125,7 +125,7 @@ impl<'a> JourneyPage<'a> {
         // A record the journey holds is not retracted, whatever the caller says: showing it
         // twice would give two elements one anchor.
         let standing: HashSet<Uuid> = journey.records.iter().map(|r| r.event_id).collect();
-        let mut retracted: Vec<&Record> = view
+        let mut retracted: Vec<&Record<'_>> = view
             .retracted
             .iter()
             .filter(|r| !standing.contains(&r.event_id))
@@ -218,7 +218,7 @@ impl<'a> JourneyPage<'a> {
             view.filter.as_of.unwrap_or(view.generated_at),
         )?;
 
-        let record_view = |r: &Record| RecordView {
+        let record_view = |r: &Record<'_>| RecordView {
             anchor: data::anchor(r.event_id),
             sequence: r.sequence,
             label: label_of(r),
@@ -253,12 +253,12 @@ impl<'a> JourneyPage<'a> {
 }
 
 /// Whether `r` is a correction that retracts its target.
-fn retracts(r: &Record) -> bool {
+fn retracts(r: &Record<'_>) -> bool {
     r.record_type == "record_corrected" && r.data.get("retract") == Some(&Value::Bool(true))
 }
 
 /// The record a correction corrects: the link the projection made, else the id in its data.
-fn target_of(r: &Record) -> Option<Uuid> {
+fn target_of(r: &Record<'_>) -> Option<Uuid> {
     if r.record_type != "record_corrected" {
         return r.corrects;
     }
@@ -270,7 +270,7 @@ fn target_of(r: &Record) -> Option<Uuid> {
     })
 }
 
-fn label_of(r: &Record) -> String {
+fn label_of(r: &Record<'_>) -> String {
     labels::record_type(&r.record_type, retracts(r))
 }
 

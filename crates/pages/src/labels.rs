@@ -12,7 +12,7 @@ use domain::codes::{
 
 /// `referral_made` → "Referral made"; `section_47_enquiry_started` → "Section 47 enquiry
 /// started". Words that are acronyms are written as such (`nhs_number` → "NHS number").
-pub fn humanise(code: &str) -> String {
+pub(crate) fn humanise(code: &str) -> String {
     let mut out = String::with_capacity(code.len());
     for (i, word) in code.split(['_', '-']).filter(|w| !w.is_empty()).enumerate() {
         if i > 0 {
@@ -50,7 +50,7 @@ fn acronym(word: &str) -> Option<&'static str> {
 }
 
 /// The label of a record type. A `record_corrected` that retracts is a retraction.
-pub fn record_type(code: &str, retracts: bool) -> String {
+pub(crate) fn record_type(code: &str, retracts: bool) -> String {
     match code {
         "record_corrected" if retracts => "Record retracted".to_owned(),
         _ => humanise(code),
@@ -58,7 +58,7 @@ pub fn record_type(code: &str, retracts: bool) -> String {
 }
 
 /// "Section 17 (child in need)" for `section_17`.
-pub fn statutory_basis(code: &str) -> String {
+pub(crate) fn statutory_basis(code: &str) -> String {
     match code {
         "none" => "no statutory basis".to_owned(),
         "section_17" => "section 17 (child in need)".to_owned(),
@@ -69,7 +69,7 @@ pub fn statutory_basis(code: &str) -> String {
 
 /// The Children in Need census referral source (`domain::codes::ReferralSource`) in words,
 /// with its code: "Schools (2A)".
-pub fn referral_source(code: &str) -> String {
+pub(crate) fn referral_source(code: &str) -> String {
     match code {
         "not_recorded" => "Source not recorded".to_owned(),
         other => census(ReferralSource::label_of(other), other),
@@ -88,7 +88,7 @@ fn census(label: Option<&str>, code: &str) -> String {
 /// `WBRI` → "White British (WBRI)", `source` `2A` → "Schools (2A)", `primary_need`,
 /// `closure_reason`, `disability` and `factors` likewise. `None` for any other field, or a
 /// code the field's census list does not hold (it is then shown as recorded).
-pub fn census_code(field: &str, code: &str) -> Option<String> {
+pub(crate) fn census_code(field: &str, code: &str) -> Option<String> {
     let label = match field {
         "ethnicity" => Ethnicity::label_of(code),
         "disability" => Disability::label_of(code),
@@ -104,7 +104,7 @@ pub fn census_code(field: &str, code: &str) -> Option<String> {
 /// A value of a closed list written in snake case (`physical_abuse`, `no_further_action`,
 /// `child_in_need_assessment`) in words; `None` for anything else (free text stays as
 /// recorded).
-pub fn enum_word(value: &str) -> Option<String> {
+pub(crate) fn enum_word(value: &str) -> Option<String> {
     let snake = value.contains('_')
         && !value.starts_with('_')
         && !value.ends_with('_')
@@ -121,7 +121,7 @@ pub fn enum_word(value: &str) -> Option<String> {
 /// would be the start of another child's pseudonym, so no two children ever share a short
 /// form, and each is the start of the full pseudonym in the JSON and CSV. A pseudonym of any
 /// other shape is shown whole.
-pub fn short_pseudonyms(names: &[&str]) -> Vec<String> {
+pub(crate) fn short_pseudonyms(names: &[&str]) -> Vec<String> {
     let chars: Vec<Vec<char>> = names.iter().map(|n| n.chars().collect()).collect();
     let mut order: Vec<usize> = (0..names.len()).collect();
     order.sort_by(|a, b| chars[*a].cmp(&chars[*b]));
@@ -144,7 +144,7 @@ pub fn short_pseudonyms(names: &[&str]) -> Vec<String> {
 }
 
 /// How many hex digits of a pseudonym a page shows at least.
-pub const SHORT_PSEUDONYM: usize = 8;
+pub(crate) const SHORT_PSEUDONYM: usize = 8;
 
 /// The length of the shortest form of `name`: its prefix up to the last `-` and
 /// [`SHORT_PSEUDONYM`] hex digits, if what follows the `-` is a longer run of hex digits;
@@ -163,7 +163,7 @@ fn shortest(name: &[char]) -> usize {
 }
 
 /// What an obligation kind asks for.
-pub fn obligation_kind(code: &str) -> String {
+pub(crate) fn obligation_kind(code: &str) -> String {
     match code {
         "decide_referral" => "Decide the referral".to_owned(),
         "inform_referrer" => "Tell the referrer the decision".to_owned(),
@@ -174,7 +174,7 @@ pub fn obligation_kind(code: &str) -> String {
 }
 
 /// A rate (0 to 1) as a percentage to one place; a dash when there is no rate.
-pub fn percent(rate: Option<f64>) -> String {
+pub(crate) fn percent(rate: Option<f64>) -> String {
     match rate {
         Some(r) if r.is_finite() => format!("{:.1}%", r * 100.0),
         _ => "–".to_owned(),
@@ -182,12 +182,12 @@ pub fn percent(rate: Option<f64>) -> String {
 }
 
 /// `n` of `d` as a percentage; a dash when `d` is 0.
-pub fn share(n: u64, d: u64) -> String {
+pub(crate) fn share(n: u64, d: u64) -> String {
     percent((d > 0).then(|| n as f64 / d as f64))
 }
 
 /// An optional measure (days, hours) to two places at most; a dash when absent.
-pub fn measure(value: Option<f64>) -> String {
+pub(crate) fn measure(value: Option<f64>) -> String {
     match value {
         Some(v) if v.is_finite() => {
             let s = format!("{v:.2}");
@@ -199,7 +199,7 @@ pub fn measure(value: Option<f64>) -> String {
 
 /// A time as a person reads it and as a machine does, for `<time datetime="…">`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimeText {
+pub(crate) struct TimeText {
     /// RFC 3339, for the `datetime` attribute.
     pub iso: String,
     /// "20 Nov 2026, 10:15 UTC".
@@ -207,7 +207,7 @@ pub struct TimeText {
 }
 
 impl TimeText {
-    pub fn new(at: DateTime<Utc>) -> TimeText {
+    pub(crate) fn new(at: DateTime<Utc>) -> TimeText {
         TimeText {
             iso: at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             human: at.format("%-d %b %Y, %H:%M UTC").to_string(),
@@ -218,7 +218,7 @@ impl TimeText {
 /// A date or a time recorded in a record's data, written as every other date and time on the
 /// page: `2026-11-20` → "20 Nov 2026", `2026-11-20T10:15:00Z` (any offset) → "20 Nov 2026,
 /// 10:15 UTC". `None` for anything else, which stays as recorded.
-pub fn recorded_time(value: &str) -> Option<TimeText> {
+pub(crate) fn recorded_time(value: &str) -> Option<TimeText> {
     if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
         // Only the canonical spelling: "2026-1-2" is text, not a date.
         return (day.format("%Y-%m-%d").to_string() == value).then(|| TimeText {
@@ -232,23 +232,23 @@ pub fn recorded_time(value: &str) -> Option<TimeText> {
 }
 
 /// A date as a page shows it: "1 Jan 2026".
-pub fn date(day: NaiveDate) -> String {
+pub(crate) fn date(day: NaiveDate) -> String {
     day.format("%-d %b %Y").to_string()
 }
 
 /// A time as a chart's axis shows it, the page saying the times are UTC: "20 Nov 2026, 10:15".
-pub fn clock(at: DateTime<Utc>) -> String {
+pub(crate) fn clock(at: DateTime<Utc>) -> String {
     at.format("%-d %b %Y, %H:%M").to_string()
 }
 
 /// A day as a chart's axis shows it: "20 Nov 2026".
-pub fn day(at: DateTime<Utc>) -> String {
+pub(crate) fn day(at: DateTime<Utc>) -> String {
     at.format("%-d %b %Y").to_string()
 }
 
 /// How long after it happened a record was recorded, when that was a day or more: "recorded
 /// 3 days later".
-pub fn recording_delay(occurred: DateTime<Utc>, recorded: DateTime<Utc>) -> Option<String> {
+pub(crate) fn recording_delay(occurred: DateTime<Utc>, recorded: DateTime<Utc>) -> Option<String> {
     let days = (recorded - occurred).num_days();
     match days {
         ..=0 => None,

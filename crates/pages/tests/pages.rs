@@ -7,6 +7,9 @@
 //! report is read from a fixture, and once more made by `projection::inspection_report` from
 //! two children's streams to check that only pseudonyms reach the page.
 
+// A test's fixtures are built to be valid: a failure to build one is the test failing.
+#![allow(clippy::expect_used)]
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use domain::framework::Framework;
 use pages::{JourneyView, journey_page, report_page};

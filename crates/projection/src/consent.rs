@@ -84,7 +84,7 @@ pub fn consent_ledger(events: &[StoredEvent]) -> ConsentLedger<'_> {
     let child_id = events.first().map(|e| e.child_id).unwrap_or_default();
     let history = History::resolve(events);
 
-    let mut consents: Vec<Consent> = Vec::new();
+    let mut consents: Vec<Consent<'_>> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut information_sharing = Vec::new();
 

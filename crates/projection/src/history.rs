@@ -51,21 +51,21 @@ pub(crate) struct Entry<'a> {
 }
 
 impl<'a> Entry<'a> {
-    pub fn is_retracted(&self) -> bool {
+    pub(crate) fn is_retracted(&self) -> bool {
         self.retracted_by.is_some()
     }
 
-    pub fn record_type(&self) -> &'a str {
+    pub(crate) fn record_type(&self) -> &'a str {
         self.event.event_type.as_str()
     }
 
     /// The data as it now reads: that of the latest correction that counts, else as recorded.
-    pub fn data(&self) -> &'a Value {
+    pub(crate) fn data(&self) -> &'a Value {
         self.current
     }
 
     /// The record shape every view shares, with the correction links filled in.
-    pub fn record(&self) -> Record<'a> {
+    pub(crate) fn record(&self) -> Record<'a> {
         let corrected = !self.corrected_by.is_empty();
         Record {
             event_id: self.event.event_id,
@@ -103,7 +103,7 @@ pub(crate) struct History<'a> {
 impl<'a> History<'a> {
     /// Resolves the given events. They need not be sorted; duplicates of an event id (which
     /// the store never produces) keep the first by sequence.
-    pub fn resolve<I>(events: I) -> History<'a>
+    pub(crate) fn resolve<I>(events: I) -> History<'a>
     where
         I: IntoIterator<Item = &'a StoredEvent>,
     {
@@ -167,12 +167,12 @@ impl<'a> History<'a> {
     }
 
     /// Every event, retracted or not, in sequence order.
-    pub fn all(&self) -> impl Iterator<Item = &Entry<'a>> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Entry<'a>> {
         self.entries.iter()
     }
 
     /// The events that stand: not retracted, in sequence order.
-    pub fn standing(&self) -> impl Iterator<Item = &Entry<'a>> {
+    pub(crate) fn standing(&self) -> impl Iterator<Item = &Entry<'a>> {
         self.entries.iter().filter(|e| !e.is_retracted())
     }
 }

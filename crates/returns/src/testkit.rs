@@ -12,7 +12,7 @@ use domain::registration::{ChildDetails, ChildDetailsFields, Gender, Identifiers
 use domain::shapes::{Person, Text};
 use uuid::Uuid;
 
-pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a test date is a real date")
 }
 
@@ -33,7 +33,7 @@ fn worker() -> Person {
 }
 
 /// A child's record under construction. Ids are counted, so a test's children repeat.
-pub struct Journey {
+pub(crate) struct Journey {
     events: Vec<ChildEvent>,
     next: u128,
     /// The latest referral, plan and enquiry, which the next record about one refers to.
@@ -43,7 +43,7 @@ pub struct Journey {
 }
 
 /// Who the child is, for [`Journey::register`].
-pub struct Who {
+pub(crate) struct Who {
     pub born: Option<NaiveDate>,
     pub expected: Option<NaiveDate>,
     pub gender: Gender,
@@ -72,7 +72,7 @@ impl Default for Who {
 }
 
 impl Journey {
-    pub fn register(on: NaiveDate, who: Who) -> Journey {
+    pub(crate) fn register(on: NaiveDate, who: Who) -> Journey {
         let details = ChildDetails::new(ChildDetailsFields {
             given_name: t("Maya"),
             family_name: t("Thompson"),
@@ -130,16 +130,16 @@ impl Journey {
         self
     }
 
-    pub fn child(&self) -> Child {
+    pub(crate) fn child(&self) -> Child {
         Child::from_events(self.events.clone())
     }
 
     /// The id of the latest event.
-    pub fn last_event(&self) -> Uuid {
+    pub(crate) fn last_event(&self) -> Uuid {
         self.events.last().map_or(Uuid::nil(), |e| e.event_id)
     }
 
-    pub fn refer(&mut self, on: NaiveDate, source: &str) -> &mut Journey {
+    pub(crate) fn refer(&mut self, on: NaiveDate, source: &str) -> &mut Journey {
         self.referral = self.id();
         let consent_id = self.id();
         self.push(
@@ -157,7 +157,7 @@ impl Journey {
         )
     }
 
-    pub fn decide(
+    pub(crate) fn decide(
         &mut self,
         on: NaiveDate,
         decision: ReferralDecision,
@@ -177,7 +177,7 @@ impl Journey {
         )
     }
 
-    pub fn assess(
+    pub(crate) fn assess(
         &mut self,
         kind: AssessmentKind,
         started: NaiveDate,
@@ -209,7 +209,7 @@ impl Journey {
         )
     }
 
-    pub fn start_plan(
+    pub(crate) fn start_plan(
         &mut self,
         on: NaiveDate,
         kind: PlanKind,
@@ -230,7 +230,7 @@ impl Journey {
         )
     }
 
-    pub fn end_plan(&mut self, on: NaiveDate) -> &mut Journey {
+    pub(crate) fn end_plan(&mut self, on: NaiveDate) -> &mut Journey {
         let plan_id = self.plan;
         self.push(
             on,
@@ -242,7 +242,7 @@ impl Journey {
         )
     }
 
-    pub fn start_enquiry(&mut self, on: NaiveDate) -> &mut Journey {
+    pub(crate) fn start_enquiry(&mut self, on: NaiveDate) -> &mut Journey {
         self.enquiry = self.id();
         let (enquiry_id, strategy_discussion_id) = (self.enquiry, self.id());
         self.push(
@@ -255,7 +255,11 @@ impl Journey {
         )
     }
 
-    pub fn conclude_enquiry(&mut self, on: NaiveDate, outcome: EnquiryOutcome) -> &mut Journey {
+    pub(crate) fn conclude_enquiry(
+        &mut self,
+        on: NaiveDate,
+        outcome: EnquiryOutcome,
+    ) -> &mut Journey {
         let enquiry_id = self.enquiry;
         self.push(
             on,
@@ -267,7 +271,7 @@ impl Journey {
         )
     }
 
-    pub fn conference(
+    pub(crate) fn conference(
         &mut self,
         on: NaiveDate,
         kind: ConferenceKind,
@@ -291,7 +295,7 @@ impl Journey {
         )
     }
 
-    pub fn close(&mut self, on: NaiveDate, reason: Option<ClosureReason>) -> &mut Journey {
+    pub(crate) fn close(&mut self, on: NaiveDate, reason: Option<ClosureReason>) -> &mut Journey {
         self.push(
             on,
             RecordData::CaseClosed(CaseClosed {
@@ -303,7 +307,7 @@ impl Journey {
     }
 
     /// Corrects the latest event by retracting it.
-    pub fn retract_last(&mut self, on: NaiveDate) -> &mut Journey {
+    pub(crate) fn retract_last(&mut self, on: NaiveDate) -> &mut Journey {
         let corrects_event_id = self.last_event();
         self.push(
             on,

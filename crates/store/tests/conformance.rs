@@ -16,7 +16,7 @@ use uuid::Uuid;
 mod cases {
     use super::*;
 
-    pub async fn append_and_read_back(s: Arc<dyn EventStore>) {
+    pub(crate) async fn append_and_read_back(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         let first = s
             .append(append(child, Expected::NoStream, vec![event(1)]))
@@ -51,7 +51,7 @@ mod cases {
         );
     }
 
-    pub async fn a_stale_expected_sequence_writes_nothing(s: Arc<dyn EventStore>) {
+    pub(crate) async fn a_stale_expected_sequence_writes_nothing(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         s.append(append(child, Expected::NoStream, vec![event(1)]))
             .await
@@ -75,7 +75,7 @@ mod cases {
         assert_eq!(s.stream_sequence(child).await.unwrap(), 1);
     }
 
-    pub async fn a_batch_is_all_or_nothing(s: Arc<dyn EventStore>) {
+    pub(crate) async fn a_batch_is_all_or_nothing(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         let taken = event(1);
         s.append(append(child, Expected::Any, vec![taken.clone()]))
@@ -95,7 +95,7 @@ mod cases {
         assert_eq!(s.read_all(0, 100).await.unwrap().len(), 1);
     }
 
-    pub async fn an_idempotent_retry_returns_the_first_answer(s: Arc<dyn EventStore>) {
+    pub(crate) async fn an_idempotent_retry_returns_the_first_answer(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         let mut req = append(child, Expected::Any, vec![event(1)]);
         req.idempotency = key("school:a", "k-1", "hash-1");
@@ -144,7 +144,7 @@ mod cases {
         assert_eq!(s.stream_sequence(child).await.unwrap(), 2);
     }
 
-    pub async fn an_identifier_belongs_to_one_child(s: Arc<dyn EventStore>) {
+    pub(crate) async fn an_identifier_belongs_to_one_child(s: Arc<dyn EventStore>) {
         let nhs = IdentifierClaim {
             kind: "nhs_number".into(),
             value: "9434765919".into(),
@@ -185,7 +185,7 @@ mod cases {
         s.append(again).await.unwrap();
     }
 
-    pub async fn recorded_at_is_the_stores_and_never_goes_back(s: Arc<dyn EventStore>) {
+    pub(crate) async fn recorded_at_is_the_stores_and_never_goes_back(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         let before = Utc::now() - chrono::Duration::seconds(5);
         let mut last = None;
@@ -206,7 +206,7 @@ mod cases {
         }
     }
 
-    pub async fn readers_never_skip_a_position(s: Arc<dyn EventStore>) {
+    pub(crate) async fn readers_never_skip_a_position(s: Arc<dyn EventStore>) {
         let writers = 16;
         let per_writer = 20;
         let mut handles = Vec::new();
@@ -257,7 +257,7 @@ mod cases {
         );
     }
 
-    pub async fn verify_walks_every_chain(s: Arc<dyn EventStore>) {
+    pub(crate) async fn verify_walks_every_chain(s: Arc<dyn EventStore>) {
         for _ in 0..3 {
             let child = Uuid::new_v4();
             s.append(append(child, Expected::Any, vec![event(1), event(2)]))
@@ -272,7 +272,7 @@ mod cases {
         assert!(v.broken.is_empty(), "{:?}", v.broken);
     }
 
-    pub async fn import_keeps_everything_and_needs_an_empty_store(s: Arc<dyn EventStore>) {
+    pub(crate) async fn import_keeps_everything_and_needs_an_empty_store(s: Arc<dyn EventStore>) {
         let source = support::sqlite().await;
         let child = Uuid::new_v4();
         source
@@ -300,7 +300,7 @@ mod cases {
         assert!(s.verify(Some(child)).await.unwrap().broken.is_empty());
     }
 
-    pub async fn the_read_log_keeps_every_read(s: Arc<dyn EventStore>) {
+    pub(crate) async fn the_read_log_keeps_every_read(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         for what in ["case", "journey?as_of=2026-01-01T00:00:00Z"] {
             s.log_read(ReadLogEntry {
@@ -326,7 +326,7 @@ mod cases {
         assert!(s.reads(Uuid::new_v4()).await.unwrap().is_empty());
     }
 
-    pub async fn sessions_and_single_use_grants(s: Arc<dyn EventStore>) {
+    pub(crate) async fn sessions_and_single_use_grants(s: Arc<dyn EventStore>) {
         let now = store::chain::truncate_to_micros(Utc::now());
         let session = store::SessionRecord {
             id: Uuid::new_v4(),
@@ -386,7 +386,7 @@ mod cases {
         assert_eq!(taken, vec![grant], "a grant is taken once");
     }
 
-    pub async fn tokens_are_kept_as_hashes_and_revoked_at_once(s: Arc<dyn EventStore>) {
+    pub(crate) async fn tokens_are_kept_as_hashes_and_revoked_at_once(s: Arc<dyn EventStore>) {
         let t = TokenRecord {
             id: Uuid::new_v4(),
             agency: "school:norwich-high".into(),
@@ -415,7 +415,7 @@ mod cases {
         assert!(!s.revoke_token(Uuid::new_v4(), Utc::now()).await.unwrap());
     }
 
-    pub async fn checkpoints_and_secrets(s: Arc<dyn EventStore>) {
+    pub(crate) async fn checkpoints_and_secrets(s: Arc<dyn EventStore>) {
         assert_eq!(s.checkpoint("case").await.unwrap(), 0);
         s.save_checkpoint("case", 42).await.unwrap();
         s.save_checkpoint("case", 43).await.unwrap();
@@ -453,7 +453,7 @@ mod cases {
         s.ping().await.unwrap();
     }
 
-    pub async fn values_no_store_could_read_back_are_refused(s: Arc<dyn EventStore>) {
+    pub(crate) async fn values_no_store_could_read_back_are_refused(s: Arc<dyn EventStore>) {
         use chrono::TimeZone;
         let child = Uuid::new_v4();
         let unstorable = |field: &str| StoreErrorKind::Unstorable {
@@ -500,7 +500,7 @@ mod cases {
         );
     }
 
-    pub async fn a_snapshot_never_goes_back_to_an_older_position(s: Arc<dyn EventStore>) {
+    pub(crate) async fn a_snapshot_never_goes_back_to_an_older_position(s: Arc<dyn EventStore>) {
         s.save_snapshot("older", 20, b"at 20".to_vec())
             .await
             .unwrap();
@@ -539,7 +539,9 @@ mod cases {
         s.ping().await.unwrap();
     }
 
-    pub async fn a_read_model_saves_what_changed_and_never_goes_back(s: Arc<dyn EventStore>) {
+    pub(crate) async fn a_read_model_saves_what_changed_and_never_goes_back(
+        s: Arc<dyn EventStore>,
+    ) {
         let [a, b, c] = [1u128, 2, 3].map(Uuid::from_u128);
         assert_eq!(s.load_read_model("m").await.unwrap(), (0, vec![]));
         s.save_read_model(
@@ -600,7 +602,9 @@ mod cases {
         assert_eq!(rows[1], (b, 25u64.to_be_bytes().to_vec()));
     }
 
-    pub async fn a_scan_by_child_returns_whole_children_up_to_a_position(s: Arc<dyn EventStore>) {
+    pub(crate) async fn a_scan_by_child_returns_whole_children_up_to_a_position(
+        s: Arc<dyn EventStore>,
+    ) {
         let mut ids: Vec<Uuid> = (0..3).map(|_| Uuid::new_v4()).collect();
         for (i, id) in ids.iter().enumerate() {
             s.append(append(*id, Expected::NoStream, vec![event(i as u64)]))
@@ -665,7 +669,7 @@ mod cases {
         assert_eq!(all.len(), 10);
     }
 
-    pub async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {
+    pub(crate) async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {
         let child = Uuid::new_v4();
         s.append(append(child, Expected::Any, vec![event(0)]))
             .await

@@ -5,18 +5,18 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// A valid NHS number (check digit 9 with weights 10..2).
-pub const NHS_NUMBER: &str = "9434765919";
+pub(crate) const NHS_NUMBER: &str = "9434765919";
 
-pub fn person(agency: &str) -> Value {
+pub(crate) fn person(agency: &str) -> Value {
     json!({ "name": "A Practitioner", "role": "designated_safeguarding_lead", "agency": agency })
 }
 
-pub fn new_id() -> Uuid {
+pub(crate) fn new_id() -> Uuid {
     Uuid::new_v4()
 }
 
 /// A registration by `agency`, with an NHS number if given.
-pub fn registration(agency: &str, nhs_number: Option<&str>) -> Value {
+pub(crate) fn registration(agency: &str, nhs_number: Option<&str>) -> Value {
     let mut child = json!({
         "given_name": "Sam", "family_name": "Example", "date_of_birth": "2014-03-02",
         "gender": "male", "locality": "Norwich",
@@ -28,20 +28,20 @@ pub fn registration(agency: &str, nhs_number: Option<&str>) -> Value {
 }
 
 /// An RFC 3339 time `minutes` before now.
-pub fn ago(minutes: i64) -> String {
+pub(crate) fn ago(minutes: i64) -> String {
     (Utc::now() - Duration::minutes(minutes)).to_rfc3339()
 }
 
 /// A record of `kind` recorded by `agency`, `minutes` ago.
-pub fn record(kind: &str, agency: &str, minutes_ago: i64, data: Value) -> Value {
+pub(crate) fn record(kind: &str, agency: &str, minutes_ago: i64, data: Value) -> Value {
     json!({ "type": kind, "occurred_at": ago(minutes_ago), "recorded_by": person(agency), "data": data })
 }
 
-pub fn level(tier: u8, basis: &str) -> Value {
+pub(crate) fn level(tier: u8, basis: &str) -> Value {
     json!({ "tier": tier, "statutory_basis": basis })
 }
 
-pub fn conversation(agency: &str, at: i64) -> Value {
+pub(crate) fn conversation(agency: &str, at: i64) -> Value {
     record(
         "conversation_recorded",
         agency,
@@ -55,7 +55,7 @@ pub fn conversation(agency: &str, at: i64) -> Value {
     )
 }
 
-pub fn consent_sought(agency: &str, at: i64, consent: Uuid, purpose: &str) -> Value {
+pub(crate) fn consent_sought(agency: &str, at: i64, consent: Uuid, purpose: &str) -> Value {
     record(
         "consent_sought",
         agency,
@@ -67,7 +67,7 @@ pub fn consent_sought(agency: &str, at: i64, consent: Uuid, purpose: &str) -> Va
     )
 }
 
-pub fn consent_refused(agency: &str, at: i64, consent: Uuid) -> Value {
+pub(crate) fn consent_refused(agency: &str, at: i64, consent: Uuid) -> Value {
     record(
         "consent_refused",
         agency,
@@ -76,7 +76,7 @@ pub fn consent_refused(agency: &str, at: i64, consent: Uuid) -> Value {
     )
 }
 
-pub fn consent_given(agency: &str, at: i64, consent: Uuid) -> Value {
+pub(crate) fn consent_given(agency: &str, at: i64, consent: Uuid) -> Value {
     record(
         "consent_given",
         agency,
@@ -85,7 +85,12 @@ pub fn consent_given(agency: &str, at: i64, consent: Uuid) -> Value {
     )
 }
 
-pub fn referral_despite_refusal(agency: &str, at: i64, referral: Uuid, consent: Uuid) -> Value {
+pub(crate) fn referral_despite_refusal(
+    agency: &str,
+    at: i64,
+    referral: Uuid,
+    consent: Uuid,
+) -> Value {
     record(
         "referral_made",
         agency,
@@ -99,7 +104,7 @@ pub fn referral_despite_refusal(agency: &str, at: i64, referral: Uuid, consent: 
     )
 }
 
-pub fn referral_decided(
+pub(crate) fn referral_decided(
     agency: &str,
     at: i64,
     referral: Uuid,
@@ -118,7 +123,14 @@ pub fn referral_decided(
     )
 }
 
-pub fn step(kind: &str, agency: &str, at: i64, from: Value, to: Value, reason: &str) -> Value {
+pub(crate) fn step(
+    kind: &str,
+    agency: &str,
+    at: i64,
+    from: Value,
+    to: Value,
+    reason: &str,
+) -> Value {
     record(
         kind,
         agency,
@@ -130,7 +142,7 @@ pub fn step(kind: &str, agency: &str, at: i64, from: Value, to: Value, reason: &
     )
 }
 
-pub fn strategy_discussion(agency: &str, at: i64, id: Uuid) -> Value {
+pub(crate) fn strategy_discussion(agency: &str, at: i64, id: Uuid) -> Value {
     record(
         "strategy_discussion_held",
         agency,
@@ -143,7 +155,7 @@ pub fn strategy_discussion(agency: &str, at: i64, id: Uuid) -> Value {
     )
 }
 
-pub fn enquiry_started(agency: &str, at: i64, enquiry: Uuid, strategy: Uuid) -> Value {
+pub(crate) fn enquiry_started(agency: &str, at: i64, enquiry: Uuid, strategy: Uuid) -> Value {
     record(
         "section_47_enquiry_started",
         agency,
@@ -154,7 +166,7 @@ pub fn enquiry_started(agency: &str, at: i64, enquiry: Uuid, strategy: Uuid) -> 
     )
 }
 
-pub fn enquiry_concluded(agency: &str, at: i64, enquiry: Uuid) -> Value {
+pub(crate) fn enquiry_concluded(agency: &str, at: i64, enquiry: Uuid) -> Value {
     record(
         "section_47_enquiry_concluded",
         agency,
@@ -165,7 +177,7 @@ pub fn enquiry_concluded(agency: &str, at: i64, enquiry: Uuid) -> Value {
     )
 }
 
-pub fn plan_started(agency: &str, at: i64, plan: Uuid) -> Value {
+pub(crate) fn plan_started(agency: &str, at: i64, plan: Uuid) -> Value {
     record(
         "plan_started",
         agency,
@@ -176,7 +188,7 @@ pub fn plan_started(agency: &str, at: i64, plan: Uuid) -> Value {
     )
 }
 
-pub fn family_informed(agency: &str, at: i64, about: Uuid) -> Value {
+pub(crate) fn family_informed(agency: &str, at: i64, about: Uuid) -> Value {
     record(
         "family_informed",
         agency,
@@ -185,7 +197,7 @@ pub fn family_informed(agency: &str, at: i64, about: Uuid) -> Value {
     )
 }
 
-pub fn referrer_informed(agency: &str, at: i64, referral: Uuid) -> Value {
+pub(crate) fn referrer_informed(agency: &str, at: i64, referral: Uuid) -> Value {
     record(
         "referrer_informed",
         agency,
@@ -194,7 +206,7 @@ pub fn referrer_informed(agency: &str, at: i64, referral: Uuid) -> Value {
     )
 }
 
-pub fn correction(agency: &str, at: i64, of: Uuid, corrected_data: Value) -> Value {
+pub(crate) fn correction(agency: &str, at: i64, of: Uuid, corrected_data: Value) -> Value {
     record(
         "record_corrected",
         agency,
@@ -205,7 +217,7 @@ pub fn correction(agency: &str, at: i64, of: Uuid, corrected_data: Value) -> Val
     )
 }
 
-pub fn retraction(agency: &str, at: i64, of: Uuid) -> Value {
+pub(crate) fn retraction(agency: &str, at: i64, of: Uuid) -> Value {
     record(
         "record_corrected",
         agency,

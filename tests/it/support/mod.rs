@@ -4,7 +4,7 @@
 
 #![allow(dead_code)]
 
-pub mod build;
+pub(crate) mod build;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -16,12 +16,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 /// The binary under test.
-pub fn bin() -> &'static str {
+pub(crate) fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_caseline")
 }
 
 /// Runs `caseline ARGS` to completion; returns (exit code, stdout, stderr).
-pub fn cli(args: &[&str]) -> (i32, String, String) {
+pub(crate) fn cli(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(bin())
         .args(args)
         .output()
@@ -38,7 +38,7 @@ pub fn cli(args: &[&str]) -> (i32, String, String) {
 /// On a developer's machine a missing URL skips the PostgreSQL half of a test (the test says
 /// so). Under CI (`CI` set, as every CI service does) it fails the test instead: a CI job that
 /// lost its database must not pass having tested SQLite alone.
-pub fn postgres_admin_url() -> Option<String> {
+pub(crate) fn postgres_admin_url() -> Option<String> {
     let url = std::env::var("CASELINE_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty());
@@ -54,13 +54,13 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// A store for one test: a fresh SQLite file, or a fresh PostgreSQL database when asked.
-pub struct TestStore {
+pub(crate) struct TestStore {
     pub url: String,
     _dir: Option<tempfile::TempDir>,
 }
 
 impl TestStore {
-    pub fn sqlite() -> TestStore {
+    pub(crate) fn sqlite() -> TestStore {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("caseline.db").display());
         TestStore {
@@ -71,7 +71,7 @@ impl TestStore {
 
     /// A new, empty database on the server `CASELINE_TEST_POSTGRES_URL` names; `None` when
     /// the variable is unset (the test then says so and passes on SQLite alone).
-    pub async fn postgres() -> Option<TestStore> {
+    pub(crate) async fn postgres() -> Option<TestStore> {
         let base = postgres_admin_url()?;
         let (client, conn) = tokio_postgres::connect(&base, tokio_postgres::NoTls)
             .await
@@ -96,7 +96,7 @@ impl TestStore {
     }
 
     /// The same store for another server: the same URL, nothing of its own to clean up.
-    pub fn shared(&self) -> TestStore {
+    pub(crate) fn shared(&self) -> TestStore {
         TestStore {
             url: self.url.clone(),
             _dir: None,
@@ -105,7 +105,7 @@ impl TestStore {
 
     /// The pseudonym key file a server over this PostgreSQL store is started with (see
     /// [`Server::start_on`]); a second server on the store must be given the same one.
-    pub fn key_file(&self) -> Option<std::path::PathBuf> {
+    pub(crate) fn key_file(&self) -> Option<std::path::PathBuf> {
         self._dir
             .as_ref()
             .filter(|_| !self.url.starts_with("sqlite://"))
@@ -113,14 +113,14 @@ impl TestStore {
     }
 
     /// Creates the store if it is not there yet (`caseline init`, how an operator starts).
-    pub fn init(&self) {
+    pub(crate) fn init(&self) {
         let (code, _, err) = cli(&["init", "--store", &self.url]);
         assert_eq!(code, 0, "init failed: {err}");
     }
 
     /// Creates a token through the command line (how an operator makes the first admin),
     /// after `init`, since `token create` refuses a store that does not exist.
-    pub fn token(&self, role: &str, agency: &str) -> String {
+    pub(crate) fn token(&self, role: &str, agency: &str) -> String {
         self.init();
         let (code, out, err) = cli(&[
             "token", "create", "--role", role, "--agency", agency, "--name", "test", "--store",
@@ -133,7 +133,7 @@ impl TestStore {
 }
 
 /// A running server process.
-pub struct Server {
+pub(crate) struct Server {
     pub base: String,
     pub store: TestStore,
     process: Child,
@@ -143,12 +143,12 @@ pub struct Server {
 
 impl Server {
     /// The server on a fresh SQLite store.
-    pub async fn start() -> Server {
+    pub(crate) async fn start() -> Server {
         Server::start_on(TestStore::sqlite(), &[]).await
     }
 
     /// The server over `store`, with extra `CASELINE_*` variables.
-    pub async fn start_on(store: TestStore, env: &[(&str, &str)]) -> Server {
+    pub(crate) async fn start_on(store: TestStore, env: &[(&str, &str)]) -> Server {
         // The first admin token is made on the command line before the server opens the store.
         let admin = store.token("admin", "council:admin");
         let mut cmd = Command::new(bin());
@@ -219,12 +219,12 @@ impl Server {
         }
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.process.id()
     }
 
     /// A client with no token.
-    pub fn anonymous(&self) -> Api {
+    pub(crate) fn anonymous(&self) -> Api {
         Api {
             http: http(),
             base: self.base.clone(),
@@ -232,11 +232,11 @@ impl Server {
         }
     }
 
-    pub fn admin(&self) -> Api {
+    pub(crate) fn admin(&self) -> Api {
         self.with_token(&self.admin.clone())
     }
 
-    pub fn with_token(&self, token: &str) -> Api {
+    pub(crate) fn with_token(&self, token: &str) -> Api {
         Api {
             http: http(),
             base: self.base.clone(),
@@ -245,7 +245,7 @@ impl Server {
     }
 
     /// A client for a new token of `role` and `agency`, created through the API by the admin.
-    pub async fn client(&self, role: &str, agency: &str) -> Api {
+    pub(crate) async fn client(&self, role: &str, agency: &str) -> Api {
         let r = self
             .admin()
             .post(
@@ -258,14 +258,14 @@ impl Server {
     }
 
     /// Sends SIGTERM and waits for the process to exit; returns its exit code.
-    pub fn terminate(&mut self) -> Option<i32> {
+    pub(crate) fn terminate(&mut self) -> Option<i32> {
         let _ = Command::new("kill")
             .args(["-TERM", &self.process.id().to_string()])
             .status();
         self.process.wait().ok().and_then(|s| s.code())
     }
 
-    pub fn logs(&self) -> Vec<String> {
+    pub(crate) fn logs(&self) -> Vec<String> {
         self.log.lock().unwrap().clone()
     }
 }
@@ -283,7 +283,7 @@ fn http() -> reqwest::Client {
 
 /// A client speaking for one token.
 #[derive(Clone)]
-pub struct Api {
+pub(crate) struct Api {
     http: reqwest::Client,
     pub base: String,
     token: Option<String>,
@@ -291,7 +291,7 @@ pub struct Api {
 
 /// An answer: status, headers, the body as text and (when it is JSON) as a value.
 #[derive(Debug)]
-pub struct Resp {
+pub(crate) struct Resp {
     pub status: u16,
     pub headers: HeaderMap,
     pub text: String,
@@ -299,12 +299,12 @@ pub struct Resp {
 }
 
 impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// Asserts a problem+json answer of `status` and returns it.
-    pub fn problem(&self, status: u16) -> &Value {
+    pub(crate) fn problem(&self, status: u16) -> &Value {
         assert_eq!(
             self.status, status,
             "expected {status}, got {}: {}",
@@ -333,7 +333,7 @@ impl Resp {
     }
 
     /// The `field`s of a problem's `errors`.
-    pub fn fields(&self) -> Vec<String> {
+    pub(crate) fn fields(&self) -> Vec<String> {
         self.body["errors"]
             .as_array()
             .map(|a| {
@@ -346,7 +346,7 @@ impl Resp {
 }
 
 impl Api {
-    pub async fn send(
+    pub(crate) async fn send(
         &self,
         method: Method,
         path: &str,
@@ -367,7 +367,7 @@ impl Api {
     }
 
     /// Sends raw bytes with a content type, for malformed-input tests.
-    pub async fn raw(
+    pub(crate) async fn raw(
         &self,
         method: Method,
         path: &str,
@@ -388,19 +388,19 @@ impl Api {
     }
 
     /// The same token speaking to another server (as behind a load balancer).
-    pub fn at(&self, server: &Server) -> Api {
+    pub(crate) fn at(&self, server: &Server) -> Api {
         Api {
             base: server.base.clone(),
             ..self.clone()
         }
     }
 
-    pub async fn get(&self, path: &str) -> Resp {
+    pub(crate) async fn get(&self, path: &str) -> Resp {
         self.send(Method::GET, path, None, &[]).await
     }
 
     /// A GET whose body is kept as bytes (a workbook), with its status and content type.
-    pub async fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
+    pub(crate) async fn get_bytes(&self, path: &str) -> (u16, Option<String>, Vec<u8>) {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(t) = &self.token {
             req = req.bearer_auth(t);
@@ -416,12 +416,12 @@ impl Api {
         (status, content_type, bytes)
     }
 
-    pub async fn post(&self, path: &str, body: Value) -> Resp {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> Resp {
         self.send(Method::POST, path, Some(body), &[]).await
     }
 
     /// Registers a child as `agency` and returns its id.
-    pub async fn register(&self, agency: &str) -> Uuid {
+    pub(crate) async fn register(&self, agency: &str) -> Uuid {
         let r = self
             .post("/v1/children", build::registration(agency, None))
             .await;
@@ -433,7 +433,7 @@ impl Api {
     }
 
     /// Posts one record and asserts it was recorded; returns its event id.
-    pub async fn record(&self, child: Uuid, record: Value) -> Uuid {
+    pub(crate) async fn record(&self, child: Uuid, record: Value) -> Uuid {
         let r = self
             .post(&format!("/v1/children/{child}/records"), record)
             .await;

@@ -5,6 +5,10 @@
 //! a recorder's agency and logs the read before anything is answered. The views are folded on
 //! demand from the child's stream (`projection`), so they can never lag behind an append.
 
+// utoipa's attributes name the answer types bare (`body = Journey`), as schema names; the
+// borrowed records' lifetimes mean nothing there.
+#![allow(elided_lifetimes_in_paths)]
+
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::child::ObligationKind;

@@ -19,7 +19,7 @@ type Checked = Result<RecordData, Invalid>;
 
 /// What `family_informed.about_event_id` may name (docs/RECORDS.md, `family_informed`: a
 /// referral, a service change or a change of tier); closing a case is a change of tier (back to 1).
-pub const FAMILY_TOLD_OF: &[&str] = &[
+pub(super) const FAMILY_TOLD_OF: &[&str] = &[
     "referral_made",
     "referral_decided",
     "service_started",

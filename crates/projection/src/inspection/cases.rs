@@ -157,14 +157,14 @@ const EXPLOITATION: &str = "exploitation";
 
 impl Case {
     /// Reads one child's events (any order; all of the same child).
-    pub fn read(child_id: Uuid, events: &[&StoredEvent], framework: &Framework) -> Case {
+    pub(crate) fn read(child_id: Uuid, events: &[&StoredEvent], framework: &Framework) -> Case {
         Case::of(&ChildRecord::of(child_id, events), framework)
     }
 
     /// Reads one child's typed record: the events as they stand after the domain resolved
     /// their corrections, in sequence order (the order the rules were checked in, which is
     /// what "the first decision of a referral" means).
-    pub fn of(record: &ChildRecord, framework: &Framework) -> Case {
+    pub(crate) fn of(record: &ChildRecord, framework: &Framework) -> Case {
         let standing = record.standing();
         let entries = ChildRecord::entries(&standing);
 
@@ -412,7 +412,7 @@ impl Case {
     /// The locality the child lived in at `at`: the latest change at or before it, else the
     /// registration's (a record dated before the registration belongs to where the child was
     /// first known to live).
-    pub fn locality_at(&self, at: DateTime<Utc>) -> Option<&str> {
+    pub(crate) fn locality_at(&self, at: DateTime<Utc>) -> Option<&str> {
         self.localities
             .iter()
             .rev()
@@ -423,13 +423,13 @@ impl Case {
 
     /// The child's level at `at`: the last interval begun at or before it; `None` before the
     /// history begins.
-    pub fn level_at(&self, at: DateTime<Utc>) -> Option<&LevelInterval> {
+    pub(crate) fn level_at(&self, at: DateTime<Utc>) -> Option<&LevelInterval> {
         self.levels.iter().rev().find(|l| l.from <= at)
     }
 
     /// The child's age in whole years on `day`; `None` if the date of birth is unknown or
     /// after `day`.
-    pub fn age_on(&self, day: NaiveDate) -> Option<u32> {
+    pub(crate) fn age_on(&self, day: NaiveDate) -> Option<u32> {
         day.years_since(self.date_of_birth?)
     }
 }

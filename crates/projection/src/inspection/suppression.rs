@@ -27,7 +27,7 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 pub const SUPPRESSED: &str = "<5";
 
 /// Below this many children a figure is suppressed.
-pub const THRESHOLD: u64 = 5;
+pub(super) const THRESHOLD: u64 = 5;
 
 /// The report's top-level fields that are not figures.
 const NOT_FIGURES: [&str; 6] = [

@@ -16,37 +16,37 @@ use serde_json::{Value, json};
 use store::StoredEvent;
 use uuid::Uuid;
 
-pub const MASH: &str = "front_door:norfolk-mash";
-pub const SCHOOL: &str = "school:norwich-high";
-pub const POLICE: &str = "police:norfolk";
-pub const HEALTH: &str = "health:norfolk-community";
+pub(crate) const MASH: &str = "front_door:norfolk-mash";
+pub(crate) const SCHOOL: &str = "school:norwich-high";
+pub(crate) const POLICE: &str = "police:norfolk";
+pub(crate) const HEALTH: &str = "health:norfolk-community";
 
-pub fn norfolk() -> &'static Framework {
+pub(crate) fn norfolk() -> &'static Framework {
     Framework::by_name("norfolk").expect("the Norfolk framework loads")
 }
 
 /// `y-m-d` at `h`:00 UTC.
-pub fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
         .single()
         .expect("a valid test time")
 }
 
 /// November 2026 (the 20th is a Friday) on day `d` at `h`:00 UTC.
-pub fn nov(d: u32, h: u32) -> DateTime<Utc> {
+pub(crate) fn nov(d: u32, h: u32) -> DateTime<Utc> {
     at(2026, 11, d, h)
 }
 
-pub fn person(agency: &str) -> Value {
+pub(crate) fn person(agency: &str) -> Value {
     json!({ "name": format!("Pat Worker of {agency}"), "role": "practitioner", "agency": agency })
 }
 
-pub fn level(tier: u8, basis: &str) -> Value {
+pub(crate) fn level(tier: u8, basis: &str) -> Value {
     json!({ "tier": tier, "statutory_basis": basis })
 }
 
 /// An NHS number with a valid check digit, different for every `n`.
-pub fn nhs_number(n: u128) -> String {
+pub(crate) fn nhs_number(n: u128) -> String {
     let mut base = 400_000_000 + (n as u64 % 100_000) * 7;
     loop {
         let digits: Vec<u64> = format!("{base:09}")
@@ -67,7 +67,7 @@ pub fn nhs_number(n: u128) -> String {
 }
 
 /// A UPN with a valid check letter, different for every `n`.
-pub fn upn(n: u128) -> String {
+pub(crate) fn upn(n: u128) -> String {
     const LETTERS: &[u8; 23] = b"ABCDEFGHJKLMNPQRTUVWXYZ";
     let rest = format!("8012000{:05}", n % 100_000);
     let sum: usize = rest
@@ -79,14 +79,14 @@ pub fn upn(n: u128) -> String {
 }
 
 /// How a referral stands on consent.
-pub enum ConsentFor {
+pub(crate) enum ConsentFor {
     Given,
     Dispensed,
     Refused,
 }
 
 /// One child's stream, built record by record.
-pub struct ChildBuilder {
+pub(crate) struct ChildBuilder {
     n: u128,
     child: Child,
     events: Vec<StoredEvent>,
@@ -98,7 +98,7 @@ pub struct ChildBuilder {
 impl ChildBuilder {
     /// Registers child `n` (its id is `Uuid::from_u128(n << 64)`) in `locality`, born on
     /// `dob` (`YYYY-MM-DD`), by the front door at `at`.
-    pub fn register(n: u128, locality: &str, dob: &str, at: DateTime<Utc>) -> ChildBuilder {
+    pub(crate) fn register(n: u128, locality: &str, dob: &str, at: DateTime<Utc>) -> ChildBuilder {
         let details = json!({
             "given_name": format!("Given{n}"),
             "family_name": format!("Family{n}"),
@@ -132,21 +132,21 @@ impl ChildBuilder {
         b
     }
 
-    pub fn child_id(&self) -> Uuid {
+    pub(crate) fn child_id(&self) -> Uuid {
         Uuid::from_u128(self.n << 64)
     }
 
-    pub fn events(&self) -> &[StoredEvent] {
+    pub(crate) fn events(&self) -> &[StoredEvent] {
         &self.events
     }
 
     /// The registration's data (to test that identities stay out of reports).
-    pub fn registration(&self) -> &Value {
+    pub(crate) fn registration(&self) -> &Value {
         &self.events[0].data
     }
 
     /// A fresh client-chosen id (referral, plan, consent ...).
-    pub fn id(&mut self) -> Uuid {
+    pub(crate) fn id(&mut self) -> Uuid {
         self.counter += 1;
         Uuid::from_u128((self.n << 64) | (1 << 32) | self.counter)
     }
@@ -162,13 +162,19 @@ impl ChildBuilder {
 
     /// Appends one record of `kind` happening at `at`, recorded `self.delay` later by
     /// `agency`; returns its event id.
-    pub fn record(&mut self, at: DateTime<Utc>, agency: &str, kind: &str, data: Value) -> Uuid {
+    pub(crate) fn record(
+        &mut self,
+        at: DateTime<Utc>,
+        agency: &str,
+        kind: &str,
+        data: Value,
+    ) -> Uuid {
         let recorded_at = at + self.delay;
         self.record_at(at, recorded_at, agency, kind, data)
     }
 
     /// As [`record`](Self::record), recorded at `recorded_at`.
-    pub fn record_at(
+    pub(crate) fn record_at(
         &mut self,
         at: DateTime<Utc>,
         recorded_at: DateTime<Utc>,
@@ -221,7 +227,7 @@ impl ChildBuilder {
 
     // --- records -----------------------------------------------------------------------
 
-    pub fn update_details(&mut self, at: DateTime<Utc>, changes: Value) -> Uuid {
+    pub(crate) fn update_details(&mut self, at: DateTime<Utc>, changes: Value) -> Uuid {
         self.record(
             at,
             MASH,
@@ -231,7 +237,7 @@ impl ChildBuilder {
     }
 
     /// A consent for `purpose` sought and then given / refused, or dispensed with; its id.
-    pub fn consent(
+    pub(crate) fn consent(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
@@ -277,7 +283,7 @@ impl ChildBuilder {
     }
 
     /// A referral to the front door by `agency` from census `source`; (referral id, event id).
-    pub fn referral(
+    pub(crate) fn referral(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
@@ -307,7 +313,7 @@ impl ChildBuilder {
     }
 
     /// The front door's decision on `referral`; `tell` records the referrer told on it.
-    pub fn decide(
+    pub(crate) fn decide(
         &mut self,
         at: DateTime<Utc>,
         referral: Uuid,
@@ -322,7 +328,7 @@ impl ChildBuilder {
         self.record(at, MASH, "referral_decided", data)
     }
 
-    pub fn referrer_informed(&mut self, at: DateTime<Utc>, referral: Uuid) -> Uuid {
+    pub(crate) fn referrer_informed(&mut self, at: DateTime<Utc>, referral: Uuid) -> Uuid {
         self.record(
             at,
             MASH,
@@ -331,7 +337,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn family_informed(&mut self, at: DateTime<Utc>, about: Uuid) -> Uuid {
+    pub(crate) fn family_informed(&mut self, at: DateTime<Utc>, about: Uuid) -> Uuid {
         self.record(
             at,
             MASH,
@@ -342,7 +348,7 @@ impl ChildBuilder {
 
     /// A `needs_assessed` completed at `at` by `agency`.
     #[allow(clippy::too_many_arguments)]
-    pub fn assess(
+    pub(crate) fn assess(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
@@ -371,7 +377,7 @@ impl ChildBuilder {
     }
 
     /// A conversation with the child; `voice` is `"heard"`, `"reason"` or `"none"`.
-    pub fn conversation(&mut self, at: DateTime<Utc>, agency: &str, voice: &str) -> Uuid {
+    pub(crate) fn conversation(&mut self, at: DateTime<Utc>, agency: &str, voice: &str) -> Uuid {
         let id = self.id();
         let mut data = json!({ "conversation_id": id, "kind": "with_child", "participants": [person(agency), { "relationship": "child" }], "worries": ["often hungry"] });
         match voice {
@@ -384,7 +390,7 @@ impl ChildBuilder {
         self.record(at, agency, "conversation_recorded", data)
     }
 
-    pub fn step(
+    pub(crate) fn step(
         &mut self,
         at: DateTime<Utc>,
         up: bool,
@@ -402,7 +408,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn strategy(&mut self, at: DateTime<Utc>, decision: &str) -> Uuid {
+    pub(crate) fn strategy(&mut self, at: DateTime<Utc>, decision: &str) -> Uuid {
         let id = self.id();
         self.record(
             at,
@@ -413,7 +419,7 @@ impl ChildBuilder {
         id
     }
 
-    pub fn enquiry(&mut self, at: DateTime<Utc>, strategy_discussion: Uuid) -> Uuid {
+    pub(crate) fn enquiry(&mut self, at: DateTime<Utc>, strategy_discussion: Uuid) -> Uuid {
         let id = self.id();
         self.record(
             at,
@@ -424,7 +430,7 @@ impl ChildBuilder {
         id
     }
 
-    pub fn conference(&mut self, at: DateTime<Utc>, kind: &str, outcome: &str) -> Uuid {
+    pub(crate) fn conference(&mut self, at: DateTime<Utc>, kind: &str, outcome: &str) -> Uuid {
         let id = self.id();
         self.record(
             at,
@@ -434,7 +440,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn plan(&mut self, at: DateTime<Utc>, kind: &str, review_by: &str) -> Uuid {
+    pub(crate) fn plan(&mut self, at: DateTime<Utc>, kind: &str, review_by: &str) -> Uuid {
         let id = self.id();
         let mut data =
             json!({ "plan_id": id, "kind": kind, "lead": person(MASH), "review_by": review_by });
@@ -445,7 +451,7 @@ impl ChildBuilder {
         id
     }
 
-    pub fn review(&mut self, at: DateTime<Utc>, plan: Uuid, next_review_by: &str) -> Uuid {
+    pub(crate) fn review(&mut self, at: DateTime<Utc>, plan: Uuid, next_review_by: &str) -> Uuid {
         self.record(
             at,
             MASH,
@@ -454,7 +460,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn end_plan(&mut self, at: DateTime<Utc>, plan: Uuid) -> Uuid {
+    pub(crate) fn end_plan(&mut self, at: DateTime<Utc>, plan: Uuid) -> Uuid {
         self.record(
             at,
             MASH,
@@ -463,7 +469,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn service(
+    pub(crate) fn service(
         &mut self,
         at: DateTime<Utc>,
         started: Option<Uuid>,
@@ -493,7 +499,7 @@ impl ChildBuilder {
     }
 
     /// A disagreement raised by `agency` about `about`; its id.
-    pub fn raise(&mut self, at: DateTime<Utc>, agency: &str, about: Uuid) -> Uuid {
+    pub(crate) fn raise(&mut self, at: DateTime<Utc>, agency: &str, about: Uuid) -> Uuid {
         let id = self.id();
         self.record(
             at,
@@ -504,7 +510,7 @@ impl ChildBuilder {
         id
     }
 
-    pub fn escalate(
+    pub(crate) fn escalate(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
@@ -520,7 +526,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn resolve(
+    pub(crate) fn resolve(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
@@ -535,7 +541,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn correct(
+    pub(crate) fn correct(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
@@ -550,7 +556,7 @@ impl ChildBuilder {
         )
     }
 
-    pub fn retract(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) -> Uuid {
+    pub(crate) fn retract(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) -> Uuid {
         self.record(
             at,
             agency,
@@ -560,7 +566,7 @@ impl ChildBuilder {
     }
 
     /// Retracts several records in one batch (a record and those resting on it go together).
-    pub fn retract_together(&mut self, at: DateTime<Utc>, agency: &str, targets: &[Uuid]) {
+    pub(crate) fn retract_together(&mut self, at: DateTime<Utc>, agency: &str, targets: &[Uuid]) {
         let recorded_at = at + self.delay;
         let mut records = Vec::new();
         for target in targets {
@@ -583,7 +589,7 @@ impl ChildBuilder {
 
     /// Stores a retraction without the domain's rules, as a history recorded before a rule
     /// existed may hold one: views must still read it.
-    pub fn retract_unchecked(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) {
+    pub(crate) fn retract_unchecked(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) {
         let data = json!({ "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true });
         let body =
             domain::record::RecordData::parse(domain::record::RecordType::RecordCorrected, data)
@@ -599,7 +605,7 @@ impl ChildBuilder {
     }
 
     /// The data of the event `id` as stored (to build a correction from it).
-    pub fn data_of(&self, id: Uuid) -> Value {
+    pub(crate) fn data_of(&self, id: Uuid) -> Value {
         self.events
             .iter()
             .find(|e| e.event_id == id)
@@ -617,7 +623,7 @@ fn services(now: DateTime<Utc>) -> Services {
 
 /// The events of several children as the store would hand them over: in commit order (by
 /// `recorded_at`, then child and sequence), with global positions.
-pub fn world(children: &[&ChildBuilder]) -> Vec<StoredEvent> {
+pub(crate) fn world(children: &[&ChildBuilder]) -> Vec<StoredEvent> {
     let mut all: Vec<StoredEvent> = children
         .iter()
         .flat_map(|c| c.events.iter().cloned())

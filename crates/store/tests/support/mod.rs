@@ -10,7 +10,7 @@ use store::{AppendRequest, EventStore, Expected, IdempotencyKey, NewEvent};
 use uuid::Uuid;
 
 /// A store and whatever must outlive it (a temp folder, a database to drop).
-pub struct Fresh {
+pub(crate) struct Fresh {
     pub store: Arc<dyn EventStore>,
     pub url: String,
     _dir: Option<tempfile::TempDir>,
@@ -42,7 +42,7 @@ impl Drop for Fresh {
     }
 }
 
-pub async fn sqlite() -> Fresh {
+pub(crate) async fn sqlite() -> Fresh {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("caseline.db").display());
     let store = store::open(&url).await.unwrap();
@@ -59,7 +59,7 @@ pub async fn sqlite() -> Fresh {
 /// On a developer's machine a missing URL skips the PostgreSQL half of a test (the test says
 /// so). Under CI (`CI` set, as every CI service does) it fails the test instead: a CI job that
 /// lost its database must not pass having tested SQLite alone.
-pub fn postgres_admin_url() -> Option<String> {
+pub(crate) fn postgres_admin_url() -> Option<String> {
     let url = std::env::var("CASELINE_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty());
@@ -73,12 +73,12 @@ pub fn postgres_admin_url() -> Option<String> {
 }
 
 /// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`.
-pub fn in_ci() -> bool {
+pub(crate) fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
 }
 
 /// A fresh database on the test server, dropped afterwards.
-pub async fn create_postgres_database() -> Option<(String, String, String)> {
+pub(crate) async fn create_postgres_database() -> Option<(String, String, String)> {
     let admin = postgres_admin_url()?;
     let name = format!("caseline_test_{}", Uuid::new_v4().simple());
     let (c, conn) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
@@ -93,7 +93,7 @@ pub async fn create_postgres_database() -> Option<(String, String, String)> {
     Some((admin, name, cfg.to_string()))
 }
 
-pub async fn postgres() -> Option<Fresh> {
+pub(crate) async fn postgres() -> Option<Fresh> {
     let (admin, name, url) = create_postgres_database().await?;
     let store = store::open(&url).await.unwrap();
     Some(Fresh {
@@ -105,7 +105,7 @@ pub async fn postgres() -> Option<Fresh> {
 }
 
 /// Reuses a database already created (for reopening after a crash).
-pub fn postgres_fresh_for(
+pub(crate) fn postgres_fresh_for(
     admin: String,
     name: String,
     url: String,
@@ -119,7 +119,7 @@ pub fn postgres_fresh_for(
     }
 }
 
-pub fn event(n: u64) -> NewEvent {
+pub(crate) fn event(n: u64) -> NewEvent {
     NewEvent {
         event_id: Uuid::new_v4(),
         event_type: "conversation_recorded".into(),
@@ -132,7 +132,7 @@ pub fn event(n: u64) -> NewEvent {
     }
 }
 
-pub fn append(child: Uuid, expected: Expected, events: Vec<NewEvent>) -> AppendRequest {
+pub(crate) fn append(child: Uuid, expected: Expected, events: Vec<NewEvent>) -> AppendRequest {
     AppendRequest {
         child_id: child,
         expected,
@@ -142,7 +142,7 @@ pub fn append(child: Uuid, expected: Expected, events: Vec<NewEvent>) -> AppendR
     }
 }
 
-pub fn key(agency: &str, key: &str, hash: &str) -> Option<IdempotencyKey> {
+pub(crate) fn key(agency: &str, key: &str, hash: &str) -> Option<IdempotencyKey> {
     Some(IdempotencyKey {
         agency: agency.into(),
         key: key.into(),
