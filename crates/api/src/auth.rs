@@ -38,6 +38,21 @@ pub struct Caller {
 }
 
 impl Caller {
+    /// The read log's entry for a read by this caller now: its token, or the person and
+    /// session of a browser.
+    pub fn read_log_entry(&self, child_id: Uuid, what: String) -> store::ReadLogEntry {
+        store::ReadLogEntry {
+            child_id,
+            at: chrono::Utc::now(),
+            token_id: self.token_id,
+            agency: self.agency.clone(),
+            role: self.role.as_str().to_owned(),
+            what,
+            person: self.person.as_ref().map(|p| p.name.clone()),
+            session_id: self.person.as_ref().map(|p| p.session_id),
+        }
+    }
+
     /// The caller as the use cases see it.
     pub fn actor(&self) -> casework::Actor {
         casework::Actor {

@@ -165,6 +165,26 @@ pub struct NeedsAssessed {
     pub suggested: Option<crate::suggestion::Suggestion>,
 }
 
+impl NeedsAssessed {
+    /// The codes of the indicators and of the section 47 indicators named: what the
+    /// framework's suggestion is asked for, and what a report reads tags from.
+    pub fn indicator_codes(&self) -> (Vec<&str>, Vec<&str>) {
+        let codes = self
+            .indicators
+            .iter()
+            .flatten()
+            .map(|i| i.code.as_str())
+            .collect();
+        let s47 = self
+            .section_47_indicators
+            .iter()
+            .flatten()
+            .map(String::as_str)
+            .collect();
+        (codes, s47)
+    }
+}
+
 // --- Consent and information sharing ------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

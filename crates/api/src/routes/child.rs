@@ -9,12 +9,11 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
-use chrono::Utc;
 use std::sync::Arc;
 
 use casework::Folded;
 use domain::child::Child;
-use store::{IdempotencyKey, ReadLogEntry, StoredEvent};
+use store::{IdempotencyKey, StoredEvent};
 use uuid::Uuid;
 
 use crate::access::{Action, Sight};
@@ -109,16 +108,7 @@ pub async fn log_read(
     child_id: Uuid,
     what: String,
 ) -> Result<(), ApiError> {
-    let entry = ReadLogEntry {
-        child_id,
-        at: Utc::now(),
-        token_id: caller.token_id,
-        agency: caller.agency.clone(),
-        role: caller.role.as_str().to_owned(),
-        what,
-        person: caller.person.as_ref().map(|p| p.name.clone()),
-        session_id: caller.person.as_ref().map(|p| p.session_id),
-    };
+    let entry = caller.read_log_entry(child_id, what);
     state.store.log_read(entry).await.map_err(|e| {
         ApiError::new(
             ErrorKind::Unavailable,

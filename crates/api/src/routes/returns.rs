@@ -99,16 +99,7 @@ async fn log(state: &AppState, caller: &Caller, what: String) -> Result<(), ApiE
     // should that ever change.
     state
         .store
-        .log_read(store::ReadLogEntry {
-            child_id: production::PRODUCTIONS,
-            at: chrono::Utc::now(),
-            token_id: caller.token_id,
-            agency: caller.agency.clone(),
-            role: caller.role.as_str().to_owned(),
-            what,
-            person: caller.person.as_ref().map(|p| p.name.clone()),
-            session_id: caller.person.as_ref().map(|p| p.session_id),
-        })
+        .log_read(caller.read_log_entry(production::PRODUCTIONS, what))
         .await
         .map_err(|e| {
             ApiError::new(

@@ -542,20 +542,12 @@ fn needs_assessed(state: &ChildState, mut n: NeedsAssessed, services: &Services)
             "21 cannot be given with other factors",
         ));
     }
-    let codes: Vec<&str> = n
-        .indicators
-        .iter()
-        .flatten()
-        .map(|i| i.code.as_str())
-        .collect();
-    let s47: Vec<&str> = n
-        .section_47_indicators
-        .iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
     // The suggestion is stored beside the decision; it never replaces it.
-    n.suggested = Some(f.suggest(&codes, &s47));
+    let suggested = {
+        let (codes, s47) = n.indicator_codes();
+        f.suggest(&codes, &s47)
+    };
+    n.suggested = Some(suggested);
     Ok(RecordData::NeedsAssessed(n))
 }
 

@@ -291,7 +291,7 @@ impl Case {
                 RecordData::NeedsAssessed(n) => case.assessments.push(assessment(at, n, framework)),
                 RecordData::ConversationRecorded(c) => {
                     let voice = c.child_voice.as_ref();
-                    let heard = voice.is_some_and(voice_heard);
+                    let heard = voice.is_some_and(ChildVoice::heard);
                     case.conversations.push(Conversation {
                         at,
                         child_voice_heard: heard,
@@ -464,25 +464,8 @@ fn note_dob(
     }
 }
 
-/// Whether a child's voice was heard: their views or their behaviour observed, not only the
-/// reason neither was captured.
-fn voice_heard(v: &ChildVoice) -> bool {
-    v.views().is_some() || v.behaviour_observed().is_some()
-}
-
 fn assessment(at: DateTime<Utc>, n: &NeedsAssessed, framework: &Framework) -> Assessment {
-    let codes: Vec<&str> = n
-        .indicators
-        .iter()
-        .flatten()
-        .map(|i| i.code.as_str())
-        .collect();
-    let s47: Vec<&str> = n
-        .section_47_indicators
-        .iter()
-        .flatten()
-        .map(String::as_str)
-        .collect();
+    let (codes, s47) = n.indicator_codes();
     let exploitation = codes.iter().any(|c| {
         framework
             .indicator(c)
@@ -507,7 +490,7 @@ fn assessment(at: DateTime<Utc>, n: &NeedsAssessed, framework: &Framework) -> As
         suggested,
         suggestion_recomputed,
         exploitation,
-        child_voice_heard: n.child_voice.as_ref().is_some_and(voice_heard),
+        child_voice_heard: n.child_voice.as_ref().is_some_and(ChildVoice::heard),
     }
 }
 
