@@ -230,6 +230,20 @@ impl Journey {
         )
     }
 
+    /// The social worker (`worker()`) made the child's lead worker, in `team`.
+    pub(crate) fn assign_lead_worker(&mut self, on: NaiveDate, team: &str) -> &mut Journey {
+        let plan_id = self.plan;
+        self.push(
+            on,
+            RecordData::LeadWorkerAssigned(LeadWorkerAssigned {
+                lead_worker: worker(),
+                team: Some(t(team)),
+                chosen_with_family: None,
+                plan_id: Some(plan_id),
+            }),
+        )
+    }
+
     pub(crate) fn end_plan(&mut self, on: NaiveDate) -> &mut Journey {
         let plan_id = self.plan;
         self.push(

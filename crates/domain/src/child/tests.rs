@@ -9,6 +9,8 @@ use super::*;
 use crate::level::{StatutoryBasis, Tier};
 use crate::registration::ChildDetailsFields;
 
+mod census_practice;
+
 fn services() -> Services {
     Services {
         framework: Framework::by_name("norfolk").unwrap(),
