@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Months, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
-use projection::inspection::{InspectionReport, Period};
+use projection::inspection::Period;
 use serde::Deserialize;
 use sha2::Sha256;
 use utoipa::IntoParams;
@@ -18,6 +18,7 @@ use crate::auth::Caller;
 use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::state::AppState;
+use crate::views;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -93,7 +94,7 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
 #[utoipa::path(get, path = "/v1/reports/inspection", operation_id = "get_inspection_report", tag = "review", params(ReportQuery),
     responses(
         (status = 200, description = "The report. With `locality`, every figure that rests on 1 to 4 children is the string \"<5\" in place of its number (in JSON, CSV and HTML alike); 0 stays 0. See docs/REPORT.md, \"Small numbers\".", content(
-            (InspectionReport = "application/json"),
+            (views::InspectionReport = "application/json"),
             (String = "text/csv"),
             (String = "text/html"),
         )),
