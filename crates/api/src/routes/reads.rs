@@ -118,9 +118,7 @@ fn json<T: Serialize>(v: &T) -> serde_json::Value {
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The case now", body = Case, headers(("ETag" = String, description = "The stream's sequence"))),
-        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoStanding, child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn case(
     caller: Caller,
@@ -256,9 +254,7 @@ impl JourneyQuery {
         )),
         (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoStanding, child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn journey(
     caller: Caller,
@@ -309,12 +305,7 @@ async fn journey_answer(
         name,
         state.framework.title(),
     )?;
-    let page = crate::pages::with_person(page, caller.person.as_ref());
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        // A person's page is theirs: no cache keeps it for the next user of the machine.
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page))
+    Ok(crate::pages::answer(page, caller.person.as_ref()))
 }
 
 /// Every record with who recorded it, through which token, corrections and retractions
@@ -324,8 +315,7 @@ async fn journey_answer(
     responses(
         (status = 200, description = "The audit trail", body = views::Audit),
         (status = 403, description = "Only auditors", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn audit(
     caller: Caller,
@@ -360,9 +350,7 @@ pub async fn audit(
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The consent ledger", body = views::ConsentLedger),
-        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoStanding, child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn consent(
     caller: Caller,
@@ -411,8 +399,7 @@ pub const MAX_PAGE: u32 = 1000;
         (status = 200, description = "A page of the stream", body = views::RawEvents),
         (status = 400, description = "`limit` out of range", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Front door and auditors only", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn events(
     caller: Caller,

@@ -101,8 +101,7 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
         (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A date is not YYYY-MM-DD, `from` is after `to`, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "None of JSON, CSV or HTML is acceptable", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+        consistency::ModelBehind,
     ))]
 pub async fn inspection(
     caller: Caller,
@@ -148,12 +147,8 @@ async fn report_answer(
                 "inline; filename=\"inspection.csv\"",
             ))
             .body(report.to_csv()),
-        Format::Html => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(crate::pages::with_person(
-                crate::pages::report(&report)?,
-                caller.person.as_ref(),
-            )),
+        Format::Html => {
+            crate::pages::answer(crate::pages::report(&report)?, caller.person.as_ref())
+        }
     })
 }

@@ -55,8 +55,7 @@ fn visible(scope: Scope, caller: &Caller, d: &Disagreement) -> bool {
     responses(
         (status = 200, description = "The disagreements the caller may see, reflecting every record acknowledged before the request (and at least `min_position`)", body = views::DisagreementList),
         (status = 400, description = "`status` is not open or resolved, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+        consistency::ModelBehind,
     ))]
 pub async fn list(
     caller: Caller,
@@ -103,8 +102,7 @@ pub async fn list(
         (status = 200, description = "The disagreement, reflecting every record acknowledged before the request (and at least `min_position`)", body = views::Disagreement),
         (status = 400, description = "`min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such disagreement (or not one the caller's agency is party to)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+        consistency::ModelBehind,
     ))]
 pub async fn one(
     caller: Caller,
