@@ -133,7 +133,7 @@ fn an_initial_conference_sits_on_a_working_day() {
 #[test]
 fn rc8_and_rc9_close_only_a_case_that_went_no_further_than_an_assessment() {
     let (sd, e) = (id(), id());
-    let enquiry = vec![
+    let enquiry = [
         strategy(sd, "section_47_enquiry"),
         rec(
             8,
