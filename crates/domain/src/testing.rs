@@ -29,7 +29,7 @@ use crate::envelope::RecordInput;
 use crate::level::{Level, StatutoryBasis, Tier};
 use crate::record::*;
 use crate::registration::ChildDetailsChanges;
-use crate::shapes::{FamilyMember, Party, Person, Text};
+use crate::shapes::{ChildVoice, FamilyMember, Party, Person, Text};
 
 // --- small shapes -------------------------------------------------------------------------
 
@@ -218,6 +218,10 @@ impl ConversationRecordedBuilder {
         self.0.about_referral_id = Some(referral_id);
         self
     }
+    pub fn child_voice(mut self, voice: ChildVoice) -> Self {
+        self.0.child_voice = Some(voice);
+        self
+    }
 }
 
 builder!(NeedsAssessedBuilder(NeedsAssessed) => NeedsAssessed);
@@ -280,6 +284,10 @@ impl NeedsAssessedBuilder {
     }
     pub fn child_seen(mut self, seen: bool) -> Self {
         self.0.child_seen = Some(seen);
+        self
+    }
+    pub fn child_voice(mut self, voice: ChildVoice) -> Self {
+        self.0.child_voice = Some(voice);
         self
     }
     /// Census assessment factor codes (`1A`, `21`).
@@ -781,6 +789,14 @@ impl StepBuilder {
         }]);
         self
     }
+    /// The one reason (replacing the default), with its detail.
+    pub fn reason_because(mut self, kind: StepReasonKind, detail: &str) -> Self {
+        self.step.reasons = non_empty(vec![StepReason {
+            kind,
+            detail: text(detail),
+        }]);
+        self
+    }
     pub fn rationale(mut self, rationale: &str) -> Self {
         self.step.rationale = text(rationale);
         self
@@ -1180,6 +1196,10 @@ impl DisagreementEscalatedBuilder {
     }
     pub fn escalated_by(mut self, person: Person) -> Self {
         self.0.escalated_by = person;
+        self
+    }
+    pub fn positions(mut self, positions: Vec<Position>) -> Self {
+        self.0.positions = non_empty(positions);
         self
     }
     pub fn reason(mut self, reason: &str) -> Self {
