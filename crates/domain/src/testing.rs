@@ -12,6 +12,9 @@
 //! a plan exists depends on the child's history, which the test builds; so a test sets the ids
 //! that link its records.
 //!
+//! Each builder spells its record's struct in full, so a field added to a record type is added
+//! to its default here too (the compiler points at the place).
+//!
 //! Compiled for this crate's tests and, with the `testing` feature, for other crates' tests.
 //! It is not for a client's data: a bad literal here panics, naming the invariant, because it
 //! is a bug in the test that wrote it.
