@@ -233,6 +233,35 @@ pub struct Disagreement {
     pub open: bool,
 }
 
+/// A conference whose outcome was a child protection plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanDecision {
+    pub on: NaiveDate,
+    pub plan_id: Option<Uuid>,
+}
+
+/// What took a case beyond an assessment alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BeyondAssessment {
+    Section47Enquiry,
+    ChildInNeedPlan,
+    ChildProtectionPlan,
+    ChildProtectionConference,
+}
+
+impl BeyondAssessment {
+    /// In a practitioner's words, for a refusal.
+    pub fn words(self) -> &'static str {
+        match self {
+            BeyondAssessment::Section47Enquiry => "a section 47 enquiry",
+            BeyondAssessment::ChildInNeedPlan => "a child in need plan",
+            BeyondAssessment::ChildProtectionPlan => "a child protection plan",
+            BeyondAssessment::ChildProtectionConference => "a child protection conference",
+        }
+    }
+}
+
 /// Something owed to the child or a partner until a later record meets it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -272,6 +301,14 @@ pub struct ChildState {
     /// Section 47 enquiries: open or concluded.
     pub enquiries: BTreeMap<Uuid, bool>,
     pub conferences: BTreeSet<Uuid>,
+    /// Conferences that decided a child protection plan: the day each sat and the plan it
+    /// names, if it names one. A plan starts on its conference's day (census rules 2883, 2885).
+    pub plan_decisions: BTreeMap<Uuid, PlanDecision>,
+    /// The first statutory step beyond an assessment (a section 47 enquiry, a child in need or
+    /// child protection plan, a conference) since the case last closed: a case that had one
+    /// does not close with RC8 or RC9, which say "after an assessment, nothing more" (census
+    /// rule 2990).
+    pub beyond_assessment: Option<BeyondAssessment>,
     pub conversations: BTreeSet<Uuid>,
     pub assessments: BTreeSet<Uuid>,
     pub disagreements: BTreeMap<Uuid, Disagreement>,
@@ -485,6 +522,15 @@ impl ChildState {
                 }
             }
             RecordData::PlanStarted(p) => {
+                match p.kind {
+                    PlanKind::ChildInNeedPlan => {
+                        self.went_beyond_assessment(BeyondAssessment::ChildInNeedPlan)
+                    }
+                    PlanKind::ChildProtectionPlan => {
+                        self.went_beyond_assessment(BeyondAssessment::ChildProtectionPlan)
+                    }
+                    PlanKind::EarlyHelpPlan | PlanKind::FamilySupportPlan => {}
+                }
                 self.plans.insert(
                     p.plan_id,
                     Plan {
@@ -515,13 +561,24 @@ impl ChildState {
                     .insert(s.strategy_discussion_id, s.decision);
             }
             RecordData::Section47EnquiryStarted(s) => {
+                self.went_beyond_assessment(BeyondAssessment::Section47Enquiry);
                 self.enquiries.insert(s.enquiry_id, true);
             }
             RecordData::Section47EnquiryConcluded(s) => {
                 self.enquiries.insert(s.enquiry_id, false);
             }
             RecordData::ChildProtectionConferenceHeld(c) => {
+                self.went_beyond_assessment(BeyondAssessment::ChildProtectionConference);
                 self.conferences.insert(c.conference_id);
+                if c.outcome == ConferenceOutcome::PlanStarted {
+                    self.plan_decisions.insert(
+                        c.conference_id,
+                        PlanDecision {
+                            on: at.date_naive(),
+                            plan_id: c.plan_id,
+                        },
+                    );
+                }
             }
             RecordData::DisagreementRaised(d) => {
                 self.disagreements.insert(
@@ -550,11 +607,16 @@ impl ChildState {
             RecordData::RecordCorrected(_) => {}
             RecordData::CaseClosed(_) => {
                 self.closed = true;
+                self.beyond_assessment = None;
                 self.level = Some(Level::UNIVERSAL);
                 self.level_since = Some(at);
             }
             RecordData::CaseReopened(_) => self.closed = false,
         }
+    }
+
+    fn went_beyond_assessment(&mut self, how: BeyondAssessment) {
+        self.beyond_assessment.get_or_insert(how);
     }
 
     fn consent(
@@ -630,7 +692,7 @@ mod event_types {
 /// The version of the fold: what [`ChildState`] holds and how events change it. A state kept
 /// outside the process ([`Child::resume`]) is only used by a build of the same version; bump
 /// it whenever `ChildState` or its `apply` changes, so a kept state is folded again instead.
-pub const FOLD_VERSION: u32 = 1;
+pub const FOLD_VERSION: u32 = 2;
 
 // --- The aggregate ----------------------------------------------------------------------------
 
@@ -852,7 +914,7 @@ impl Child {
             RecordData::RecordCorrected(c) => {
                 RecordData::RecordCorrected(self.check_correction(c, services)?)
             }
-            other => rules::check(&self.state, other, services)?,
+            other => rules::check(&self.state, other, occurred_at, services)?,
         };
         Ok(ChildEvent {
             event_id,
@@ -924,7 +986,7 @@ impl Child {
                 let before = fold_standing(&self.history, pos);
                 crate::dates::check_record(&parsed, target.occurred_at, before.born())
                     .map_err(|e| reroot(e, "data.corrected_data"))?;
-                rules::check(&before, parsed, services)
+                rules::check(&before, parsed, target.occurred_at, services)
                     .map_err(|e| reroot(e, "data.corrected_data"))?;
                 Ok(c)
             }
@@ -1071,7 +1133,7 @@ fn unsound(history: &[ChildEvent], services: &Services) -> BTreeMap<Uuid, (Recor
         };
         if let EventBody::Record(r) = &e.body
             && !matches!(r, RecordData::RecordCorrected(_))
-            && let Err(why) = rules::check(&state, r.clone(), services)
+            && let Err(why) = rules::check(&state, r.clone(), e.occurred_at, services)
         {
             out.insert(e.event_id, (r.record_type(), why.detail().to_owned()));
         }

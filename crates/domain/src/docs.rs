@@ -269,10 +269,20 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
         T::ServiceEnded => const { &[exact("Only a service in place can end.", RULES_RS)] },
         T::PlanStarted => {
             const {
-                &[exact(
-                    "A child protection plan records its category (neglect, physical, emotional or sexual abuse, or multiple).",
-                    RULES_RS,
-                )]
+                &[
+                    exact(
+                        "A child protection plan records its category (neglect, physical, emotional or sexual abuse, or multiple).",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A child in need plan and a child protection plan do not run together (census rules 4001, 4016, 4017): end the one (plan_ended) before the other starts, in the same batch if they change on the same day.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A child protection plan starts on the day of the child protection conference that decided it (census rules 2883, 2885): record the conference (outcome plan_started) first, and date the plan (occurred_at) on the day the conference sat.",
+                        RULES_RS,
+                    ),
+                ]
             }
         }
         T::PlanReviewed | T::PlanEnded => {
@@ -307,7 +317,14 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
                 )]
             }
         }
-        T::ChildProtectionConferenceHeld => const { &[] },
+        T::ChildProtectionConferenceHeld => {
+            const {
+                &[exact(
+                    "An initial child protection conference sits on a working day (census rule 8875); date it (occurred_at) on the day it sat.",
+                    RULES_RS,
+                )]
+            }
+        }
         T::DisagreementRaised => const { &[] },
         T::DisagreementEscalated => {
             const {
@@ -351,10 +368,16 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
         }
         T::CaseClosed => {
             const {
-                &[exact(
-                    "A case closes only when no plan, section 47 enquiry or referral is still open.",
-                    RULES_RS,
-                )]
+                &[
+                    exact(
+                        "A case closes only when no plan, section 47 enquiry or referral is still open.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "RC8 and RC9 say a case closed after an assessment and nothing more (census rule 2990); a case that went further closes with another reason, usually RC7.",
+                        RULES_RS,
+                    ),
+                ]
             }
         }
         T::CaseReopened => const { &[exact("Only a closed case can be reopened.", RULES_RS)] },

@@ -428,6 +428,9 @@ pub struct Step {
 #[serde(deny_unknown_fields)]
 pub struct LeadWorkerAssigned {
     pub lead_worker: Person,
+    /// The team the lead worker works in (Ofsted's Annex A "Allocated Team").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<Text>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chosen_with_family: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

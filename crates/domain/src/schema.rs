@@ -775,6 +775,12 @@ pub fn record_data_schema(t: RecordType) -> Value {
             vec![
                 req("lead_worker", shared("Person"), "The lead worker."),
                 opt(
+                    "team",
+                    text(),
+                    "The team the lead worker works in (Ofsted's Annex A \"Allocated Team\"; \
+                     the lead worker is its \"Allocated Worker\").",
+                ),
+                opt(
                     "chosen_with_family",
                     boolean(),
                     "Whether the family had a say in the choice.",
@@ -1668,6 +1674,7 @@ pub fn example(t: RecordType) -> Value {
         }),
         T::LeadWorkerAssigned => json!({
             "lead_worker": early_help_worker(),
+            "team": "Norwich early help team",
             "chosen_with_family": true,
             "plan_id": PLAN_ID
         }),

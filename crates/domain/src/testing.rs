@@ -832,6 +832,7 @@ builder!(LeadWorkerAssignedBuilder(LeadWorkerAssigned) => LeadWorkerAssigned);
 pub fn lead_worker_assigned() -> LeadWorkerAssignedBuilder {
     LeadWorkerAssignedBuilder(LeadWorkerAssigned {
         lead_worker: practitioner(),
+        team: None,
         chosen_with_family: None,
         plan_id: None,
     })
@@ -844,6 +845,11 @@ impl LeadWorkerAssignedBuilder {
     }
     pub fn plan(mut self, plan_id: Uuid) -> Self {
         self.0.plan_id = Some(plan_id);
+        self
+    }
+    /// The team the lead worker is allocated in (Annex A's Allocated Team).
+    pub fn team(mut self, team: &str) -> Self {
+        self.0.team = Some(text(team));
         self
     }
     pub fn chosen_with_family(mut self, chosen: bool) -> Self {

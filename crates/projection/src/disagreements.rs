@@ -50,19 +50,7 @@ pub(crate) const DISAGREEMENT_ESCALATED: &str = "disagreement_escalated";
 pub(crate) const DISAGREEMENT_RESOLVED: &str = "disagreement_resolved";
 
 /// Whether a disagreement is still being worked on.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisagreementStatus {
     Open,
@@ -113,7 +101,7 @@ impl FromStr for DisagreementStatus {
 
 /// `GET /v1/disagreements/{disagreement_id}`: docs/CONTRACT.md's `{ disagreement_id, child_id,
 /// status, stage, about_event_id, stages, resolution }` and what a reviewer needs besides.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Disagreement {
     pub disagreement_id: Uuid,
     pub child_id: Uuid,
@@ -130,7 +118,6 @@ pub struct Disagreement {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub about_retracted: bool,
     /// The practitioner who raised it: `{ name, role, agency }`.
-    #[schema(value_type = Object)]
     pub raised_by: Value,
     /// When it was raised (`occurred_at` of the `disagreement_raised`).
     pub raised_at: DateTime<Utc>,
@@ -150,13 +137,13 @@ pub struct Disagreement {
 }
 
 /// `GET /v1/disagreements`: `{ "disagreements": [...] }`, oldest raised first.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisagreementList {
     pub disagreements: Vec<Disagreement>,
 }
 
 /// One stage of a disagreement: `{ stage, entered_at, left_at, positions }` and more.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Stage {
     pub stage: u8,
     pub entered_at: DateTime<Utc>,
@@ -166,7 +153,6 @@ pub struct Stage {
     /// escalation listed at later stages.
     pub positions: Vec<StagePosition>,
     /// Who raised (stage 1) or escalated (later stages) it to here.
-    #[schema(value_type = Object)]
     pub entered_by: Value,
     /// Why it was escalated to this stage; `null` at stage 1.
     pub reason: Option<String>,
@@ -183,22 +169,20 @@ pub struct Stage {
 }
 
 /// A party's position: `{ party, position }` as docs/RECORDS.md has it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StagePosition {
     /// `{ name, role, agency }`.
-    #[schema(value_type = Object)]
     pub party: Value,
     pub position: Option<String>,
 }
 
 /// How a disagreement ended, as recorded.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resolution {
     /// `decision_upheld`, `decision_changed` or `withdrawn`, as recorded.
     pub outcome: Option<String>,
     /// What was agreed.
     pub resolution: Option<String>,
-    #[schema(value_type = Object)]
     pub resolved_by: Value,
     pub resolved_at: DateTime<Utc>,
     /// The record that follows the resolution through (e.g. a corrected decision), if named.

@@ -203,6 +203,15 @@ impl Journey {
         self.push(on, plan)
     }
 
+    /// The social worker (`worker()`) made the child's lead worker, in `team`.
+    pub(crate) fn assign_lead_worker(&mut self, on: NaiveDate, team: &str) -> &mut Journey {
+        let assigned = testing::lead_worker_assigned()
+            .lead_worker(worker())
+            .team(team)
+            .plan(self.plan);
+        self.push(on, assigned)
+    }
+
     pub(crate) fn end_plan(&mut self, on: NaiveDate) -> &mut Journey {
         let ended = testing::plan_ended().plan(self.plan);
         self.push(on, ended)

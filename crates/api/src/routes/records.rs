@@ -75,6 +75,37 @@ pub struct RecordedBatch {
     pub records: Vec<RecordedItem>,
 }
 
+/// What both appends may answer for the same reasons besides [`child::NoSuchChild`]: a stale
+/// `If-Match`, and the body's limits (`body.rs`). Described once for the OpenAPI document;
+/// never built.
+#[derive(utoipa::IntoResponses)]
+pub enum AppendAnswers {
+    #[response(
+        status = 404,
+        description = "No such child",
+        content_type = "application/problem+json"
+    )]
+    NoSuchChild(Problem),
+    #[response(
+        status = 409,
+        description = "If-Match no longer holds",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem),
+    #[response(
+        status = 413,
+        description = "Body over 1 MiB",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "Not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+}
+
 /// Appends one record.
 #[utoipa::path(post, path = "/v1/children/{child_id}/records", operation_id = "append_record", tag = "records", request_body = NewRecord,
     params(
@@ -86,10 +117,7 @@ pub struct RecordedBatch {
         (status = 201, description = "Recorded and durable", body = Recorded, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed, or a field of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or agency may not record this", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "If-Match no longer holds", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        child::NoSuchChild, AppendAnswers,
         (status = 422, description = "Breaks a rule (the detail says which), or the Idempotency-Key was used with a different body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn append_one(
@@ -128,10 +156,7 @@ pub async fn append_one(
         (status = 201, description = "All recorded and durable", body = RecordedBatch, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed (`records[3].data.decision`), empty or over 500 records", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or agency may not record one of them", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "If-Match no longer holds", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        child::NoSuchChild, AppendAnswers,
         (status = 422, description = "A record breaks a rule; nothing was recorded", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn append_batch(

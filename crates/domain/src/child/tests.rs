@@ -15,6 +15,8 @@ use crate::shapes::Party;
 use crate::testing::{self as build, Build, level, person, tier};
 use StatutoryBasis::{Section17, Section47};
 
+mod census_practice;
+
 fn services() -> Services {
     Services {
         framework: Framework::by_name("norfolk").unwrap(),

@@ -425,6 +425,11 @@ fn a_locality_counts_what_happened_while_the_child_lived_there() {
 fn a_plan_that_ends_before_its_review_owes_none() {
     let mut c = ChildBuilder::register(9, "Norwich", "2015-01-01", at(2026, 10, 1, 10));
     // Ended on the 10th, before its review on the 20th: nothing owed.
+    c.conference(
+        nov(2, 9),
+        ConferenceKind::Initial,
+        ConferenceOutcome::PlanStarted,
+    );
     let cp = c.plan(nov(2, 10), PlanKind::ChildProtectionPlan, "2026-11-20");
     c.end_plan(nov(10, 10), cp);
     // Due on the 6th, never reviewed, ended on the 12th: a review not met.
