@@ -577,10 +577,16 @@ mod tests {
     fn disputed() -> (ChildBuilder, Uuid, Uuid) {
         let mut c = ChildBuilder::register(1, "Norwich", "2011-03-01", nov(1, 9));
         let (referral, _) = c.referral(nov(2, 9), SCHOOL, Some("2A"), ConsentFor::Given);
-        let decision = c.decide(nov(2, 15), referral, "no_further_action", 1, true);
+        let decision = c.decide(
+            nov(2, 15),
+            referral,
+            ReferralDecision::NoFurtherAction,
+            1,
+            true,
+        );
         let d = c.raise(nov(2, 16), SCHOOL, decision);
         c.escalate(nov(9, 10), SCHOOL, d, 2, POLICE);
-        c.resolve(nov(16, 12), MASH, d, "decision_upheld");
+        c.resolve(nov(16, 12), MASH, d, DisagreementOutcome::DecisionUpheld);
         (c, d, decision)
     }
 
@@ -686,7 +692,9 @@ mod tests {
             .map(|e| e.event_id);
         let escalation = escalation.expect("an escalation");
         let mut data = c.data_of(escalation);
-        data["to_stage"] = json!(3);
+        if let RecordData::DisagreementEscalated(x) = &mut data {
+            x.to_stage = 3;
+        }
         c.correct(nov(17, 10), SCHOOL, escalation, data);
         let d = &disagreements(c.events())[0];
         assert_eq!((d.stage, d.stages[1].stage), (3, 3));
@@ -775,6 +783,8 @@ mod tests {
 
     #[test]
     fn data_of_an_older_shape_is_read_without_panicking() {
+        // The stored data is broken as JSON on purpose: no typed builder can make a record
+        // the domain would refuse.
         let (c, id, _) = disputed();
         let mut events = c.events().to_vec();
         for e in &mut events {
@@ -815,18 +825,22 @@ mod tests {
         let d = b.raise(nov(3, 9), HEALTH, talk);
         let e = b.escalate(nov(4, 9), HEALTH, d, 3, SCHOOL);
         let mut data = b.data_of(e);
-        data["to_stage"] = json!(2);
+        if let RecordData::DisagreementEscalated(x) = &mut data {
+            x.to_stage = 2;
+        }
         b.correct(nov(5, 9), HEALTH, e, data);
 
         let mut c = ChildBuilder::register(6, "Norwich", "2014-01-01", nov(1, 9));
         let (referral, _) = c.referral(nov(2, 9), POLICE, Some("6"), ConsentFor::Dispensed);
-        let decided = c.decide(nov(2, 12), referral, "early_help", 2, true);
+        let decided = c.decide(nov(2, 12), referral, ReferralDecision::EarlyHelp, 2, true);
         let d = c.raise(nov(3, 12), POLICE, decided);
         let mut data = c.data_of(decided);
-        data["decision"] = json!("targeted_early_help");
-        data["decided_level"] = level(3, "none");
+        if let RecordData::ReferralDecided(x) = &mut data {
+            x.decision = ReferralDecision::TargetedEarlyHelp;
+            x.decided_level = tier(3);
+        }
         c.correct(nov(4, 12), MASH, decided, data);
-        c.resolve(nov(6, 12), POLICE, d, "decision_changed");
+        c.resolve(nov(6, 12), POLICE, d, DisagreementOutcome::DecisionChanged);
         world(&[&a, &b, &c])
     }
 
