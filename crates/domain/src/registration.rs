@@ -186,6 +186,7 @@ pub struct Identifiers {
     /// The council's own id for the child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_child_id: Option<Text>,
+    // Added for the Children in Need census; registrations stored before it simply lack it.
     /// A UPN the child was known by before (the census's FormerUPN), checked like `upn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_upn: Option<Upn>,

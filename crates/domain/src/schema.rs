@@ -162,7 +162,7 @@ const SHARED_ORDER: [&str; 8] = [
 /// For an untagged enum whose variants refuse each other's fields (a [`crate::shapes::Party`],
 /// a referral's consent): no value fits two branches, so the derive's `anyOf` is exactly
 /// `oneOf`, which says so to a reader and a code generator.
-pub fn exactly_one(schema: &mut Schema) {
+pub(crate) fn exactly_one(schema: &mut Schema) {
     if let Some(map) = schema.as_object_mut()
         && let Some(branches) = map.remove("anyOf")
     {
