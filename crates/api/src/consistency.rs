@@ -27,6 +27,16 @@ use tokio::time::Instant;
 use crate::problem::{ApiError, ErrorKind};
 use crate::state::AppState;
 
+/// The answer of a cross-child read whose read model cannot reach the position it must
+/// reflect in time ([`model_at_least`]). Described once for the OpenAPI document
+/// (`responses(consistency::ModelBehind)`); never built.
+#[derive(utoipa::IntoResponses)]
+pub enum ModelBehind {
+    #[response(status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", content_type = "application/problem+json",
+        headers(("Retry-After" = u64, description = "Seconds to wait before asking again")))]
+    Behind(crate::problem::Problem),
+}
+
 /// The header a `201` carries: the global position of its last event.
 pub const POSITION_HEADER: &str = "Caseline-Position";
 

@@ -5,7 +5,8 @@
 //!   [`auth::Caller`], names its [`access::Action`] to the one role table, and fails through
 //!   [`problem::ApiError`], the one closed table of error kinds.
 //! - [`body`]: reading a JSON body so that nothing a client sends becomes a 500.
-//! - [`openapi`]: `/openapi.json`, generated from the handlers and the domain's schemas.
+//! - [`openapi`]: `/openapi.json`, generated from the handlers and the domain's schemas;
+//!   [`views`] describes the projection's read views for it.
 //! - [`consistency`]: read-your-writes across children (`Caseline-Position`, `min_position`).
 //! - [`session`], [`oidc`]: people in a browser sign in (the council's identity provider, or a
 //!   single-use link) and get a session that opens the pages, and only the pages.
@@ -33,6 +34,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod telemetry;
+pub mod views;
 
 pub use config::Config;
 pub use server::{Running, start};

@@ -7,10 +7,6 @@
 //! envelope, `NewRecord` becomes a `oneOf` over the envelopes keyed by `type`, and every
 //! secured operation lists the 401 and 429 that any of them can answer.
 
-// utoipa's attributes name the answer types bare (`body = Journey`), as schema names; the
-// borrowed records' lifetimes mean nothing there.
-#![allow(elided_lifetimes_in_paths)]
-
 use domain::record::RecordType;
 use serde_json::{Value, json};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
@@ -18,6 +14,7 @@ use utoipa::{Modify, OpenApi};
 
 use crate::problem::{ErrorKind, TYPE_BASE};
 use crate::routes::{admin, children, health, reads, records, report, returns, review, tokens};
+use crate::views;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -62,12 +59,12 @@ written, gets the first answer with `Idempotent-Replayed: true`."
         records::NewRecord, records::NewRecords, records::Recorded, records::RecordedItem, records::RecordedBatch,
         reads::Case, reads::CaseLevel, reads::OpenReferral, reads::OpenPlan, reads::ServiceInPlace,
         reads::ConsentNow, reads::OpenDisagreement, reads::ObligationOwed,
-        projection::Journey, projection::LevelInterval, projection::Record, projection::Audit,
-        projection::AuditRecord, projection::Read, projection::ConsentLedger, projection::Consent,
-        projection::ConsentStatus, projection::RawEvents, projection::RawEvent,
+        views::Journey, views::LevelInterval, views::Record, views::Audit,
+        views::AuditRecord, views::Read, views::ConsentLedger, views::Consent,
+        views::ConsentStatus, views::RawEvents, views::RawEvent,
         admin::Rebuilt,
-        projection::Disagreement, projection::DisagreementList, projection::Stage, projection::StagePosition, projection::Resolution, projection::DisagreementStatus,
-        projection::inspection::InspectionReport,
+        views::Disagreement, views::DisagreementList, views::Stage, views::StagePosition, views::Resolution, views::DisagreementStatus,
+        views::InspectionReport,
         tokens::NewToken, tokens::CreatedToken, tokens::TokenInfo, tokens::TokenList,
     )),
     modifiers(&BearerAuth),

@@ -86,13 +86,28 @@ pub fn for_person(
                 crate::routes::signin::escape(e.detail().trim_end_matches('.')),
                 crate::session::LANDING
             );
-            Ok(actix_web::HttpResponse::build(row.status)
-                .content_type("text/html; charset=utf-8")
-                .insert_header((header::CACHE_CONTROL, "no-store"))
-                .body(crate::routes::signin::page(row.title, &body)))
+            Ok(html(
+                row.status,
+                crate::routes::signin::page(row.title, &body),
+            ))
         }
         other => other,
     }
+}
+
+/// A page as the answer to a reader: with the bar naming the person who opened it, if a
+/// person did ([`with_person`]).
+pub fn answer(page: String, person: Option<&crate::session::Person>) -> actix_web::HttpResponse {
+    html(actix_web::http::StatusCode::OK, with_person(page, person))
+}
+
+/// An HTML answer of the pages that show a child's or the council's data. A person's page is
+/// theirs: no cache keeps it for the next user of the machine.
+fn html(status: actix_web::http::StatusCode, page: String) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page)
 }
 
 /// The journey as a page: the child's name in the heading (whoever may read the journey may

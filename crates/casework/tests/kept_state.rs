@@ -14,31 +14,39 @@ use domain::child::Child;
 use domain::envelope::RecordInput;
 use domain::framework::Framework;
 use domain::registration::ChildDetails;
-use serde_json::{Value, json};
+use domain::shapes::Person;
+use domain::testing::{self, Build};
+use serde_json::json;
 use store::EventStore;
 use uuid::Uuid;
 
 const SCHOOL: &str = "school:norwich-high";
 
-fn person() -> Value {
-    json!({ "name": "A Practitioner", "role": "designated_safeguarding_lead", "agency": SCHOOL })
+fn person() -> Person {
+    Person {
+        role: testing::text("designated_safeguarding_lead"),
+        ..testing::person(SCHOOL)
+    }
 }
 
-fn input(kind: &str, data: Value) -> RecordInput {
-    RecordInput::parse(json!({
-        "type": kind, "occurred_at": (Utc::now() - Duration::minutes(10)).to_rfc3339(),
-        "recorded_by": person(), "data": data,
-    }))
-    .unwrap()
+fn input(data: impl Build) -> RecordInput {
+    testing::posted(data)
+        .at(Utc::now() - Duration::minutes(10))
+        .by(person())
+        .input()
 }
 
 fn conversation() -> RecordInput {
+    input(testing::conversation_recorded())
+}
+
+/// A retraction of `event_id`, entered on the wrong child.
+fn retraction_of(event_id: Uuid) -> RecordInput {
     input(
-        "conversation_recorded",
-        json!({
-            "conversation_id": Uuid::new_v4(), "kind": "with_child",
-            "participants": [{ "relationship": "child" }], "worries": ["hungry"],
-        }),
+        testing::record_corrected()
+            .corrects(event_id)
+            .reason("Entered on the wrong child")
+            .retract(),
     )
 }
 
@@ -89,7 +97,7 @@ async fn long_child(n: usize, kept_at: u64) -> (tempfile::TempDir, Arc<dyn Event
                 Duration::microseconds(1),
             )
             .unwrap(),
-            serde_json::from_value(person()).unwrap(),
+            person(),
             details,
             None,
         )
@@ -169,10 +177,7 @@ async fn a_correction_folds_the_whole_history_first() {
     cold.append(&actor(), child, one(conversation()))
         .await
         .unwrap();
-    let retraction = input(
-        "record_corrected",
-        json!({ "corrects_event_id": early, "reason": "Entered on the wrong child", "retract": true }),
-    );
+    let retraction = retraction_of(early);
     let appended = cold
         .append(&actor(), child, one(retraction))
         .await
@@ -190,10 +195,7 @@ async fn a_correction_recorded_elsewhere_after_the_kept_state_is_folded_whole() 
     let early = store.read_stream(child, 1, 1).await.unwrap()[0].event_id;
     // Another process retracts an early record after the state was kept.
     let other = fresh(&store).await;
-    let retraction = input(
-        "record_corrected",
-        json!({ "corrects_event_id": early, "reason": "Entered on the wrong child", "retract": true }),
-    );
+    let retraction = retraction_of(early);
     other
         .append(&actor(), child, one(retraction))
         .await

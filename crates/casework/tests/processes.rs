@@ -9,25 +9,28 @@ use std::sync::Arc;
 use casework::{Actor, Append, Casework, CaseworkError};
 use chrono::{Duration, Utc};
 use domain::access::Role;
-use domain::envelope::RecordInput;
 use domain::framework::Framework;
 use domain::registration::ChildDetails;
-use serde_json::{Value, json};
+use domain::shapes::Person;
+use domain::testing::{self, Build};
+use serde_json::json;
 use store::EventStore;
 use uuid::Uuid;
 
 const SCHOOL: &str = "school:norwich-high";
 
-fn person() -> Value {
-    json!({ "name": "A Practitioner", "role": "designated_safeguarding_lead", "agency": SCHOOL })
+fn person() -> Person {
+    Person {
+        role: testing::text("designated_safeguarding_lead"),
+        ..testing::person(SCHOOL)
+    }
 }
 
-fn record(kind: &str, data: Value) -> Append {
-    let input = RecordInput::parse(json!({
-        "type": kind, "occurred_at": (Utc::now() - Duration::minutes(10)).to_rfc3339(),
-        "recorded_by": person(), "data": data,
-    }))
-    .unwrap();
+fn record(data: impl Build) -> Append {
+    let input = testing::posted(data)
+        .at(Utc::now() - Duration::minutes(10))
+        .by(person())
+        .input();
     Append {
         records: vec![input],
         ..Append::default()
@@ -35,22 +38,16 @@ fn record(kind: &str, data: Value) -> Append {
 }
 
 fn conversation() -> Append {
-    record(
-        "conversation_recorded",
-        json!({
-            "conversation_id": Uuid::new_v4(), "kind": "with_child",
-            "participants": [{ "relationship": "child" }], "worries": ["hungry"],
-        }),
-    )
+    record(testing::conversation_recorded())
 }
 
 fn disagreement_about(about: Uuid) -> Append {
     record(
-        "disagreement_raised",
-        json!({
-            "disagreement_id": Uuid::new_v4(), "about_event_id": about, "raised_by": person(),
-            "position": "not met", "desired_outcome": "review",
-        }),
+        testing::disagreement_raised()
+            .about(about)
+            .raised_by(person())
+            .position("not met")
+            .desired_outcome("review"),
     )
 }
 
@@ -73,7 +70,7 @@ async fn two_processes() -> (tempfile::TempDir, Casework, Casework, Uuid) {
         .register(
             &actor(),
             Utc::now() - Duration::days(30),
-            serde_json::from_value(person()).unwrap(),
+            person(),
             details,
             None,
         )

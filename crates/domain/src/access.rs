@@ -197,15 +197,19 @@ pub fn may_append_to(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::StepReasonKind;
+    use crate::testing::{self, Build, tier};
     use serde_json::json;
 
     fn step(t: &str, from: u8, to: u8) -> RecordData {
-        let p = json!({ "name": "A", "role": "r", "agency": "school:x" });
-        RecordData::parse(
-            t.parse().unwrap(),
-            json!({ "from": { "tier": from }, "to": { "tier": to }, "reasons": [{ "kind": "other", "detail": "d" }], "rationale": "r", "decided_by": p }),
-        )
-        .unwrap()
+        let step = match t {
+            "stepped_up" => testing::stepped_up(),
+            _ => testing::stepped_down(),
+        };
+        step.from(tier(from))
+            .to(tier(to))
+            .reason(StepReasonKind::Other)
+            .build()
     }
 
     #[test]
@@ -228,27 +232,15 @@ mod tests {
 
     #[test]
     fn recorders_close_cases_only_below_tier_3() {
-        let p = json!({ "name": "A", "role": "r", "agency": "school:x" });
-        let closed = RecordData::parse(
-            RecordType::CaseClosed,
-            json!({ "reason": "done", "closed_by": p }),
-        )
-        .unwrap();
-        let at = |t: u8| {
-            crate::level::Level::new(Tier::new(t).unwrap(), crate::level::StatutoryBasis::None)
-        };
-        assert!(may_append_at(Role::Recorder, &closed, at(2)).is_ok());
-        assert!(may_append_at(Role::Recorder, &closed, at(3)).is_err());
-        assert!(may_append_at(Role::FrontDoor, &closed, at(4)).is_ok());
+        let closed = testing::case_closed().build();
+        assert!(may_append_at(Role::Recorder, &closed, tier(2)).is_ok());
+        assert!(may_append_at(Role::Recorder, &closed, tier(3)).is_err());
+        assert!(may_append_at(Role::FrontDoor, &closed, tier(4)).is_ok());
     }
 
     #[test]
     fn front_door_types_are_the_front_doors() {
-        let decided = RecordData::parse(
-            RecordType::ReferralDecided,
-            json!({ "referral_id": uuid::Uuid::new_v4(), "decision": "early_help", "decided_level": { "tier": 2 }, "rationale": "r" }),
-        )
-        .unwrap();
+        let decided = testing::referral_decided().build();
         let e = may_append(Role::Recorder, &decided).unwrap_err();
         assert!(e.0.contains("front door only"), "{e}");
         assert!(may_append(Role::FrontDoor, &decided).is_ok());

@@ -22,7 +22,7 @@ use crate::shapes::MAX_TEXT_CHARS;
 
 /// Where a rule is enforced, as a path from the repository's root.
 const RULES_RS: &str = "crates/domain/src/child/rules.rs";
-const CHILD_RS: &str = "crates/domain/src/child.rs";
+const DECIDE_RS: &str = "crates/domain/src/child/decide.rs";
 const DATES_RS: &str = "crates/domain/src/dates.rs";
 
 /// A rule as documented: its text, where it is enforced, and whether the text is the 422's
@@ -52,7 +52,10 @@ const fn loose(text: &'static str, enforced_in: &'static str) -> Rule {
 
 /// Rules every record passes, whatever its type.
 pub const COMMON_RULES: &[Rule] = &[
-    exact("Records can only be added to a registered child.", CHILD_RS),
+    exact(
+        "Records can only be added to a registered child.",
+        DECIDE_RS,
+    ),
     loose(
         "A new id (a `*_id` the record introduces) needs an id not used before for this child.",
         RULES_RS,
@@ -67,7 +70,7 @@ pub const COMMON_RULES: &[Rule] = &[
     ),
     exact(
         "A record cannot say it happened more than 5 minutes in the future.",
-        CHILD_RS,
+        DECIDE_RS,
     ),
     exact(
         "A record about a child cannot be dated before their birth, unless the child was registered before birth (an unborn child).",
@@ -269,10 +272,20 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
         T::ServiceEnded => const { &[exact("Only a service in place can end.", RULES_RS)] },
         T::PlanStarted => {
             const {
-                &[exact(
-                    "A child protection plan records its category (neglect, physical, emotional or sexual abuse, or multiple).",
-                    RULES_RS,
-                )]
+                &[
+                    exact(
+                        "A child protection plan records its category (neglect, physical, emotional or sexual abuse, or multiple).",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A child in need plan and a child protection plan do not run together (census rules 4001, 4016, 4017): end the one (plan_ended) before the other starts, in the same batch if they change on the same day.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "A child protection plan starts on the day of the child protection conference that decided it (census rules 2883, 2885): record the conference (outcome plan_started) first, and date the plan (occurred_at) on the day the conference sat.",
+                        RULES_RS,
+                    ),
+                ]
             }
         }
         T::PlanReviewed | T::PlanEnded => {
@@ -307,7 +320,14 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
                 )]
             }
         }
-        T::ChildProtectionConferenceHeld => const { &[] },
+        T::ChildProtectionConferenceHeld => {
+            const {
+                &[exact(
+                    "An initial child protection conference sits on a working day (census rule 8875); date it (occurred_at) on the day it sat.",
+                    RULES_RS,
+                )]
+            }
+        }
         T::DisagreementRaised => const { &[] },
         T::DisagreementEscalated => {
             const {
@@ -336,25 +356,31 @@ pub fn rules(t: RecordType) -> &'static [Rule] {
                 &[
                     exact(
                         "A correction points at a record of this child (not its registration or another correction) and either gives the whole corrected data or retracts it.",
-                        CHILD_RS,
+                        DECIDE_RS,
                     ),
                     exact(
                         "A correction or retraction may not leave a later record resting on something that no longer stands: correct or retract that record first, or in the same batch.",
-                        CHILD_RS,
+                        DECIDE_RS,
                     ),
                     loose(
                         "Corrected data passes the schema and rules of the original record's type.",
-                        CHILD_RS,
+                        DECIDE_RS,
                     ),
                 ]
             }
         }
         T::CaseClosed => {
             const {
-                &[exact(
-                    "A case closes only when no plan, section 47 enquiry or referral is still open.",
-                    RULES_RS,
-                )]
+                &[
+                    exact(
+                        "A case closes only when no plan, section 47 enquiry or referral is still open.",
+                        RULES_RS,
+                    ),
+                    exact(
+                        "RC8 and RC9 say a case closed after an assessment and nothing more (census rule 2990); a case that went further closes with another reason, usually RC7.",
+                        RULES_RS,
+                    ),
+                ]
             }
         }
         T::CaseReopened => const { &[exact("Only a closed case can be reopened.", RULES_RS)] },
@@ -761,7 +787,7 @@ mod tests {
     /// The code that enforces the rules, as compiled: a rule marked verbatim must be there.
     const SOURCES: &[(&str, &str)] = &[
         (RULES_RS, include_str!("child/rules.rs")),
-        (CHILD_RS, include_str!("child.rs")),
+        (DECIDE_RS, include_str!("child/decide.rs")),
         (DATES_RS, include_str!("dates.rs")),
     ];
 

@@ -264,6 +264,7 @@ pub fn example(t: RecordType) -> Value {
         }),
         T::LeadWorkerAssigned => json!({
             "lead_worker": early_help_worker(),
+            "team": "Norwich early help team",
             "chosen_with_family": true,
             "plan_id": PLAN_ID
         }),

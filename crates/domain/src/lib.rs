@@ -11,6 +11,8 @@
 //!
 //! - [`child`]: the child aggregate, its state and obligations, and every rule checked
 //!   against it; [`access`]: which role may append which record.
+//! - `testing` (this crate's tests, and other crates' with the `testing` feature): typed
+//!   builders of every record type, the test data in place of JSON literals.
 //!
 //! This crate does no I/O: no files, no clock, no network. The frameworks' data files are
 //! compiled in with `include_str!`; the current time is handed in by the caller.
@@ -36,3 +38,7 @@ pub mod envelope;
 pub mod examples;
 pub mod record;
 pub mod schema;
+
+// Test data for this crate's tests and, through the `testing` feature, for other crates'.
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

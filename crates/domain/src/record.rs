@@ -626,6 +626,10 @@ pub struct Step {
 pub struct LeadWorkerAssigned {
     /// The lead worker.
     pub lead_worker: Person,
+    /// The team the lead worker works in (Ofsted's Annex A "Allocated Team"; the lead worker is
+    /// its "Allocated Worker").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<Text>,
     /// Whether the family had a say in the choice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chosen_with_family: Option<bool>,

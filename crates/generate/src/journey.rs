@@ -1621,7 +1621,8 @@ impl Journey<'_> {
     /// The plan part of early help (also used after a step down from higher tiers).
     fn early_help_plan(&mut self, lead: &Staff, consent: Option<Uuid>) -> Flow {
         let (plan, mut due) = self.start_plan(lead, "early_help_plan", (6, 8), None)?;
-        let data = json!({ "lead_worker": lead.json(), "chosen_with_family": chance(&mut self.rng, 0.7), "plan_id": plan });
+        let team = format!("{} early help team", self.loc.name);
+        let data = json!({ "lead_worker": lead.json(), "team": team, "chosen_with_family": chance(&mut self.rng, 0.7), "plan_id": plan });
         self.emit(lead, "lead_worker_assigned", data)?;
         let n = self.rng.random_range_u64(1, 3);
         for _ in 0..n {
@@ -1720,7 +1721,8 @@ impl Journey<'_> {
         )?;
         let (plan, mut due) =
             self.start_plan(&practitioner, "family_support_plan", (6, 10), None)?;
-        let data = json!({ "lead_worker": practitioner.json(), "chosen_with_family": chance(&mut self.rng, 0.6), "plan_id": plan });
+        let team = format!("{} family support team", self.loc.name);
+        let data = json!({ "lead_worker": practitioner.json(), "team": team, "chosen_with_family": chance(&mut self.rng, 0.6), "plan_id": plan });
         self.emit(&practitioner, "lead_worker_assigned", data)?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(30, 60 * 72);
@@ -1846,7 +1848,7 @@ impl Journey<'_> {
         self.emit(
             sw,
             "lead_worker_assigned",
-            json!({ "lead_worker": sw.json(), "plan_id": plan }),
+            json!({ "lead_worker": sw.json(), "team": format!("{} children in need team", self.loc.name), "plan_id": plan }),
         )?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(60, 60 * 96);
@@ -2135,7 +2137,7 @@ impl Journey<'_> {
         self.emit(
             sw,
             "lead_worker_assigned",
-            json!({ "lead_worker": sw.json(), "plan_id": plan_id }),
+            json!({ "lead_worker": sw.json(), "team": format!("{} child protection team", self.loc.name), "plan_id": plan_id }),
         )?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(60, 60 * 72);

@@ -5,7 +5,9 @@
 //! scales to the width available) and written by an askama template of its own under
 //! `templates/charts/`, so its text is escaped like any other text on the page. Each carries
 //! a `<title>` and a `<desc>` that say the same numbers in words, and is labelled by them
-//! (`role="img"`, `aria-labelledby`); the page also shows the numbers in a table beside it.
+//! (`role="img"`, `aria-labelledby`): one [`Frame`] and one `charts/frame.svg` for all four,
+//! so they are labelled alike; the page also shows the numbers in a table beside it. Their
+//! geometries only look alike (each its own fixed dimensions and axes) and stay apart.
 //! Colours come from the page's stylesheet by class, so print and screen can differ.
 //!
 //! Why not a charting crate: `plotters` (svg backend, no `ttf`) builds here without a font
@@ -51,6 +53,26 @@ impl fmt::Display for Px {
             write!(f, "{v}")
         }
     }
+}
+
+/// What every chart's `<svg>` opens with (`templates/charts/frame.svg`): its class, its
+/// `viewBox`, and the `<title>` and `<desc>` it is labelled by (`role="img"`,
+/// `aria-labelledby`). One place, so every chart is labelled for a screen reader alike.
+struct Frame {
+    /// The chart's kind, e.g. `bar-chart`, after the class `chart` all share.
+    class: &'static str,
+    /// Unique on the page: the title's and description's ids derive from it.
+    id: String,
+    title: String,
+    desc: String,
+    width: Px,
+    height: Px,
+}
+
+/// A chart's numbers in words, as its description says them: one sentence, the parts apart
+/// by semicolons.
+fn sentence(parts: Vec<String>) -> String {
+    format!("{}.", parts.join("; "))
 }
 
 /// About how wide a label of `chars` characters is at `font_px`, in a proportional sans-serif
@@ -127,11 +149,7 @@ struct Tick {
 #[derive(Template)]
 #[template(path = "charts/bar_chart.svg", escape = "html")]
 struct BarChart {
-    id: String,
-    title: String,
-    desc: String,
-    width: Px,
-    height: Px,
+    frame: Frame,
     left: Px,
     right: Px,
     bottom: Px,
@@ -191,15 +209,17 @@ pub(crate) fn bar_chart(id: &str, title: &str, bars: &[Bar]) -> Result<Svg, aska
             Some(s) => format!("{} ({s}): {}", b.label, b.value),
             None => format!("{}: {}", b.label, b.value),
         })
-        .collect::<Vec<_>>()
-        .join("; ");
+        .collect();
 
     let chart = BarChart {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        desc: format!("{desc}."),
-        width: Px(WIDTH),
-        height: Px(BOTTOM + 48.0),
+        frame: Frame {
+            class: "bar-chart",
+            id: id.to_owned(),
+            title: title.to_owned(),
+            desc: sentence(desc),
+            width: Px(WIDTH),
+            height: Px(BOTTOM + 48.0),
+        },
         left: Px(LEFT),
         right: Px(RIGHT),
         bottom: Px(BOTTOM),
@@ -236,11 +256,7 @@ struct RateRow {
 #[derive(Template)]
 #[template(path = "charts/horizontal_bars.svg", escape = "html")]
 struct HorizontalBars {
-    id: String,
-    title: String,
-    desc: String,
-    width: Px,
-    height: Px,
+    frame: Frame,
     left: Px,
     top: Px,
     bottom: Px,
@@ -303,19 +319,21 @@ pub(crate) fn horizontal_bars(
             Some(rate) => format!("{}: {} ({})", r.label, labels::percent(Some(rate)), r.note),
             None => format!("{}: {}", r.label, r.note),
         })
-        .collect::<Vec<_>>()
-        .join("; ");
+        .collect();
 
     let chart = HorizontalBars {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        desc: if rows.is_empty() {
-            "Nothing to show.".to_owned()
-        } else {
-            format!("{desc}.")
+        frame: Frame {
+            class: "horizontal-bars",
+            id: id.to_owned(),
+            title: title.to_owned(),
+            desc: if rows.is_empty() {
+                "Nothing to show.".to_owned()
+            } else {
+                sentence(desc)
+            },
+            width: Px(WIDTH),
+            height: Px(bottom + 8.0),
         },
-        width: Px(WIDTH),
-        height: Px(bottom + 8.0),
         left: Px(LEFT),
         top: Px(TOP),
         bottom: Px(bottom),
@@ -394,11 +412,7 @@ struct LegendEntry {
 #[derive(Template)]
 #[template(path = "charts/stacked_bars.svg", escape = "html")]
 struct StackedBars {
-    id: String,
-    title: String,
-    desc: String,
-    width: Px,
-    height: Px,
+    frame: Frame,
     left: Px,
     total_x: Px,
     label_x: Px,
@@ -493,15 +507,17 @@ pub(crate) fn stacked_bars(id: &str, title: &str, rows: &[Stack]) -> Result<Svg,
                 .join(", ");
             format!("{} ({}): {total} in all, {parts}", row.label, row.sublabel)
         })
-        .collect::<Vec<_>>()
-        .join("; ");
+        .collect();
 
     let chart = StackedBars {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        desc: format!("{desc}."),
-        width: Px(WIDTH),
-        height: Px(TOP + ROW * rows.len().max(1) as f64),
+        frame: Frame {
+            class: "stacked-bars",
+            id: id.to_owned(),
+            title: title.to_owned(),
+            desc: sentence(desc),
+            width: Px(WIDTH),
+            height: Px(TOP + ROW * rows.len().max(1) as f64),
+        },
         left: Px(LEFT),
         total_x: Px(RIGHT + 8.0),
         label_x: Px(LEFT - 10.0),
@@ -569,11 +585,7 @@ struct MarkLine {
 #[derive(Template)]
 #[template(path = "charts/step_timeline.svg", escape = "html")]
 struct StepTimeline {
-    id: String,
-    title: String,
-    desc: String,
-    width: Px,
-    height: Px,
+    frame: Frame,
     left: Px,
     right: Px,
     axis_y: Px,
@@ -753,15 +765,17 @@ pub(crate) fn step_timeline(
                 labels::day(s.from)
             )
         })
-        .collect::<Vec<_>>()
-        .join("; ");
+        .collect::<Vec<_>>();
 
     let chart = StepTimeline {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        desc: format!("{}.", capitalise(&desc)),
-        width: Px(WIDTH),
-        height: Px(axis_y + 32.0),
+        frame: Frame {
+            class: "step-timeline",
+            id: id.to_owned(),
+            title: title.to_owned(),
+            desc: capitalise(&sentence(desc)),
+            width: Px(WIDTH),
+            height: Px(axis_y + 32.0),
+        },
         left: Px(LEFT),
         right: Px(RIGHT),
         axis_y: Px(axis_y),

@@ -19,7 +19,7 @@ use crate::history::History;
 use crate::record::Record;
 
 /// `GET /v1/children/{child_id}/audit`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Audit<'a> {
     pub child_id: Uuid,
     /// Every record, retracted or not, in `sequence` order.
@@ -29,7 +29,7 @@ pub struct Audit<'a> {
 }
 
 /// A record with who appended it and what later records say about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord<'a> {
     /// The shared record shape: `data` as it now reads, `corrected_by` the corrections that
     /// count, `original_data` as first recorded, `corrects` on a correction.
@@ -52,7 +52,7 @@ pub struct AuditRecord<'a> {
 }
 
 /// One logged read: `{ at, token_id, agency, role, what }`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Read {
     pub at: DateTime<Utc>,
     pub token_id: Option<Uuid>,

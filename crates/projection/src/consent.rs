@@ -22,7 +22,7 @@ use crate::history::History;
 use crate::record::Record;
 
 /// `GET /v1/children/{child_id}/consent`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConsentLedger<'a> {
     pub child_id: Uuid,
     /// In the order each consent was first recorded.
@@ -32,7 +32,7 @@ pub struct ConsentLedger<'a> {
 }
 
 /// One consent: `{ consent_id, purpose, status, history }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Consent<'a> {
     /// As recorded; a UUID in every record this server accepted.
     pub consent_id: String,
@@ -44,7 +44,7 @@ pub struct Consent<'a> {
 }
 
 /// The latest of sought / given / refused / withdrawn / dispensed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentStatus {
     Sought,

@@ -22,7 +22,7 @@ use crate::history::{Entry, History};
 use crate::record::{Record, TimeFilter};
 
 /// `GET /v1/children/{child_id}/journey`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Journey<'a> {
     pub child_id: Uuid,
     /// The tier history, oldest first, by `occurred_at`. Empty before registration.
@@ -36,13 +36,11 @@ pub struct Journey<'a> {
 
 /// One interval of the tier history: `{ tier, name, statutory_basis, from, to }`, `to` being
 /// `null` while the level is current.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelInterval {
-    #[schema(value_type = u8, minimum = 1, maximum = 4)]
     pub tier: Tier,
     /// The tier's name in the deployment's framework.
     pub name: String,
-    #[schema(value_type = String, example = "section_17")]
     pub statutory_basis: StatutoryBasis,
     pub from: DateTime<Utc>,
     pub to: Option<DateTime<Utc>>,

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::history::RECORD_CORRECTED;
 
 /// `GET /v1/children/{child_id}/events?after=&limit=`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawEvents {
     pub events: Vec<RawEvent>,
     /// The `after` that asks for the next page; `null` when this page reaches the end of the
@@ -23,7 +23,7 @@ pub struct RawEvents {
 
 /// One stored event: the record shape (`event_id`, `sequence`, `type`, `occurred_at`,
 /// `recorded_at`, `recorded_by`, `data`) and what the store keeps besides.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RawEvent {
     pub event_id: Uuid,
     pub sequence: u64,
@@ -31,10 +31,8 @@ pub struct RawEvent {
     pub record_type: String,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
-    #[schema(value_type = Object)]
     pub recorded_by: Value,
     /// As recorded, never corrected.
-    #[schema(value_type = Object)]
     pub data: Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub corrects: Option<Uuid>,

@@ -20,22 +20,19 @@ use uuid::Uuid;
 /// It borrows the stored event's JSON where it can (`Cow`): a journey of 1,000 records is
 /// written out from the events as read, not from a deep copy of each (which profiling showed
 /// to be most of a long child's journey).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record<'a> {
     pub event_id: Uuid,
     pub sequence: u64,
     /// The record type, e.g. `referral_made`.
     #[serde(rename = "type")]
-    #[schema(value_type = String)]
     pub record_type: Cow<'a, str>,
     pub occurred_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     /// The person who recorded it: `{ name, role, agency }`.
-    #[schema(value_type = Object)]
     pub recorded_by: Cow<'a, Value>,
     /// The data as it now reads: the latest correction's `corrected_data` on a corrected
     /// record, else as recorded.
-    #[schema(value_type = Object)]
     pub data: Cow<'a, Value>,
     /// On a `record_corrected`: the event it corrects or retracts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,7 +42,6 @@ pub struct Record<'a> {
     pub corrected_by: Vec<Uuid>,
     /// On a corrected record: the data as first recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
     pub original_data: Option<Cow<'a, Value>>,
 }
 

@@ -114,6 +114,8 @@ const LISTS: [(&str, &[&str]); 7] = [
             "Referral Source",
             "Referral NFA?",
             "Number of Referrals in Last 12 Months",
+            "Allocated Team",
+            "Allocated Worker",
         ],
     ),
     (
@@ -122,6 +124,8 @@ const LISTS: [(&str, &[&str]); 7] = [
             "Continuous Assessment Start Date",
             "Child Seen During Continuous Assessment",
             "Continuous Assessment Date of Authorisation",
+            "Allocated Team",
+            "Allocated Worker",
         ],
     ),
     (
@@ -131,6 +135,8 @@ const LISTS: [(&str, &[&str]); 7] = [
             "Was an Initial Child Protection Conference Deemed Unnecessary?",
             "Date of Initial Child Protection Conference",
             "Did the Initial Child Protection Conference Result in a Child Protection Plan?",
+            "Allocated Team",
+            "Allocated Worker",
         ],
     ),
     (
@@ -141,6 +147,8 @@ const LISTS: [(&str, &[&str]); 7] = [
             "Case Status",
             "CIN Closure Date",
             "Reason for Closure",
+            "Allocated Team",
+            "Allocated Worker",
         ],
     ),
     (
@@ -152,6 +160,8 @@ const LISTS: [(&str, &[&str]); 7] = [
             "Date of Last Review",
             "Number of Previous Child Protection Plans",
             "Child Protection Plan End Date",
+            "Allocated Team",
+            "Allocated Worker",
         ],
     ),
 ];
@@ -295,12 +305,27 @@ impl AnnexA {
 
         // Lists 1 and 2 come from the records themselves.
         let mut rows: [Vec<Vec<Cell>>; 7] = Default::default();
+        // Who the child is allocated to at the window's end: the last lead worker assigned by
+        // then, unless the case closed after it.
+        let mut allocated: Option<(Option<String>, String)> = None;
         for s in child.standing() {
             let Some(e) = s.event() else { continue };
             let EventBody::Record(r) = &e.body else {
                 continue;
             };
             let day = e.occurred_at.date_naive();
+            if day <= w.to {
+                match r {
+                    RecordData::LeadWorkerAssigned(l) => {
+                        allocated = Some((
+                            l.team.as_ref().map(|t| t.as_str().to_owned()),
+                            l.lead_worker.name.as_str().to_owned(),
+                        ));
+                    }
+                    RecordData::CaseClosed(_) => allocated = None,
+                    _ => {}
+                }
+            }
             if !w.contains(day) {
                 continue;
             }
@@ -399,6 +424,19 @@ impl AnnexA {
                     row.push(date(p.end.filter(|d| *d <= w.to)));
                     rows[6].push(row);
                 }
+            }
+        }
+        // Lists 3 to 7 end with the allocation. An inspector sees the team but not the
+        // worker's name: the pseudonymised lists carry no one's name.
+        let team = text(allocated.as_ref().and_then(|a| a.0.clone()));
+        let worker = match shown {
+            Shown::Council(_) => text(allocated.map(|a| a.1)),
+            Shown::Pseudonym(_) => Cell::Empty,
+        };
+        for list in &mut rows[2..] {
+            for row in list.iter_mut() {
+                row.push(team.clone());
+                row.push(worker.clone());
             }
         }
         for (list, new) in self.lists.iter_mut().zip(rows) {

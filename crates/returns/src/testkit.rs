@@ -1,15 +1,18 @@
 //! A child's record built from typed records, day by day, for the returns' tests: the domain's
-//! own types, so a test reads as the journey it describes.
+//! own types through its builders (`domain::testing`), so a test reads as the journey it
+//! describes.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::child::{Child, ChildEvent, EventBody};
-use domain::codes::{
-    AssessmentFactor, Disability, Ethnicity, PrimaryNeed, ReferralSource, UpnUnknown,
-};
+use domain::codes::{Disability, Ethnicity, UpnUnknown};
 use domain::level::Level;
-use domain::record::*;
+use domain::record::{
+    AssessmentKind, ClosureReason, ConferenceKind, ConferenceOutcome, EnquiryOutcome, PlanCategory,
+    PlanKind, ReferralDecision,
+};
 use domain::registration::{ChildDetails, ChildDetailsFields, Gender, Identifiers, Upn};
 use domain::shapes::{Person, Text};
+use domain::testing::{self, Build};
 use uuid::Uuid;
 
 pub(crate) fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -119,7 +122,8 @@ impl Journey {
         Uuid::from_u128(self.next)
     }
 
-    fn push(&mut self, on: NaiveDate, r: RecordData) -> &mut Journey {
+    fn push(&mut self, on: NaiveDate, r: impl Build) -> &mut Journey {
+        let r = r.build();
         let id = self.id();
         self.events.push(ChildEvent {
             event_id: id,
@@ -142,19 +146,11 @@ impl Journey {
     pub(crate) fn refer(&mut self, on: NaiveDate, source: &str) -> &mut Journey {
         self.referral = self.id();
         let consent_id = self.id();
-        self.push(
-            on,
-            RecordData::ReferralMade(ReferralMade {
-                referral_id: self.referral,
-                to: ReferralTo::FrontDoor,
-                concerns: vec![t("bruising")].try_into().expect("one concern"),
-                immediate_risk: false,
-                child_location: None,
-                family_aware: true,
-                consent: ReferralConsent::Given { consent_id },
-                source: Some(ReferralSource::new(source).expect("a census code")),
-            }),
-        )
+        let referral = testing::referral_made()
+            .id(self.referral)
+            .consent_given(consent_id)
+            .source(source);
+        self.push(on, referral)
     }
 
     pub(crate) fn decide(
@@ -163,18 +159,13 @@ impl Journey {
         decision: ReferralDecision,
         need: &str,
     ) -> &mut Journey {
-        let referral_id = self.referral;
-        self.push(
-            on,
-            RecordData::ReferralDecided(ReferralDecided {
-                referral_id,
-                decision,
-                decided_level: Level::UNIVERSAL,
-                rationale: t("as the threshold guide says"),
-                primary_need: Some(PrimaryNeed::new(need).expect("a census code")),
-                referrer_informed: None,
-            }),
-        )
+        let decided = testing::referral_decided()
+            .referral(self.referral)
+            .decision(decision)
+            .decided(Level::UNIVERSAL)
+            .rationale("as the threshold guide says")
+            .primary_need(need);
+        self.push(on, decided)
     }
 
     pub(crate) fn assess(
@@ -184,29 +175,14 @@ impl Journey {
         on: NaiveDate,
         factors: &[&str],
     ) -> &mut Journey {
-        let assessment_id = self.id();
-        self.push(
-            on,
-            RecordData::NeedsAssessed(NeedsAssessed {
-                assessment_id,
-                assessment: kind,
-                indicators: None,
-                section_47_indicators: None,
-                strengths: None,
-                child_voice: None,
-                decided_level: Level::UNIVERSAL,
-                rationale: t("what the assessment found"),
-                started_on: Some(started),
-                child_seen: Some(true),
-                factors: Some(
-                    factors
-                        .iter()
-                        .map(|f| AssessmentFactor::new(f).expect("a census code"))
-                        .collect(),
-                ),
-                suggested: None,
-            }),
-        )
+        let assessed = testing::needs_assessed()
+            .id(self.id())
+            .kind(kind)
+            .decided(Level::UNIVERSAL)
+            .started_on(started)
+            .child_seen(true)
+            .factors(factors);
+        self.push(on, assessed)
     }
 
     pub(crate) fn start_plan(
@@ -216,43 +192,38 @@ impl Journey {
         category: Option<PlanCategory>,
     ) -> &mut Journey {
         self.plan = self.id();
-        let plan_id = self.plan;
-        self.push(
-            on,
-            RecordData::PlanStarted(PlanStarted {
-                plan_id,
-                kind,
-                lead: worker(),
-                review_by: on + chrono::Days::new(90),
-                actions: None,
-                category,
-            }),
-        )
+        let mut plan = testing::plan_started()
+            .id(self.plan)
+            .kind(kind)
+            .lead(worker())
+            .review_by(on + chrono::Days::new(90));
+        if let Some(c) = category {
+            plan = plan.category(c);
+        }
+        self.push(on, plan)
+    }
+
+    /// The social worker (`worker()`) made the child's lead worker, in `team`.
+    pub(crate) fn assign_lead_worker(&mut self, on: NaiveDate, team: &str) -> &mut Journey {
+        let assigned = testing::lead_worker_assigned()
+            .lead_worker(worker())
+            .team(team)
+            .plan(self.plan);
+        self.push(on, assigned)
     }
 
     pub(crate) fn end_plan(&mut self, on: NaiveDate) -> &mut Journey {
-        let plan_id = self.plan;
-        self.push(
-            on,
-            RecordData::PlanEnded(PlanEnded {
-                plan_id,
-                reason: PlanEndReason::NeedsMet,
-                note: None,
-            }),
-        )
+        let ended = testing::plan_ended().plan(self.plan);
+        self.push(on, ended)
     }
 
     pub(crate) fn start_enquiry(&mut self, on: NaiveDate) -> &mut Journey {
         self.enquiry = self.id();
-        let (enquiry_id, strategy_discussion_id) = (self.enquiry, self.id());
-        self.push(
-            on,
-            RecordData::Section47EnquiryStarted(Section47EnquiryStarted {
-                enquiry_id,
-                strategy_discussion_id,
-                lead: worker(),
-            }),
-        )
+        let started = testing::section_47_enquiry_started()
+            .id(self.enquiry)
+            .strategy_discussion(self.id())
+            .lead(worker());
+        self.push(on, started)
     }
 
     pub(crate) fn conclude_enquiry(
@@ -260,15 +231,11 @@ impl Journey {
         on: NaiveDate,
         outcome: EnquiryOutcome,
     ) -> &mut Journey {
-        let enquiry_id = self.enquiry;
-        self.push(
-            on,
-            RecordData::Section47EnquiryConcluded(Section47EnquiryConcluded {
-                enquiry_id,
-                outcome,
-                rationale: t("what the enquiry found"),
-            }),
-        )
+        let concluded = testing::section_47_enquiry_concluded()
+            .enquiry(self.enquiry)
+            .outcome(outcome)
+            .rationale("what the enquiry found");
+        self.push(on, concluded)
     }
 
     pub(crate) fn conference(
@@ -278,45 +245,36 @@ impl Journey {
         outcome: ConferenceOutcome,
         category: Option<PlanCategory>,
     ) -> &mut Journey {
-        let conference_id = self.id();
-        let plan_id = (kind == ConferenceKind::Review).then_some(self.plan);
-        self.push(
-            on,
-            RecordData::ChildProtectionConferenceHeld(ChildProtectionConferenceHeld {
-                conference_id,
-                kind,
-                chair: worker(),
-                attendees: vec![t("police:norfolk")].try_into().expect("one agency"),
-                outcome,
-                plan_id,
-                category,
-                child_voice: None,
-            }),
-        )
+        let mut held = testing::child_protection_conference_held()
+            .id(self.id())
+            .kind(kind)
+            .chair(worker())
+            .outcome(outcome);
+        if kind == ConferenceKind::Review {
+            held = held.plan(self.plan);
+        }
+        if let Some(c) = category {
+            held = held.category(c);
+        }
+        self.push(on, held)
     }
 
     pub(crate) fn close(&mut self, on: NaiveDate, reason: Option<ClosureReason>) -> &mut Journey {
-        self.push(
-            on,
-            RecordData::CaseClosed(CaseClosed {
-                reason: t("work finished"),
-                closed_by: worker(),
-                closure_reason: reason,
-            }),
-        )
+        let mut closed = testing::case_closed()
+            .reason("work finished")
+            .closed_by(worker());
+        if let Some(r) = reason {
+            closed = closed.closure_reason(r);
+        }
+        self.push(on, closed)
     }
 
     /// Corrects the latest event by retracting it.
     pub(crate) fn retract_last(&mut self, on: NaiveDate) -> &mut Journey {
-        let corrects_event_id = self.last_event();
-        self.push(
-            on,
-            RecordData::RecordCorrected(RecordCorrected {
-                corrects_event_id,
-                reason: t("entered on the wrong child"),
-                corrected_data: None,
-                retract: Some(true),
-            }),
-        )
+        let retraction = testing::record_corrected()
+            .corrects(self.last_event())
+            .reason("entered on the wrong child")
+            .retract();
+        self.push(on, retraction)
     }
 }

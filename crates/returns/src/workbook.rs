@@ -148,6 +148,7 @@ mod tests {
                 PlanKind::ChildProtectionPlan,
                 Some(PlanCategory::Neglect),
             )
+            .assign_lead_worker(day(2026, 6, 29), "Norwich child protection team")
             .conference(day(2026, 9, 21), K::Review, O::PlanContinued, None);
         j
     }
@@ -220,6 +221,17 @@ mod tests {
         assert_eq!(text(&r[6]), "e) 2A: Schools");
         assert_eq!(text(&r[7]), "b) No");
         assert_eq!(text(&r[8]), "1", "re-referred within 12 months");
+        // Allocated at the window's end to the lead worker assigned with the plan.
+        assert_eq!(text(&r[9]), "Norwich child protection team");
+        assert_eq!(text(&r[10]), "A Social Worker");
+        let headings: Vec<String> = referrals
+            .rows()
+            .next()
+            .expect("headings")
+            .iter()
+            .map(text)
+            .collect();
+        assert_eq!(&headings[9..], ["Allocated Team", "Allocated Worker"]);
 
         let contacts = book.worksheet_range("List 1 Contacts").expect("list 1");
         assert_eq!(contacts.rows().count(), 2, "headings and June's contact");
@@ -241,6 +253,8 @@ mod tests {
         assert_eq!(date(&p[8]), Some(day(2026, 9, 21)));
         assert_eq!(text(&p[9]), "0");
         assert_eq!(text(&p[10]), "", "still in force");
+        assert_eq!(text(&p[11]), "Norwich child protection team");
+        assert_eq!(text(&p[12]), "A Social Worker");
 
         let cin = book
             .worksheet_range("List 6 Children in Need")
@@ -261,6 +275,12 @@ mod tests {
         let referral = &a.list(3).expect("list 3").rows[0];
         assert_eq!(referral[0], Cell::Text("c-0123abcd".into()));
         assert_eq!(referral[3], Cell::Month(day(2019, 8, 1)));
+        // The team, but no one's name.
+        assert_eq!(
+            referral[9],
+            Cell::Text("Norwich child protection team".into())
+        );
+        assert_eq!(referral[10], Cell::Empty);
         let out = csv(a.list(3).expect("list 3"));
         assert!(out.starts_with("Child Unique ID,Gender,Ethnicity,Date of Birth,Age of Child (Years),Date of Referral"), "{out}");
         assert!(
@@ -268,7 +288,10 @@ mod tests {
             "{out}"
         );
         assert!(
-            !out.contains("NCC") && !out.contains("Maya") && !out.contains("2019-08-14"),
+            !out.contains("NCC")
+                && !out.contains("Maya")
+                && !out.contains("2019-08-14")
+                && !out.contains("A Social Worker"),
             "{out}"
         );
         let bytes = xlsx(&a).expect("written");

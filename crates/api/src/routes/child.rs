@@ -18,8 +18,45 @@ use uuid::Uuid;
 
 use crate::access::{Action, Sight};
 use crate::auth::Caller;
-use crate::problem::{ApiError, ErrorKind};
+use crate::problem::{ApiError, ErrorKind, Problem};
 use crate::state::AppState;
+
+/// The 404 of every route about one child that names no child on record (its reads and
+/// appends). Described once for the OpenAPI document (`responses(child::NoSuchChild)`), as
+/// the two below; never built.
+#[derive(utoipa::IntoResponses)]
+pub enum NoSuchChild {
+    #[response(
+        status = 404,
+        description = "No such child",
+        content_type = "application/problem+json"
+    )]
+    NotFound(Problem),
+}
+
+/// The 503 of every read of one child whose read [`read_child`] cannot log: the read is then
+/// not answered.
+#[derive(utoipa::IntoResponses)]
+pub enum NotLogged {
+    #[response(
+        status = 503,
+        description = "The read could not be logged",
+        content_type = "application/problem+json"
+    )]
+    Unavailable(Problem),
+}
+
+/// The 403 of a read that a recorder may make where its agency has standing with the child
+/// (the case, the journey, the consent ledger): [`read_child`]'s standing check.
+#[derive(utoipa::IntoResponses)]
+pub enum NoStanding {
+    #[response(
+        status = 403,
+        description = "Role may not, or a recorder whose agency has no standing with this child",
+        content_type = "application/problem+json"
+    )]
+    Refused(Problem),
+}
 
 /// A child read for a caller: its events and their fold (shared with the cache), and what of
 /// them the caller sees.

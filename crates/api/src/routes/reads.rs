@@ -5,15 +5,11 @@
 //! a recorder's agency and logs the read before anything is answered. The views are folded on
 //! demand from the child's stream (`projection`), so they can never lag behind an append.
 
-// utoipa's attributes name the answer types bare (`body = Journey`), as schema names; the
-// borrowed records' lifetimes mean nothing there.
-#![allow(elided_lifetimes_in_paths)]
-
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::child::ObligationKind;
 use domain::level::{StatutoryBasis, Tier};
-use projection::{Audit, ConsentLedger, Journey, RawEvents, TimeFilter};
+use projection::TimeFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -23,6 +19,7 @@ use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::routes::child::{self, etag, read_child};
 use crate::state::AppState;
+use crate::views;
 
 /// A level with its name in the deployment's framework.
 #[derive(Debug, Serialize, ToSchema)]
@@ -121,9 +118,7 @@ fn json<T: Serialize>(v: &T) -> serde_json::Value {
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
         (status = 200, description = "The case now", body = Case, headers(("ETag" = String, description = "The stream's sequence"))),
-        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoStanding, child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn case(
     caller: Caller,
@@ -254,14 +249,12 @@ impl JourneyQuery {
     params(("child_id" = Uuid, Path, description = "The child"), JourneyQuery),
     responses(
         (status = 200, description = "The journey; with `Accept: text/html`, a page with a timeline of the levels and the records", content(
-            (Journey = "application/json"),
+            (views::Journey = "application/json"),
             (String = "text/html"),
         )),
         (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A time filter is not RFC 3339", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoStanding, child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn journey(
     caller: Caller,
@@ -312,12 +305,7 @@ async fn journey_answer(
         name,
         state.framework.title(),
     )?;
-    let page = crate::pages::with_person(page, caller.person.as_ref());
-    Ok(HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
-        // A person's page is theirs: no cache keeps it for the next user of the machine.
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(page))
+    Ok(crate::pages::answer(page, caller.person.as_ref()))
 }
 
 /// Every record with who recorded it, through which token, corrections and retractions
@@ -325,10 +313,9 @@ async fn journey_answer(
 #[utoipa::path(get, path = "/v1/children/{child_id}/audit", operation_id = "get_audit", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
-        (status = 200, description = "The audit trail", body = Audit),
+        (status = 200, description = "The audit trail", body = views::Audit),
         (status = 403, description = "Only auditors", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn audit(
     caller: Caller,
@@ -362,10 +349,8 @@ pub async fn audit(
 #[utoipa::path(get, path = "/v1/children/{child_id}/consent", operation_id = "get_consent_ledger", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child")),
     responses(
-        (status = 200, description = "The consent ledger", body = ConsentLedger),
-        (status = 403, description = "Role may not, or a recorder whose agency has no standing with this child", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The consent ledger", body = views::ConsentLedger),
+        child::NoStanding, child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn consent(
     caller: Caller,
@@ -384,7 +369,8 @@ pub async fn consent(
     let mut ledger = projection::consent_ledger(read.events());
     // A recorder sees a consent's status (it is in the case summary too) but only its own
     // agency's records of it, and only the sharing records it made or was named in.
-    let sees = |r: &projection::Record| read.sight.sees(&r.recorded_by, &r.record_type, &r.data);
+    let sees =
+        |r: &projection::Record<'_>| read.sight.sees(&r.recorded_by, &r.record_type, &r.data);
     for c in &mut ledger.consents {
         c.history.retain(sees);
     }
@@ -410,11 +396,10 @@ pub const MAX_PAGE: u32 = 1000;
 #[utoipa::path(get, path = "/v1/children/{child_id}/events", operation_id = "get_events", tag = "reading",
     params(("child_id" = Uuid, Path, description = "The child"), EventsQuery),
     responses(
-        (status = 200, description = "A page of the stream", body = RawEvents),
+        (status = 200, description = "A page of the stream", body = views::RawEvents),
         (status = 400, description = "`limit` out of range", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Front door and auditors only", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such child", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read could not be logged", body = Problem, content_type = "application/problem+json"),
+        child::NoSuchChild, child::NotLogged,
     ))]
 pub async fn events(
     caller: Caller,

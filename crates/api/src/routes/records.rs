@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use domain::envelope::RecordInput;
 use serde::Serialize;
 use store::Appended;
-use utoipa::{IntoParams, IntoResponses, ToSchema};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::access::Action;
@@ -75,17 +75,49 @@ pub struct RecordedBatch {
     pub records: Vec<RecordedItem>,
 }
 
+/// What both appends may answer for the same reasons besides [`child::NoSuchChild`]: a stale
+/// `If-Match`, and the body's limits (`body.rs`). Described once for the OpenAPI document;
+/// never built.
+#[derive(utoipa::IntoResponses)]
+pub enum AppendAnswers {
+    #[response(
+        status = 404,
+        description = "No such child",
+        content_type = "application/problem+json"
+    )]
+    NoSuchChild(Problem),
+    #[response(
+        status = 409,
+        description = "If-Match no longer holds",
+        content_type = "application/problem+json"
+    )]
+    Stale(Problem),
+    #[response(
+        status = 413,
+        description = "Body over 1 MiB",
+        content_type = "application/problem+json"
+    )]
+    TooLarge(Problem),
+    #[response(
+        status = 415,
+        description = "Not JSON",
+        content_type = "application/problem+json"
+    )]
+    NotJson(Problem),
+}
+
 /// Appends one record.
 // One record and a batch share their headers and most refusals (`AppendHeaders`,
-// `AppendRefused`): described once, so the two cannot drift apart. What differs
-// is written at each: the body, the answer, and what a 400, 403 or 422 means for one or many.
+// `child::NoSuchChild`, `AppendAnswers`): described once, so the two cannot drift apart. What
+// differs is written at each: the body, the answer, and what a 400, 403 or 422 means for one or
+// many.
 #[utoipa::path(post, path = "/v1/children/{child_id}/records", operation_id = "append_record", tag = "records", request_body = NewRecord,
     params(("child_id" = Uuid, Path, description = "The child"), AppendHeaders),
     responses(
         (status = 201, description = "Recorded and durable", body = Recorded, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed, or a field of the wrong type", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or agency may not record this", body = Problem, content_type = "application/problem+json"),
-        AppendRefused,
+        child::NoSuchChild, AppendAnswers,
         (status = 422, description = "Breaks a rule (the detail says which), or the Idempotency-Key was used with a different body", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn append_one(
@@ -120,7 +152,7 @@ pub async fn append_one(
         (status = 201, description = "All recorded and durable", body = RecordedBatch, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed (`records[3].data.decision`), empty or over 500 records", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The role or agency may not record one of them", body = Problem, content_type = "application/problem+json"),
-        AppendRefused,
+        child::NoSuchChild, AppendAnswers,
         (status = 422, description = "A record breaks a rule; nothing was recorded", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn append_batch(
@@ -180,28 +212,6 @@ struct AppendHeaders {
     /// The child's sequence as an entity tag ("7"): append only if the stream is still there
     #[param(rename = "If-Match")]
     if_match: Option<String>,
-}
-
-/// The refusals both appends share, with the same meaning for one record or a batch
-/// (documentation: the handlers answer them as `ApiError`s).
-#[derive(IntoResponses)]
-#[expect(
-    dead_code,
-    reason = "a description for the document; the handlers answer `ApiError`s"
-)]
-enum AppendRefused {
-    /// No such child
-    #[response(status = 404, content_type = "application/problem+json")]
-    NoSuchChild(Problem),
-    /// If-Match no longer holds
-    #[response(status = 409, content_type = "application/problem+json")]
-    Moved(Problem),
-    /// Body over 1 MiB
-    #[response(status = 413, content_type = "application/problem+json")]
-    TooLarge(Problem),
-    /// Not JSON
-    #[response(status = 415, content_type = "application/problem+json")]
-    NotJson(Problem),
 }
 
 fn created(state: &AppState, appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder {

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Months, NaiveDate, Utc};
 use hmac::{Hmac, Mac};
-use projection::inspection::{InspectionReport, Period};
+use projection::inspection::Period;
 use serde::Deserialize;
 use sha2::Sha256;
 use utoipa::IntoParams;
@@ -18,6 +18,7 @@ use crate::auth::Caller;
 use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::state::AppState;
+use crate::views;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -93,15 +94,14 @@ fn format(req: &HttpRequest) -> Result<Format, ApiError> {
 #[utoipa::path(get, path = "/v1/reports/inspection", operation_id = "get_inspection_report", tag = "review", params(ReportQuery),
     responses(
         (status = 200, description = "The report. With `locality`, every figure that rests on 1 to 4 children is the string \"<5\" in place of its number (in JSON, CSV and HTML alike); 0 stays 0. See docs/REPORT.md, \"Small numbers\".", content(
-            (InspectionReport = "application/json"),
+            (views::InspectionReport = "application/json"),
             (String = "text/csv"),
             (String = "text/html"),
         )),
         (status = 303, description = "A browser (`Accept: text/html`, no `Authorization`) without a session is sent to `/signin?next=…` to sign in (docs/CONTRACT.md, \"People in a browser\")"),
         (status = 400, description = "A date is not YYYY-MM-DD, `from` is after `to`, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 406, description = "None of JSON, CSV or HTML is acceptable", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+        consistency::ModelBehind,
     ))]
 pub async fn inspection(
     caller: Caller,
@@ -147,12 +147,8 @@ async fn report_answer(
                 "inline; filename=\"inspection.csv\"",
             ))
             .body(report.to_csv()),
-        Format::Html => HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(crate::pages::with_person(
-                crate::pages::report(&report)?,
-                caller.person.as_ref(),
-            )),
+        Format::Html => {
+            crate::pages::answer(crate::pages::report(&report)?, caller.person.as_ref())
+        }
     })
 }

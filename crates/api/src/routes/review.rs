@@ -19,6 +19,7 @@ use crate::consistency;
 use crate::problem::{ApiError, ApiResult, ErrorKind, Problem};
 use crate::routes::child::log_read;
 use crate::state::AppState;
+use crate::views;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -52,10 +53,9 @@ fn visible(scope: Scope, caller: &Caller, d: &Disagreement) -> bool {
 /// The disagreements, oldest raised first, each with its stages, positions and resolution.
 #[utoipa::path(get, path = "/v1/disagreements", operation_id = "list_disagreements", tag = "review", params(ReviewQuery),
     responses(
-        (status = 200, description = "The disagreements the caller may see, reflecting every record acknowledged before the request (and at least `min_position`)", body = DisagreementList),
+        (status = 200, description = "The disagreements the caller may see, reflecting every record acknowledged before the request (and at least `min_position`)", body = views::DisagreementList),
         (status = 400, description = "`status` is not open or resolved, or `min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+        consistency::ModelBehind,
     ))]
 pub async fn list(
     caller: Caller,
@@ -99,11 +99,10 @@ pub async fn list(
 #[utoipa::path(get, path = "/v1/disagreements/{disagreement_id}", operation_id = "get_disagreement", tag = "review",
     params(("disagreement_id" = Uuid, Path, description = "The disagreement"), AtPosition),
     responses(
-        (status = 200, description = "The disagreement, reflecting every record acknowledged before the request (and at least `min_position`)", body = Disagreement),
+        (status = 200, description = "The disagreement, reflecting every record acknowledged before the request (and at least `min_position`)", body = views::Disagreement),
         (status = 400, description = "`min_position` is not a whole number", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such disagreement (or not one the caller's agency is party to)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The read model could not reach the position it must reflect in time; see `Retry-After`", body = Problem, content_type = "application/problem+json",
-            headers(("Retry-After" = u64, description = "Seconds to wait before asking again"))),
+        consistency::ModelBehind,
     ))]
 pub async fn one(
     caller: Caller,

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
 use super::{ChildState, ConsentStatus, Services};
@@ -130,9 +131,14 @@ fn allowed_when_closed(r: &RecordData) -> bool {
     )
 }
 
-/// Checks one record (not a correction) against the state; returns it, with anything the
-/// server adds (a `needs_assessed`'s suggestion).
-pub(super) fn check(state: &ChildState, data: RecordData, services: &Services) -> Checked {
+/// Checks one record (not a correction), said to have happened `at`, against the state;
+/// returns it, with anything the server adds (a `needs_assessed`'s suggestion).
+pub(super) fn check(
+    state: &ChildState,
+    data: RecordData,
+    at: DateTime<Utc>,
+    services: &Services,
+) -> Checked {
     if state.closed && !allowed_when_closed(&data) {
         return Err(rule(
             "The case is closed: reopen it (case_reopened) before recording new work on it.",
@@ -300,6 +306,10 @@ pub(super) fn check(state: &ChildState, data: RecordData, services: &Services) -
                     "is required for a child protection plan",
                 ));
             }
+            one_statutory_plan_at_a_time(state, p.kind)?;
+            if p.kind == PlanKind::ChildProtectionPlan {
+                decided_by_a_conference(state, p.plan_id, at.date_naive())?;
+            }
             Ok(RecordData::PlanStarted(p))
         }
         RecordData::PlanReviewed(p) => {
@@ -366,6 +376,16 @@ pub(super) fn check(state: &ChildState, data: RecordData, services: &Services) -
                 "data.conference_id",
                 "conference",
             )?;
+            let day = at.date_naive();
+            if c.kind == ConferenceKind::Initial && !crate::calendar::is_working_day(day) {
+                let what = crate::calendar::bank_holiday(day)
+                    .map_or_else(|| day.format("a %A").to_string(), |h| h.to_owned());
+                return Err(rule(
+                    "An initial child protection conference sits on a working day (census rule 8875); date it (occurred_at) on the day it sat.",
+                    "occurred_at",
+                    format!("{day} is {what}, not a working day"),
+                ));
+            }
             Ok(RecordData::ChildProtectionConferenceHeld(c))
         }
         RecordData::DisagreementRaised(d) => {
@@ -421,6 +441,18 @@ pub(super) fn check(state: &ChildState, data: RecordData, services: &Services) -
                     D,
                     "type",
                     format!("referral {} is not decided", r.referral_id),
+                ));
+            }
+            if let (Some(reason @ (ClosureReason::RC8 | ClosureReason::RC9)), Some(beyond)) =
+                (c.closure_reason, state.beyond_assessment)
+            {
+                return Err(rule(
+                    "RC8 and RC9 say a case closed after an assessment and nothing more (census rule 2990); a case that went further closes with another reason, usually RC7.",
+                    "data.closure_reason",
+                    format!(
+                        "is {reason:?}, but the case had {} since it was opened",
+                        beyond.words()
+                    ),
                 ));
             }
             Ok(RecordData::CaseClosed(c))
@@ -724,6 +756,63 @@ fn step(state: &ChildState, s: Step, up: bool, services: &Services) -> Result<St
         }
     }
     Ok(s)
+}
+
+/// A child in need plan and a child protection plan never run together (census rules 4001,
+/// 4016, 4017): the one ends before the other starts, in the same batch if need be.
+fn one_statutory_plan_at_a_time(state: &ChildState, kind: PlanKind) -> Result<(), Invalid> {
+    let other = match kind {
+        PlanKind::ChildInNeedPlan => PlanKind::ChildProtectionPlan,
+        PlanKind::ChildProtectionPlan => PlanKind::ChildInNeedPlan,
+        PlanKind::EarlyHelpPlan | PlanKind::FamilySupportPlan => return Ok(()),
+    };
+    let Some(open) = state.plans.values().find(|p| p.open && p.kind == other) else {
+        return Ok(());
+    };
+    let (this, that) = match kind {
+        PlanKind::ChildInNeedPlan => ("child in need", "child protection"),
+        _ => ("child protection", "child in need"),
+    };
+    Err(rule(
+        "A child in need plan and a child protection plan do not run together (census rules 4001, 4016, 4017): end the one (plan_ended) before the other starts, in the same batch if they change on the same day.",
+        "data.kind",
+        format!(
+            "a {this} plan cannot start while {that} plan {} is open",
+            open.plan_id
+        ),
+    ))
+}
+
+/// A child protection plan is decided by a child protection conference and starts on the day
+/// it sat (census rules 2883, 2885): the conference is recorded first, with outcome
+/// `plan_started`, naming this plan or none.
+fn decided_by_a_conference(
+    state: &ChildState,
+    plan_id: Uuid,
+    on: NaiveDate,
+) -> Result<(), Invalid> {
+    const D: &str = "A child protection plan starts on the day of the child protection conference that decided it (census rules 2883, 2885): record the conference (outcome plan_started) first, and date the plan (occurred_at) on the day the conference sat.";
+    let deciding: Vec<NaiveDate> = state
+        .plan_decisions
+        .values()
+        .filter(|d| d.plan_id.is_none_or(|id| id == plan_id))
+        .map(|d| d.on)
+        .collect();
+    if deciding.contains(&on) {
+        return Ok(());
+    }
+    match deciding.iter().max() {
+        None => Err(rule(
+            D,
+            "data.kind",
+            "no child protection conference on this child's record decided on a plan",
+        )),
+        Some(sat) => Err(rule(
+            D,
+            "occurred_at",
+            format!("is {on}, but the conference that decided this plan sat on {sat}"),
+        )),
+    }
 }
 
 fn open_plan(state: &ChildState, id: Uuid) -> Result<(), Invalid> {

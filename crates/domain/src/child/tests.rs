@@ -3,11 +3,19 @@
 
 use chrono::TimeZone;
 use proptest::prelude::*;
-use serde_json::{Value, json};
 
 use super::*;
 use crate::level::{StatutoryBasis, Tier};
-use crate::registration::ChildDetailsFields;
+use crate::record::{
+    AssessmentKind, ConsentPurpose, ConversationKind, PlanCategory, PlanKind, ReferralDecision,
+    StepReasonKind, StrategyDecision,
+};
+use crate::registration::{ChildDetailsChanges, ChildDetailsFields, Gender};
+use crate::shapes::Party;
+use crate::testing::{self as build, Build, level, person, tier};
+use StatutoryBasis::{Section17, Section47};
+
+mod census_practice;
 
 fn services() -> Services {
     Services {
@@ -21,25 +29,17 @@ fn t(d: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d.min(30), 10, 0, 0).unwrap()
 }
 
-fn person(agency: &str) -> Value {
-    json!({ "name": "A Practitioner", "role": "practitioner", "agency": agency })
-}
-
-fn school() -> Value {
-    person("school:norwich-high")
+fn school() -> Person {
+    build::practitioner()
 }
 
 fn id() -> Uuid {
     Uuid::new_v4()
 }
 
-/// A record posted by a school on day `d`.
-fn rec(d: u32, kind: &str, data: Value) -> (Uuid, RecordInput) {
-    let body = json!({ "type": kind, "occurred_at": t(d).to_rfc3339(), "recorded_by": school(), "data": data });
-    (
-        id(),
-        RecordInput::parse(body).unwrap_or_else(|e| panic!("{kind}: {e}")),
-    )
+/// A record posted by a school on day `d`, parsed as a client's post.
+fn rec(d: u32, data: impl Build) -> (Uuid, RecordInput) {
+    (id(), build::posted(data).at(t(d)).by(school()).input())
 }
 
 fn registered() -> Child {
@@ -48,18 +48,17 @@ fn registered() -> Child {
         family_name: "Example".parse_text(),
         date_of_birth: NaiveDate::from_ymd_opt(2012, 3, 2),
         expected_date_of_birth: None,
-        gender: serde_json::from_value(json!("male")).unwrap(),
+        gender: Gender::Male,
         ethnicity: None,
         disability: vec![],
         locality: "Norwich".parse_text(),
         identifiers: None,
     })
     .unwrap();
-    let recorded_by: Person = serde_json::from_value(school()).unwrap();
     let cmd = ChildCommand::Register {
         event_id: id(),
         occurred_at: t(1),
-        recorded_by,
+        recorded_by: school(),
         details: Box::new(details),
     };
     Child::from_events(Child::default().decide(cmd, &services()).unwrap())
@@ -129,73 +128,56 @@ fn accept(given: Vec<(Uuid, RecordInput)>, when: (Uuid, RecordInput)) -> Child {
     after(all)
 }
 
-// --- builders of common records ------------------------------------------------------
+// --- common records, on the days the tests expect them ---------------------------------
 
-fn sought(consent: Uuid, purpose: &str) -> (Uuid, RecordInput) {
-    rec(
-        2,
-        "consent_sought",
-        json!({ "consent_id": consent, "purpose": purpose, "sought_from": { "relationship": "mother" }, "explained": "who sees what and why" }),
-    )
+fn sought(consent: Uuid, purpose: ConsentPurpose) -> (Uuid, RecordInput) {
+    rec(2, build::consent_sought().id(consent).purpose(purpose))
 }
 fn given_consent(consent: Uuid) -> (Uuid, RecordInput) {
-    rec(
-        2,
-        "consent_given",
-        json!({ "consent_id": consent, "given_by": { "relationship": "mother" } }),
-    )
+    rec(2, build::consent_given().id(consent))
 }
 fn refused(consent: Uuid) -> (Uuid, RecordInput) {
-    rec(
-        2,
-        "consent_refused",
-        json!({ "consent_id": consent, "refused_by": { "relationship": "mother" } }),
-    )
+    rec(2, build::consent_refused().id(consent))
 }
-fn referral(referral: Uuid, consent: Value) -> (Uuid, RecordInput) {
-    rec(
-        3,
-        "referral_made",
-        json!({ "referral_id": referral, "to": "front_door", "concerns": ["bruising"], "immediate_risk": false, "family_aware": true, "consent": consent }),
-    )
+/// A referral to the front door about bruising, its consent set by the caller.
+fn referral(referral: build::ReferralMadeBuilder) -> (Uuid, RecordInput) {
+    rec(3, referral)
 }
-fn decided(referral: Uuid, tier: u8) -> (Uuid, RecordInput) {
+fn decided(referral: Uuid, level: Level) -> (Uuid, RecordInput) {
     rec(
         4,
-        "referral_decided",
-        json!({ "referral_id": referral, "decision": "early_help", "decided_level": { "tier": tier }, "rationale": "r" }),
+        build::referral_decided()
+            .referral(referral)
+            .decided(level)
+            .rationale("r"),
     )
 }
-fn step(kind: &str, from: Value, to: Value, reason: &str) -> (Uuid, RecordInput) {
-    rec(
-        5,
-        kind,
-        json!({ "from": from, "to": to, "reasons": [{ "kind": reason, "detail": "d" }], "rationale": "r", "decided_by": school(), "family_informed": true }),
-    )
+fn step(step: build::StepBuilder) -> (Uuid, RecordInput) {
+    rec(5, step.family_informed(true))
 }
-fn plan(plan: Uuid, kind: &str) -> (Uuid, RecordInput) {
+fn up(from: Level, to: Level, reason: StepReasonKind) -> build::StepBuilder {
+    build::stepped_up().from(from).to(to).reason(reason)
+}
+fn down(from: Level, to: Level, reason: StepReasonKind) -> build::StepBuilder {
+    build::stepped_down().from(from).to(to).reason(reason)
+}
+fn plan(plan: Uuid, kind: PlanKind) -> (Uuid, RecordInput) {
     rec(
         6,
-        "plan_started",
-        json!({ "plan_id": plan, "kind": kind, "lead": school(), "review_by": "2026-12-20", "category": "neglect" }),
+        build::plan_started()
+            .id(plan)
+            .kind(kind)
+            .category(PlanCategory::Neglect),
     )
 }
-fn strategy(sd: Uuid, decision: &str) -> (Uuid, RecordInput) {
+fn strategy(sd: Uuid, decision: StrategyDecision) -> (Uuid, RecordInput) {
     rec(
         7,
-        "strategy_discussion_held",
-        json!({ "strategy_discussion_id": sd, "participants": [person("police:norfolk"), school()], "decision": decision, "rationale": "r" }),
+        build::strategy_discussion_held().id(sd).decision(decision),
     )
 }
 fn conversation(c: Uuid) -> (Uuid, RecordInput) {
-    rec(
-        2,
-        "conversation_recorded",
-        json!({ "conversation_id": c, "kind": "with_child", "participants": [{ "relationship": "child" }], "worries": ["hungry"] }),
-    )
-}
-fn lvl(tier: u8, basis: &str) -> Value {
-    json!({ "tier": tier, "statutory_basis": basis })
+    rec(2, build::conversation_recorded().id(c))
 }
 
 // --- every rule, broken ------------------------------------------------------------------
@@ -213,8 +195,9 @@ fn conversations() {
         vec![],
         rec(
             2,
-            "conversation_recorded",
-            json!({ "conversation_id": id(), "kind": "with_child", "participants": [{ "relationship": "child" }], "opinions": ["fine"] }),
+            build::conversation_recorded()
+                .no_worries()
+                .opinions(&["fine"]),
         ),
         "data.worries",
         "at least one of",
@@ -223,8 +206,11 @@ fn conversations() {
         vec![],
         rec(
             2,
-            "conversation_recorded",
-            json!({ "conversation_id": id(), "kind": "front_door_consultation", "participants": [school()], "facts": ["f"] }),
+            build::conversation_recorded()
+                .kind(ConversationKind::FrontDoorConsultation)
+                .participants(vec![Party::Person(school())])
+                .no_worries()
+                .facts(&["f"]),
         ),
         "data.advice",
         "no anonymous consultations",
@@ -233,8 +219,11 @@ fn conversations() {
         vec![],
         rec(
             2,
-            "conversation_recorded",
-            json!({ "conversation_id": id(), "kind": "with_child", "participants": [school()], "facts": ["f"], "about_referral_id": id() }),
+            build::conversation_recorded()
+                .participants(vec![Party::Person(school())])
+                .no_worries()
+                .facts(&["f"])
+                .about_referral(id()),
         ),
         "data.about_referral_id",
         "must be on this child's record",
@@ -244,26 +233,18 @@ fn conversations() {
 #[test]
 fn assessments() {
     let a = id();
-    let ok = |aid: Uuid| {
-        rec(
-            8,
-            "needs_assessed",
-            json!({ "assessment_id": aid, "assessment": "single_assessment", "decided_level": { "tier": 2 }, "rationale": "r" }),
-        )
-    };
+    let assessed = || build::needs_assessed().rationale("r");
+    let ok = |aid: Uuid| rec(8, assessed().id(aid));
     check(
         vec![ok(a)],
         ok(a),
         "data.assessment_id",
         "id not used before",
     );
+    let screening = || assessed().kind(AssessmentKind::Screening);
     check(
         vec![],
-        rec(
-            8,
-            "needs_assessed",
-            json!({ "assessment_id": id(), "assessment": "screening", "indicators": [{ "code": "NOR-CD-01-T2" }, { "code": "XYZ" }], "decided_level": { "tier": 2 }, "rationale": "r" }),
-        ),
+        rec(8, screening().indicators(&["NOR-CD-01-T2", "XYZ"])),
         "data.indicators[1].code",
         "descriptor catalogue",
     );
@@ -271,29 +252,22 @@ fn assessments() {
         vec![],
         rec(
             8,
-            "needs_assessed",
-            json!({ "assessment_id": id(), "assessment": "screening", "section_47_indicators": ["NOPE"], "decided_level": { "tier": 4, "statutory_basis": "section_47" }, "rationale": "r" }),
+            screening()
+                .section_47_indicators(&["NOPE"])
+                .decided(level(4, Section47)),
         ),
         "data.section_47_indicators[0]",
         "section 47 list",
     );
     check(
         vec![],
-        rec(
-            8,
-            "needs_assessed",
-            json!({ "assessment_id": id(), "assessment": "screening", "decided_level": { "tier": 4, "statutory_basis": "section_17" }, "rationale": "r" }),
-        ),
+        rec(8, screening().decided(level(4, Section17))),
         "data.decided_level",
         "does not use this level",
     );
     check(
         vec![],
-        rec(
-            8,
-            "needs_assessed",
-            json!({ "assessment_id": id(), "assessment": "screening", "decided_level": { "tier": 2 }, "rationale": "r", "factors": ["1A", "21"] }),
-        ),
+        rec(8, screening().factors(&["1A", "21"])),
         "data.factors[1]",
         "stands alone",
     );
@@ -305,8 +279,10 @@ fn an_assessment_stores_the_suggestion_beside_the_decision() {
         vec![],
         rec(
             8,
-            "needs_assessed",
-            json!({ "assessment_id": id(), "assessment": "single_assessment", "section_47_indicators": ["NOR-S47-17"], "decided_level": { "tier": 3 }, "rationale": "family engaging" }),
+            build::needs_assessed()
+                .section_47_indicators(&["NOR-S47-17"])
+                .decided(tier(3))
+                .rationale("family engaging"),
         ),
     );
     let Some(ChildEvent {
@@ -340,59 +316,45 @@ fn an_assessment_stores_the_suggestion_beside_the_decision() {
 #[test]
 fn consents() {
     let k = id();
+    let withdrawn = || rec(2, build::consent_withdrawn().id(k));
     check(
-        vec![sought(k, "referral")],
-        sought(k, "referral"),
+        vec![sought(k, ConsentPurpose::Referral)],
+        sought(k, ConsentPurpose::Referral),
         "data.consent_id",
         "id not used before",
     );
     check(
         vec![
-            sought(k, "referral"),
+            sought(k, ConsentPurpose::Referral),
             given_consent(k),
-            rec(
-                2,
-                "consent_withdrawn",
-                json!({ "consent_id": k, "withdrawn_by": { "relationship": "mother" } }),
-            ),
+            withdrawn(),
         ],
         given_consent(k),
         "data.consent_id",
         "needs a new consent_id",
     );
     check(
-        vec![sought(k, "referral")],
-        rec(
-            2,
-            "consent_withdrawn",
-            json!({ "consent_id": k, "withdrawn_by": { "relationship": "mother" } }),
-        ),
+        vec![sought(k, ConsentPurpose::Referral)],
+        withdrawn(),
         "data.consent_id",
         "Only a consent that was given",
     );
     check(
-        vec![sought(k, "referral"), refused(k)],
+        vec![sought(k, ConsentPurpose::Referral), refused(k)],
         refused(k),
         "data.consent_id",
         "new request needs a new consent_id",
     );
+    let dispensed = || build::consent_dispensed_with().reasons("r");
     check(
         vec![],
-        rec(
-            2,
-            "consent_dispensed_with",
-            json!({ "consent_id": id(), "purpose": "referral", "grounds": ["risk_to_child"], "reasons": "r" }),
-        ),
+        rec(2, dispensed().unapproved()),
         "data.approved_by",
         "approved by a manager",
     );
     check(
-        vec![sought(k, "referral")],
-        rec(
-            2,
-            "consent_dispensed_with",
-            json!({ "consent_id": k, "purpose": "referral", "grounds": ["risk_to_child"], "reasons": "r", "approved_by": school() }),
-        ),
+        vec![sought(k, ConsentPurpose::Referral)],
+        rec(2, dispensed().id(k).approved_by(school())),
         "data.consent_id",
         "id not used before",
     );
@@ -401,126 +363,123 @@ fn consents() {
 #[test]
 fn information_sharing() {
     let k = id();
-    let shared = |consent: Option<Uuid>, purpose: &str| {
-        let mut d = json!({ "purpose": purpose, "shared_with": ["police:norfolk"], "what": "w" });
-        if let Some(c) = consent {
-            d["consent_id"] = json!(c);
-        }
-        rec(3, "information_shared", d)
+    let shared = |consent: Option<Uuid>| {
+        let d = build::information_shared()
+            .what("w")
+            .nothing_said_of_consent();
+        rec(
+            3,
+            match consent {
+                Some(c) => d.consent(c),
+                None => d,
+            },
+        )
     };
+    check(vec![], shared(None), "data.consent_id", "or says why");
     check(
-        vec![],
-        shared(None, "referral"),
-        "data.consent_id",
-        "or says why",
-    );
-    check(
-        vec![sought(k, "referral")],
-        shared(Some(k), "referral"),
+        vec![sought(k, ConsentPurpose::Referral)],
+        shared(Some(k)),
         "data.consent_id",
         "consent given",
     );
     check(
-        vec![sought(k, "service"), given_consent(k)],
-        shared(Some(k), "referral"),
+        vec![sought(k, ConsentPurpose::Service), given_consent(k)],
+        shared(Some(k)),
         "data.consent_id",
         "matching purpose",
     );
     accept(
-        vec![sought(k, "information_sharing"), given_consent(k)],
-        shared(Some(k), "referral"),
+        vec![
+            sought(k, ConsentPurpose::InformationSharing),
+            given_consent(k),
+        ],
+        shared(Some(k)),
     );
 }
 
 #[test]
 fn referrals() {
     let (r, k) = (id(), id());
+    let made = || build::referral_made().id(r);
     check(
         vec![
-            sought(k, "referral"),
+            sought(k, ConsentPurpose::Referral),
             given_consent(k),
-            referral(r, json!({ "consent_id": k })),
+            referral(made().consent_given(k)),
         ],
-        referral(r, json!({ "consent_id": k })),
+        referral(made().consent_given(k)),
         "data.referral_id",
         "id not used before",
     );
     check(
-        vec![sought(k, "referral")],
-        referral(r, json!({ "consent_id": k })),
+        vec![sought(k, ConsentPurpose::Referral)],
+        referral(made().consent_given(k)),
         "data.consent.consent_id",
         "consent that was given",
     );
     check(
         vec![],
-        referral(r, json!({ "dispensed_consent_id": k })),
+        referral(made().consent_dispensed(k)),
         "data.consent.dispensed_consent_id",
         "dispense",
     );
     check(
-        vec![sought(k, "referral"), refused(k)],
-        referral(
-            r,
-            json!({ "refused_consent_id": k, "front_door_told_consent_withheld": true }),
-        ),
+        vec![sought(k, ConsentPurpose::Referral), refused(k)],
+        referral(made().consent_refused(k).front_door_told_consent_withheld()),
         "data.consent.proceeding_reason",
         "records why",
     );
     check(
-        vec![sought(k, "referral"), refused(k)],
-        referral(
-            r,
-            json!({ "refused_consent_id": k, "proceeding_reason": "risk" }),
-        ),
+        vec![sought(k, ConsentPurpose::Referral), refused(k)],
+        referral(made().consent_refused(k).proceeding_because("risk")),
         "data.consent.front_door_told_consent_withheld",
         "tells the front door",
     );
     check(
-        vec![sought(k, "referral"), given_consent(k)],
+        vec![sought(k, ConsentPurpose::Referral), given_consent(k)],
         referral(
-            r,
-            json!({ "refused_consent_id": k, "proceeding_reason": "risk", "front_door_told_consent_withheld": true }),
+            made()
+                .consent_refused(k)
+                .proceeding_because("risk")
+                .front_door_told_consent_withheld(),
         ),
         "data.consent.refused_consent_id",
         "consent was refused",
     );
     let made = vec![
-        sought(k, "referral"),
+        sought(k, ConsentPurpose::Referral),
         given_consent(k),
-        referral(r, json!({ "consent_id": k })),
+        referral(made().consent_given(k)),
     ];
     let mut twice = made.clone_records();
-    twice.push(decided(r, 2));
-    check(twice, decided(r, 2), "data.referral_id", "decided once");
+    twice.push(decided(r, tier(2)));
+    check(
+        twice,
+        decided(r, tier(2)),
+        "data.referral_id",
+        "decided once",
+    );
     check(
         vec![],
-        decided(r, 2),
+        decided(r, tier(2)),
         "data.referral_id",
         "must be on this child's record",
     );
     check(
         made.clone_records(),
-        decided(r, 5 - 1).with_level(lvl(4, "section_17")),
+        decided(r, level(4, Section17)),
         "data.decided_level",
         "does not use this level",
     );
     check(
         vec![],
-        rec(
-            5,
-            "referrer_informed",
-            json!({ "referral_id": id(), "how": "phone" }),
-        ),
+        rec(5, build::referrer_informed().referral(id())),
         "data.referral_id",
         "must be on this child's record",
     );
     check(
         vec![],
-        rec(
-            5,
-            "family_informed",
-            json!({ "about_event_id": id(), "how": "letter", "by": school() }),
-        ),
+        rec(5, build::family_informed().about(id())),
         "data.about_event_id",
         "must be on this child's record",
     );
@@ -530,100 +489,59 @@ fn referrals() {
     let talk_id = talk.0;
     check(
         vec![talk],
-        rec(
-            5,
-            "family_informed",
-            json!({ "about_event_id": talk_id, "how": "letter", "by": school() }),
-        ),
+        rec(5, build::family_informed().about(talk_id)),
         "data.about_event_id",
         "referral, a service change or a change of tier",
     );
-    let up = step("stepped_up", lvl(1, "none"), lvl(2, "none"), "indicators");
+    let up = step(up(tier(1), tier(2), StepReasonKind::Indicators));
     let up_id = up.0;
-    accept(
-        vec![up],
-        rec(
-            6,
-            "family_informed",
-            json!({ "about_event_id": up_id, "how": "letter", "by": school() }),
-        ),
-    );
+    accept(vec![up], rec(6, build::family_informed().about(up_id)));
 }
 
 #[test]
 fn steps() {
+    use StepReasonKind::{Assessment, ConsentRefused, Indicators, NeedsMet};
     check(
         vec![],
-        step("stepped_up", lvl(2, "none"), lvl(3, "none"), "indicators"),
+        step(up(tier(2), tier(3), Indicators)),
         "data.from",
         "current level",
     );
     check(
         vec![],
-        step(
-            "stepped_up",
-            lvl(1, "none"),
-            lvl(4, "section_17"),
-            "indicators",
-        ),
+        step(up(tier(1), level(4, Section17), Indicators)),
         "data.to",
         "does not use this level",
     );
     check(
-        vec![step(
-            "stepped_up",
-            lvl(1, "none"),
-            lvl(2, "none"),
-            "indicators",
-        )],
-        step("stepped_up", lvl(2, "none"), lvl(1, "none"), "indicators"),
+        vec![step(up(tier(1), tier(2), Indicators))],
+        step(up(tier(2), tier(1), Indicators)),
         "data.to",
         "higher level",
     );
     check(
         vec![],
-        step("stepped_down", lvl(1, "none"), lvl(2, "none"), "needs_met"),
+        step(down(tier(1), tier(2), NeedsMet)),
         "data.to",
         "lower level",
     );
     check(
         vec![],
-        step(
-            "stepped_up",
-            lvl(1, "none"),
-            lvl(2, "none"),
-            "consent_refused",
-        ),
+        step(up(tier(1), tier(2), ConsentRefused)),
         "data.reasons",
         "not a reason to escalate",
     );
-    let at_17 = vec![step(
-        "stepped_up",
-        lvl(1, "none"),
-        lvl(3, "section_17"),
-        "assessment",
-    )];
+    let at_17 = vec![step(up(tier(1), level(3, Section17), Assessment))];
     check(
         at_17.clone_records(),
-        step(
-            "stepped_down",
-            lvl(3, "section_17"),
-            lvl(3, "none"),
-            "needs_met",
-        ),
+        step(down(level(3, Section17), tier(3), NeedsMet)),
         "data.consent_id",
         "needs the family's consent",
     );
     let k = id();
     let mut with_sought = at_17.clone_records();
-    with_sought.push(sought(k, "step_down"));
-    let mut down = step(
-        "stepped_down",
-        lvl(3, "section_17"),
-        lvl(3, "none"),
-        "needs_met",
-    );
-    down = down.with_field("consent_id", json!(k));
+    with_sought.push(sought(k, ConsentPurpose::StepDown));
+    let down = step(down(level(3, Section17), tier(3), NeedsMet).consent(k));
     check(
         with_sought.clone_records(),
         down.clone_record(),
@@ -634,15 +552,13 @@ fn steps() {
     accept(with_sought, down);
     check(
         vec![],
-        step("stepped_up", lvl(1, "none"), lvl(2, "none"), "indicators")
-            .with_field("assessment_id", json!(id())),
+        step(up(tier(1), tier(2), Indicators).assessment(id())),
         "data.assessment_id",
         "must be on this child's record",
     );
     check(
         vec![],
-        step("stepped_up", lvl(1, "none"), lvl(2, "none"), "indicators")
-            .with_field("continuing_services", json!([id()])),
+        step(up(tier(1), tier(2), Indicators).continuing_services(vec![id()])),
         "data.continuing_services[0]",
         "services in place",
     );
@@ -651,11 +567,7 @@ fn steps() {
 #[test]
 fn services_and_plans() {
     let (s, p) = (id(), id());
-    let started = rec(
-        5,
-        "service_started",
-        json!({ "service_id": s, "service": "parenting group", "provider": "council:early-help", "family_informed": true }),
-    );
+    let started = rec(5, build::service_started().id(s).family_informed(true));
     check(
         vec![started.clone_record()],
         started.clone_record(),
@@ -664,8 +576,10 @@ fn services_and_plans() {
     );
     let ended = rec(
         6,
-        "service_ended",
-        json!({ "service_id": s, "reason": "done", "family_informed": true }),
+        build::service_ended()
+            .service(s)
+            .reason("done")
+            .family_informed(true),
     );
     check(
         vec![],
@@ -680,50 +594,34 @@ fn services_and_plans() {
         "in place can end",
     );
     check(
-        vec![plan(p, "early_help_plan")],
-        plan(p, "early_help_plan"),
+        vec![plan(p, PlanKind::EarlyHelpPlan)],
+        plan(p, PlanKind::EarlyHelpPlan),
         "data.plan_id",
         "id not used before",
     );
     check(
         vec![],
-        rec(
-            6,
-            "plan_started",
-            json!({ "plan_id": id(), "kind": "child_protection_plan", "lead": school(), "review_by": "2026-12-20" }),
-        ),
+        rec(6, build::plan_started().kind(PlanKind::ChildProtectionPlan)),
         "data.category",
         "records its category",
     );
-    let review = rec(
-        7,
-        "plan_reviewed",
-        json!({ "plan_id": p, "progress": "p", "next_review_by": "2027-01-20" }),
-    );
+    let review = rec(7, build::plan_reviewed().plan(p).progress("p"));
     check(
         vec![],
         review.clone_record(),
         "data.plan_id",
         "must be on this child's record",
     );
-    let end = rec(
-        8,
-        "plan_ended",
-        json!({ "plan_id": p, "reason": "needs_met" }),
-    );
+    let end = rec(8, build::plan_ended().plan(p));
     check(
-        vec![plan(p, "early_help_plan"), end.clone_record()],
+        vec![plan(p, PlanKind::EarlyHelpPlan), end.clone_record()],
         review,
         "data.plan_id",
         "Only an open plan",
     );
     check(
         vec![],
-        rec(
-            6,
-            "lead_worker_assigned",
-            json!({ "lead_worker": school(), "plan_id": id() }),
-        ),
+        rec(6, build::lead_worker_assigned().plan(id())),
         "data.plan_id",
         "must be on this child's record",
     );
@@ -731,10 +629,11 @@ fn services_and_plans() {
 
 #[test]
 fn child_protection() {
+    use StrategyDecision::{NoSection47, Section47Enquiry};
     let (sd, e) = (id(), id());
     check(
-        vec![strategy(sd, "section_47_enquiry")],
-        strategy(sd, "section_47_enquiry"),
+        vec![strategy(sd, Section47Enquiry)],
+        strategy(sd, Section47Enquiry),
         "data.strategy_discussion_id",
         "id not used before",
     );
@@ -742,8 +641,9 @@ fn child_protection() {
         vec![],
         rec(
             7,
-            "strategy_discussion_held",
-            json!({ "strategy_discussion_id": id(), "participants": [school()], "decision": "no_section_47", "rationale": "r" }),
+            build::strategy_discussion_held()
+                .participants(vec![school()])
+                .decision(NoSection47),
         ),
         "data.participants",
         "at least two",
@@ -751,8 +651,9 @@ fn child_protection() {
     let start = |sd: Uuid| {
         rec(
             8,
-            "section_47_enquiry_started",
-            json!({ "enquiry_id": e, "strategy_discussion_id": sd, "lead": school() }),
+            build::section_47_enquiry_started()
+                .id(e)
+                .strategy_discussion(sd),
         )
     };
     check(
@@ -762,22 +663,18 @@ fn child_protection() {
         "must be on this child's record",
     );
     check(
-        vec![strategy(sd, "no_section_47")],
+        vec![strategy(sd, NoSection47)],
         start(sd),
         "data.strategy_discussion_id",
         "decided on one",
     );
     check(
-        vec![strategy(sd, "section_47_enquiry"), start(sd)],
+        vec![strategy(sd, Section47Enquiry), start(sd)],
         start(sd),
         "data.enquiry_id",
         "id not used before",
     );
-    let conclude = rec(
-        9,
-        "section_47_enquiry_concluded",
-        json!({ "enquiry_id": e, "outcome": "not_substantiated", "rationale": "r" }),
-    );
+    let conclude = rec(9, build::section_47_enquiry_concluded().enquiry(e));
     check(
         vec![],
         conclude.clone_record(),
@@ -786,7 +683,7 @@ fn child_protection() {
     );
     check(
         vec![
-            strategy(sd, "section_47_enquiry"),
+            strategy(sd, Section47Enquiry),
             start(sd),
             conclude.clone_record(),
         ],
@@ -796,12 +693,7 @@ fn child_protection() {
             .replace("already concluded", "Only an open")
             .as_str(),
     );
-    let conf = id();
-    let held = rec(
-        10,
-        "child_protection_conference_held",
-        json!({ "conference_id": conf, "kind": "initial", "chair": school(), "attendees": ["police:norfolk"], "outcome": "no_plan" }),
-    );
+    let held = rec(10, build::child_protection_conference_held());
     check(
         vec![held.clone_record()],
         held,
@@ -813,13 +705,9 @@ fn child_protection() {
 #[test]
 fn disagreements() {
     let (d, k) = (id(), id());
-    let base = sought(k, "referral");
+    let base = sought(k, ConsentPurpose::Referral);
     let about = base.0;
-    let raised = rec(
-        4,
-        "disagreement_raised",
-        json!({ "disagreement_id": d, "about_event_id": about, "raised_by": school(), "position": "p", "desired_outcome": "o" }),
-    );
+    let raised = rec(4, build::disagreement_raised().id(d).about(about));
     check(
         vec![base.clone_record(), raised.clone_record()],
         raised.clone_record(),
@@ -828,19 +716,16 @@ fn disagreements() {
     );
     check(
         vec![],
-        rec(
-            4,
-            "disagreement_raised",
-            json!({ "disagreement_id": id(), "about_event_id": id(), "raised_by": school(), "position": "p", "desired_outcome": "o" }),
-        ),
+        rec(4, build::disagreement_raised()),
         "data.about_event_id",
         "must be on this child's record",
     );
     let escalate = |stage: u8| {
         rec(
             5,
-            "disagreement_escalated",
-            json!({ "disagreement_id": d, "to_stage": stage, "escalated_by": school(), "positions": [{ "party": school(), "position": "p" }], "reason": "r" }),
+            build::disagreement_escalated()
+                .disagreement(d)
+                .to_stage(stage),
         )
     };
     check(
@@ -867,16 +752,12 @@ fn disagreements() {
         "data.disagreement_id",
         "must be on this child's record",
     );
-    let resolve = rec(
-        6,
-        "disagreement_resolved",
-        json!({ "disagreement_id": d, "outcome": "decision_upheld", "resolution": "r", "resolved_by": school() }),
-    );
+    let resolved = || build::disagreement_resolved().disagreement(d);
     check(
         vec![
             base.clone_record(),
             raised.clone_record(),
-            resolve.clone_record(),
+            rec(6, resolved()),
         ],
         escalate(2),
         "data.disagreement_id",
@@ -884,7 +765,7 @@ fn disagreements() {
     );
     check(
         vec![base.clone_record(), raised.clone_record()],
-        resolve.with_field("follow_up_event_id", json!(id())),
+        rec(6, resolved().follow_up(id())),
         "data.follow_up_event_id",
         "must be on this child's record",
     );
@@ -893,13 +774,9 @@ fn disagreements() {
 #[test]
 fn closing_and_reopening() {
     let p = id();
-    let close = rec(
-        10,
-        "case_closed",
-        json!({ "reason": "needs met", "closed_by": school() }),
-    );
+    let close = rec(10, build::case_closed());
     check(
-        vec![plan(p, "early_help_plan")],
+        vec![plan(p, PlanKind::EarlyHelpPlan)],
         close.clone_record(),
         "type",
         "no plan",
@@ -907,15 +784,15 @@ fn closing_and_reopening() {
     let (r, k) = (id(), id());
     check(
         vec![
-            sought(k, "referral"),
+            sought(k, ConsentPurpose::Referral),
             given_consent(k),
-            referral(r, json!({ "consent_id": k })),
+            referral(build::referral_made().id(r).consent_given(k)),
         ],
         close.clone_record(),
         "type",
         "no plan, section 47 enquiry or referral",
     );
-    let reopen = rec(11, "case_reopened", json!({ "reason": "new worries" }));
+    let reopen = rec(11, build::case_reopened());
     check(vec![], reopen.clone_record(), "type", "Only a closed case");
     check(
         vec![close.clone_record()],
@@ -947,46 +824,51 @@ fn corrections() {
     let c = id();
     let original = conversation(c);
     let target = original.0;
-    let correct = |data: Value| {
-        rec(
-            12,
-            "record_corrected",
-            json!({ "corrects_event_id": target, "reason": "typo" }).merged(data),
-        )
-    };
+    let correct = || build::record_corrected().corrects(target);
     check(
         vec![],
-        correct(json!({ "retract": true })),
+        rec(12, correct().retract()),
         "data.corrects_event_id",
         "A correction points at a record of this child",
     );
     check(
         vec![original.clone_record()],
-        correct(json!({})),
+        rec(12, correct()),
         "data.corrected_data",
         "either gives the whole corrected data",
     );
+    // The corrected data is left empty: the rule against retracting and correcting at once is
+    // checked before the data is parsed as the corrected record's type.
     check(
         vec![original.clone_record()],
-        correct(json!({ "retract": true, "corrected_data": {} })),
+        rec(
+            12,
+            correct().retract().corrected_json(serde_json::json!({})),
+        ),
         "data.retract",
         "retracts it",
     );
     // Corrected data must pass its type's rules: no worries, facts etc. any more.
     check(
         vec![original.clone_record()],
-        correct(
-            json!({ "corrected_data": { "conversation_id": c, "kind": "with_child", "participants": [{ "relationship": "child" }], "opinions": ["o"] } }),
+        rec(
+            12,
+            correct().corrected_to(
+                build::conversation_recorded()
+                    .id(c)
+                    .no_worries()
+                    .opinions(&["o"]),
+            ),
         ),
         "data.corrected_data.worries",
         "at least one of",
     );
     // A retracted record cannot be corrected again, nor a correction corrected.
-    let retraction = correct(json!({ "retract": true }));
+    let retraction = rec(12, correct().retract());
     let retraction_id = retraction.0;
     check(
         vec![original.clone_record(), retraction.clone_record()],
-        correct(json!({ "retract": true })),
+        rec(12, correct().retract()),
         "data.corrects_event_id",
         "retracted",
     );
@@ -994,38 +876,44 @@ fn corrections() {
         vec![original.clone_record(), retraction],
         rec(
             13,
-            "record_corrected",
-            json!({ "corrects_event_id": retraction_id, "reason": "r", "retract": true }),
+            build::record_corrected()
+                .corrects(retraction_id)
+                .reason("r")
+                .retract(),
         ),
         "data.corrects_event_id",
         "A correction points",
     );
 }
 
-/// A correction of `target` on day 12: `extra` is `{"retract": true}` or the corrected data.
-fn correction_of(target: Uuid, extra: Value) -> (Uuid, RecordInput) {
-    rec(
-        12,
-        "record_corrected",
-        json!({ "corrects_event_id": target, "reason": "entered in error" }).merged(extra),
-    )
+/// A correction of `target` on day 12, entered in error: retract it or give the corrected data.
+fn correction_of(target: Uuid) -> build::RecordCorrectedBuilder {
+    build::record_corrected()
+        .corrects(target)
+        .reason("entered in error")
+}
+
+fn retraction_of(target: Uuid) -> (Uuid, RecordInput) {
+    rec(12, correction_of(target).retract())
 }
 
 #[test]
 fn a_retraction_may_not_leave_a_later_record_on_nothing() {
     // A plan since reviewed cannot be retracted while the review stands...
     let p = id();
-    let started = plan(p, "early_help_plan");
+    let started = plan(p, PlanKind::EarlyHelpPlan);
     let started_id = started.0;
     let reviewed = rec(
         7,
-        "plan_reviewed",
-        json!({ "plan_id": p, "progress": "some", "next_review_by": "2027-01-10" }),
+        build::plan_reviewed()
+            .plan(p)
+            .progress("some")
+            .next_review_by(NaiveDate::from_ymd_opt(2027, 1, 10).unwrap()),
     );
     let reviewed_id = reviewed.0;
     check(
         vec![started.clone_record(), reviewed.clone_record()],
-        correction_of(started_id, json!({ "retract": true })),
+        retraction_of(started_id),
         "data.corrects_event_id",
         "may not leave a later record resting on something that no longer stands",
     );
@@ -1033,7 +921,7 @@ fn a_retraction_may_not_leave_a_later_record_on_nothing() {
     let e = c
         .decide(
             ChildCommand::Append {
-                records: vec![correction_of(started_id, json!({ "retract": true }))],
+                records: vec![retraction_of(started_id)],
                 batch: false,
             },
             &services(),
@@ -1047,14 +935,14 @@ fn a_retraction_may_not_leave_a_later_record_on_nothing() {
     // ... but the review first, then the plan, is fine: one by one or in one batch.
     let c = accept(
         vec![started.clone_record(), reviewed.clone_record()],
-        correction_of(reviewed_id, json!({ "retract": true })),
+        retraction_of(reviewed_id),
     );
     let c = {
         let mut c = c;
         let events = c
             .decide(
                 ChildCommand::Append {
-                    records: vec![correction_of(started_id, json!({ "retract": true }))],
+                    records: vec![retraction_of(started_id)],
                     batch: false,
                 },
                 &services(),
@@ -1068,10 +956,7 @@ fn a_retraction_may_not_leave_a_later_record_on_nothing() {
     let events = c
         .decide(
             ChildCommand::Append {
-                records: vec![
-                    correction_of(reviewed_id, json!({ "retract": true })),
-                    correction_of(started_id, json!({ "retract": true })),
-                ],
+                records: vec![retraction_of(reviewed_id), retraction_of(started_id)],
                 batch: true,
             },
             &services(),
@@ -1082,18 +967,19 @@ fn a_retraction_may_not_leave_a_later_record_on_nothing() {
 
 #[test]
 fn a_correction_may_not_break_the_steps_after_it_unless_they_are_corrected_with_it() {
-    let up = step("stepped_up", lvl(1, "none"), lvl(3, "none"), "indicators");
-    let down = step("stepped_down", lvl(3, "none"), lvl(2, "none"), "needs_met");
+    use StepReasonKind::{Indicators, NeedsMet};
+    let up = step(up(tier(1), tier(3), Indicators));
+    let down = step(down(tier(3), tier(2), NeedsMet));
     let (up_id, down_id) = (up.0, down.0);
     let to_4 = |id| {
-        correction_of(
-            id,
-            json!({ "corrected_data": { "from": lvl(1, "none"), "to": lvl(4, "section_47"), "reasons": [{ "kind": "indicators", "detail": "d" }], "rationale": "r", "decided_by": school() } }),
+        rec(
+            12,
+            correction_of(id).corrected_to(self::up(tier(1), level(4, Section47), Indicators)),
         )
     };
-    let from_4 = correction_of(
-        down_id,
-        json!({ "corrected_data": { "from": lvl(4, "section_47"), "to": lvl(2, "none"), "reasons": [{ "kind": "needs_met", "detail": "d" }], "rationale": "r", "decided_by": school() } }),
+    let from_4 = rec(
+        12,
+        correction_of(down_id).corrected_to(self::down(level(4, Section47), tier(2), NeedsMet)),
     );
     // Alone, the step-up's correction leaves the step-down starting from a level the child
     // was not at.
@@ -1132,8 +1018,10 @@ fn a_registration_cannot_be_corrected_and_registering_twice_is_refused() {
             ChildCommand::Append {
                 records: vec![rec(
                     3,
-                    "record_corrected",
-                    json!({ "corrects_event_id": reg, "reason": "r", "retract": true }),
+                    build::record_corrected()
+                        .corrects(reg)
+                        .reason("r")
+                        .retract(),
                 )],
                 batch: false,
             },
@@ -1144,7 +1032,7 @@ fn a_registration_cannot_be_corrected_and_registering_twice_is_refused() {
         e.errors()[0].message.contains("child_details_updated"),
         "{e}"
     );
-    let recorded_by: Person = serde_json::from_value(school()).unwrap();
+    let recorded_by = school();
     let details = match &c.history()[0].body {
         EventBody::Registered(d) => d.clone(),
         _ => unreachable!(),
@@ -1164,8 +1052,9 @@ fn details_updates_and_event_ids() {
         vec![],
         rec(
             3,
-            "child_details_updated",
-            json!({ "changes": {}, "reason": "r" }),
+            build::child_details_updated()
+                .changes(ChildDetailsChanges::default())
+                .reason("r"),
         ),
         "data.changes",
         "at least one detail",
@@ -1174,22 +1063,22 @@ fn details_updates_and_event_ids() {
         vec![],
         rec(
             3,
-            "child_details_updated",
-            json!({ "changes": { "expected_date_of_birth": "2027-01-01" }, "reason": "r" }),
+            build::child_details_updated()
+                .changes(ChildDetailsChanges {
+                    expected_date_of_birth: NaiveDate::from_ymd_opt(2027, 1, 1),
+                    ..ChildDetailsChanges::default()
+                })
+                .reason("r"),
         ),
         "data.changes",
         "still be complete",
     );
     accept(
         vec![],
-        rec(
-            3,
-            "child_details_updated",
-            json!({ "changes": { "locality": "Thetford" }, "reason": "moved" }),
-        ),
+        rec(3, build::child_details_updated().reason("moved")),
     );
     let k = id();
-    let c = after(vec![sought(k, "referral")]);
+    let c = after(vec![sought(k, ConsentPurpose::Referral)]);
     let used = c.history()[1].event_id;
     let e = c
         .decide(
@@ -1221,8 +1110,10 @@ fn consent_given_after_dispensation_and_services_agreed_in_unknown_plans() {
     let k = id();
     let dispensed = rec(
         2,
-        "consent_dispensed_with",
-        json!({ "consent_id": k, "purpose": "referral", "grounds": ["risk_to_child"], "reasons": "r", "approval_not_possible_reason": "out of hours" }),
+        build::consent_dispensed_with()
+            .id(k)
+            .reasons("r")
+            .approval_not_possible("out of hours"),
     );
     check(
         vec![dispensed],
@@ -1233,15 +1124,20 @@ fn consent_given_after_dispensation_and_services_agreed_in_unknown_plans() {
     let s = id();
     let started = rec(
         5,
-        "service_started",
-        json!({ "service_id": s, "service": "s", "provider": "p", "family_informed": true }),
+        build::service_started()
+            .id(s)
+            .service("s")
+            .provider("p")
+            .family_informed(true),
     );
     check(
         vec![started],
         rec(
             6,
-            "service_ended",
-            json!({ "service_id": s, "reason": "done", "agreed_in_plan_id": id() }),
+            build::service_ended()
+                .service(s)
+                .reason("done")
+                .agreed_in_plan(id()),
         ),
         "data.agreed_in_plan_id",
         "must be on this child's record",
@@ -1255,11 +1151,18 @@ fn obligations_owed_and_met() {
     let (r, k) = (id(), id());
     // Referral made on Tuesday 3rd despite refusal: decide by end of Wednesday 4th, tell the family.
     let made = referral(
-        r,
-        json!({ "refused_consent_id": k, "proceeding_reason": "risk", "front_door_told_consent_withheld": true }),
+        build::referral_made()
+            .id(r)
+            .consent_refused(k)
+            .proceeding_because("risk")
+            .front_door_told_consent_withheld(),
     );
     let made_id = made.0;
-    let c = after(vec![sought(k, "referral"), refused(k), made.clone_record()]);
+    let c = after(vec![
+        sought(k, ConsentPurpose::Referral),
+        refused(k),
+        made.clone_record(),
+    ]);
     let kinds: Vec<_> = c
         .state()
         .obligations()
@@ -1279,10 +1182,10 @@ fn obligations_owed_and_met() {
 
     // Decided without telling the referrer: that is owed instead; telling them meets it.
     let c = after(vec![
-        sought(k, "referral"),
+        sought(k, ConsentPurpose::Referral),
         refused(k),
         made.clone_record(),
-        decided(r, 2),
+        decided(r, tier(2)),
     ]);
     let kinds: Vec<_> = c.state().obligations().iter().map(|o| o.kind).collect();
     assert!(
@@ -1290,20 +1193,12 @@ fn obligations_owed_and_met() {
             && !kinds.contains(&ObligationKind::DecideReferral)
     );
     let c = after(vec![
-        sought(k, "referral"),
+        sought(k, ConsentPurpose::Referral),
         refused(k),
         made.clone_record(),
-        decided(r, 2),
-        rec(
-            5,
-            "referrer_informed",
-            json!({ "referral_id": r, "how": "phone" }),
-        ),
-        rec(
-            5,
-            "family_informed",
-            json!({ "about_event_id": made_id, "how": "visit", "by": school() }),
-        ),
+        decided(r, tier(2)),
+        rec(5, build::referrer_informed().referral(r)),
+        rec(5, build::family_informed().about(made_id).how("visit")),
     ]);
     assert!(
         c.state().obligations().is_empty(),
@@ -1314,12 +1209,9 @@ fn obligations_owed_and_met() {
     // A plan owes its review; a step without telling the family owes that.
     let p = id();
     let c = after(vec![
-        plan(p, "early_help_plan"),
-        rec(
-            5,
-            "stepped_up",
-            json!({ "from": { "tier": 1 }, "to": { "tier": 2 }, "reasons": [{ "kind": "indicators", "detail": "d" }], "rationale": "r", "decided_by": school() }),
-        ),
+        plan(p, PlanKind::EarlyHelpPlan),
+        // Not told: no `family_informed`.
+        rec(5, build::stepped_up()),
     ]);
     let kinds: Vec<_> = c.state().obligations().iter().map(|o| o.kind).collect();
     assert!(
@@ -1335,9 +1227,9 @@ fn a_batch_is_all_or_nothing_and_names_the_failing_record() {
     let c = registered();
     let k = id();
     let batch = vec![
-        sought(k, "referral"),
+        sought(k, ConsentPurpose::Referral),
         given_consent(k),
-        referral(id(), json!({ "consent_id": id() })),
+        referral(build::referral_made().consent_given(id())),
     ];
     let e = c
         .decide(
@@ -1350,9 +1242,9 @@ fn a_batch_is_all_or_nothing_and_names_the_failing_record() {
         .unwrap_err();
     assert_eq!(e.errors()[0].field, "records[2].data.consent.consent_id");
     let batch = vec![
-        sought(k, "referral"),
+        sought(k, ConsentPurpose::Referral),
         given_consent(k),
-        referral(id(), json!({ "consent_id": k })),
+        referral(build::referral_made().consent_given(k)),
     ];
     assert_eq!(
         c.decide(
@@ -1396,10 +1288,6 @@ fn levels() -> Vec<Level> {
         .to_vec()
 }
 
-fn level_json(l: Level) -> Value {
-    json!({ "tier": l.tier.get(), "statutory_basis": l.statutory_basis.as_str() })
-}
-
 /// Records stepping through `targets` (indices into the allowed levels), skipping no-ops.
 fn step_records(targets: &[usize]) -> Vec<(Uuid, RecordInput)> {
     let all = levels();
@@ -1410,25 +1298,19 @@ fn step_records(targets: &[usize]) -> Vec<(Uuid, RecordInput)> {
         if to == current {
             continue;
         }
-        let kind = if to > current {
-            "stepped_up"
+        let mut s = if to > current {
+            up(current, to, StepReasonKind::Indicators)
         } else {
-            "stepped_down"
+            down(current, to, StepReasonKind::NeedsMet)
         };
-        let reason = if to > current {
-            "indicators"
-        } else {
-            "needs_met"
-        };
-        let mut r = step(kind, level_json(current), level_json(to), reason);
-        if kind == "stepped_down" && current.tier == to.tier {
+        if to < current && current.tier == to.tier {
             // s17 to none within a tier needs a given consent: record one first.
             let k = id();
-            out.push(sought(k, "step_down"));
+            out.push(sought(k, ConsentPurpose::StepDown));
             out.push(given_consent(k));
-            r = r.with_field("consent_id", json!(k));
+            s = s.consent(k);
         }
-        out.push(r);
+        out.push(step(s));
         current = to;
     }
     out
@@ -1495,11 +1377,11 @@ proptest! {
         // Record a plan with one review date, then correct it to another: the state must equal
         // recording the corrected plan in the first place (bar the correction's own event).
         let p = id();
-        let original = plan(p, "early_help_plan");
-        let corrected_data = json!({ "plan_id": p, "kind": "family_support_plan", "lead": school(), "review_by": format!("2027-01-{plan_days:02}") });
-        let correction = rec(12, "record_corrected", json!({ "corrects_event_id": original.0, "reason": worry, "corrected_data": corrected_data }));
+        let original = plan(p, PlanKind::EarlyHelpPlan);
+        let corrected_plan = build::plan_started().id(p).kind(PlanKind::FamilySupportPlan).review_by(NaiveDate::from_ymd_opt(2027, 1, plan_days).unwrap());
+        let correction = rec(12, build::record_corrected().corrects(original.0).reason(&worry).corrected_to(corrected_plan.clone()));
         let corrected = after(vec![original.clone_record(), conversation(id()), correction]);
-        let direct_plan = rec(6, "plan_started", corrected_data.clone());
+        let direct_plan = rec(6, corrected_plan);
         let direct = after(vec![direct_plan, conversation(id())]);
         let strip = |s: &ChildState| { let mut s = s.clone(); s.events.clear(); s.conversations.clear(); for p in s.plans.values_mut() { p.started_event_id = Uuid::nil(); } s };
         prop_assert_eq!(strip(corrected.state()), strip(direct.state()));
@@ -1510,28 +1392,12 @@ proptest! {
 
 trait RecordExt: Sized {
     fn clone_record(&self) -> Self;
-    fn with_field(self, field: &str, value: Value) -> Self;
-    fn with_level(self, level: Value) -> Self {
-        self.with_field("decided_level", level)
-    }
 }
 
 impl RecordExt for (Uuid, RecordInput) {
     /// The same record with the same event id (`check` gives `when` a fresh one).
     fn clone_record(&self) -> Self {
         (self.0, self.1.clone())
-    }
-    fn with_field(self, field: &str, value: Value) -> Self {
-        let mut data = self.1.data.to_json();
-        data[field] = value;
-        let parsed = RecordData::parse(self.1.record_type(), data).unwrap();
-        (
-            self.0,
-            RecordInput {
-                data: parsed,
-                ..self.1
-            },
-        )
     }
 }
 
@@ -1545,24 +1411,11 @@ impl RecordsExt for Vec<(Uuid, RecordInput)> {
     }
 }
 
-trait Merge {
-    fn merged(self, other: Value) -> Value;
-}
-
-impl Merge for Value {
-    fn merged(mut self, other: Value) -> Value {
-        if let (Some(a), Value::Object(b)) = (self.as_object_mut(), other) {
-            a.extend(b);
-        }
-        self
-    }
-}
-
 // --- standing, dates, and who may correct what ------------------------------------------
 
 /// `r` as if recorded by `agency`.
 fn by(agency: &str, mut r: (Uuid, RecordInput)) -> (Uuid, RecordInput) {
-    r.1.recorded_by = serde_json::from_value(person(agency)).unwrap();
+    r.1.recorded_by = person(agency);
     r
 }
 
@@ -1582,25 +1435,28 @@ fn standing_comes_from_the_contracts_list_and_never_from_recording_alone() {
     let r = id();
     let shared = rec(
         3,
-        "information_shared",
-        json!({ "purpose": "safety", "shared_with": ["health:gp"], "what": "w", "without_consent_reason": "urgent" }),
+        build::information_shared()
+            .purpose("safety")
+            .shared_with(&["health:gp"])
+            .what("w")
+            .without_consent_because("urgent"),
     );
     let service = rec(
         3,
-        "service_started",
-        json!({ "service_id": id(), "service": "Family support", "provider": "early_help:team" }),
+        build::service_started()
+            .service("Family support")
+            .provider("early_help:team"),
     );
     let lead = rec(
         3,
-        "lead_worker_assigned",
-        json!({ "lead_worker": person("charity:home-start") }),
+        build::lead_worker_assigned().lead_worker(person("charity:home-start")),
     );
     let consent = id();
     let c = after(vec![
-        given_consent_for(consent),
+        given_consent(consent),
         by(
             "police:norfolk",
-            referral(r, json!({ "consent_id": consent })),
+            referral(build::referral_made().id(r).consent_given(consent)),
         ),
         shared,
         service,
@@ -1624,20 +1480,24 @@ fn a_retracted_referral_gives_no_standing() {
     let consent = id();
     let made = by(
         "police:norfolk",
-        referral(r, json!({ "dispensed_consent_id": consent })),
+        referral(build::referral_made().id(r).consent_dispensed(consent)),
     );
     let made_id = made.0;
     let dispensed = rec(
         2,
-        "consent_dispensed_with",
-        json!({ "consent_id": consent, "purpose": "referral", "grounds": ["risk_to_child"], "reasons": "r", "approval_not_possible_reason": "night" }),
+        build::consent_dispensed_with()
+            .id(consent)
+            .reasons("r")
+            .approval_not_possible("night"),
     );
     let retract = by(
         "police:norfolk",
         rec(
             4,
-            "record_corrected",
-            json!({ "corrects_event_id": made_id, "reason": "wrong child", "retract": true }),
+            build::record_corrected()
+                .corrects(made_id)
+                .reason("wrong child")
+                .retract(),
         ),
     );
     let c = after(vec![dispensed, made, retract]);
@@ -1653,7 +1513,7 @@ fn a_record_dated_before_birth_is_refused_unless_the_child_was_registered_unborn
 
 #[test]
 fn a_plan_review_date_before_the_plan_is_refused() {
-    let mut p = plan(id(), "early_help_plan");
+    let mut p = plan(id(), PlanKind::EarlyHelpPlan);
     if let RecordData::PlanStarted(ps) = &mut p.1.data {
         ps.review_by = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
     }
@@ -1663,33 +1523,27 @@ fn a_plan_review_date_before_the_plan_is_refused() {
 #[test]
 fn a_correction_is_judged_by_the_role_table_where_the_original_stands() {
     use crate::access::{Role, may_append_to};
-    let up = step("stepped_up", lvl(1, "none"), lvl(2, "none"), "indicators");
+    let up = step(up(tier(1), tier(2), StepReasonKind::Indicators));
     let up_id = up.0;
     let c = after(vec![up]);
-    let correct_to = |to: Value| {
+    let correct_to = |to: Level| {
         rec(
             6,
-            "record_corrected",
-            json!({ "corrects_event_id": up_id, "reason": "r", "corrected_data": { "from": lvl(1, "none"), "to": to, "reasons": [{ "kind": "indicators", "detail": "d" }], "rationale": "r", "decided_by": school() } }),
+            build::record_corrected()
+                .corrects(up_id)
+                .reason("r")
+                .corrected_to(self::up(tier(1), to, StepReasonKind::Indicators)),
         )
     };
     let school = "school:norwich-high";
     // The school's own step, corrected within tiers 1-2: fine.
-    assert!(
-        may_append_to(
-            Role::Recorder,
-            school,
-            &c,
-            &correct_to(lvl(2, "none")).1.data
-        )
-        .is_ok()
-    );
+    assert!(may_append_to(Role::Recorder, school, &c, &correct_to(tier(2)).1.data).is_ok());
     // Corrected into a step to tier 4: only the front door could have recorded that.
     let (field, why) = may_append_to(
         Role::Recorder,
         school,
         &c,
-        &correct_to(lvl(4, "section_47")).1.data,
+        &correct_to(level(4, Section47)).1.data,
     )
     .unwrap_err();
     assert_eq!(field, "data.corrected_data");
@@ -1697,8 +1551,10 @@ fn a_correction_is_judged_by_the_role_table_where_the_original_stands() {
     // Another agency may not correct or retract it; the front door may retract, not correct.
     let retract = rec(
         6,
-        "record_corrected",
-        json!({ "corrects_event_id": up_id, "reason": "wrong child", "retract": true }),
+        build::record_corrected()
+            .corrects(up_id)
+            .reason("wrong child")
+            .retract(),
     );
     let (field, _) =
         may_append_to(Role::Recorder, "police:norfolk", &c, &retract.1.data).unwrap_err();
@@ -1709,7 +1565,7 @@ fn a_correction_is_judged_by_the_role_table_where_the_original_stands() {
             Role::FrontDoor,
             "front_door:mash",
             &c,
-            &correct_to(lvl(2, "none")).1.data
+            &correct_to(tier(2)).1.data
         )
         .is_err()
     );
@@ -1720,17 +1576,25 @@ fn a_school_may_not_correct_the_front_doors_decision() {
     use crate::access::{Role, may_append_to};
     let r = id();
     let consent = id();
-    let d = by("front_door:mash", decided(r, 2));
+    let d = by("front_door:mash", decided(r, tier(2)));
     let d_id = d.0;
     let c = after(vec![
-        given_consent_for(consent),
-        referral(r, json!({ "consent_id": consent })),
+        given_consent(consent),
+        referral(build::referral_made().id(r).consent_given(consent)),
         d,
     ]);
     let correction = rec(
         6,
-        "record_corrected",
-        json!({ "corrects_event_id": d_id, "reason": "r", "corrected_data": { "referral_id": r, "decision": "no_further_action", "decided_level": { "tier": 1 }, "rationale": "r" } }),
+        build::record_corrected()
+            .corrects(d_id)
+            .reason("r")
+            .corrected_to(
+                build::referral_decided()
+                    .referral(r)
+                    .decision(ReferralDecision::NoFurtherAction)
+                    .decided(tier(1))
+                    .rationale("r"),
+            ),
     );
     assert!(
         may_append_to(
@@ -1741,12 +1605,4 @@ fn a_school_may_not_correct_the_front_doors_decision() {
         )
         .is_err()
     );
-}
-
-fn given_consent_for(consent: Uuid) -> (Uuid, RecordInput) {
-    rec(
-        2,
-        "consent_given",
-        json!({ "consent_id": consent, "given_by": { "relationship": "mother" } }),
-    )
 }

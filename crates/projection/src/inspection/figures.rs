@@ -22,7 +22,7 @@ use super::Period;
 use super::cases::{Case, ReferralConsent, below_targeted};
 
 /// `referrals`: the referrals received in the period and what became of them.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Referrals {
     /// `referral_made` in the period.
     pub received: u64,
@@ -46,7 +46,7 @@ pub struct Referrals {
 }
 
 /// Referrals from one source: how many ended in no further action.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SourceFigures {
     pub received: u64,
     pub decided: u64,
@@ -55,7 +55,7 @@ pub struct SourceFigures {
 }
 
 /// `consent`: how consent stood for the referrals received in the period.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConsentFigures {
     pub referrals_with_consent: u64,
     pub referrals_consent_dispensed: u64,
@@ -68,7 +68,7 @@ pub struct ConsentFigures {
 }
 
 /// `child_voice`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChildVoiceFigures {
     /// `conversation_recorded` in the period.
     pub conversations: u64,
@@ -82,7 +82,7 @@ pub struct ChildVoiceFigures {
 }
 
 /// `levels`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Levels {
     /// Children registered by the end of the period, by their tier at its end.
     pub at_end: AtEnd,
@@ -96,7 +96,7 @@ pub struct Levels {
 }
 
 /// Children by tier at the end of the period: `{ "1", "2", "3", "4" }`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AtEnd {
     #[serde(rename = "1")]
     pub tier_1: u64,
@@ -120,7 +120,7 @@ impl AtEnd {
 }
 
 /// Decided against suggested, by tier.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Consistency {
     /// `needs_assessed` in the period with a readable decided level.
     pub assessments: u64,
@@ -143,7 +143,7 @@ impl Consistency {
 }
 
 /// `threshold_consistency`: the professional's decision against the catalogue's suggestion.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ThresholdConsistency {
     #[serde(flatten)]
     pub all: Consistency,
@@ -155,7 +155,7 @@ pub struct ThresholdConsistency {
 }
 
 /// `child_protection`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ChildProtection {
     pub strategy_discussions: u64,
     pub section_47_enquiries: u64,
@@ -166,7 +166,7 @@ pub struct ChildProtection {
 }
 
 /// `disagreements`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DisagreementFigures {
     /// Raised in the period.
     pub raised: u64,
@@ -184,7 +184,7 @@ pub struct DisagreementFigures {
 
 /// `older_children_exploitation`: older children with exploitation indicators judged below
 /// targeted support.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OlderChildrenExploitation {
     /// Assessments in the period of a child aged 14 to 17 on the day of the decision that
     /// name an indicator the framework tags `exploitation`.
@@ -198,14 +198,14 @@ pub struct OlderChildrenExploitation {
 }
 
 /// `timeliness`, on England's working days.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Timeliness {
     pub referral_decisions: ReferralTimeliness,
     pub assessments: AssessmentTimeliness,
     pub initial_conferences: ConferenceTimeliness,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ReferralTimeliness {
     /// Referrals received in the period.
     pub received: u64,
@@ -214,7 +214,7 @@ pub struct ReferralTimeliness {
     pub not_decided: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AssessmentTimeliness {
     /// Single and section 47 assessments completed in the period.
     pub completed: u64,
@@ -224,7 +224,7 @@ pub struct AssessmentTimeliness {
     pub start_not_recorded: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ConferenceTimeliness {
     /// Initial child protection conferences held in the period.
     pub held: u64,
@@ -235,7 +235,7 @@ pub struct ConferenceTimeliness {
 }
 
 /// `obligations`: what was owed and fell due in the period, and whether it was met.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Obligations {
     #[serde(flatten)]
     pub all: ObligationFigures,
@@ -243,7 +243,7 @@ pub struct Obligations {
     pub by_kind: BTreeMap<String, ObligationFigures>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ObligationFigures {
     pub due: u64,
     pub met_on_time: u64,
@@ -264,7 +264,7 @@ impl ObligationFigures {
 }
 
 /// `recording_delay`: `recorded_at − occurred_at` of the records in the period, in hours.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RecordingDelay {
     #[serde(flatten)]
     pub all: DelayFigures,
@@ -272,7 +272,7 @@ pub struct RecordingDelay {
     pub by_agency: BTreeMap<String, DelayFigures>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DelayFigures {
     pub records: u64,
     pub median_hours: Option<f64>,
@@ -283,7 +283,7 @@ pub struct DelayFigures {
 }
 
 /// One child's row: counts only, never an identity.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChildRow {
     pub pseudonym: String,
     /// `0-4`, `5-9`, `10-13`, `14-17`, `18+`, `unborn` or `unknown`, at the end of the period.
@@ -307,7 +307,7 @@ pub struct ChildRow {
 }
 
 /// A level as every answer shows it: `{ tier, name, statutory_basis }`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LevelAtEnd {
     pub tier: u8,
     pub name: String,

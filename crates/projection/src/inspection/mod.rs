@@ -50,7 +50,7 @@ use suppression::Tree;
 pub use suppression::{SUPPRESSED, SmallCounts};
 
 /// The days a report covers, both ends included, as UTC dates. `from` is never after `to`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "PeriodFields")]
 pub struct Period {
     from: NaiveDate,
@@ -127,7 +127,7 @@ impl Period {
 /// With a `locality`, every figure that rests on 1 to 4 children (a count of them, or the
 /// events of fewer than 5 children, or a rate or median over them) is the string `"<5"` in
 /// place of its number, in a child's row too; 0 stays 0 (docs/REPORT.md, "Small numbers").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InspectionReport {
     pub period: Period,
     /// The locality asked for; `null` for all.
@@ -155,7 +155,6 @@ pub struct InspectionReport {
     /// locality. Not part of the serialised report, whose numbers stay exact: what leaves the
     /// server is [`InspectionReport::published_json`].
     #[serde(skip)]
-    #[schema(ignore)]
     pub small_counts: SmallCounts,
 }
 

@@ -3,15 +3,26 @@
 //! A [`ChildBuilder`] registers a child and appends records with chosen times and agencies.
 //! Every record goes through the domain's own `Child::decide`, so the data is valid by
 //! docs/RECORDS.md's shapes and rules (a builder that asked for an impossible record fails the
-//! test at once) and carries what the server adds (a `needs_assessed`'s suggestion). Ids are
-//! deterministic (`Uuid::from_u128`) so snapshots are stable.
+//! test at once) and carries what the server adds (a `needs_assessed`'s suggestion). The records
+//! are made with the domain's typed builders (`domain::testing`). Ids are deterministic
+//! (`Uuid::from_u128`) so snapshots are stable.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use domain::child::{Child, ChildCommand, Services};
-use domain::envelope::RecordInput;
+use domain::child::{Child, ChildCommand, EventBody, Services};
 use domain::framework::Framework;
+use domain::record::{ConsentPurpose, PlanCategory, Position, StepReasonKind};
 use domain::registration::ChildDetails;
-use domain::shapes::Person;
+use domain::shapes::{ChildVoice, Party, Person};
+use domain::testing::{self, Build};
+
+// What the builder's methods take, for the tests that call them.
+pub(crate) use domain::level::{Level, StatutoryBasis};
+pub(crate) use domain::record::{
+    AssessmentKind, ConferenceKind, ConferenceOutcome, DisagreementOutcome, PlanKind, RecordData,
+    ReferralDecision, StrategyDecision,
+};
+pub(crate) use domain::registration::ChildDetailsChanges;
+pub(crate) use domain::testing::{level, tier};
 use serde_json::{Value, json};
 use store::StoredEvent;
 use uuid::Uuid;
@@ -37,12 +48,11 @@ pub(crate) fn nov(d: u32, h: u32) -> DateTime<Utc> {
     at(2026, 11, d, h)
 }
 
-pub(crate) fn person(agency: &str) -> Value {
-    json!({ "name": format!("Pat Worker of {agency}"), "role": "practitioner", "agency": agency })
-}
-
-pub(crate) fn level(tier: u8, basis: &str) -> Value {
-    json!({ "tier": tier, "statutory_basis": basis })
+pub(crate) fn person(agency: &str) -> Person {
+    Person {
+        name: testing::text(&format!("Pat Worker of {agency}")),
+        ..testing::person(agency)
+    }
 }
 
 /// An NHS number with a valid check digit, different for every `n`.
@@ -115,7 +125,7 @@ impl ChildBuilder {
             delay: Duration::hours(1),
         };
         let details = ChildDetails::parse(details, "child").expect("valid test details");
-        let recorded_by: Person = serde_json::from_value(person(MASH)).expect("a person");
+        let recorded_by = person(MASH);
         let event_id = b.next_event_id();
         let cmd = ChildCommand::Register {
             event_id,
@@ -160,17 +170,11 @@ impl ChildBuilder {
         Uuid::from_u128((self.n << 64) | (self.events.len() as u128 + 1 + k as u128))
     }
 
-    /// Appends one record of `kind` happening at `at`, recorded `self.delay` later by
-    /// `agency`; returns its event id.
-    pub(crate) fn record(
-        &mut self,
-        at: DateTime<Utc>,
-        agency: &str,
-        kind: &str,
-        data: Value,
-    ) -> Uuid {
+    /// Appends one record happening at `at`, recorded `self.delay` later by `agency`;
+    /// returns its event id.
+    pub(crate) fn record(&mut self, at: DateTime<Utc>, agency: &str, data: impl Build) -> Uuid {
         let recorded_at = at + self.delay;
-        self.record_at(at, recorded_at, agency, kind, data)
+        self.record_at(at, recorded_at, agency, data)
     }
 
     /// As [`record`](Self::record), recorded at `recorded_at`.
@@ -179,11 +183,10 @@ impl ChildBuilder {
         at: DateTime<Utc>,
         recorded_at: DateTime<Utc>,
         agency: &str,
-        kind: &str,
-        data: Value,
+        data: impl Build,
     ) -> Uuid {
-        let body = json!({ "type": kind, "occurred_at": at.to_rfc3339(), "recorded_by": person(agency), "data": data });
-        let input = RecordInput::parse(body).unwrap_or_else(|e| panic!("{kind} is not valid: {e}"));
+        let input = testing::posted(data).at(at).by(person(agency)).input();
+        let kind = input.record_type();
         let event_id = self.next_event_id();
         let cmd = ChildCommand::Append {
             records: vec![(event_id, input)],
@@ -227,13 +230,12 @@ impl ChildBuilder {
 
     // --- records -----------------------------------------------------------------------
 
-    pub(crate) fn update_details(&mut self, at: DateTime<Utc>, changes: Value) -> Uuid {
-        self.record(
-            at,
-            MASH,
-            "child_details_updated",
-            json!({ "changes": changes, "reason": "moved house" }),
-        )
+    pub(crate) fn update_details(
+        &mut self,
+        at: DateTime<Utc>,
+        changes: ChildDetailsChanges,
+    ) -> Uuid {
+        self.record(at, MASH, testing::child_details_updated().changes(changes))
     }
 
     /// A consent for `purpose` sought and then given / refused, or dispensed with; its id.
@@ -241,41 +243,28 @@ impl ChildBuilder {
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
-        purpose: &str,
+        purpose: ConsentPurpose,
         how: ConsentFor,
     ) -> Uuid {
         let id = self.id();
-        let mother = json!({ "relationship": "mother" });
         match how {
             ConsentFor::Dispensed => {
-                self.record(
-                    at,
-                    agency,
-                    "consent_dispensed_with",
-                    json!({ "consent_id": id, "purpose": purpose, "grounds": ["risk_to_child"], "reasons": "asking would put the child at risk", "approved_by": person(agency) }),
-                );
+                let dispensed = testing::consent_dispensed_with()
+                    .id(id)
+                    .purpose(purpose)
+                    .approved_by(person(agency));
+                self.record(at, agency, dispensed);
             }
             ConsentFor::Given | ConsentFor::Refused => {
-                self.record(
-                    at,
-                    agency,
-                    "consent_sought",
-                    json!({ "consent_id": id, "purpose": purpose, "sought_from": mother, "explained": "what a referral is and who sees it" }),
-                );
+                let sought = testing::consent_sought()
+                    .id(id)
+                    .purpose(purpose)
+                    .explained("what a referral is and who sees it");
+                self.record(at, agency, sought);
                 if matches!(how, ConsentFor::Given) {
-                    self.record(
-                        at,
-                        agency,
-                        "consent_given",
-                        json!({ "consent_id": id, "given_by": mother }),
-                    );
+                    self.record(at, agency, testing::consent_given().id(id));
                 } else {
-                    self.record(
-                        at,
-                        agency,
-                        "consent_refused",
-                        json!({ "consent_id": id, "refused_by": mother }),
-                    );
+                    self.record(at, agency, testing::consent_refused().id(id));
                 }
             }
         }
@@ -290,25 +279,22 @@ impl ChildBuilder {
         source: Option<&str>,
         how: ConsentFor,
     ) -> (Uuid, Uuid) {
-        let consent = match how {
-            ConsentFor::Given => {
-                json!({ "consent_id": self.consent(at, agency, "referral", ConsentFor::Given) })
-            }
-            ConsentFor::Dispensed => {
-                json!({ "dispensed_consent_id": self.consent(at, agency, "referral", ConsentFor::Dispensed) })
-            }
-            ConsentFor::Refused => json!({
-                "refused_consent_id": self.consent(at, agency, "referral", ConsentFor::Refused),
-                "proceeding_reason": "the risk outweighs the refusal",
-                "front_door_told_consent_withheld": true,
-            }),
+        let made = testing::referral_made().concern("bruising seen at school");
+        let purpose = ConsentPurpose::Referral;
+        let made = match how {
+            ConsentFor::Given => made.consent_given(self.consent(at, agency, purpose, how)),
+            ConsentFor::Dispensed => made.consent_dispensed(self.consent(at, agency, purpose, how)),
+            ConsentFor::Refused => made
+                .consent_refused(self.consent(at, agency, purpose, how))
+                .proceeding_because("the risk outweighs the refusal")
+                .front_door_told_consent_withheld(),
         };
         let id = self.id();
-        let mut data = json!({ "referral_id": id, "to": "front_door", "concerns": ["bruising seen at school"], "immediate_risk": false, "family_aware": true, "consent": consent });
-        if let Some(s) = source {
-            data["source"] = json!(s);
-        }
-        let event = self.record(at, agency, "referral_made", data);
+        let made = match source {
+            Some(s) => made.id(id).source(s),
+            None => made.id(id),
+        };
+        let event = self.record(at, agency, made);
         (id, event)
     }
 
@@ -317,156 +303,174 @@ impl ChildBuilder {
         &mut self,
         at: DateTime<Utc>,
         referral: Uuid,
-        decision: &str,
+        decision: ReferralDecision,
         tier: u8,
         tell: bool,
     ) -> Uuid {
-        let mut data = json!({ "referral_id": referral, "decision": decision, "decided_level": level(tier, "none"), "rationale": "what the referral shows" });
-        if tell {
-            data["referrer_informed"] = json!({ "how": "phone call" });
-        }
-        self.record(at, MASH, "referral_decided", data)
+        let decided = testing::referral_decided()
+            .referral(referral)
+            .decision(decision)
+            .decided(testing::tier(tier))
+            .rationale("what the referral shows");
+        let decided = if tell {
+            decided.referrer_informed("phone call")
+        } else {
+            decided
+        };
+        self.record(at, MASH, decided)
     }
 
     pub(crate) fn referrer_informed(&mut self, at: DateTime<Utc>, referral: Uuid) -> Uuid {
-        self.record(
-            at,
-            MASH,
-            "referrer_informed",
-            json!({ "referral_id": referral, "how": "email" }),
-        )
+        let informed = testing::referrer_informed().referral(referral).how("email");
+        self.record(at, MASH, informed)
     }
 
     pub(crate) fn family_informed(&mut self, at: DateTime<Utc>, about: Uuid) -> Uuid {
-        self.record(
-            at,
-            MASH,
-            "family_informed",
-            json!({ "about_event_id": about, "how": "letter", "by": person(MASH) }),
-        )
+        let informed = testing::family_informed().about(about).by(person(MASH));
+        self.record(at, MASH, informed)
     }
 
-    /// A `needs_assessed` completed at `at` by `agency`.
+    /// A `needs_assessed` completed at `at` by `agency`, started on `started_on`
+    /// (`YYYY-MM-DD`) if given.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn assess(
         &mut self,
         at: DateTime<Utc>,
         agency: &str,
-        kind: &str,
+        kind: AssessmentKind,
         indicators: &[&str],
         section_47: &[&str],
-        decided: Value,
+        decided: Level,
         started_on: Option<&str>,
     ) -> Uuid {
-        let id = self.id();
-        let mut data = json!({
-            "assessment_id": id,
-            "assessment": kind,
-            "indicators": indicators.iter().map(|c| json!({ "code": c })).collect::<Vec<_>>(),
-            "decided_level": decided,
-            "rationale": "the assessment's reasons",
-            "child_voice": { "views": "wants to stay at school" },
-        });
+        let mut assessed = testing::needs_assessed()
+            .id(self.id())
+            .kind(kind)
+            .indicators(indicators)
+            .decided(decided)
+            .rationale("the assessment's reasons")
+            .child_voice(
+                ChildVoice::new(Some(testing::text("wants to stay at school")), None, None)
+                    .expect("the child's views"),
+            );
         if !section_47.is_empty() {
-            data["section_47_indicators"] = json!(section_47);
+            assessed = assessed.section_47_indicators(section_47);
         }
         if let Some(s) = started_on {
-            data["started_on"] = json!(s);
+            assessed = assessed.started_on(s.parse().expect("a test's date is YYYY-MM-DD"));
         }
-        self.record(at, agency, "needs_assessed", data)
+        self.record(at, agency, assessed)
     }
 
     /// A conversation with the child; `voice` is `"heard"`, `"reason"` or `"none"`.
     pub(crate) fn conversation(&mut self, at: DateTime<Utc>, agency: &str, voice: &str) -> Uuid {
-        let id = self.id();
-        let mut data = json!({ "conversation_id": id, "kind": "with_child", "participants": [person(agency), { "relationship": "child" }], "worries": ["often hungry"] });
-        match voice {
-            "heard" => data["child_voice"] = json!({ "views": "says there is no food at home" }),
-            "reason" => {
-                data["child_voice"] = json!({ "not_captured_reason": "the child was asleep" })
-            }
-            _ => {}
-        }
-        self.record(at, agency, "conversation_recorded", data)
+        let talk = testing::conversation_recorded()
+            .id(self.id())
+            .participants(vec![
+                Party::Person(person(agency)),
+                Party::FamilyMember(testing::family("child")),
+            ])
+            .worries(&["often hungry"]);
+        let t = |s: &str| Some(testing::text(s));
+        let talk = match voice {
+            "heard" => talk.child_voice(
+                ChildVoice::new(t("says there is no food at home"), None, None)
+                    .expect("the child's views"),
+            ),
+            "reason" => talk.child_voice(
+                ChildVoice::new(None, None, t("the child was asleep")).expect("a reason"),
+            ),
+            _ => talk,
+        };
+        self.record(at, agency, talk)
     }
 
     pub(crate) fn step(
         &mut self,
         at: DateTime<Utc>,
         up: bool,
-        from: Value,
-        to: Value,
+        from: Level,
+        to: Level,
         family_informed: bool,
     ) -> Uuid {
-        let kind = if up { "stepped_up" } else { "stepped_down" };
-        let reason = if up { "assessment" } else { "needs_met" };
-        self.record(
-            at,
-            MASH,
-            kind,
-            json!({ "from": from, "to": to, "reasons": [{ "kind": reason, "detail": "as assessed" }], "rationale": "the assessment", "decided_by": person(MASH), "family_informed": family_informed }),
-        )
+        let (step, reason) = if up {
+            (testing::stepped_up(), StepReasonKind::Assessment)
+        } else {
+            (testing::stepped_down(), StepReasonKind::NeedsMet)
+        };
+        let step = step
+            .from(from)
+            .to(to)
+            .reason_because(reason, "as assessed")
+            .rationale("the assessment")
+            .decided_by(person(MASH))
+            .family_informed(family_informed);
+        self.record(at, MASH, step)
     }
 
-    pub(crate) fn strategy(&mut self, at: DateTime<Utc>, decision: &str) -> Uuid {
+    pub(crate) fn strategy(&mut self, at: DateTime<Utc>, decision: StrategyDecision) -> Uuid {
         let id = self.id();
-        self.record(
-            at,
-            MASH,
-            "strategy_discussion_held",
-            json!({ "strategy_discussion_id": id, "participants": [person(POLICE), person(MASH)], "decision": decision, "rationale": "what is known" }),
-        );
+        let held = testing::strategy_discussion_held()
+            .id(id)
+            .participants(vec![person(POLICE), person(MASH)])
+            .decision(decision)
+            .rationale("what is known");
+        self.record(at, MASH, held);
         id
     }
 
     pub(crate) fn enquiry(&mut self, at: DateTime<Utc>, strategy_discussion: Uuid) -> Uuid {
         let id = self.id();
-        self.record(
-            at,
-            MASH,
-            "section_47_enquiry_started",
-            json!({ "enquiry_id": id, "strategy_discussion_id": strategy_discussion, "lead": person(MASH) }),
-        );
+        let started = testing::section_47_enquiry_started()
+            .id(id)
+            .strategy_discussion(strategy_discussion)
+            .lead(person(MASH));
+        self.record(at, MASH, started);
         id
     }
 
-    pub(crate) fn conference(&mut self, at: DateTime<Utc>, kind: &str, outcome: &str) -> Uuid {
-        let id = self.id();
-        self.record(
-            at,
-            MASH,
-            "child_protection_conference_held",
-            json!({ "conference_id": id, "kind": kind, "chair": person(MASH), "attendees": [POLICE, SCHOOL], "outcome": outcome }),
-        )
+    pub(crate) fn conference(
+        &mut self,
+        at: DateTime<Utc>,
+        kind: ConferenceKind,
+        outcome: ConferenceOutcome,
+    ) -> Uuid {
+        let held = testing::child_protection_conference_held()
+            .id(self.id())
+            .kind(kind)
+            .chair(person(MASH))
+            .attendees(&[POLICE, SCHOOL])
+            .outcome(outcome);
+        self.record(at, MASH, held)
     }
 
-    pub(crate) fn plan(&mut self, at: DateTime<Utc>, kind: &str, review_by: &str) -> Uuid {
+    /// A plan of `kind` to be reviewed by `review_by` (`YYYY-MM-DD`); its id.
+    pub(crate) fn plan(&mut self, at: DateTime<Utc>, kind: PlanKind, review_by: &str) -> Uuid {
         let id = self.id();
-        let mut data =
-            json!({ "plan_id": id, "kind": kind, "lead": person(MASH), "review_by": review_by });
-        if kind == "child_protection_plan" {
-            data["category"] = json!("neglect");
-        }
-        self.record(at, MASH, "plan_started", data);
+        let plan = testing::plan_started()
+            .id(id)
+            .kind(kind)
+            .lead(person(MASH))
+            .review_by(review_by.parse().expect("a test's date is YYYY-MM-DD"));
+        let plan = if kind == PlanKind::ChildProtectionPlan {
+            plan.category(PlanCategory::Neglect)
+        } else {
+            plan
+        };
+        self.record(at, MASH, plan);
         id
     }
 
     pub(crate) fn review(&mut self, at: DateTime<Utc>, plan: Uuid, next_review_by: &str) -> Uuid {
-        self.record(
-            at,
-            MASH,
-            "plan_reviewed",
-            json!({ "plan_id": plan, "progress": "some", "next_review_by": next_review_by }),
-        )
+        let reviewed = testing::plan_reviewed()
+            .plan(plan)
+            .progress("some")
+            .next_review_by(next_review_by.parse().expect("a test's date is YYYY-MM-DD"));
+        self.record(at, MASH, reviewed)
     }
 
     pub(crate) fn end_plan(&mut self, at: DateTime<Utc>, plan: Uuid) -> Uuid {
-        self.record(
-            at,
-            MASH,
-            "plan_ended",
-            json!({ "plan_id": plan, "reason": "needs_met" }),
-        )
+        self.record(at, MASH, testing::plan_ended().plan(plan))
     }
 
     pub(crate) fn service(
@@ -478,21 +482,17 @@ impl ChildBuilder {
         match started {
             None => {
                 let id = self.id();
-                let e = self.record(
-                    at,
-                    MASH,
-                    "service_started",
-                    json!({ "service_id": id, "service": "parenting group", "provider": "council:early-help", "family_informed": family_informed }),
-                );
+                let started = testing::service_started()
+                    .id(id)
+                    .family_informed(family_informed);
+                let e = self.record(at, MASH, started);
                 (id, e)
             }
             Some(id) => {
-                let e = self.record(
-                    at,
-                    MASH,
-                    "service_ended",
-                    json!({ "service_id": id, "reason": "completed", "family_informed": family_informed }),
-                );
+                let ended = testing::service_ended()
+                    .service(id)
+                    .family_informed(family_informed);
+                let e = self.record(at, MASH, ended);
                 (id, e)
             }
         }
@@ -501,12 +501,13 @@ impl ChildBuilder {
     /// A disagreement raised by `agency` about `about`; its id.
     pub(crate) fn raise(&mut self, at: DateTime<Utc>, agency: &str, about: Uuid) -> Uuid {
         let id = self.id();
-        self.record(
-            at,
-            agency,
-            "disagreement_raised",
-            json!({ "disagreement_id": id, "about_event_id": about, "raised_by": person(agency), "position": "the child needs more help", "desired_outcome": "an assessment" }),
-        );
+        let raised = testing::disagreement_raised()
+            .id(id)
+            .about(about)
+            .raised_by(person(agency))
+            .position("the child needs more help")
+            .desired_outcome("an assessment");
+        self.record(at, agency, raised);
         id
     }
 
@@ -518,12 +519,22 @@ impl ChildBuilder {
         to_stage: u8,
         other: &str,
     ) -> Uuid {
-        self.record(
-            at,
-            agency,
-            "disagreement_escalated",
-            json!({ "disagreement_id": disagreement, "to_stage": to_stage, "escalated_by": person(agency), "positions": [{ "party": person(agency), "position": "still worried" }, { "party": person(other), "position": "threshold not met" }], "reason": "no agreement at the stage before" }),
-        )
+        let escalated = testing::disagreement_escalated()
+            .disagreement(disagreement)
+            .to_stage(to_stage)
+            .escalated_by(person(agency))
+            .positions(vec![
+                Position {
+                    party: person(agency),
+                    position: testing::text("still worried"),
+                },
+                Position {
+                    party: person(other),
+                    position: testing::text("threshold not met"),
+                },
+            ])
+            .reason("no agreement at the stage before");
+        self.record(at, agency, escalated)
     }
 
     pub(crate) fn resolve(
@@ -531,14 +542,14 @@ impl ChildBuilder {
         at: DateTime<Utc>,
         agency: &str,
         disagreement: Uuid,
-        outcome: &str,
+        outcome: DisagreementOutcome,
     ) -> Uuid {
-        self.record(
-            at,
-            agency,
-            "disagreement_resolved",
-            json!({ "disagreement_id": disagreement, "outcome": outcome, "resolution": "agreed at the meeting", "resolved_by": person(agency) }),
-        )
+        let resolved = testing::disagreement_resolved()
+            .disagreement(disagreement)
+            .outcome(outcome)
+            .resolution("agreed at the meeting")
+            .resolved_by(person(agency));
+        self.record(at, agency, resolved)
     }
 
     pub(crate) fn correct(
@@ -546,23 +557,24 @@ impl ChildBuilder {
         at: DateTime<Utc>,
         agency: &str,
         target: Uuid,
-        corrected: Value,
+        corrected: impl Build,
     ) -> Uuid {
-        self.record(
-            at,
-            agency,
-            "record_corrected",
-            json!({ "corrects_event_id": target, "reason": "typed wrongly", "corrected_data": corrected }),
-        )
+        let correction = testing::record_corrected()
+            .corrects(target)
+            .reason("typed wrongly")
+            .corrected_to(corrected);
+        self.record(at, agency, correction)
+    }
+
+    fn retraction(target: Uuid) -> testing::RecordCorrectedBuilder {
+        testing::record_corrected()
+            .corrects(target)
+            .reason("entered on the wrong child")
+            .retract()
     }
 
     pub(crate) fn retract(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) -> Uuid {
-        self.record(
-            at,
-            agency,
-            "record_corrected",
-            json!({ "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true }),
-        )
+        self.record(at, agency, Self::retraction(target))
     }
 
     /// Retracts several records in one batch (a record and those resting on it go together).
@@ -570,8 +582,10 @@ impl ChildBuilder {
         let recorded_at = at + self.delay;
         let mut records = Vec::new();
         for target in targets {
-            let body = json!({ "type": "record_corrected", "occurred_at": at.to_rfc3339(), "recorded_by": person(agency), "data": { "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true } });
-            let input = RecordInput::parse(body).unwrap_or_else(|e| panic!("retraction: {e}"));
+            let input = testing::posted(Self::retraction(*target))
+                .at(at)
+                .by(person(agency))
+                .input();
             records.push((self.next_event_id_after(records.len()), input));
         }
         let decided = self
@@ -590,27 +604,26 @@ impl ChildBuilder {
     /// Stores a retraction without the domain's rules, as a history recorded before a rule
     /// existed may hold one: views must still read it.
     pub(crate) fn retract_unchecked(&mut self, at: DateTime<Utc>, agency: &str, target: Uuid) {
-        let data = json!({ "corrects_event_id": target, "reason": "entered on the wrong child", "retract": true });
-        let body =
-            domain::record::RecordData::parse(domain::record::RecordType::RecordCorrected, data)
-                .unwrap_or_else(|e| panic!("retraction: {e}"));
         let event = domain::child::ChildEvent {
             event_id: self.next_event_id(),
             occurred_at: at,
-            recorded_by: serde_json::from_value(person(agency))
-                .unwrap_or_else(|e| panic!("person: {e}")),
-            body: domain::child::EventBody::Record(body),
+            recorded_by: person(agency),
+            body: domain::child::EventBody::Record(Self::retraction(target).build()),
         };
         self.store(vec![event], at + self.delay, agency);
     }
 
-    /// The data of the event `id` as stored (to build a correction from it).
-    pub(crate) fn data_of(&self, id: Uuid) -> Value {
-        self.events
+    /// The data of the record `id`, typed (to build a correction from it).
+    pub(crate) fn data_of(&self, id: Uuid) -> RecordData {
+        self.child
+            .history()
             .iter()
             .find(|e| e.event_id == id)
-            .map(|e| e.data.clone())
-            .unwrap_or(Value::Null)
+            .and_then(|e| match &e.body {
+                EventBody::Record(data) => Some(data.clone()),
+                EventBody::Registered(_) => None,
+            })
+            .unwrap_or_else(|| panic!("{id} is a record of this child"))
     }
 }
 

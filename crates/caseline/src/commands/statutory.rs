@@ -13,7 +13,7 @@ use chrono::{NaiveDate, Utc};
 use clap::Subcommand;
 use returns::{CollectionYear, Source, Window};
 
-use crate::{CensusSource, StoreArg, open_existing};
+use super::{CensusSource, StoreArg, open_existing};
 
 /// Who a command-line production is logged as.
 const AGENCY: &str = "command-line";

@@ -33,7 +33,7 @@ pub(crate) struct SigninLink {
     #[arg(long, env = "CASELINE_PUBLIC_URL")]
     public_url: Option<String>,
     #[command(flatten)]
-    store: crate::StoreArg,
+    store: super::StoreArg,
 }
 
 /// The sign-in flags of `caseline serve`.
@@ -102,7 +102,7 @@ pub(crate) fn configure(config: &mut Config, s: ServeSignin) -> Result<()> {
 /// `caseline signin-link`.
 pub(crate) async fn signin_link(s: SigninLink) -> Result<ExitCode> {
     let identity = Identity::new(&s.role, &s.agency, &s.name)?;
-    let store = crate::open_existing(&s.store.store).await?;
+    let store = super::open_existing(&s.store.store).await?;
     let base = match &s.public_url {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => format!("http://{}", s.listen),
