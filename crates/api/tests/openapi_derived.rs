@@ -5,8 +5,9 @@
 //! and of a `type` list). Every other difference must be in [`INTENDED`], with its reason, and
 //! every entry there must still be a difference. docs/ARCHITECTURE.md lists the same.
 //!
-//! `CASELINE_WRITE_OPENAPI_BEFORE=1` rewrites the fixture from the current code: only ever from
-//! the commit before the derivation, since the fixture is the "before".
+//! The fixture was written from main at 47ce156, the last commit with hand-built schemas, by
+//! running this test there with `CASELINE_WRITE_OPENAPI_BEFORE=1` (which rewrites it from the
+//! code at hand: never do that here, or "before" becomes "now").
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
