@@ -25,6 +25,24 @@ const INTENDED: &[(&str, &str)] = &[
         "/components/schemas/RecordCorrectedData/properties/corrected_data/additionalProperties",
         "`true` is what an object without the keyword allows anyway: any corrected data, parsed later as its own type",
     ),
+    // The raw stream's event is now the shared record shape plus the store's fields (issue 15
+    // item 6, RawEvent and Record written once): the same properties, described as `allOf`.
+    (
+        "/components/schemas/RawEvent/allOf",
+        "the record shape (`Record`: the same event_id, sequence, type, occurred_at, recorded_at, recorded_by, data and corrects) and the store's fields, as the answer is built",
+    ),
+    (
+        "/components/schemas/RawEvent/properties",
+        "moved into the `allOf` above, unchanged but for `Record`'s optional correction links, which a raw event never carries",
+    ),
+    (
+        "/components/schemas/RawEvent/required",
+        "moved into the `allOf` above: the store's fields here, the record's in `Record`",
+    ),
+    (
+        "/components/schemas/RawEvent/type",
+        "each part of the `allOf` is an object",
+    ),
 ];
 
 fn fixture() -> PathBuf {
