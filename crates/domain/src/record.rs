@@ -694,7 +694,9 @@ pub enum PlanCategory {
     Multiple,
 }
 
-/// A plan started. A child protection plan must carry its `category`.
+/// A plan started. A child protection plan must carry its `category`, follows a child protection
+/// conference with outcome `plan_started` (naming this plan or none) and is dated on the day that
+/// conference sat; a child in need plan and a child protection plan never run together.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(inline)]
 #[serde(deny_unknown_fields)]
@@ -842,7 +844,7 @@ pub enum ConferenceOutcome {
     NoPlan,
 }
 
-/// A child protection conference, initial or review.
+/// A child protection conference, initial or review. An initial conference is dated on a working day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[schemars(inline)]
 #[serde(deny_unknown_fields)]
@@ -983,7 +985,9 @@ pub struct CaseClosed {
     pub reason: Text,
     /// Who closed it.
     pub closed_by: Person,
-    /// Census reason for closure, `RC1` to `RC9`.
+    /// Census reason for closure, `RC1` to `RC9`. RC8 and RC9 (closed after an assessment) are
+    /// refused when the case had a section 47 enquiry, a child in need or child protection plan
+    /// or a conference since it last closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closure_reason: Option<ClosureReason>,
 }
