@@ -18,14 +18,22 @@
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::level::Level;
+use domain::record::{
+    Advice, CaseReopened, ChildDetailsUpdated, ConsentGiven, ConsentRefused, ConsentScope,
+    ConsentSought, ConsentWithdrawn, ConversationRecorded, NonEmpty, RecordCorrected,
+};
+use domain::registration::{ChildDetailsChanges, Identifiers};
+use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score, Text};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use crate::identifiers::{mix, uuid};
 use crate::identity::Identity;
-use crate::people::{Council, Locality, Staff, family};
+use crate::people::{Council, Locality, Staff, family, text};
 use crate::rates::{self, Entry, Need, ReferralConsent, chance, one, pick};
 use crate::text::{self, Theme, line, lines, some_lines};
 use crate::timing::{
@@ -40,7 +48,49 @@ pub(crate) struct Pending {
     pub at: DateTime<Utc>,
     pub by: Staff,
     pub kind: &'static str,
-    pub data: Value,
+    /// The record's `data` as a client would post it, or why the generator could not build
+    /// it (a bug here, reported by the caller as a `GenerateError::Shape`).
+    pub data: Result<Value, String>,
+}
+
+/// What `emit` takes as a record's data: the domain's record type, or why it could not be
+/// built.
+trait Data {
+    fn into_json(self) -> Result<Value, String>;
+}
+
+impl<T: Serialize> Data for Result<T, String> {
+    fn into_json(self) -> Result<Value, String> {
+        self.and_then(|d| serde_json::to_value(d).map_err(|e| e.to_string()))
+    }
+}
+
+impl Data for Value {
+    fn into_json(self) -> Result<Value, String> {
+        Ok(self)
+    }
+}
+
+/// Builds a record's data, stopping at the first field that is not valid: a block with `?`
+/// in it, for the records built in functions that return a `Flow`.
+fn record_data<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    f()
+}
+
+/// A family member as a conversation's participant.
+fn kin(member: Result<FamilyMember, String>) -> Result<Party, String> {
+    member.map(Party::FamilyMember)
+}
+
+/// Lines of free text for a record.
+fn texts<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Result<Vec<Text>, String> {
+    items.into_iter().map(text).collect()
+}
+
+/// A value of one of the domain's types that records spell as a string (a code or name on a
+/// closed list, an NHS number), parsed from that spelling.
+fn wire<T: DeserializeOwned>(s: &str) -> Result<T, String> {
+    serde_json::from_value(Value::String(s.to_owned())).map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// Everything one child's journey wrote.
@@ -176,7 +226,7 @@ pub(crate) fn build(
         at: start,
         by: c.staff_in_slot(&c.front_door, "mash_social_worker", 0),
         kind: domain::child::CHILD_REGISTERED,
-        data: j.who.details.clone(),
+        data: Ok(j.who.details.clone()),
     });
     Built {
         child_id,
@@ -277,24 +327,33 @@ impl Journey<'_> {
         };
         self.who.given_name = name.copied().unwrap_or("Sam").to_owned();
         self.who.gender = if girl { "female" } else { "male" };
-        let mut changes = Map::new();
-        changes.insert("date_of_birth".into(), json!(born));
-        changes.insert("given_name".into(), json!(self.who.given_name));
-        changes.insert("gender".into(), json!(self.who.gender));
-        if let Some(n) = self.who.nhs_at_birth.clone() {
-            changes.insert("identifiers".into(), json!({ "nhs_number": n }));
-        }
+        let who = &self.who;
+        let data = record_data(|| {
+            let identifiers = match &who.nhs_at_birth {
+                Some(n) => Some(Identifiers {
+                    nhs_number: Some(wire(n)?),
+                    ..Identifiers::default()
+                }),
+                None => None,
+            };
+            Ok(ChildDetailsUpdated {
+                changes: ChildDetailsChanges {
+                    date_of_birth: Some(born),
+                    given_name: Some(text(&who.given_name)?),
+                    gender: Some(wire(who.gender)?),
+                    identifiers,
+                    ..ChildDetailsChanges::default()
+                },
+                reason: text(format!(
+                    "Born on {born}: name, sex and NHS number recorded at the new birth visit."
+                ))?,
+            })
+        });
         let by = self
             .c
             .staff(&mut self.rng, &self.c.community_health(), "health_visitor");
         // The birth may be recorded after later records: recorded late, as births often are.
-        self.emit_at(
-            at,
-            &by,
-            "child_details_updated",
-            json!({ "changes": changes, "reason": format!("Born on {born}: name, sex and NHS number recorded at the new birth visit.") }),
-            false,
-        );
+        self.emit_at(at, &by, "child_details_updated", data, false);
     }
 
     /// A move to another locality, recorded once the journey passes the day it happened.
@@ -318,9 +377,17 @@ impl Journey<'_> {
         };
         let by = self.universal_practitioner();
         let at = office_hours(&mut self.rng, day);
-        let data = json!({
-            "changes": { "locality": next.name },
-            "reason": format!("The family moved from {} to {}.", self.loc.name, next.name),
+        let data = record_data(|| {
+            Ok(ChildDetailsUpdated {
+                changes: ChildDetailsChanges {
+                    locality: Some(text(&next.name)?),
+                    ..ChildDetailsChanges::default()
+                },
+                reason: text(format!(
+                    "The family moved from {} to {}.",
+                    self.loc.name, next.name
+                ))?,
+            })
         });
         self.loc = next;
         self.emit_at(at.max(self.t), &by, "child_details_updated", data, false);
@@ -328,7 +395,7 @@ impl Journey<'_> {
 
     // --- Writing records ------------------------------------------------------------------
 
-    fn emit(&mut self, by: &Staff, kind: &'static str, data: Value) -> Option<Uuid> {
+    fn emit(&mut self, by: &Staff, kind: &'static str, data: impl Data) -> Option<Uuid> {
         self.emit_at(self.t, by, kind, data, true)
     }
 
@@ -340,7 +407,7 @@ impl Journey<'_> {
         at: DateTime<Utc>,
         by: &Staff,
         kind: &'static str,
-        data: Value,
+        data: impl Data,
         stop: bool,
     ) -> Option<Uuid> {
         if self.stopped || at > self.end {
@@ -349,12 +416,13 @@ impl Journey<'_> {
             }
             return None;
         }
+        let data = data.into_json();
         let event_id = uuid(&mut self.rng);
         match kind {
             "section_47_enquiry_started" => self.statutory_work = true,
             "plan_started"
                 if matches!(
-                    data["kind"].as_str(),
+                    data.as_ref().ok().and_then(|d| d["kind"].as_str()),
                     Some("child_in_need_plan" | "child_protection_plan")
                 ) =>
             {
@@ -385,26 +453,26 @@ impl Journey<'_> {
             at,
             by: by.clone(),
             kind: domain::child::CHILD_REGISTERED,
-            data: self.who.details.clone(),
+            data: Ok(self.who.details.clone()),
         });
     }
 
     fn name(&self) -> String {
         self.who.given_name.clone()
     }
-    fn mother(&self) -> Value {
+    fn mother(&self) -> Result<FamilyMember, String> {
         family(
             "mother",
             Some(&format!("{} {}", self.who.mother, self.who.family_name)),
         )
     }
-    fn father(&self) -> Value {
+    fn father(&self) -> Result<FamilyMember, String> {
         family(
             "father",
             Some(&format!("{} {}", self.who.father, self.who.family_name)),
         )
     }
-    fn child(&self) -> Value {
+    fn child(&self) -> Result<FamilyMember, String> {
         let rel = if self.age() >= 12 {
             "young_person"
         } else {
@@ -412,7 +480,7 @@ impl Journey<'_> {
         };
         family(rel, Some(&self.who.given_name))
     }
-    fn parent(&mut self) -> Value {
+    fn parent(&mut self) -> Result<FamilyMember, String> {
         if chance(&mut self.rng, 0.8) {
             self.mother()
         } else {
@@ -420,7 +488,7 @@ impl Journey<'_> {
         }
     }
     /// Who gives or refuses consent: a parent, or a young person of 16 or 17 themselves.
-    fn consenter(&mut self) -> Value {
+    fn consenter(&mut self) -> Result<FamilyMember, String> {
         if self.age() >= 16 && chance(&mut self.rng, 0.5) {
             self.child()
         } else {
@@ -430,7 +498,12 @@ impl Journey<'_> {
 
     fn reopen_if_closed(&mut self, by: &Staff, reason: &str) -> Flow {
         if self.closed {
-            self.emit(by, "case_reopened", json!({ "reason": reason }))?;
+            let data = record_data(|| {
+                Ok(CaseReopened {
+                    reason: text(reason)?,
+                })
+            });
+            self.emit(by, "case_reopened", data)?;
             self.closed = false;
         }
         Some(())
@@ -438,7 +511,7 @@ impl Journey<'_> {
 
     // --- Conversations ----------------------------------------------------------------------
 
-    fn child_voice(&mut self, kind: &str) -> Option<Value> {
+    fn child_voice(&mut self, kind: &str) -> Option<Result<ChildVoice, String>> {
         let p = match kind {
             "with_child" => 1.0,
             "with_family" => rates::VOICE_WITH_FAMILY,
@@ -451,31 +524,32 @@ impl Journey<'_> {
         }
         let name = self.name();
         if kind != "with_child" && chance(&mut self.rng, rates::VOICE_NOT_CAPTURED) {
-            return Some(
-                json!({ "not_captured_reason": line(&mut self.rng, text::NOT_CAPTURED, &name) }),
-            );
+            let reason = line(&mut self.rng, text::NOT_CAPTURED, &name);
+            return Some(text(reason).and_then(|r| ChildVoice::new(None, None, Some(r))));
         }
         let words = self.theme.words();
-        let mut v = Map::new();
         let age = self.age();
-        if let Some(views) = text::voice_views(&mut self.rng, words, age, &name) {
-            v.insert("views".into(), json!(views));
-        }
-        if v.is_empty() || chance(&mut self.rng, 0.4) {
+        let views = text::voice_views(&mut self.rng, words, age, &name);
+        let behaviour = if views.is_none() || chance(&mut self.rng, 0.4) {
             let list = if self.age() < 3 {
                 text::BABY_BEHAVIOUR
             } else {
                 words.behaviour
             };
-            v.insert(
-                "behaviour_observed".into(),
-                json!(line(&mut self.rng, list, &name)),
-            );
-        }
-        Some(Value::Object(v))
+            Some(line(&mut self.rng, list, &name))
+        } else {
+            None
+        };
+        Some(record_data(|| {
+            ChildVoice::new(
+                views.map(text).transpose()?,
+                behaviour.map(text).transpose()?,
+                None,
+            )
+        }))
     }
 
-    fn scaling(&mut self) -> Value {
+    fn scaling(&mut self) -> Result<Scaling, String> {
         let (lo, hi) = match self.need {
             Need::Universal => (7, 9),
             Need::EarlyHelp => (5, 7),
@@ -489,12 +563,12 @@ impl Journey<'_> {
             .copied()
             .unwrap_or(("How worried are we?", "very worried", "not worried"));
         let working = line(&mut self.rng, self.theme.words().working_well, &name);
-        json!({
-            "question": q.replace("{name}", &name),
-            "score": score,
-            "zero_means": zero.replace("{name}", &name),
-            "ten_means": ten.replace("{name}", &name),
-            "rationale": format!("It is a {score} because: {working}"),
+        Ok(Scaling {
+            question: text(q.replace("{name}", &name))?,
+            score: Score::new(score).ok_or_else(|| format!("the score {score} is not 0 to 10"))?,
+            zero_means: text(zero.replace("{name}", &name))?,
+            ten_means: text(ten.replace("{name}", &name))?,
+            rationale: text(format!("It is a {score} because: {working}"))?,
         })
     }
 
@@ -503,74 +577,11 @@ impl Journey<'_> {
         &mut self,
         by: &Staff,
         kind: &'static str,
-        others: Vec<Value>,
+        others: Vec<Result<Party, String>>,
         about_referral: Option<Uuid>,
         advice: Option<(String, String)>,
     ) -> Flow {
-        let name = self.name();
-        let words = self.theme.words();
-        let mut d = Map::new();
-        d.insert("conversation_id".into(), json!(uuid(&mut self.rng)));
-        d.insert("kind".into(), json!(kind));
-        let mut participants = vec![by.json()];
-        participants.extend(others);
-        d.insert("participants".into(), json!(participants));
-        d.insert(
-            "worries".into(),
-            json!(some_lines(&mut self.rng, words.worries, 1, 2, &name)),
-        );
-        let well = some_lines(&mut self.rng, words.working_well, 0, 2, &name);
-        if !well.is_empty() {
-            d.insert("working_well".into(), json!(well));
-        }
-        if chance(&mut self.rng, 0.6) {
-            d.insert(
-                "needs_to_happen".into(),
-                json!(lines(&mut self.rng, words.needs, 1, &name)),
-            );
-        }
-        if chance(&mut self.rng, 0.5) {
-            d.insert("scaling".into(), json!([self.scaling()]));
-        }
-        let facts = some_lines(&mut self.rng, words.facts, 0, 2, &name);
-        if !facts.is_empty() {
-            d.insert("facts".into(), json!(facts));
-        }
-        if chance(&mut self.rng, 0.5) {
-            d.insert(
-                "opinions".into(),
-                json!(lines(&mut self.rng, words.opinions, 1, &name)),
-            );
-        }
-        if let Some(v) = self.child_voice(kind) {
-            d.insert("child_voice".into(), v);
-        }
-        if chance(&mut self.rng, 0.4) {
-            let due = self.t.date_naive() + Days::new(self.rng.random_range_u64(7, 29));
-            let owner = if chance(&mut self.rng, 0.5) {
-                by.json()
-            } else {
-                self.parent()
-            };
-            d.insert(
-                "actions".into(),
-                json!([{ "description": line(&mut self.rng, words.needs, &name), "owner": owner, "due_by": due }]),
-            );
-            d.insert(
-                "decisions".into(),
-                json!(["Agreed the actions below with the family."]),
-            );
-        }
-        if let Some((advised, rationale)) = advice {
-            d.insert(
-                "advice".into(),
-                json!({ "advised": advised, "rationale": rationale }),
-            );
-        }
-        if let Some(r) = about_referral {
-            d.insert("about_referral_id".into(), json!(r));
-        }
-        let data = Value::Object(d);
+        let data = self.conversation_data(by, kind, others, about_referral, advice);
         let id = if chance(&mut self.rng, rates::CONVERSATION_RECORDED_LATE) {
             // Written up days after it happened, after records of later events.
             let floor = self.registration.as_ref().map(|r| r.at).unwrap_or(self.t);
@@ -583,80 +594,210 @@ impl Journey<'_> {
         Some(())
     }
 
+    /// What a conversation's record says; the random draws in the order the journey has
+    /// always made them, so a seed gives the same words.
+    fn conversation_data(
+        &mut self,
+        by: &Staff,
+        kind: &'static str,
+        others: Vec<Result<Party, String>>,
+        about_referral: Option<Uuid>,
+        advice: Option<(String, String)>,
+    ) -> Result<ConversationRecorded, String> {
+        let name = self.name();
+        let words = self.theme.words();
+        let conversation_id = uuid(&mut self.rng);
+        let mut participants = vec![by.party()?];
+        for o in others {
+            participants.push(o?);
+        }
+        let worries = texts(some_lines(&mut self.rng, words.worries, 1, 2, &name))?;
+        let well = some_lines(&mut self.rng, words.working_well, 0, 2, &name);
+        let needs_to_happen = if chance(&mut self.rng, 0.6) {
+            Some(texts(lines(&mut self.rng, words.needs, 1, &name))?)
+        } else {
+            None
+        };
+        let scaling = if chance(&mut self.rng, 0.5) {
+            Some(vec![self.scaling()?])
+        } else {
+            None
+        };
+        let facts = some_lines(&mut self.rng, words.facts, 0, 2, &name);
+        let opinions = if chance(&mut self.rng, 0.5) {
+            Some(texts(lines(&mut self.rng, words.opinions, 1, &name))?)
+        } else {
+            None
+        };
+        let child_voice = self.child_voice(kind).transpose()?;
+        let (actions, decisions) = if chance(&mut self.rng, 0.4) {
+            let due = self.t.date_naive() + Days::new(self.rng.random_range_u64(7, 29));
+            let owner = if chance(&mut self.rng, 0.5) {
+                by.party()?
+            } else {
+                Party::FamilyMember(self.parent()?)
+            };
+            let action = Action {
+                description: text(line(&mut self.rng, words.needs, &name))?,
+                owner,
+                due_by: due,
+            };
+            (
+                Some(vec![action]),
+                Some(vec![text("Agreed the actions below with the family.")?]),
+            )
+        } else {
+            (None, None)
+        };
+        let advice = match advice {
+            Some((advised, rationale)) => Some(Advice {
+                advised: text(advised)?,
+                rationale: text(rationale)?,
+            }),
+            None => None,
+        };
+        Ok(ConversationRecorded {
+            conversation_id,
+            kind: wire(kind)?,
+            participants: NonEmpty::try_from(participants)?,
+            worries: Some(worries),
+            working_well: (!well.is_empty()).then(|| texts(well)).transpose()?,
+            needs_to_happen,
+            scaling,
+            facts: (!facts.is_empty()).then(|| texts(facts)).transpose()?,
+            opinions,
+            child_voice,
+            decisions,
+            actions,
+            advice,
+            about_referral_id: about_referral,
+        })
+    }
+
     /// Puts a conversation right days later, or retracts it as entered on the wrong child.
-    fn maybe_correct(&mut self, id: Uuid, by: &Staff, data: Value) {
+    fn maybe_correct(
+        &mut self,
+        id: Uuid,
+        by: &Staff,
+        conversation: Result<ConversationRecorded, String>,
+    ) {
         let r = self.rng.random::<f64>();
         let at = office_minutes_later(&mut self.rng, self.t, 120, 96 * 60);
         if r < rates::CORRECTED {
-            let mut corrected = data;
             let name = self.name();
-            if let Some(facts) = corrected.get_mut("facts").and_then(Value::as_array_mut) {
-                facts.push(json!(format!(
-                    "Correction: the date of the last incident was a week earlier than first noted."
-                )));
-            } else if let Some(obj) = corrected.as_object_mut() {
-                obj.insert(
-                    "facts".into(),
-                    json!([format!(
-                        "{name} was seen at school on the day of this conversation."
-                    )]),
-                );
-            }
-            self.emit_at(
-                at,
-                by,
-                "record_corrected",
-                json!({ "corrects_event_id": id, "reason": "A fact was recorded wrongly; corrected after checking the school's register.", "corrected_data": corrected }),
-                false,
-            );
+            let data = record_data(|| {
+                let mut corrected = conversation?;
+                match corrected.facts.as_mut() {
+                    Some(facts) => facts.push(text(
+                        "Correction: the date of the last incident was a week earlier than first noted.",
+                    )?),
+                    None => {
+                        corrected.facts = Some(vec![text(format!(
+                            "{name} was seen at school on the day of this conversation."
+                        ))?]);
+                    }
+                }
+                Ok(RecordCorrected {
+                    corrects_event_id: id,
+                    reason: text(
+                        "A fact was recorded wrongly; corrected after checking the school's register.",
+                    )?,
+                    corrected_data: Some(
+                        serde_json::to_value(corrected).map_err(|e| e.to_string())?,
+                    ),
+                    retract: None,
+                })
+            });
+            self.emit_at(at, by, "record_corrected", data, false);
         } else if r < rates::CORRECTED + rates::RETRACTED {
-            self.emit_at(
-                at,
-                by,
-                "record_corrected",
-                json!({ "corrects_event_id": id, "reason": "Recorded on the wrong child in error; it belongs to a sibling's record.", "retract": true }),
-                false,
-            );
+            let data = record_data(|| {
+                Ok(RecordCorrected {
+                    corrects_event_id: id,
+                    reason: text(
+                        "Recorded on the wrong child in error; it belongs to a sibling's record.",
+                    )?,
+                    corrected_data: None,
+                    retract: Some(true),
+                })
+            });
+            self.emit_at(at, by, "record_corrected", data, false);
         }
     }
 
     // --- Consent ----------------------------------------------------------------------------
 
-    fn seek(&mut self, by: &Staff, purpose: &str, explained: &str) -> Option<(Uuid, Value)> {
+    fn seek(
+        &mut self,
+        by: &Staff,
+        purpose: &str,
+        explained: &str,
+    ) -> Option<(Uuid, Result<FamilyMember, String>)> {
         let id = uuid(&mut self.rng);
         let from = self.consenter();
-        self.emit(
-            by,
-            "consent_sought",
-            json!({ "consent_id": id, "purpose": purpose, "sought_from": from, "explained": explained }),
-        )?;
+        let data = record_data(|| {
+            Ok(ConsentSought {
+                consent_id: id,
+                purpose: wire(purpose)?,
+                sought_from: from.clone()?,
+                explained: text(explained)?,
+            })
+        });
+        self.emit(by, "consent_sought", data)?;
         Some((id, from))
     }
 
-    fn give(&mut self, by: &Staff, id: Uuid, from: Value, agencies: Vec<String>) -> Flow {
+    fn give(
+        &mut self,
+        by: &Staff,
+        id: Uuid,
+        from: Result<FamilyMember, String>,
+        agencies: Vec<String>,
+    ) -> Flow {
         self.wait_minutes(5, 60 * 24);
-        let mut d = json!({ "consent_id": id, "given_by": from });
-        if chance(&mut self.rng, 0.6) {
-            d["scope"] = json!({ "agencies": agencies, "information": ["the worries discussed", "school and health information"] });
-        }
-        if chance(&mut self.rng, 0.3) {
-            d["expires_on"] = json!(self.t.date_naive() + Days::new(365));
-        }
-        self.emit(by, "consent_given", d)?;
+        let scoped = chance(&mut self.rng, 0.6);
+        let expires_on = chance(&mut self.rng, 0.3).then(|| self.t.date_naive() + Days::new(365));
+        let data = record_data(|| {
+            let scope = if scoped {
+                Some(ConsentScope {
+                    agencies: Some(texts(agencies)?),
+                    information: Some(texts([
+                        "the worries discussed",
+                        "school and health information",
+                    ])?),
+                })
+            } else {
+                None
+            };
+            Ok(ConsentGiven {
+                consent_id: id,
+                given_by: from?,
+                scope,
+                expires_on,
+            })
+        });
+        self.emit(by, "consent_given", data)?;
         Some(())
     }
 
-    fn refuse(&mut self, by: &Staff, id: Uuid, from: Value) -> Flow {
+    fn refuse(&mut self, by: &Staff, id: Uuid, from: Result<FamilyMember, String>) -> Flow {
         self.wait_minutes(5, 60 * 24);
-        let mut d = json!({ "consent_id": id, "refused_by": from });
-        if chance(&mut self.rng, 0.7) {
-            d["reasons_given"] = json!(*one(&mut self.rng, &[
+        let reasons = if chance(&mut self.rng, 0.7) {
+            Some(*one(&mut self.rng, &[
                 "Does not want social services involved; worried the children will be taken away.",
                 "Says the family is coping and does not need help.",
                 "Had a bad experience with services before.",
-            ]).unwrap_or(&"No reason given."));
-        }
-        self.emit(by, "consent_refused", d)?;
+            ]).unwrap_or(&"No reason given."))
+        } else {
+            None
+        };
+        let data = record_data(|| {
+            Ok(ConsentRefused {
+                consent_id: id,
+                refused_by: from?,
+                reasons_given: reasons.map(text).transpose()?,
+            })
+        });
+        self.emit(by, "consent_refused", data)?;
         Some(())
     }
 
@@ -767,7 +908,11 @@ impl Journey<'_> {
         let needs = lines(&mut self.rng, self.theme.words().needs, 2, &name);
         let mut out = Vec::new();
         for (i, n) in needs.into_iter().enumerate() {
-            let owner = if i == 0 { by.json() } else { self.parent() };
+            let owner = if i == 0 {
+                by.json()
+            } else {
+                shim(self.parent())
+            };
             out.push(json!({ "description": n, "owner": owner, "due_by": due }));
         }
         json!(out)
@@ -830,7 +975,7 @@ impl Journey<'_> {
         .unwrap_or(&"Reviewed.");
         let mut d = json!({ "plan_id": plan, "progress": progress, "next_review_by": next });
         if chance(&mut self.rng, 0.6) {
-            d["scaling"] = json!([self.scaling()]);
+            d["scaling"] = json!([shim(self.scaling())]);
         }
         if chance(&mut self.rng, 0.5) {
             d["actions"] = self.actions(by, 4);
@@ -944,7 +1089,7 @@ impl Journey<'_> {
             json!(some_lines(&mut self.rng, words.working_well, 1, 2, &name)),
         );
         if let Some(v) = self.child_voice("team_around_the_family") {
-            d.insert("child_voice".into(), v);
+            d.insert("child_voice".into(), shim(v));
         }
         d.insert("decided_level".into(), json!(decided));
         let rationale = if target == decided {
@@ -1084,11 +1229,11 @@ impl Journey<'_> {
         let by = self.universal_practitioner();
         self.register(&by);
         let mother = self.mother();
-        self.conversation(&by, "with_family", vec![mother], None, None)?;
+        self.conversation(&by, "with_family", vec![kin(mother)], None, None)?;
         if self.age() >= 5 && chance(&mut self.rng, 0.6) {
             self.wait_days(1, 10);
             let child = self.child();
-            self.conversation(&by, "with_child", vec![child], None, None)?;
+            self.conversation(&by, "with_child", vec![kin(child)], None, None)?;
         }
         self.wait_days(3, 20);
         let lead = if chance(&mut self.rng, 0.5) {
@@ -1117,14 +1262,14 @@ impl Journey<'_> {
         self.conversation(
             &by,
             "front_door_consultation",
-            vec![fd.json()],
+            vec![fd.party()],
             None,
             Some((advised.to_owned(), rationale.to_owned())),
         )?;
         if self.need > Need::Universal && chance(&mut self.rng, 0.7) {
             self.wait_days(2, 15);
             let mother = self.mother();
-            self.conversation(&by, "with_family", vec![mother], None, None)?;
+            self.conversation(&by, "with_family", vec![kin(mother)], None, None)?;
             self.wait_days(2, 10);
             return self.early_help(&by);
         }
@@ -1220,11 +1365,11 @@ impl Journey<'_> {
                     "between_practitioners"
                 };
                 let others = match kind {
-                    "with_child" => vec![self.child()],
-                    "with_family" => vec![self.parent()],
+                    "with_child" => vec![kin(self.child())],
+                    "with_family" => vec![kin(self.parent())],
                     _ => {
                         let other = self.universal_practitioner();
-                        vec![other.json()]
+                        vec![other.party()]
                     }
                 };
                 self.conversation(&referrer, kind, others, None, None)?;
@@ -1235,7 +1380,7 @@ impl Journey<'_> {
                 self.conversation(
                     &referrer,
                     "front_door_consultation",
-                    vec![fd.json()],
+                    vec![fd.party()],
                     None,
                     Some((
                         "Make a referral to the front door with the family's consent if it is safe to ask.".into(),
@@ -1246,9 +1391,9 @@ impl Journey<'_> {
             }
         } else {
             let caller = if source.starts_with('1') {
-                vec![family("relative", None)]
+                vec![kin(family("relative", None))]
             } else {
-                vec![family("caller", None)]
+                vec![kin(family("caller", None))]
             };
             self.conversation(&referrer, "with_family", caller, None, None)?;
         }
@@ -1287,7 +1432,13 @@ impl Journey<'_> {
                     // A refusal alone is no reason to escalate: the worry is kept under review.
                     self.wait_days(2, 20);
                     let parent = self.parent();
-                    return self.conversation(&referrer, "with_family", vec![parent], None, None);
+                    return self.conversation(
+                        &referrer,
+                        "with_family",
+                        vec![kin(parent)],
+                        None,
+                        None,
+                    );
                 }
                 refused_proceeding = true;
                 (
@@ -1550,7 +1701,13 @@ impl Journey<'_> {
                 if decision == 1 && chance(&mut self.rng, 0.3) {
                     self.wait_days(1, 7);
                     let parent = self.parent();
-                    self.conversation(referrer, "with_family", vec![parent], Some(referral), None)?;
+                    self.conversation(
+                        referrer,
+                        "with_family",
+                        vec![kin(parent)],
+                        Some(referral),
+                        None,
+                    )?;
                 }
                 if chance(&mut self.rng, rates::CLOSED_AFTER_NO_ACTION) {
                     let fd = self.c.front_door_worker(&mut self.rng);
@@ -1636,7 +1793,7 @@ impl Journey<'_> {
         }
         if chance(&mut self.rng, 0.5) {
             self.wait_days(7, 30);
-            let others = vec![self.mother(), self.universal_practitioner().json()];
+            let others = vec![kin(self.mother()), self.universal_practitioner().party()];
             self.conversation(lead, "team_around_the_family", others, None, None)?;
         }
         let reviews = self.rng.random_range_u64(1, 4);
@@ -1646,7 +1803,14 @@ impl Journey<'_> {
             {
                 self.wait_days(5, 30);
                 let from = self.parent();
-                self.emit(lead, "consent_withdrawn", json!({ "consent_id": c, "withdrawn_by": from, "note": "The family no longer wants early help." }))?;
+                let data = record_data(|| {
+                    Ok(ConsentWithdrawn {
+                        consent_id: c,
+                        withdrawn_by: from?,
+                        note: Some(text("The family no longer wants early help.")?),
+                    })
+                });
+                self.emit(lead, "consent_withdrawn", data)?;
                 self.end_plan(plan, lead, "other")?;
                 self.end_services(lead, "The family withdrew consent.", Some(plan))?;
                 let reasons = [(
@@ -1767,7 +1931,7 @@ impl Journey<'_> {
         if !chance(&mut self.rng, rates::ASSESSMENT_CONSENT_GIVEN) {
             self.refuse(&sw, cid, from)?;
             let parent = self.parent();
-            self.conversation(&sw, "with_family", vec![parent], None, None)?;
+            self.conversation(&sw, "with_family", vec![kin(parent)], None, None)?;
             return self.close(
                 &sw,
                 "The family declined an assessment; no grounds to proceed without consent.",
@@ -1795,13 +1959,13 @@ impl Journey<'_> {
             "with_family"
         };
         let others = if kind == "with_child" {
-            vec![child]
+            vec![kin(child)]
         } else {
-            vec![self.mother()]
+            vec![kin(self.mother())]
         };
         self.conversation(&sw, kind, others, None, None)?;
         self.wait_days(2, 10);
-        let parents = vec![self.mother(), self.father()];
+        let parents = vec![kin(self.mother()), kin(self.father())];
         self.conversation(&sw, "with_family", parents, None, None)?;
         if chance(&mut self.rng, rates::ASSESSMENT_WITHIN_45_DAYS) {
             self.wait_working_days(10, 40);
@@ -1992,7 +2156,7 @@ impl Journey<'_> {
         self.wait_days(0, 3);
         if self.age() >= 3 {
             let child = self.child();
-            self.conversation(&sw, "with_child", vec![child], None, None)?;
+            self.conversation(&sw, "with_child", vec![kin(child)], None, None)?;
         }
         let started = self.t;
         self.wait_working_days(5, 12);
@@ -2089,7 +2253,7 @@ impl Journey<'_> {
             d["category"] = json!(category);
         }
         if let Some(v) = self.child_voice("team_around_the_family") {
-            d["child_voice"] = v;
+            d["child_voice"] = shim(v);
         }
         let conference = self.emit(fd, "child_protection_conference_held", d)?;
         let s = self.c.scale;
@@ -2168,4 +2332,22 @@ impl Journey<'_> {
         self.move_to(self.c.scale.cin, fd, &reasons, None, None)?;
         self.cin_plan(sw)
     }
+}
+
+// TEMP shims while the records are converted one stage at a time.
+trait Json {
+    fn json(&self) -> Value;
+}
+impl Json for Staff {
+    fn json(&self) -> Value {
+        self.person()
+            .ok()
+            .and_then(|p| serde_json::to_value(p).ok())
+            .unwrap_or(Value::Null)
+    }
+}
+fn shim<T: Serialize>(r: Result<T, String>) -> Value {
+    r.ok()
+        .and_then(|p| serde_json::to_value(p).ok())
+        .unwrap_or(Value::Null)
 }

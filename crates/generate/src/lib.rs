@@ -31,7 +31,6 @@ use domain::envelope::RecordInput;
 use domain::framework::Framework;
 use domain::record::RecordData;
 use domain::registration::ChildDetails;
-use domain::shapes::Person;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
@@ -186,7 +185,8 @@ pub enum GenerateError {
     /// The options cannot make a council.
     #[error("the options cannot be used: {0}")]
     Options(String),
-    /// The generator built JSON that is not a valid record (a bug here).
+    /// The generator built a record that is not valid (a bug here): text that is blank or
+    /// too long, a code not on its list, or JSON that does not parse.
     #[error("child {index}: the generator built a {record_type} that does not parse: {detail}")]
     Shape {
         index: usize,
@@ -342,10 +342,9 @@ fn decide(
     };
 
     let reg = &built.registration;
-    let details = ChildDetails::parse(reg.data.clone(), "child")
-        .map_err(|e| shape(reg.kind, e.to_string()))?;
-    let recorded_by: Person = domain::shapes::parse(reg.by.json(), "recorded_by")
-        .map_err(|e| shape(reg.kind, e.to_string()))?;
+    let data = reg.data.clone().map_err(|e| shape(reg.kind, e))?;
+    let details = ChildDetails::parse(data, "child").map_err(|e| shape(reg.kind, e.to_string()))?;
+    let recorded_by = reg.by.person().map_err(|e| shape(reg.kind, e))?;
     let registered = Child::default()
         .decide(
             ChildCommand::Register {
@@ -361,11 +360,14 @@ fn decide(
 
     let mut inputs = Vec::with_capacity(built.records.len());
     for r in &built.records {
+        let data = r.data.clone().map_err(|e| shape(r.kind, e))?;
+        let recorded_by = r.by.person().map_err(|e| shape(r.kind, e))?;
+        // Posted as JSON, as a client posts it: the record is parsed the way the API parses one.
         let body = json!({
             "type": r.kind,
             "occurred_at": r.at.to_rfc3339(),
-            "recorded_by": r.by.json(),
-            "data": r.data,
+            "recorded_by": recorded_by,
+            "data": data,
         });
         let input = RecordInput::parse(body).map_err(|e| shape(r.kind, e.to_string()))?;
         inputs.push((r.event_id, input));
