@@ -22,13 +22,17 @@ use domain::record::{
     Advice, CaseReopened, ChildDetailsUpdated, ConsentGiven, ConsentRefused, ConsentScope,
     ConsentSought, ConsentWithdrawn, ConversationRecorded, NonEmpty, RecordCorrected,
 };
+use domain::record::{
+    CaseClosed, FamilyInformed, IndicatorRef, NeedsAssessed, PlanEnded, PlanReviewed, PlanStarted,
+    ServiceEnded, ServiceStarted, Step, StepReason,
+};
 use domain::registration::{ChildDetailsChanges, Identifiers};
 use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score, Text};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::identifiers::{mix, uuid};
@@ -835,34 +839,47 @@ impl Journey<'_> {
         } else {
             recorder.clone()
         };
-        let reasons: Vec<Value> = reasons
-            .iter()
-            .map(|(k, d)| json!({ "kind": k, "detail": d }))
-            .collect();
-        let mut d = json!({
-            "from": from, "to": to, "reasons": reasons,
-            "rationale": if up {
-                format!("Needs have grown beyond what {} can meet.", self.c.framework.describe(from))
-            } else {
-                format!("Needs can now be met at {}.", self.c.framework.describe(to))
-            },
-            "decided_by": by.json(),
-        });
-        if let Some(a) = assessment {
-            d["assessment_id"] = json!(a);
-        }
-        if let Some(c) = consent {
-            d["consent_id"] = json!(c);
-        }
-        if !up && !self.open_services.is_empty() && chance(&mut self.rng, 0.6) {
-            d["continuing_services"] = json!(self.open_services);
-        }
+        let rationale = if up {
+            format!(
+                "Needs have grown beyond what {} can meet.",
+                self.c.framework.describe(from)
+            )
+        } else {
+            format!("Needs can now be met at {}.", self.c.framework.describe(to))
+        };
+        let continuing_services =
+            (!up && !self.open_services.is_empty() && chance(&mut self.rng, 0.6))
+                .then(|| self.open_services.clone());
         let informed = chance(&mut self.rng, rates::STEP_FAMILY_INFORMED);
-        if informed {
-            d["family_informed"] = json!(true);
+        let family_informed = if informed {
+            Some(true)
         } else if chance(&mut self.rng, 0.5) {
-            d["family_informed"] = json!(false);
-        }
+            Some(false)
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            let reasons = reasons
+                .iter()
+                .map(|(k, d)| {
+                    Ok(StepReason {
+                        kind: wire(k)?,
+                        detail: text(d.as_str())?,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(Step {
+                from,
+                to,
+                reasons: NonEmpty::try_from(reasons)?,
+                rationale: text(rationale)?,
+                decided_by: by.person()?,
+                assessment_id: assessment,
+                consent_id: consent,
+                continuing_services,
+                family_informed,
+            })
+        });
         let kind = if up { "stepped_up" } else { "stepped_down" };
         let id = self.emit(&by, kind, d)?;
         self.level = to;
@@ -870,11 +887,14 @@ impl Journey<'_> {
             self.wait_days(0, 6);
             let how =
                 *one(&mut self.rng, &["home visit", "phone call", "letter"]).unwrap_or(&"letter");
-            self.emit(
-                &by,
-                "family_informed",
-                json!({ "about_event_id": id, "how": how, "by": recorder.json() }),
-            )?;
+            let data = record_data(|| {
+                Ok(FamilyInformed {
+                    about_event_id: id,
+                    how: text(how)?,
+                    by: recorder.person()?,
+                })
+            });
+            self.emit(&by, "family_informed", data)?;
         }
         Some(id)
     }
@@ -884,7 +904,15 @@ impl Journey<'_> {
     fn start_service(&mut self, by: &Staff, provider: &str) -> Flow {
         let id = uuid(&mut self.rng);
         let service = *one(&mut self.rng, self.theme.words().services).unwrap_or(&"Family support");
-        let data = json!({ "service_id": id, "service": service, "provider": provider, "family_informed": chance(&mut self.rng, 0.9) });
+        let family_informed = chance(&mut self.rng, 0.9);
+        let data = record_data(|| {
+            Ok(ServiceStarted {
+                service_id: id,
+                service: text(service)?,
+                provider: text(provider)?,
+                family_informed: Some(family_informed),
+            })
+        });
         self.emit(by, "service_started", data)?;
         self.open_services.push(id);
         Some(())
@@ -893,29 +921,38 @@ impl Journey<'_> {
     fn end_services(&mut self, by: &Staff, reason: &str, plan: Option<Uuid>) -> Flow {
         for id in std::mem::take(&mut self.open_services) {
             self.wait_minutes(5, 120);
-            let mut d = json!({ "service_id": id, "reason": reason, "family_informed": chance(&mut self.rng, 0.85) });
-            if let Some(p) = plan {
-                d["agreed_in_plan_id"] = json!(p);
-            }
+            let family_informed = chance(&mut self.rng, 0.85);
+            let d = record_data(|| {
+                Ok(ServiceEnded {
+                    service_id: id,
+                    reason: text(reason)?,
+                    agreed_in_plan_id: plan,
+                    family_informed: Some(family_informed),
+                })
+            });
             self.emit(by, "service_ended", d)?;
         }
         Some(())
     }
 
-    fn actions(&mut self, by: &Staff, weeks: u64) -> Value {
+    fn actions(&mut self, by: &Staff, weeks: u64) -> Result<Vec<Action>, String> {
         let name = self.name();
         let due = self.t.date_naive() + Days::new(7 * weeks);
         let needs = lines(&mut self.rng, self.theme.words().needs, 2, &name);
         let mut out = Vec::new();
         for (i, n) in needs.into_iter().enumerate() {
             let owner = if i == 0 {
-                by.json()
+                by.party()?
             } else {
-                shim(self.parent())
+                Party::FamilyMember(self.parent()?)
             };
-            out.push(json!({ "description": n, "owner": owner, "due_by": due }));
+            out.push(Action {
+                description: text(n)?,
+                owner,
+                due_by: due,
+            });
         }
-        json!(out)
+        Ok(out)
     }
 
     fn start_plan(
@@ -928,14 +965,21 @@ impl Journey<'_> {
         let id = uuid(&mut self.rng);
         let review_by =
             self.t.date_naive() + Days::new(7 * self.rng.random_range_u64(weeks.0, weeks.1 + 1));
-        let mut d =
-            json!({ "plan_id": id, "kind": kind, "lead": by.json(), "review_by": review_by });
-        if chance(&mut self.rng, 0.8) {
-            d["actions"] = self.actions(by, weeks.0);
-        }
-        if let Some(c) = category {
-            d["category"] = json!(c);
-        }
+        let actions = if chance(&mut self.rng, 0.8) {
+            Some(self.actions(by, weeks.0))
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            Ok(PlanStarted {
+                plan_id: id,
+                kind: wire(kind)?,
+                lead: by.person()?,
+                review_by,
+                actions: actions.transpose()?,
+                category: category.map(wire).transpose()?,
+            })
+        });
         self.emit(by, "plan_started", d)?;
         self.open_plans.push(id);
         Some((id, review_by))
@@ -973,13 +1017,25 @@ impl Journey<'_> {
             ],
         )
         .unwrap_or(&"Reviewed.");
-        let mut d = json!({ "plan_id": plan, "progress": progress, "next_review_by": next });
-        if chance(&mut self.rng, 0.6) {
-            d["scaling"] = json!([shim(self.scaling())]);
-        }
-        if chance(&mut self.rng, 0.5) {
-            d["actions"] = self.actions(by, 4);
-        }
+        let scaling = if chance(&mut self.rng, 0.6) {
+            Some(self.scaling())
+        } else {
+            None
+        };
+        let actions = if chance(&mut self.rng, 0.5) {
+            Some(self.actions(by, 4))
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            Ok(PlanReviewed {
+                plan_id: plan,
+                progress: text(progress)?,
+                scaling: scaling.transpose()?.map(|s| vec![s]),
+                next_review_by: next,
+                actions: actions.transpose()?,
+            })
+        });
         self.emit(by, "plan_reviewed", d)?;
         Some(next)
     }
@@ -991,11 +1047,14 @@ impl Journey<'_> {
             "stepped_down" => "Needs can be met with less help; stepping down.",
             _ => "The plan ended.",
         };
-        self.emit(
-            by,
-            "plan_ended",
-            json!({ "plan_id": plan, "reason": reason, "note": note }),
-        )?;
+        let data = record_data(|| {
+            Ok(PlanEnded {
+                plan_id: plan,
+                reason: wire(reason)?,
+                note: Some(text(note)?),
+            })
+        });
+        self.emit(by, "plan_ended", data)?;
         self.open_plans.retain(|p| *p != plan);
         Some(())
     }
@@ -1015,16 +1074,19 @@ impl Journey<'_> {
         } else {
             by.clone()
         };
-        let mut d = json!({ "reason": reason, "closed_by": closer.json() });
         // RC8 and RC9 say the case closed after an assessment and nothing more; after an
         // enquiry or a plan the census wants RC7.
         let closure = match closure {
             Some("RC8" | "RC9") if self.statutory_work => Some("RC7"),
             other => other,
         };
-        if let Some(c) = closure {
-            d["closure_reason"] = json!(c);
-        }
+        let d = record_data(|| {
+            Ok(CaseClosed {
+                reason: text(reason)?,
+                closed_by: closer.person()?,
+                closure_reason: closure.map(wire).transpose()?,
+            })
+        });
         self.wait_minutes(10, 240);
         self.emit(&closer, "case_closed", d)?;
         self.closed = true;
@@ -1064,34 +1126,18 @@ impl Journey<'_> {
                 .indicators_for(&mut self.rng, target, self.exploitation, age, girl);
         let name = self.name();
         let words = self.theme.words();
-        let mut d = Map::new();
         let id = uuid(&mut self.rng);
-        d.insert("assessment_id".into(), json!(id));
-        d.insert("assessment".into(), json!(kind));
-        if !codes.is_empty() {
-            let list: Vec<Value> = codes
-                .iter()
-                .map(|c| {
-                    if chance(&mut self.rng, 0.4) {
-                        json!({ "code": c, "note": line(&mut self.rng, words.facts, &name) })
-                    } else {
-                        json!({ "code": c })
-                    }
-                })
-                .collect();
-            d.insert("indicators".into(), json!(list));
+        let mut indicators: Vec<(String, Option<String>)> = Vec::with_capacity(codes.len());
+        for c in codes {
+            let note = if chance(&mut self.rng, 0.4) {
+                Some(line(&mut self.rng, words.facts, &name))
+            } else {
+                None
+            };
+            indicators.push((c, note));
         }
-        if !s47.is_empty() {
-            d.insert("section_47_indicators".into(), json!(s47));
-        }
-        d.insert(
-            "strengths".into(),
-            json!(some_lines(&mut self.rng, words.working_well, 1, 2, &name)),
-        );
-        if let Some(v) = self.child_voice("team_around_the_family") {
-            d.insert("child_voice".into(), shim(v));
-        }
-        d.insert("decided_level".into(), json!(decided));
+        let strengths = some_lines(&mut self.rng, words.working_well, 1, 2, &name);
+        let child_voice = self.child_voice("team_around_the_family");
         let rationale = if target == decided {
             format!(
                 "The needs recorded fit {}.",
@@ -1108,22 +1154,54 @@ impl Journey<'_> {
                 self.c.framework.describe(decided)
             )
         };
-        d.insert("rationale".into(), json!(rationale));
-        d.insert("started_on".into(), json!(started.date_naive()));
-        if kind != "screening" {
-            d.insert(
-                "child_seen".into(),
-                json!(self.age() >= 0 && chance(&mut self.rng, rates::CHILD_SEEN)),
-            );
-        }
-        if matches!(kind, "single_assessment" | "section_47_assessment") {
+        let child_seen = if kind != "screening" {
+            Some(self.age() >= 0 && chance(&mut self.rng, rates::CHILD_SEEN))
+        } else {
+            None
+        };
+        let factors = if matches!(kind, "single_assessment" | "section_47_assessment") {
             let mut f: Vec<&str> = words.factors.to_vec();
             if f.len() > 1 && chance(&mut self.rng, 0.5) {
                 f.truncate(1);
             }
-            d.insert("factors".into(), json!(f));
-        }
-        self.emit(by, "needs_assessed", Value::Object(d))?;
+            Some(f)
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            let indicators = indicators
+                .into_iter()
+                .map(|(code, note)| {
+                    Ok(IndicatorRef {
+                        code,
+                        note: note.map(text).transpose()?,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let factors = match factors {
+                Some(f) => Some(
+                    f.into_iter()
+                        .map(wire)
+                        .collect::<Result<Vec<_>, String>>()?,
+                ),
+                None => None,
+            };
+            Ok(NeedsAssessed {
+                assessment_id: id,
+                assessment: wire(kind)?,
+                indicators: (!indicators.is_empty()).then_some(indicators),
+                section_47_indicators: (!s47.is_empty()).then_some(s47),
+                strengths: Some(texts(strengths)?),
+                child_voice: child_voice.transpose()?,
+                decided_level: decided,
+                rationale: text(rationale)?,
+                started_on: Some(started.date_naive()),
+                child_seen,
+                factors,
+                suggested: None,
+            })
+        });
+        self.emit(by, "needs_assessed", d)?;
         Some(id)
     }
 
@@ -2295,7 +2373,7 @@ impl Journey<'_> {
         }
         let review_by = self.t.date_naive() + Days::new(90);
         let mut d = json!({ "plan_id": plan_id, "kind": "child_protection_plan", "lead": sw.json(), "review_by": review_by, "category": category });
-        d["actions"] = self.actions(sw, 4);
+        d["actions"] = shim(self.actions(sw, 4));
         self.emit(sw, "plan_started", d)?;
         self.open_plans.push(plan_id);
         self.emit(
