@@ -19,6 +19,11 @@
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::level::Level;
 use domain::record::{
+    self, ConsentDispensedWith, ConsentPurpose, DisagreementEscalated, DisagreementOutcome,
+    DisagreementRaised, DisagreementResolved, How, InformationShared, Position, ReferralDecided,
+    ReferralDecision, ReferralMade, ReferrerInformed,
+};
+use domain::record::{
     Advice, CaseReopened, ChildDetailsUpdated, ConsentGiven, ConsentRefused, ConsentScope,
     ConsentSought, ConsentWithdrawn, ConversationRecorded, NonEmpty, RecordCorrected,
 };
@@ -110,14 +115,14 @@ pub(crate) struct Built {
 type Flow = Option<()>;
 
 /// The front door's decisions, in `rates::decision_weights`' order.
-const DECISIONS: [&str; 7] = [
-    "no_further_action",
-    "advice_and_signposting",
-    "early_help",
-    "targeted_early_help",
-    "child_in_need_assessment",
-    "strategy_discussion",
-    "emergency_protection",
+const DECISIONS: [ReferralDecision; 7] = [
+    ReferralDecision::NoFurtherAction,
+    ReferralDecision::AdviceAndSignposting,
+    ReferralDecision::EarlyHelp,
+    ReferralDecision::TargetedEarlyHelp,
+    ReferralDecision::ChildInNeedAssessment,
+    ReferralDecision::StrategyDiscussion,
+    ReferralDecision::EmergencyProtection,
 ];
 
 /// How deep re-referrals may nest in one journey: enough for a year, never unbounded.
@@ -1213,10 +1218,17 @@ impl Journey<'_> {
         let id = uuid(&mut self.rng);
         self.wait_days(1, 5);
         let name = self.name();
-        let data = json!({
-            "disagreement_id": id, "about_event_id": about, "raised_by": raiser.json(),
-            "position": format!("The decision does not reflect the risk to {name}: {}", line(&mut self.rng, self.theme.words().worries, &name)),
-            "desired_outcome": "The referral reconsidered and the family offered help.",
+        let worry = line(&mut self.rng, self.theme.words().worries, &name);
+        let data = record_data(|| {
+            Ok(DisagreementRaised {
+                disagreement_id: id,
+                about_event_id: about,
+                raised_by: raiser.person()?,
+                position: text(format!(
+                    "The decision does not reflect the risk to {name}: {worry}"
+                ))?,
+                desired_outcome: text("The referral reconsidered and the family offered help.")?,
+            })
         });
         self.emit(raiser, "disagreement_raised", data)?;
         let mut stage = 1u8;
@@ -1232,18 +1244,28 @@ impl Journey<'_> {
             let escalated_by = self
                 .c
                 .staff(&mut self.rng, &raiser.agency, "safeguarding_lead");
-            self.emit(
-                &escalated_by,
-                "disagreement_escalated",
-                json!({
-                    "disagreement_id": id, "to_stage": to, "escalated_by": escalated_by.json(),
-                    "positions": [
-                        { "party": raiser.json(), "position": "The threshold was applied too high for this child." },
-                        { "party": defender.json(), "position": "The information given did not meet the threshold for more." },
-                    ],
-                    "reason": format!("Not resolved at stage {stage}."),
-                }),
-            )?;
+            let data = record_data(|| {
+                let positions = vec![
+                    Position {
+                        party: raiser.person()?,
+                        position: text("The threshold was applied too high for this child.")?,
+                    },
+                    Position {
+                        party: defender.person()?,
+                        position: text(
+                            "The information given did not meet the threshold for more.",
+                        )?,
+                    },
+                ];
+                Ok(DisagreementEscalated {
+                    disagreement_id: id,
+                    to_stage: to,
+                    escalated_by: escalated_by.person()?,
+                    positions: NonEmpty::try_from(positions)?,
+                    reason: text(format!("Not resolved at stage {stage}."))?,
+                })
+            });
+            self.emit(&escalated_by, "disagreement_escalated", data)?;
             stage = to;
         }
         if !chance(&mut self.rng, rates::DISAGREEMENT_RESOLVED) {
@@ -1254,35 +1276,47 @@ impl Journey<'_> {
         if r < rates::DISAGREEMENT_CHANGED {
             return Some(Some(id));
         }
-        let outcome = if r < rates::DISAGREEMENT_CHANGED + rates::DISAGREEMENT_WITHDRAWN {
-            "withdrawn"
+        let (outcome, resolution) = if r < rates::DISAGREEMENT_CHANGED
+            + rates::DISAGREEMENT_WITHDRAWN
+        {
+            (
+                DisagreementOutcome::Withdrawn,
+                "New information satisfied the referrer; disagreement withdrawn.",
+            )
         } else {
-            "decision_upheld"
+            (
+                DisagreementOutcome::DecisionUpheld,
+                "The decision was explained and upheld; the referrer was advised what to do if worries grow.",
+            )
         };
         let resolver = self.c.front_door_manager(&mut self.rng);
-        self.emit(
-            &resolver,
-            "disagreement_resolved",
-            json!({
-                "disagreement_id": id, "outcome": outcome,
-                "resolution": if outcome == "withdrawn" { "New information satisfied the referrer; disagreement withdrawn." } else { "The decision was explained and upheld; the referrer was advised what to do if worries grow." },
-                "resolved_by": resolver.json(),
-            }),
-        )?;
+        let data = record_data(|| {
+            Ok(DisagreementResolved {
+                disagreement_id: id,
+                outcome,
+                resolution: text(resolution)?,
+                resolved_by: resolver.person()?,
+                follow_up_event_id: None,
+            })
+        });
+        self.emit(&resolver, "disagreement_resolved", data)?;
         Some(None)
     }
 
     fn resolve_changed(&mut self, id: Uuid, follow_up: Uuid) -> Flow {
         let resolver = self.c.front_door_manager(&mut self.rng);
-        self.emit(
-            &resolver,
-            "disagreement_resolved",
-            json!({
-                "disagreement_id": id, "outcome": "decision_changed",
-                "resolution": "On review the threshold for more help was met; the decision was changed.",
-                "resolved_by": resolver.json(), "follow_up_event_id": follow_up,
-            }),
-        )?;
+        let data = record_data(|| {
+            Ok(DisagreementResolved {
+                disagreement_id: id,
+                outcome: DisagreementOutcome::DecisionChanged,
+                resolution: text(
+                    "On review the threshold for more help was met; the decision was changed.",
+                )?,
+                resolved_by: resolver.person()?,
+                follow_up_event_id: Some(follow_up),
+            })
+        });
+        self.emit(&resolver, "disagreement_resolved", data)?;
         Some(())
     }
 
@@ -1499,7 +1533,11 @@ impl Journey<'_> {
                 let (id, from) = self.seek(&referrer, "referral", explained)?;
                 let agencies = vec![self.c.front_door.clone(), self.c.children_services()];
                 self.give(&referrer, id, from, agencies)?;
-                (json!({ "consent_id": id }), Some(id), true)
+                (
+                    Ok(record::ReferralConsent::Given { consent_id: id }),
+                    Some(id),
+                    true,
+                )
             }
             ReferralConsent::Refused => {
                 let (id, from) = self.seek(&referrer, "referral", explained)?;
@@ -1519,15 +1557,15 @@ impl Journey<'_> {
                     );
                 }
                 refused_proceeding = true;
-                (
-                    json!({
-                        "refused_consent_id": id,
-                        "proceeding_reason": format!("The worries about {name} are too serious to leave without the front door's view."),
-                        "front_door_told_consent_withheld": true,
-                    }),
-                    None,
-                    true,
-                )
+                let consent = text(format!(
+                    "The worries about {name} are too serious to leave without the front door's view."
+                ))
+                .map(|reason| record::ReferralConsent::RefusedProceeding {
+                    refused_consent_id: id,
+                    proceeding_reason: Some(reason),
+                    front_door_told_consent_withheld: Some(true),
+                });
+                (consent, None, true)
             }
             ReferralConsent::Dispensed => {
                 let id = uuid(&mut self.rng);
@@ -1546,21 +1584,45 @@ impl Journey<'_> {
                         .unwrap_or(&"risk_to_child"),
                     ]
                 };
-                let mut d = json!({
-                    "consent_id": id, "purpose": "referral", "grounds": grounds,
-                    "reasons": "Asking the family first could put the child at greater risk.",
-                });
-                if chance(&mut self.rng, rates::DISPENSATION_APPROVED) {
-                    let manager = self
-                        .c
-                        .staff(&mut self.rng, &referrer.agency, "line_manager");
-                    d["approved_by"] = manager.json();
+                let manager = if chance(&mut self.rng, rates::DISPENSATION_APPROVED) {
+                    Some(
+                        self.c
+                            .staff(&mut self.rng, &referrer.agency, "line_manager"),
+                    )
                 } else {
-                    d["approval_not_possible_reason"] =
-                        json!("Out of hours; no manager could be reached in time.");
-                }
+                    None
+                };
+                let d = record_data(|| {
+                    let grounds = grounds
+                        .into_iter()
+                        .map(wire)
+                        .collect::<Result<Vec<_>, String>>()?;
+                    let (approved_by, approval_not_possible_reason) = match &manager {
+                        Some(m) => (Some(m.person()?), None),
+                        None => (
+                            None,
+                            Some(text("Out of hours; no manager could be reached in time.")?),
+                        ),
+                    };
+                    Ok(ConsentDispensedWith {
+                        consent_id: id,
+                        purpose: ConsentPurpose::Referral,
+                        grounds: NonEmpty::try_from(grounds)?,
+                        reasons: text(
+                            "Asking the family first could put the child at greater risk.",
+                        )?,
+                        approved_by,
+                        approval_not_possible_reason,
+                    })
+                });
                 self.emit(&referrer, "consent_dispensed_with", d)?;
-                (json!({ "dispensed_consent_id": id }), None, false)
+                (
+                    Ok(record::ReferralConsent::Dispensed {
+                        dispensed_consent_id: id,
+                    }),
+                    None,
+                    false,
+                )
             }
         };
 
@@ -1574,14 +1636,10 @@ impl Journey<'_> {
         } else {
             "front_door"
         };
-        let mut d = json!({
-            "referral_id": referral_id, "to": to,
-            "concerns": some_lines(&mut self.rng, words.concerns, 1, 3, &name),
-            "immediate_risk": self.need == Need::Protection && chance(&mut self.rng, 0.4),
-            "family_aware": family_aware, "consent": consent, "source": source,
-        });
-        if chance(&mut self.rng, 0.5) {
-            d["child_location"] = json!(
+        let concerns = some_lines(&mut self.rng, words.concerns, 1, 3, &name);
+        let immediate_risk = self.need == Need::Protection && chance(&mut self.rng, 0.4);
+        let child_location = if chance(&mut self.rng, 0.5) {
+            Some(
                 *one(
                     &mut self.rng,
                     &[
@@ -1589,20 +1647,44 @@ impl Journey<'_> {
                         "at home with mother",
                         "with grandparents",
                         "in hospital",
-                        "whereabouts unknown"
-                    ]
+                        "whereabouts unknown",
+                    ],
                 )
-                .unwrap_or(&"at home")
-            );
-        }
+                .unwrap_or(&"at home"),
+            )
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            Ok(ReferralMade {
+                referral_id,
+                to: wire(to)?,
+                concerns: NonEmpty::try_from(texts(concerns)?)?,
+                immediate_risk,
+                child_location: child_location.map(text).transpose()?,
+                family_aware,
+                consent: consent?,
+                source: Some(wire(&source)?),
+            })
+        });
         let made_at = self.t;
         let referral_event = self.emit(&referrer, "referral_made", d.clone())?;
         if chance(&mut self.rng, 0.03) {
             // The census source was keyed wrongly and put right the same day.
-            let mut corrected = d;
-            corrected["source"] = json!(if source == "8" { "10" } else { "8" });
             let at = office_minutes_later(&mut self.rng, self.t, 60, 8 * 60);
-            self.emit_at(at, &referrer, "record_corrected", json!({ "corrects_event_id": referral_event, "reason": "Referral source keyed wrongly.", "corrected_data": corrected }), false);
+            let data = record_data(|| {
+                let mut corrected = d?;
+                corrected.source = Some(wire(if source == "8" { "10" } else { "8" })?);
+                Ok(RecordCorrected {
+                    corrects_event_id: referral_event,
+                    reason: text("Referral source keyed wrongly.")?,
+                    corrected_data: Some(
+                        serde_json::to_value(corrected).map_err(|e| e.to_string())?,
+                    ),
+                    retract: None,
+                })
+            });
+            self.emit_at(at, &referrer, "record_corrected", data, false);
         }
         // Told afterwards that the referral was made without their consent.
         let mut tell_family_late = false;
@@ -1612,30 +1694,38 @@ impl Journey<'_> {
                 self.wait_minutes(30, 300);
                 let how =
                     *one(&mut self.rng, &["phone call", "face to face"]).unwrap_or(&"phone call");
-                self.emit(
-                    &referrer,
-                    "family_informed",
-                    json!({ "about_event_id": referral_event, "how": how, "by": referrer.json() }),
-                )?;
+                let data = record_data(|| {
+                    Ok(FamilyInformed {
+                        about_event_id: referral_event,
+                        how: text(how)?,
+                        by: referrer.person()?,
+                    })
+                });
+                self.emit(&referrer, "family_informed", data)?;
             } else if r < rates::FAMILY_TOLD_PROMPTLY + rates::FAMILY_TOLD_LATE {
                 tell_family_late = true;
             }
         }
         if chance(&mut self.rng, rates::INFORMATION_SHARED_ON_REFERRAL) {
             self.wait_minutes(5, 120);
-            let mut d = json!({
-                "purpose": "referral",
-                "shared_with": [self.c.front_door.clone(), self.c.community_health()],
-                "what": "Attendance, health history and the worries recorded in our conversations.",
+            let shared_with = [self.c.front_door.clone(), self.c.community_health()];
+            let d = record_data(|| {
+                let without_consent_reason = match consent_id {
+                    Some(_) => None,
+                    None => Some(text(
+                        "Shared to safeguard the child; consent was refused or asking would increase the risk.",
+                    )?),
+                };
+                Ok(InformationShared {
+                    purpose: text("referral")?,
+                    shared_with: NonEmpty::try_from(texts(shared_with)?)?,
+                    what: text(
+                        "Attendance, health history and the worries recorded in our conversations.",
+                    )?,
+                    consent_id,
+                    without_consent_reason,
+                })
             });
-            match consent_id {
-                Some(id) => d["consent_id"] = json!(id),
-                None => {
-                    d["without_consent_reason"] = json!(
-                        "Shared to safeguard the child; consent was refused or asking would increase the risk."
-                    )
-                }
-            }
             self.emit(&referrer, "information_shared", d)?;
         }
 
@@ -1660,21 +1750,34 @@ impl Journey<'_> {
             4 => s.cin,
             _ => s.cp,
         };
-        let mut d = json!({
-            "referral_id": referral_id,
-            "decision": DECISIONS.get(decision).copied().unwrap_or("no_further_action"),
-            "decided_level": decided_level,
-            "rationale": self.decision_rationale(decision),
-        });
-        if decision >= 2 {
-            d["primary_need"] = json!(words.primary_need);
+        let rationale = self.decision_rationale(decision);
+        let primary_need = if decision >= 2 {
+            Some(words.primary_need)
         } else if chance(&mut self.rng, 0.5) {
-            d["primary_need"] = json!("N9");
-        }
+            Some("N9")
+        } else {
+            None
+        };
         let told_in_decision = chance(&mut self.rng, rates::REFERRER_TOLD_IN_DECISION);
-        if told_in_decision {
-            d["referrer_informed"] = json!({ "how": "secure email" });
-        }
+        let d = record_data(|| {
+            Ok(ReferralDecided {
+                referral_id,
+                decision: DECISIONS
+                    .get(decision)
+                    .copied()
+                    .unwrap_or(ReferralDecision::NoFurtherAction),
+                decided_level,
+                rationale: text(rationale)?,
+                primary_need: primary_need.map(wire).transpose()?,
+                referrer_informed: if told_in_decision {
+                    Some(How {
+                        how: text("secure email")?,
+                    })
+                } else {
+                    None
+                },
+            })
+        });
         let decided_event = self.emit(&fd, "referral_decided", d)?;
         if !told_in_decision {
             let r = self.rng.random::<f64>();
@@ -1684,20 +1787,25 @@ impl Journey<'_> {
                 } else {
                     self.wait_days(3, 10);
                 }
-                self.emit(
-                    &fd,
-                    "referrer_informed",
-                    json!({ "referral_id": referral_id, "how": "phone call" }),
-                )?;
+                let data = record_data(|| {
+                    Ok(ReferrerInformed {
+                        referral_id,
+                        how: text("phone call")?,
+                    })
+                });
+                self.emit(&fd, "referrer_informed", data)?;
             }
         }
         if tell_family_late {
             self.wait_days(3, 12);
-            self.emit(
-                &referrer,
-                "family_informed",
-                json!({ "about_event_id": referral_event, "how": "letter", "by": referrer.json() }),
-            )?;
+            let data = record_data(|| {
+                Ok(FamilyInformed {
+                    about_event_id: referral_event,
+                    how: text("letter")?,
+                    by: referrer.person()?,
+                })
+            });
+            self.emit(&referrer, "family_informed", data)?;
         }
 
         // A referrer who thinks the threshold was set too high says so.
