@@ -31,13 +31,18 @@ use domain::record::{
     CaseClosed, FamilyInformed, IndicatorRef, NeedsAssessed, PlanEnded, PlanReviewed, PlanStarted,
     ServiceEnded, ServiceStarted, Step, StepReason,
 };
+use domain::record::{
+    ChildProtectionConferenceHeld, ConferenceKind, ConferenceOutcome, EnquiryOutcome,
+    InformationWithheld, LeadWorkerAssigned, PlanKind, Section47EnquiryConcluded,
+    Section47EnquiryStarted, StrategyDecision, StrategyDiscussionHeld,
+};
 use domain::registration::{ChildDetailsChanges, Identifiers};
 use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score, Text};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::identifiers::{mix, uuid};
@@ -60,24 +65,6 @@ pub(crate) struct Pending {
     /// The record's `data` as a client would post it, or why the generator could not build
     /// it (a bug here, reported by the caller as a `GenerateError::Shape`).
     pub data: Result<Value, String>,
-}
-
-/// What `emit` takes as a record's data: the domain's record type, or why it could not be
-/// built.
-trait Data {
-    fn into_json(self) -> Result<Value, String>;
-}
-
-impl<T: Serialize> Data for Result<T, String> {
-    fn into_json(self) -> Result<Value, String> {
-        self.and_then(|d| serde_json::to_value(d).map_err(|e| e.to_string()))
-    }
-}
-
-impl Data for Value {
-    fn into_json(self) -> Result<Value, String> {
-        Ok(self)
-    }
 }
 
 /// Builds a record's data, stopping at the first field that is not valid: a block with `?`
@@ -404,19 +391,24 @@ impl Journey<'_> {
 
     // --- Writing records ------------------------------------------------------------------
 
-    fn emit(&mut self, by: &Staff, kind: &'static str, data: impl Data) -> Option<Uuid> {
+    fn emit<T: Serialize>(
+        &mut self,
+        by: &Staff,
+        kind: &'static str,
+        data: Result<T, String>,
+    ) -> Option<Uuid> {
         self.emit_at(self.t, by, kind, data, true)
     }
 
     /// Writes a record at `at`. Past the end of the year nothing is written; `stop` says
     /// whether that ends the journey (the main line) or only skips this record (an aside,
     /// such as a correction made days later).
-    fn emit_at(
+    fn emit_at<T: Serialize>(
         &mut self,
         at: DateTime<Utc>,
         by: &Staff,
         kind: &'static str,
-        data: impl Data,
+        data: Result<T, String>,
         stop: bool,
     ) -> Option<Uuid> {
         if self.stopped || at > self.end {
@@ -425,7 +417,8 @@ impl Journey<'_> {
             }
             return None;
         }
-        let data = data.into_json();
+        // Serialised as a client would post it; `decide` parses it the way the API does.
+        let data = data.and_then(|d| serde_json::to_value(d).map_err(|e| e.to_string()));
         let event_id = uuid(&mut self.rng);
         match kind {
             "section_47_enquiry_started" => self.statutory_work = true,
@@ -1965,7 +1958,8 @@ impl Journey<'_> {
     fn early_help_plan(&mut self, lead: &Staff, consent: Option<Uuid>) -> Flow {
         let (plan, mut due) = self.start_plan(lead, "early_help_plan", (6, 8), None)?;
         let team = format!("{} early help team", self.loc.name);
-        let data = json!({ "lead_worker": lead.json(), "team": team, "chosen_with_family": chance(&mut self.rng, 0.7), "plan_id": plan });
+        let chosen_with_family = chance(&mut self.rng, 0.7);
+        let data = lead_worker_assigned(lead, team, Some(chosen_with_family), plan);
         self.emit(lead, "lead_worker_assigned", data)?;
         let n = self.rng.random_range_u64(1, 3);
         for _ in 0..n {
@@ -2072,7 +2066,8 @@ impl Journey<'_> {
         let (plan, mut due) =
             self.start_plan(&practitioner, "family_support_plan", (6, 10), None)?;
         let team = format!("{} family support team", self.loc.name);
-        let data = json!({ "lead_worker": practitioner.json(), "team": team, "chosen_with_family": chance(&mut self.rng, 0.6), "plan_id": plan });
+        let chosen_with_family = chance(&mut self.rng, 0.6);
+        let data = lead_worker_assigned(&practitioner, team, Some(chosen_with_family), plan);
         self.emit(&practitioner, "lead_worker_assigned", data)?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(30, 60 * 72);
@@ -2195,10 +2190,11 @@ impl Journey<'_> {
         self.move_to(self.c.scale.cin, &fd, &reasons, None, None)?;
         self.wait_days(1, 10);
         let (plan, mut due) = self.start_plan(sw, "child_in_need_plan", (10, 13), None)?;
+        let team = format!("{} children in need team", self.loc.name);
         self.emit(
             sw,
             "lead_worker_assigned",
-            json!({ "lead_worker": sw.json(), "team": format!("{} children in need team", self.loc.name), "plan_id": plan }),
+            lead_worker_assigned(sw, team, None, plan),
         )?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(60, 60 * 96);
@@ -2272,29 +2268,31 @@ impl Journey<'_> {
             &self.c.community_health(),
             "named_nurse_safeguarding",
         );
-        let participants = json!([sw.json(), police.json(), health.json()]);
         // Held the same day or the next working day.
         self.wait_working_days(0, 1);
         let r = self.rng.random::<f64>();
         let decision = if immediate || r < rates::STRATEGY_IMMEDIATE {
-            "immediate_protection"
+            StrategyDecision::ImmediateProtection
         } else if r < rates::STRATEGY_IMMEDIATE + rates::STRATEGY_SECTION_47 {
-            "section_47_enquiry"
+            StrategyDecision::Section47Enquiry
         } else {
-            "no_section_47"
+            StrategyDecision::NoSection47
         };
         let sd = uuid(&mut self.rng);
-        self.emit(&fd, "strategy_discussion_held", json!({
-            "strategy_discussion_id": sd, "participants": participants, "decision": decision,
-            "rationale": match decision {
-                "no_section_47" => "Threshold for a section 47 enquiry not met; a child in need assessment instead.",
-                "immediate_protection" => "The child cannot safely stay at home tonight.",
-                _ => "Reasonable cause to suspect significant harm.",
-            },
-        }))?;
+        let rationale = match decision {
+            StrategyDecision::NoSection47 => {
+                "Threshold for a section 47 enquiry not met; a child in need assessment instead."
+            }
+            StrategyDecision::ImmediateProtection => {
+                "The child cannot safely stay at home tonight."
+            }
+            StrategyDecision::Section47Enquiry => "Reasonable cause to suspect significant harm.",
+        };
+        let data = strategy_discussion(sd, &[&sw, &police, &health], decision, rationale);
+        self.emit(&fd, "strategy_discussion_held", data)?;
         let sd_date = self.t.date_naive();
         let s = self.c.scale;
-        if decision == "no_section_47" {
+        if decision == StrategyDecision::NoSection47 {
             self.need = Need::Section17;
             return self.child_in_need();
         }
@@ -2303,41 +2301,63 @@ impl Journey<'_> {
             "A strategy discussion found reasonable cause to suspect significant harm.".to_owned(),
         )];
         self.move_to(s.cp, &fd, &reasons, None, None)?;
-        let sd = if decision == "immediate_protection" {
+        let sd = if decision == StrategyDecision::ImmediateProtection {
             // The child is safe tonight; the next working day a second discussion starts the enquiry.
             self.wait_working_days(1, 1);
             let sd2 = uuid(&mut self.rng);
-            self.emit(&fd, "strategy_discussion_held", json!({
-                "strategy_discussion_id": sd2, "participants": [sw.json(), police.json()],
-                "decision": "section_47_enquiry", "rationale": "Child now safe with relatives; enquiries to continue under section 47.",
-            }))?;
+            let data = strategy_discussion(
+                sd2,
+                &[&sw, &police],
+                StrategyDecision::Section47Enquiry,
+                "Child now safe with relatives; enquiries to continue under section 47.",
+            );
+            self.emit(&fd, "strategy_discussion_held", data)?;
             sd2
         } else {
             sd
         };
         self.wait_minutes(30, 300);
         let enquiry = uuid(&mut self.rng);
-        self.emit(
-            &fd,
-            "section_47_enquiry_started",
-            json!({ "enquiry_id": enquiry, "strategy_discussion_id": sd, "lead": sw.json() }),
-        )?;
+        let data = record_data(|| {
+            Ok(Section47EnquiryStarted {
+                enquiry_id: enquiry,
+                strategy_discussion_id: sd,
+                lead: sw.person()?,
+            })
+        });
+        self.emit(&fd, "section_47_enquiry_started", data)?;
         if chance(&mut self.rng, 0.6) {
             self.wait_minutes(30, 600);
-            self.emit(&sw, "information_shared", json!({
-                "purpose": "section 47 enquiry",
-                "shared_with": [self.c.police(), self.c.community_health()],
-                "what": "Records of previous concerns, the child's health history and school attendance.",
-                "without_consent_reason": "Shared to protect the child from significant harm during a section 47 enquiry.",
-            }))?;
+            let shared_with = [self.c.police(), self.c.community_health()];
+            let data = record_data(|| {
+                Ok(InformationShared {
+                    purpose: text("section 47 enquiry")?,
+                    shared_with: NonEmpty::try_from(texts(shared_with)?)?,
+                    what: text(
+                        "Records of previous concerns, the child's health history and school attendance.",
+                    )?,
+                    consent_id: None,
+                    without_consent_reason: Some(text(
+                        "Shared to protect the child from significant harm during a section 47 enquiry.",
+                    )?),
+                })
+            });
+            self.emit(&sw, "information_shared", data)?;
         }
         if chance(&mut self.rng, rates::INFORMATION_WITHHELD) {
             let review = self.t.date_naive() + Days::new(28);
-            self.emit(&sw, "information_withheld", json!({
-                "what": "The details of the police investigation and the account given in interview.",
-                "withheld_from": "family", "reason": "Sharing now would undermine the criminal investigation.",
-                "requested_by": police.json(), "review_by": review,
-            }))?;
+            let data = record_data(|| {
+                Ok(InformationWithheld {
+                    what: text(
+                        "The details of the police investigation and the account given in interview.",
+                    )?,
+                    withheld_from: text("family")?,
+                    reason: text("Sharing now would undermine the criminal investigation.")?,
+                    requested_by: Some(police.person()?),
+                    review_by: Some(review),
+                })
+            });
+            self.emit(&sw, "information_withheld", data)?;
         }
         self.wait_days(0, 3);
         if self.age() >= 3 {
@@ -2348,29 +2368,38 @@ impl Journey<'_> {
         self.wait_working_days(5, 12);
         let r = self.rng.random::<f64>();
         let outcome = if r < rates::ENQUIRY_CONFERENCE {
-            "conference_needed"
+            EnquiryOutcome::ConferenceNeeded
         } else if r < rates::ENQUIRY_CONFERENCE + rates::ENQUIRY_SUBSTANTIATED {
-            "substantiated_no_conference"
+            EnquiryOutcome::SubstantiatedNoConference
         } else {
-            "not_substantiated"
+            EnquiryOutcome::NotSubstantiated
         };
         let decided = match outcome {
-            "not_substantiated" => s.early,
-            "substantiated_no_conference" => s.cin,
-            _ => s.cp,
+            EnquiryOutcome::NotSubstantiated => s.early,
+            EnquiryOutcome::SubstantiatedNoConference => s.cin,
+            EnquiryOutcome::ConferenceNeeded => s.cp,
         };
         let assessment = self.assess(&sw, "section_47_assessment", decided, started)?;
         self.wait_minutes(60, 600);
-        self.emit(&fd, "section_47_enquiry_concluded", json!({
-            "enquiry_id": enquiry, "outcome": outcome,
-            "rationale": match outcome {
-                "conference_needed" => "Concerns substantiated and the child is likely to suffer significant harm: an initial conference is needed.",
-                "substantiated_no_conference" => "Concerns substantiated, but the family is working with us: a child in need plan can keep the child safe.",
-                _ => "Concerns not substantiated.",
-            },
-        }))?;
+        let rationale = match outcome {
+            EnquiryOutcome::ConferenceNeeded => {
+                "Concerns substantiated and the child is likely to suffer significant harm: an initial conference is needed."
+            }
+            EnquiryOutcome::SubstantiatedNoConference => {
+                "Concerns substantiated, but the family is working with us: a child in need plan can keep the child safe."
+            }
+            EnquiryOutcome::NotSubstantiated => "Concerns not substantiated.",
+        };
+        let data = record_data(|| {
+            Ok(Section47EnquiryConcluded {
+                enquiry_id: enquiry,
+                outcome,
+                rationale: text(rationale)?,
+            })
+        });
+        self.emit(&fd, "section_47_enquiry_concluded", data)?;
         match outcome {
-            "not_substantiated" => {
+            EnquiryOutcome::NotSubstantiated => {
                 if chance(&mut self.rng, 0.4) {
                     let reasons = [(
                         "assessment",
@@ -2390,7 +2419,7 @@ impl Journey<'_> {
                     )
                 }
             }
-            "substantiated_no_conference" => {
+            EnquiryOutcome::SubstantiatedNoConference => {
                 let reasons = [(
                     "assessment",
                     "Harm substantiated; a child in need plan will keep the child safe.".to_owned(),
@@ -2398,7 +2427,7 @@ impl Journey<'_> {
                 self.move_to(s.cin, &fd, &reasons, Some(assessment), None)?;
                 self.cin_plan(&sw)
             }
-            _ => self.conference(&sw, &fd, sd_date),
+            EnquiryOutcome::ConferenceNeeded => self.conference(&sw, &fd, sd_date),
         }
     }
 
@@ -2421,26 +2450,37 @@ impl Journey<'_> {
         };
         self.births();
         let chair = self.c.conference_chair(&mut self.rng);
-        let attendees = json!([
+        let attendees = vec![
             self.c.police(),
             self.c.community_health(),
             self.c.children_services(),
-            self.universal_practitioner().agency
-        ]);
+            self.universal_practitioner().agency,
+        ];
         let category = self.theme.words().category;
         let plan_started = chance(&mut self.rng, rates::CONFERENCE_STARTS_PLAN);
         let plan_id = uuid(&mut self.rng);
-        let mut d = json!({
-            "conference_id": uuid(&mut self.rng), "kind": "initial", "chair": chair.json(),
-            "attendees": attendees, "outcome": if plan_started { "plan_started" } else { "no_plan" },
+        let conference_id = uuid(&mut self.rng);
+        let child_voice = self.child_voice("team_around_the_family");
+        let d = record_data(|| {
+            Ok(ChildProtectionConferenceHeld {
+                conference_id,
+                kind: ConferenceKind::Initial,
+                chair: chair.person()?,
+                attendees: NonEmpty::try_from(texts(attendees)?)?,
+                outcome: if plan_started {
+                    ConferenceOutcome::PlanStarted
+                } else {
+                    ConferenceOutcome::NoPlan
+                },
+                plan_id: plan_started.then_some(plan_id),
+                category: if plan_started {
+                    Some(wire(category)?)
+                } else {
+                    None
+                },
+                child_voice: child_voice.transpose()?,
+            })
         });
-        if plan_started {
-            d["plan_id"] = json!(plan_id);
-            d["category"] = json!(category);
-        }
-        if let Some(v) = self.child_voice("team_around_the_family") {
-            d["child_voice"] = shim(v);
-        }
         let conference = self.emit(fd, "child_protection_conference_held", d)?;
         let s = self.c.scale;
         if !plan_started {
@@ -2452,10 +2492,19 @@ impl Journey<'_> {
                 );
                 if let Some(changed) = self.dispute(conference, &health, &chair)? {
                     // Reconvened: the plan starts after all.
-                    let data = json!({
-                        "conference_id": uuid(&mut self.rng), "kind": "initial", "chair": chair.json(),
-                        "attendees": [self.c.police(), self.c.community_health()], "outcome": "plan_started",
-                        "plan_id": plan_id, "category": category,
+                    let conference_id = uuid(&mut self.rng);
+                    let attendees = [self.c.police(), self.c.community_health()];
+                    let data = record_data(|| {
+                        Ok(ChildProtectionConferenceHeld {
+                            conference_id,
+                            kind: ConferenceKind::Initial,
+                            chair: chair.person()?,
+                            attendees: NonEmpty::try_from(texts(attendees)?)?,
+                            outcome: ConferenceOutcome::PlanStarted,
+                            plan_id: Some(plan_id),
+                            category: Some(wire(category)?),
+                            child_voice: None,
+                        })
                     });
                     let step = self.emit(fd, "child_protection_conference_held", data)?;
                     self.resolve_changed(changed, step)?;
@@ -2480,14 +2529,24 @@ impl Journey<'_> {
             self.t = conference + chrono::Duration::minutes(1);
         }
         let review_by = self.t.date_naive() + Days::new(90);
-        let mut d = json!({ "plan_id": plan_id, "kind": "child_protection_plan", "lead": sw.json(), "review_by": review_by, "category": category });
-        d["actions"] = shim(self.actions(sw, 4));
+        let actions = self.actions(sw, 4);
+        let d = record_data(|| {
+            Ok(PlanStarted {
+                plan_id,
+                kind: PlanKind::ChildProtectionPlan,
+                lead: sw.person()?,
+                review_by,
+                actions: Some(actions?),
+                category: Some(wire(category)?),
+            })
+        });
         self.emit(sw, "plan_started", d)?;
         self.open_plans.push(plan_id);
+        let team = format!("{} child protection team", self.loc.name);
         self.emit(
             sw,
             "lead_worker_assigned",
-            json!({ "lead_worker": sw.json(), "team": format!("{} child protection team", self.loc.name), "plan_id": plan_id }),
+            lead_worker_assigned(sw, team, None, plan_id),
         )?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(60, 60 * 72);
@@ -2500,10 +2559,27 @@ impl Journey<'_> {
             let chair = self.c.conference_chair(&mut self.rng);
             let ends = chance(&mut self.rng, rates::REVIEW_ENDS_PLAN);
             self.wait_minutes(30, 120);
-            let data = json!({
-                "conference_id": uuid(&mut self.rng), "kind": "review", "chair": chair.json(),
-                "attendees": [self.c.police(), self.c.community_health(), self.c.children_services()],
-                "outcome": if ends { "plan_ended" } else { "plan_continued" }, "plan_id": plan_id,
+            let conference_id = uuid(&mut self.rng);
+            let attendees = [
+                self.c.police(),
+                self.c.community_health(),
+                self.c.children_services(),
+            ];
+            let data = record_data(|| {
+                Ok(ChildProtectionConferenceHeld {
+                    conference_id,
+                    kind: ConferenceKind::Review,
+                    chair: chair.person()?,
+                    attendees: NonEmpty::try_from(texts(attendees)?)?,
+                    outcome: if ends {
+                        ConferenceOutcome::PlanEnded
+                    } else {
+                        ConferenceOutcome::PlanContinued
+                    },
+                    plan_id: Some(plan_id),
+                    category: None,
+                    child_voice: None,
+                })
             });
             self.emit(fd, "child_protection_conference_held", data)?;
             if ends {
@@ -2520,20 +2596,36 @@ impl Journey<'_> {
     }
 }
 
-// TEMP shims while the records are converted one stage at a time.
-trait Json {
-    fn json(&self) -> Value;
+/// A `lead_worker_assigned` naming `lead` and their team for `plan`.
+fn lead_worker_assigned(
+    lead: &Staff,
+    team: String,
+    chosen_with_family: Option<bool>,
+    plan: Uuid,
+) -> Result<LeadWorkerAssigned, String> {
+    Ok(LeadWorkerAssigned {
+        lead_worker: lead.person()?,
+        team: Some(text(team)?),
+        chosen_with_family,
+        plan_id: Some(plan),
+    })
 }
-impl Json for Staff {
-    fn json(&self) -> Value {
-        self.person()
-            .ok()
-            .and_then(|p| serde_json::to_value(p).ok())
-            .unwrap_or(Value::Null)
-    }
-}
-fn shim<T: Serialize>(r: Result<T, String>) -> Value {
-    r.ok()
-        .and_then(|p| serde_json::to_value(p).ok())
-        .unwrap_or(Value::Null)
+
+/// A `strategy_discussion_held` with these practitioners taking part.
+fn strategy_discussion(
+    id: Uuid,
+    participants: &[&Staff],
+    decision: StrategyDecision,
+    rationale: &str,
+) -> Result<StrategyDiscussionHeld, String> {
+    let participants = participants
+        .iter()
+        .map(|p| p.person())
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(StrategyDiscussionHeld {
+        strategy_discussion_id: id,
+        participants: NonEmpty::try_from(participants)?,
+        decision,
+        rationale: text(rationale)?,
+    })
 }
