@@ -11,6 +11,12 @@
 //! voice heard or missing; decisions on time or late; families and referrers told or not;
 //! disagreements; corrections and retractions.
 //!
+//! Each record's data is the domain's record type (`ConversationRecorded`, `Step`, ...), built
+//! after the random draws it needs, in the order the journey has always drawn them, so a seed
+//! gives the same council record for record. A value that is not valid (blank text, a code not
+//! on its list) travels with the record as an `Err` and stops the run as a
+//! `GenerateError::Shape` naming the child and record type.
+//!
 //! The journey keeps just enough state of its own to choose valid next steps (the level, open
 //! plans, services and enquiries, whether the case is closed). It does not check rules: every
 //! record it writes is decided by `domain::child::Child` afterwards, and a refusal is a bug
@@ -37,17 +43,17 @@ use domain::record::{
     Section47EnquiryStarted, StrategyDecision, StrategyDiscussionHeld,
 };
 use domain::registration::{ChildDetailsChanges, Identifiers};
-use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score, Text};
+use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::build::{posted, record_data, text, texts, wire};
 use crate::identifiers::{mix, uuid};
 use crate::identity::Identity;
-use crate::people::{Council, Locality, Staff, family, text};
+use crate::people::{Council, Locality, Staff, family};
 use crate::rates::{self, Entry, Need, ReferralConsent, chance, one, pick};
 use crate::text::{self, Theme, line, lines, some_lines};
 use crate::timing::{
@@ -67,26 +73,9 @@ pub(crate) struct Pending {
     pub data: Result<Value, String>,
 }
 
-/// Builds a record's data, stopping at the first field that is not valid: a block with `?`
-/// in it, for the records built in functions that return a `Flow`.
-fn record_data<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
-    f()
-}
-
 /// A family member as a conversation's participant.
 fn kin(member: Result<FamilyMember, String>) -> Result<Party, String> {
     member.map(Party::FamilyMember)
-}
-
-/// Lines of free text for a record.
-fn texts<S: Into<String>>(items: impl IntoIterator<Item = S>) -> Result<Vec<Text>, String> {
-    items.into_iter().map(text).collect()
-}
-
-/// A value of one of the domain's types that records spell as a string (a code or name on a
-/// closed list, an NHS number), parsed from that spelling.
-fn wire<T: DeserializeOwned>(s: &str) -> Result<T, String> {
-    serde_json::from_value(Value::String(s.to_owned())).map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// Everything one child's journey wrote.
@@ -222,7 +211,7 @@ pub(crate) fn build(
         at: start,
         by: c.staff_in_slot(&c.front_door, "mash_social_worker", 0),
         kind: domain::child::CHILD_REGISTERED,
-        data: Ok(j.who.details.clone()),
+        data: posted(j.who.details.clone()),
     });
     Built {
         child_id,
@@ -418,7 +407,7 @@ impl Journey<'_> {
             return None;
         }
         // Serialised as a client would post it; `decide` parses it the way the API does.
-        let data = data.and_then(|d| serde_json::to_value(d).map_err(|e| e.to_string()));
+        let data = posted(data);
         let event_id = uuid(&mut self.rng);
         match kind {
             "section_47_enquiry_started" => self.statutory_work = true,
@@ -455,7 +444,7 @@ impl Journey<'_> {
             at,
             by: by.clone(),
             kind: domain::child::CHILD_REGISTERED,
-            data: Ok(self.who.details.clone()),
+            data: posted(self.who.details.clone()),
         });
     }
 

@@ -1,11 +1,13 @@
 //! A synthetic council: a year of realistic children's journeys through a threshold
 //! framework, for demonstrations, load tests and benchmarks.
 //!
-//! Every record is made the way the API makes one: its JSON is parsed as a posted record
-//! (`domain::envelope::RecordInput::parse`) and the child's whole journey is decided by the
-//! aggregate (`domain::child::Child::decide`) before anything is written. A record the domain
-//! refuses is a bug in this generator and is returned as [`GenerateError::Refused`], naming
-//! the child, the record and the rule; nothing is ever skipped.
+//! Every record is made the way the API makes one: its data is built as the domain's record
+//! type (`domain::record`, with text and codes made fallibly in `build`), serialised to JSON
+//! and parsed as a posted record (`domain::envelope::RecordInput::parse`), and the child's
+//! whole journey is decided by the aggregate (`domain::child::Child::decide`) before anything
+//! is written. A record the generator could not build is returned as
+//! [`GenerateError::Shape`], one the domain refuses as [`GenerateError::Refused`]: both are
+//! bugs in this generator, naming the child and the record; nothing is ever skipped.
 //!
 //! - [`journeys`] yields each child's registration and records as [`store::NewEvent`]s with the
 //!   identifier claims, without a store (for benchmarks and tests).
@@ -38,6 +40,7 @@ use serde_json::json;
 use store::{AppendRequest, EventStore, Expected, HistoricAppend, IdentifierClaim, NewEvent};
 use uuid::Uuid;
 
+mod build;
 mod catalogue;
 mod identifiers;
 mod identity;

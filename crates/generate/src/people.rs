@@ -9,9 +9,10 @@
 //! This module does not decide when anyone acts; `journey` does.
 
 use domain::framework::Framework;
-use domain::shapes::{FamilyMember, Party, Person, Text};
+use domain::shapes::{FamilyMember, Party, Person};
 use rand::Rng;
 
+use crate::build::text;
 use crate::catalogue::{Catalogue, Scale};
 use crate::identifiers::mix;
 use crate::rates::one;
@@ -276,13 +277,6 @@ pub(crate) fn family(relationship: &str, name: Option<&str>) -> Result<FamilyMem
         name: name.map(text).transpose()?,
         relationship: text(relationship)?,
     })
-}
-
-/// Free text for a record, or why it is not valid (naming the text, so the caller's error
-/// says what the generator built wrongly).
-pub(crate) fn text(s: impl Into<String>) -> Result<Text, String> {
-    let s = s.into();
-    Text::new(s.as_str()).map_err(|e| format!("the text {s:?} {e}"))
 }
 
 pub(crate) const FIRST_NAMES: &[&str] = &[
