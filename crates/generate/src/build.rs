@@ -38,3 +38,31 @@ pub(crate) fn record_data<T>(f: impl FnOnce() -> Result<T, String>) -> Result<T,
 pub(crate) fn posted<T: Serialize>(data: Result<T, String>) -> Result<Value, String> {
     data.and_then(|d| serde_json::to_value(d).map_err(|e| e.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::record::ReferralDecision;
+
+    use super::*;
+
+    #[test]
+    fn text_that_is_not_valid_is_an_error_naming_it() {
+        assert_eq!(
+            text("Seen at school.").map(String::from),
+            Ok("Seen at school.".to_owned())
+        );
+        let blank = text("  ").map(String::from);
+        assert_eq!(blank, Err("the text \"  \" must not be blank".to_owned()));
+        assert!(texts(["one", ""]).is_err());
+    }
+
+    #[test]
+    fn a_spelling_not_on_the_list_is_an_error_naming_it() {
+        assert_eq!(
+            wire::<ReferralDecision>("early_help"),
+            Ok(ReferralDecision::EarlyHelp)
+        );
+        let wrong = wire::<ReferralDecision>("earlyhelp").map(|_| ());
+        assert!(wrong.is_err_and(|e| e.starts_with("\"earlyhelp\"")));
+    }
+}
