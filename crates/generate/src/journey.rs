@@ -34,6 +34,9 @@ use domain::record::{
     ConsentSought, ConsentWithdrawn, ConversationRecorded, NonEmpty, RecordCorrected,
 };
 use domain::record::{
+    AssessmentKind, ClosureReason, ConversationKind, PlanEndReason, ReferralTo, StepReasonKind,
+};
+use domain::record::{
     CaseClosed, FamilyInformed, IndicatorRef, NeedsAssessed, PlanEnded, PlanReviewed, PlanStarted,
     ServiceEnded, ServiceStarted, Step, StepReason,
 };
@@ -502,19 +505,19 @@ impl Journey<'_> {
 
     // --- Conversations ----------------------------------------------------------------------
 
-    fn child_voice(&mut self, kind: &str) -> Option<Result<ChildVoice, String>> {
+    fn child_voice(&mut self, kind: ConversationKind) -> Option<Result<ChildVoice, String>> {
         let p = match kind {
-            "with_child" => 1.0,
-            "with_family" => rates::VOICE_WITH_FAMILY,
-            "between_practitioners" => rates::VOICE_BETWEEN_PRACTITIONERS,
-            "front_door_consultation" => rates::VOICE_CONSULTATION,
+            ConversationKind::WithChild => 1.0,
+            ConversationKind::WithFamily => rates::VOICE_WITH_FAMILY,
+            ConversationKind::BetweenPractitioners => rates::VOICE_BETWEEN_PRACTITIONERS,
+            ConversationKind::FrontDoorConsultation => rates::VOICE_CONSULTATION,
             _ => rates::VOICE_TEAM_AROUND_FAMILY,
         };
         if !chance(&mut self.rng, p) || self.age() < 0 {
             return None;
         }
         let name = self.name();
-        if kind != "with_child" && chance(&mut self.rng, rates::VOICE_NOT_CAPTURED) {
+        if kind != ConversationKind::WithChild && chance(&mut self.rng, rates::VOICE_NOT_CAPTURED) {
             let reason = line(&mut self.rng, text::NOT_CAPTURED, &name);
             return Some(text(reason).and_then(|r| ChildVoice::new(None, None, Some(r))));
         }
@@ -567,7 +570,7 @@ impl Journey<'_> {
     fn conversation(
         &mut self,
         by: &Staff,
-        kind: &'static str,
+        kind: ConversationKind,
         others: Vec<Result<Party, String>>,
         about_referral: Option<Uuid>,
         advice: Option<(String, String)>,
@@ -590,7 +593,7 @@ impl Journey<'_> {
     fn conversation_data(
         &mut self,
         by: &Staff,
-        kind: &'static str,
+        kind: ConversationKind,
         others: Vec<Result<Party, String>>,
         about_referral: Option<Uuid>,
         advice: Option<(String, String)>,
@@ -649,7 +652,7 @@ impl Journey<'_> {
         };
         Ok(ConversationRecorded {
             conversation_id,
-            kind: wire(kind)?,
+            kind,
             participants: NonEmpty::try_from(participants)?,
             worries: Some(worries),
             working_well: (!well.is_empty()).then(|| texts(well)).transpose()?,
@@ -720,7 +723,7 @@ impl Journey<'_> {
     fn seek(
         &mut self,
         by: &Staff,
-        purpose: &str,
+        purpose: ConsentPurpose,
         explained: &str,
     ) -> Option<(Uuid, Result<FamilyMember, String>)> {
         let id = uuid(&mut self.rng);
@@ -728,7 +731,7 @@ impl Journey<'_> {
         let data = record_data(|| {
             Ok(ConsentSought {
                 consent_id: id,
-                purpose: wire(purpose)?,
+                purpose,
                 sought_from: from.clone()?,
                 explained: text(explained)?,
             })
@@ -799,7 +802,7 @@ impl Journey<'_> {
         &mut self,
         to: Level,
         recorder: &Staff,
-        reasons: &[(&str, String)],
+        reasons: &[(StepReasonKind, String)],
         assessment: Option<Uuid>,
         consent: Option<Uuid>,
     ) -> Flow {
@@ -815,7 +818,7 @@ impl Journey<'_> {
         &mut self,
         to: Level,
         recorder: &Staff,
-        reasons: &[(&str, String)],
+        reasons: &[(StepReasonKind, String)],
         assessment: Option<Uuid>,
         consent: Option<Uuid>,
     ) -> Option<Uuid> {
@@ -850,7 +853,7 @@ impl Journey<'_> {
                 .iter()
                 .map(|(k, d)| {
                     Ok(StepReason {
-                        kind: wire(k)?,
+                        kind: *k,
                         detail: text(d.as_str())?,
                     })
                 })
@@ -945,7 +948,7 @@ impl Journey<'_> {
     fn start_plan(
         &mut self,
         by: &Staff,
-        kind: &str,
+        kind: PlanKind,
         weeks: (u64, u64),
         category: Option<&str>,
     ) -> Option<(Uuid, NaiveDate)> {
@@ -960,7 +963,7 @@ impl Journey<'_> {
         let d = record_data(|| {
             Ok(PlanStarted {
                 plan_id: id,
-                kind: wire(kind)?,
+                kind,
                 lead: by.person()?,
                 review_by,
                 actions: actions.transpose()?,
@@ -1027,17 +1030,17 @@ impl Journey<'_> {
         Some(next)
     }
 
-    fn end_plan(&mut self, plan: Uuid, by: &Staff, reason: &str) -> Flow {
+    fn end_plan(&mut self, plan: Uuid, by: &Staff, reason: PlanEndReason) -> Flow {
         let note = match reason {
-            "needs_met" => "The plan's outcomes were achieved.",
-            "stepped_up" => "Needs grew beyond this plan; stepping up.",
-            "stepped_down" => "Needs can be met with less help; stepping down.",
-            _ => "The plan ended.",
+            PlanEndReason::NeedsMet => "The plan's outcomes were achieved.",
+            PlanEndReason::SteppedUp => "Needs grew beyond this plan; stepping up.",
+            PlanEndReason::SteppedDown => "Needs can be met with less help; stepping down.",
+            PlanEndReason::MovedAway | PlanEndReason::Other => "The plan ended.",
         };
         let data = record_data(|| {
             Ok(PlanEnded {
                 plan_id: plan,
-                reason: wire(reason)?,
+                reason,
                 note: Some(text(note)?),
             })
         });
@@ -1046,13 +1049,13 @@ impl Journey<'_> {
         Some(())
     }
 
-    fn close(&mut self, by: &Staff, reason: &str, closure: Option<&str>) -> Flow {
+    fn close(&mut self, by: &Staff, reason: &str, closure: Option<ClosureReason>) -> Flow {
         if self.closed {
             return Some(());
         }
         self.end_services(by, "The case is closing.", None)?;
         for p in self.open_plans.clone() {
-            self.end_plan(p, by, "other")?;
+            self.end_plan(p, by, PlanEndReason::Other)?;
         }
         // Closing takes the child back to tier 1. The domain lets any recorder close, but
         // a recorder may not change tiers 3 and 4, so the front door closes those cases.
@@ -1064,14 +1067,16 @@ impl Journey<'_> {
         // RC8 and RC9 say the case closed after an assessment and nothing more; after an
         // enquiry or a plan the census wants RC7.
         let closure = match closure {
-            Some("RC8" | "RC9") if self.statutory_work => Some("RC7"),
+            Some(ClosureReason::RC8 | ClosureReason::RC9) if self.statutory_work => {
+                Some(ClosureReason::RC7)
+            }
             other => other,
         };
         let d = record_data(|| {
             Ok(CaseClosed {
                 reason: text(reason)?,
                 closed_by: closer.person()?,
-                closure_reason: closure.map(wire).transpose()?,
+                closure_reason: closure,
             })
         });
         self.wait_minutes(10, 240);
@@ -1088,7 +1093,7 @@ impl Journey<'_> {
     fn assess(
         &mut self,
         by: &Staff,
-        kind: &str,
+        kind: AssessmentKind,
         decided: Level,
         started: DateTime<Utc>,
     ) -> Option<Uuid> {
@@ -1124,7 +1129,7 @@ impl Journey<'_> {
             indicators.push((c, note));
         }
         let strengths = some_lines(&mut self.rng, words.working_well, 1, 2, &name);
-        let child_voice = self.child_voice("team_around_the_family");
+        let child_voice = self.child_voice(ConversationKind::TeamAroundTheFamily);
         let rationale = if target == decided {
             format!(
                 "The needs recorded fit {}.",
@@ -1141,12 +1146,15 @@ impl Journey<'_> {
                 self.c.framework.describe(decided)
             )
         };
-        let child_seen = if kind != "screening" {
+        let child_seen = if kind != AssessmentKind::Screening {
             Some(self.age() >= 0 && chance(&mut self.rng, rates::CHILD_SEEN))
         } else {
             None
         };
-        let factors = if matches!(kind, "single_assessment" | "section_47_assessment") {
+        let factors = if matches!(
+            kind,
+            AssessmentKind::SingleAssessment | AssessmentKind::Section47Assessment
+        ) {
             let mut f: Vec<&str> = words.factors.to_vec();
             if f.len() > 1 && chance(&mut self.rng, 0.5) {
                 f.truncate(1);
@@ -1175,7 +1183,7 @@ impl Journey<'_> {
             };
             Ok(NeedsAssessed {
                 assessment_id: id,
-                assessment: wire(kind)?,
+                assessment: kind,
                 indicators: (!indicators.is_empty()).then_some(indicators),
                 section_47_indicators: (!s47.is_empty()).then_some(s47),
                 strengths: Some(texts(strengths)?),
@@ -1323,11 +1331,23 @@ impl Journey<'_> {
         let by = self.universal_practitioner();
         self.register(&by);
         let mother = self.mother();
-        self.conversation(&by, "with_family", vec![kin(mother)], None, None)?;
+        self.conversation(
+            &by,
+            ConversationKind::WithFamily,
+            vec![kin(mother)],
+            None,
+            None,
+        )?;
         if self.age() >= 5 && chance(&mut self.rng, 0.6) {
             self.wait_days(1, 10);
             let child = self.child();
-            self.conversation(&by, "with_child", vec![kin(child)], None, None)?;
+            self.conversation(
+                &by,
+                ConversationKind::WithChild,
+                vec![kin(child)],
+                None,
+                None,
+            )?;
         }
         self.wait_days(3, 20);
         let lead = if chance(&mut self.rng, 0.5) {
@@ -1355,7 +1375,7 @@ impl Journey<'_> {
         };
         self.conversation(
             &by,
-            "front_door_consultation",
+            ConversationKind::FrontDoorConsultation,
             vec![fd.party()],
             None,
             Some((advised.to_owned(), rationale.to_owned())),
@@ -1363,7 +1383,13 @@ impl Journey<'_> {
         if self.need > Need::Universal && chance(&mut self.rng, 0.7) {
             self.wait_days(2, 15);
             let mother = self.mother();
-            self.conversation(&by, "with_family", vec![kin(mother)], None, None)?;
+            self.conversation(
+                &by,
+                ConversationKind::WithFamily,
+                vec![kin(mother)],
+                None,
+                None,
+            )?;
             self.wait_days(2, 10);
             return self.early_help(&by);
         }
@@ -1452,15 +1478,15 @@ impl Journey<'_> {
             let n = self.rng.random_range_u64(lo as u64, hi as u64 + 1);
             for i in 0..n {
                 let kind = if i == 0 && self.age() >= 5 && chance(&mut self.rng, 0.4) {
-                    "with_child"
+                    ConversationKind::WithChild
                 } else if chance(&mut self.rng, 0.7) {
-                    "with_family"
+                    ConversationKind::WithFamily
                 } else {
-                    "between_practitioners"
+                    ConversationKind::BetweenPractitioners
                 };
                 let others = match kind {
-                    "with_child" => vec![kin(self.child())],
-                    "with_family" => vec![kin(self.parent())],
+                    ConversationKind::WithChild => vec![kin(self.child())],
+                    ConversationKind::WithFamily => vec![kin(self.parent())],
                     _ => {
                         let other = self.universal_practitioner();
                         vec![other.party()]
@@ -1473,7 +1499,7 @@ impl Journey<'_> {
                 let fd = self.c.front_door_worker(&mut self.rng);
                 self.conversation(
                     &referrer,
-                    "front_door_consultation",
+                    ConversationKind::FrontDoorConsultation,
                     vec![fd.party()],
                     None,
                     Some((
@@ -1489,7 +1515,7 @@ impl Journey<'_> {
             } else {
                 vec![kin(family("caller", None))]
             };
-            self.conversation(&referrer, "with_family", caller, None, None)?;
+            self.conversation(&referrer, ConversationKind::WithFamily, caller, None, None)?;
         }
 
         // Consent.
@@ -1512,7 +1538,7 @@ impl Journey<'_> {
         let mut refused_proceeding = false;
         let (consent, consent_id, family_aware) = match how {
             ReferralConsent::Given => {
-                let (id, from) = self.seek(&referrer, "referral", explained)?;
+                let (id, from) = self.seek(&referrer, ConsentPurpose::Referral, explained)?;
                 let agencies = vec![self.c.front_door.clone(), self.c.children_services()];
                 self.give(&referrer, id, from, agencies)?;
                 (
@@ -1522,7 +1548,7 @@ impl Journey<'_> {
                 )
             }
             ReferralConsent::Refused => {
-                let (id, from) = self.seek(&referrer, "referral", explained)?;
+                let (id, from) = self.seek(&referrer, ConsentPurpose::Referral, explained)?;
                 self.refuse(&referrer, id, from)?;
                 let proceed = self.need == Need::Protection
                     || chance(&mut self.rng, rates::PROCEED_DESPITE_REFUSAL);
@@ -1532,7 +1558,7 @@ impl Journey<'_> {
                     let parent = self.parent();
                     return self.conversation(
                         &referrer,
-                        "with_family",
+                        ConversationKind::WithFamily,
                         vec![kin(parent)],
                         None,
                         None,
@@ -1614,9 +1640,9 @@ impl Journey<'_> {
         let words = self.theme.words();
         let to = if self.need <= Need::EarlyHelp && chance(&mut self.rng, rates::TO_EARLY_HELP_HUB)
         {
-            "early_help_hub"
+            ReferralTo::EarlyHelpHub
         } else {
-            "front_door"
+            ReferralTo::FrontDoor
         };
         let concerns = some_lines(&mut self.rng, words.concerns, 1, 3, &name);
         let immediate_risk = self.need == Need::Protection && chance(&mut self.rng, 0.4);
@@ -1640,7 +1666,7 @@ impl Journey<'_> {
         let d = record_data(|| {
             Ok(ReferralMade {
                 referral_id,
-                to: wire(to)?,
+                to,
                 concerns: NonEmpty::try_from(texts(concerns)?)?,
                 immediate_risk,
                 child_location: child_location.map(text).transpose()?,
@@ -1717,7 +1743,7 @@ impl Journey<'_> {
             self.wait_minutes(30, 240);
             let level = self.level_for_need();
             let started = self.t;
-            self.assess(&fd, "screening", level, started)?;
+            self.assess(&fd, AssessmentKind::Screening, level, started)?;
         }
         let weights = rates::decision_weights(self.need, self.exploitation);
         let table: Vec<(usize, u32)> = weights.iter().copied().enumerate().collect();
@@ -1852,7 +1878,7 @@ impl Journey<'_> {
                 return Some(());
             }
             let reasons = [(
-                "other",
+                StepReasonKind::Other,
                 "Decision changed after a professional disagreement.".to_owned(),
             )];
             let step = self.step(target, &fd, &reasons, None, None)?;
@@ -1871,7 +1897,7 @@ impl Journey<'_> {
                     let parent = self.parent();
                     self.conversation(
                         referrer,
-                        "with_family",
+                        ConversationKind::WithFamily,
                         vec![kin(parent)],
                         Some(referral),
                         None,
@@ -1906,9 +1932,9 @@ impl Journey<'_> {
     fn early_help(&mut self, lead: &Staff) -> Flow {
         self.reopen_if_closed(lead, "The family asked for early help.")?;
         let purpose = if self.c.framework.name() == "norfolk" && chance(&mut self.rng, 0.5) {
-            "family_support_process"
+            ConsentPurpose::FamilySupportProcess
         } else {
-            "early_help"
+            ConsentPurpose::EarlyHelp
         };
         let (cid, from) = self.seek(lead, purpose, "What early help is, who would be involved and what they would share; that the family can say no or change their mind.")?;
         if !chance(&mut self.rng, rates::EARLY_HELP_CONSENT_GIVEN) {
@@ -1916,7 +1942,7 @@ impl Journey<'_> {
             if self.level > self.c.scale.universal {
                 self.wait_days(1, 5);
                 let reasons = [(
-                    "consent_refused",
+                    StepReasonKind::ConsentRefused,
                     "The family declined early help.".to_owned(),
                 )];
                 self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
@@ -1927,10 +1953,15 @@ impl Journey<'_> {
         self.give(lead, cid, from, agencies)?;
         self.wait_days(3, 20);
         let started = self.t - Duration::days(self.rng.random_range(5..20));
-        let assessment = self.assess(lead, "early_help_assessment", self.c.scale.early, started)?;
+        let assessment = self.assess(
+            lead,
+            AssessmentKind::EarlyHelpAssessment,
+            self.c.scale.early,
+            started,
+        )?;
         self.wait_minutes(30, 600);
         let reasons = [(
-            "assessment",
+            StepReasonKind::Assessment,
             "The early help assessment identified needs for coordinated support.".to_owned(),
         )];
         self.move_to(
@@ -1945,7 +1976,7 @@ impl Journey<'_> {
 
     /// The plan part of early help (also used after a step down from higher tiers).
     fn early_help_plan(&mut self, lead: &Staff, consent: Option<Uuid>) -> Flow {
-        let (plan, mut due) = self.start_plan(lead, "early_help_plan", (6, 8), None)?;
+        let (plan, mut due) = self.start_plan(lead, PlanKind::EarlyHelpPlan, (6, 8), None)?;
         let team = format!("{} early help team", self.loc.name);
         let chosen_with_family = chance(&mut self.rng, 0.7);
         let data = lead_worker_assigned(lead, team, Some(chosen_with_family), plan);
@@ -1963,7 +1994,13 @@ impl Journey<'_> {
         if chance(&mut self.rng, 0.5) {
             self.wait_days(7, 30);
             let others = vec![kin(self.mother()), self.universal_practitioner().party()];
-            self.conversation(lead, "team_around_the_family", others, None, None)?;
+            self.conversation(
+                lead,
+                ConversationKind::TeamAroundTheFamily,
+                others,
+                None,
+                None,
+            )?;
         }
         let reviews = self.rng.random_range_u64(1, 4);
         for _ in 0..reviews {
@@ -1980,10 +2017,10 @@ impl Journey<'_> {
                     })
                 });
                 self.emit(lead, "consent_withdrawn", data)?;
-                self.end_plan(plan, lead, "other")?;
+                self.end_plan(plan, lead, PlanEndReason::Other)?;
                 self.end_services(lead, "The family withdrew consent.", Some(plan))?;
                 let reasons = [(
-                    "other",
+                    StepReasonKind::Other,
                     "The family withdrew their consent to early help.".to_owned(),
                 )];
                 self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
@@ -1993,10 +2030,10 @@ impl Journey<'_> {
         }
         if chance(&mut self.rng, rates::EARLY_HELP_WORKS) || self.referrals >= MAX_REFERRALS {
             self.wait_days(3, 20);
-            self.end_plan(plan, lead, "needs_met")?;
+            self.end_plan(plan, lead, PlanEndReason::NeedsMet)?;
             self.end_services(lead, "Outcomes achieved.", Some(plan))?;
             let reasons = [(
-                "needs_met",
+                StepReasonKind::NeedsMet,
                 "The early help plan's outcomes were achieved.".to_owned(),
             )];
             self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
@@ -2007,7 +2044,7 @@ impl Journey<'_> {
         } else {
             // Not working: back to the front door.
             self.wait_days(3, 15);
-            self.end_plan(plan, lead, "stepped_up")?;
+            self.end_plan(plan, lead, PlanEndReason::SteppedUp)?;
             if self.need < Need::Section17 {
                 self.need = Need::Targeted;
             }
@@ -2027,7 +2064,7 @@ impl Journey<'_> {
         self.wait_days(1, 7);
         let (cid, from) = self.seek(
             &practitioner,
-            "service",
+            ConsentPurpose::Service,
             "What targeted family support involves and what will be shared with whom.",
         )?;
         if !chance(&mut self.rng, rates::EARLY_HELP_CONSENT_GIVEN) {
@@ -2040,7 +2077,7 @@ impl Journey<'_> {
         }
         self.give(&practitioner, cid, from, vec![practitioner.agency.clone()])?;
         let reasons = [(
-            "indicators",
+            StepReasonKind::Indicators,
             "Complex needs across several areas of the child's life.".to_owned(),
         )];
         self.move_to(self.c.scale.targeted, &fd, &reasons, None, Some(cid))?;
@@ -2048,12 +2085,12 @@ impl Journey<'_> {
         let started = self.t - Duration::days(self.rng.random_range(7..25));
         self.assess(
             &practitioner,
-            "family_support_assessment",
+            AssessmentKind::FamilySupportAssessment,
             self.c.scale.targeted,
             started,
         )?;
         let (plan, mut due) =
-            self.start_plan(&practitioner, "family_support_plan", (6, 10), None)?;
+            self.start_plan(&practitioner, PlanKind::FamilySupportPlan, (6, 10), None)?;
         let team = format!("{} family support team", self.loc.name);
         let chosen_with_family = chance(&mut self.rng, 0.6);
         let data = lead_worker_assigned(&practitioner, team, Some(chosen_with_family), plan);
@@ -2068,22 +2105,22 @@ impl Journey<'_> {
         }
         let r = self.rng.random::<f64>();
         if r < 0.7 {
-            self.end_plan(plan, &practitioner, "stepped_down")?;
+            self.end_plan(plan, &practitioner, PlanEndReason::SteppedDown)?;
             let reasons = [(
-                "needs_met",
+                StepReasonKind::NeedsMet,
                 "Targeted support achieved its outcomes.".to_owned(),
             )];
             self.move_to(self.c.scale.early, &practitioner, &reasons, None, None)?;
             self.wait_days(20, 60);
             self.end_services(&practitioner, "No longer needed.", Some(plan))?;
             let reasons = [(
-                "needs_met",
+                StepReasonKind::NeedsMet,
                 "Universal services can meet the remaining needs.".to_owned(),
             )];
             self.move_to(self.c.scale.universal, &practitioner, &reasons, None, None)?;
             self.close(&practitioner, "Needs met by targeted support.", None)
         } else if r < 0.85 {
-            self.end_plan(plan, &practitioner, "stepped_up")?;
+            self.end_plan(plan, &practitioner, PlanEndReason::SteppedUp)?;
             self.need = Need::Section17;
             self.child_in_need()
         } else {
@@ -2097,16 +2134,22 @@ impl Journey<'_> {
         self.reopen_if_closed(&fd, "Reopened for a social work assessment.")?;
         let sw = self.c.social_worker(&mut self.rng);
         self.wait_days(0, 3);
-        let (cid, from) = self.seek(&sw, "assessment", "What a child and family assessment is, who will be spoken to, and what will be shared.")?;
+        let (cid, from) = self.seek(&sw, ConsentPurpose::Assessment, "What a child and family assessment is, who will be spoken to, and what will be shared.")?;
         if !chance(&mut self.rng, rates::ASSESSMENT_CONSENT_GIVEN) {
             self.refuse(&sw, cid, from)?;
             let parent = self.parent();
-            self.conversation(&sw, "with_family", vec![kin(parent)], None, None)?;
+            self.conversation(
+                &sw,
+                ConversationKind::WithFamily,
+                vec![kin(parent)],
+                None,
+                None,
+            )?;
             return self.close(
                 &sw,
                 "The family declined an assessment; no grounds to proceed without consent.",
                 // No assessment took place, so not RC8 ("closed after assessment").
-                Some("RC7"),
+                Some(ClosureReason::RC7),
             );
         }
         self.give(
@@ -2116,7 +2159,7 @@ impl Journey<'_> {
             vec![sw.agency.clone(), self.c.community_health()],
         )?;
         let reasons = [(
-            "assessment",
+            StepReasonKind::Assessment,
             "A social work assessment under section 17 is needed.".to_owned(),
         )];
         self.move_to(self.c.scale.cin, &fd, &reasons, None, Some(cid))?;
@@ -2124,11 +2167,11 @@ impl Journey<'_> {
         self.wait_days(2, 10);
         let child = self.child();
         let kind = if self.age() >= 3 {
-            "with_child"
+            ConversationKind::WithChild
         } else {
-            "with_family"
+            ConversationKind::WithFamily
         };
-        let others = if kind == "with_child" {
+        let others = if kind == ConversationKind::WithChild {
             vec![kin(child)]
         } else {
             vec![kin(self.mother())]
@@ -2136,7 +2179,7 @@ impl Journey<'_> {
         self.conversation(&sw, kind, others, None, None)?;
         self.wait_days(2, 10);
         let parents = vec![kin(self.mother()), kin(self.father())];
-        self.conversation(&sw, "with_family", parents, None, None)?;
+        self.conversation(&sw, ConversationKind::WithFamily, parents, None, None)?;
         if chance(&mut self.rng, rates::ASSESSMENT_WITHIN_45_DAYS) {
             self.wait_working_days(10, 40);
         } else {
@@ -2152,7 +2195,7 @@ impl Journey<'_> {
         } else {
             self.c.scale.universal
         };
-        let assessment = self.assess(&sw, "single_assessment", decided, started)?;
+        let assessment = self.assess(&sw, AssessmentKind::SingleAssessment, decided, started)?;
         if decided == self.c.scale.cin {
             self.cin_plan(&sw)
         } else if decided == self.c.scale.cp {
@@ -2160,7 +2203,7 @@ impl Journey<'_> {
             self.protection(false)
         } else if decided == self.c.scale.early {
             let reasons = [(
-                "assessment",
+                StepReasonKind::Assessment,
                 "The assessment found early help can meet the needs.".to_owned(),
             )];
             self.move_to(self.c.scale.early, &fd, &reasons, Some(assessment), None)?;
@@ -2168,17 +2211,24 @@ impl Journey<'_> {
             self.wait_days(3, 15);
             self.early_help_plan(&lead, None)
         } else {
-            self.close(&sw, "Assessment completed: no further action.", Some("RC8"))
+            self.close(
+                &sw,
+                "Assessment completed: no further action.",
+                Some(ClosureReason::RC8),
+            )
         }
     }
 
     /// A child in need plan, its reviews and its ending.
     fn cin_plan(&mut self, sw: &Staff) -> Flow {
         let fd = self.c.front_door_manager(&mut self.rng);
-        let reasons = [("assessment", "Assessed as a child in need.".to_owned())];
+        let reasons = [(
+            StepReasonKind::Assessment,
+            "Assessed as a child in need.".to_owned(),
+        )];
         self.move_to(self.c.scale.cin, &fd, &reasons, None, None)?;
         self.wait_days(1, 10);
-        let (plan, mut due) = self.start_plan(sw, "child_in_need_plan", (10, 13), None)?;
+        let (plan, mut due) = self.start_plan(sw, PlanKind::ChildInNeedPlan, (10, 13), None)?;
         let team = format!("{} children in need team", self.loc.name);
         self.emit(
             sw,
@@ -2204,45 +2254,55 @@ impl Journey<'_> {
             // Within one tier a step down needs the family's consent.
             let (cid, from) = self.seek(
                 sw,
-                "step_down",
+                ConsentPurpose::StepDown,
                 "Stepping down from a social worker to targeted family support.",
             )?;
             if chance(&mut self.rng, rates::STEP_DOWN_CONSENT_GIVEN) {
                 self.give(sw, cid, from, vec![self.c.early_help(&self.loc)])?;
-                self.end_plan(plan, sw, "stepped_down")?;
+                self.end_plan(plan, sw, PlanEndReason::SteppedDown)?;
                 let reasons = [(
-                    "needs_met",
+                    StepReasonKind::NeedsMet,
                     "The child in need plan's outcomes were achieved.".to_owned(),
                 )];
                 self.move_to(s.targeted, &fd, &reasons, None, Some(cid))?;
                 self.wait_days(30, 90);
                 self.end_services(sw, "Support no longer needed.", Some(plan))?;
-                let reasons = [("needs_met", "Targeted support no longer needed.".to_owned())];
+                let reasons = [(
+                    StepReasonKind::NeedsMet,
+                    "Targeted support no longer needed.".to_owned(),
+                )];
                 self.move_to(s.universal, &fd, &reasons, None, None)?;
                 return self.close(
                     sw,
                     "Needs met after a period of targeted support.",
-                    Some("RC7"),
+                    Some(ClosureReason::RC7),
                 );
             }
             self.refuse(sw, cid, from)?;
-            self.end_plan(plan, sw, "needs_met")?;
+            self.end_plan(plan, sw, PlanEndReason::NeedsMet)?;
             return self.close(
                 sw,
                 "Plan outcomes met; the family did not want further support.",
-                Some("RC7"),
+                Some(ClosureReason::RC7),
             );
         }
         if r < 0.8 {
-            self.end_plan(plan, sw, "stepped_down")?;
-            let reasons = [("needs_met", "Needs can be met by early help.".to_owned())];
+            self.end_plan(plan, sw, PlanEndReason::SteppedDown)?;
+            let reasons = [(
+                StepReasonKind::NeedsMet,
+                "Needs can be met by early help.".to_owned(),
+            )];
             self.move_to(s.early, &fd, &reasons, None, None)?;
             let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
             self.wait_days(3, 15);
             return self.early_help_plan(&lead, None);
         }
-        self.end_plan(plan, sw, "needs_met")?;
-        self.close(sw, "Child in need plan ended: needs met.", Some("RC7"))
+        self.end_plan(plan, sw, PlanEndReason::NeedsMet)?;
+        self.close(
+            sw,
+            "Child in need plan ended: needs met.",
+            Some(ClosureReason::RC7),
+        )
     }
 
     /// A strategy discussion and, if it decides on one, a section 47 enquiry, conference and
@@ -2286,7 +2346,11 @@ impl Journey<'_> {
             return self.child_in_need();
         }
         let reasons = [(
-            if immediate { "incident" } else { "disclosure" },
+            if immediate {
+                StepReasonKind::Incident
+            } else {
+                StepReasonKind::Disclosure
+            },
             "A strategy discussion found reasonable cause to suspect significant harm.".to_owned(),
         )];
         self.move_to(s.cp, &fd, &reasons, None, None)?;
@@ -2351,7 +2415,13 @@ impl Journey<'_> {
         self.wait_days(0, 3);
         if self.age() >= 3 {
             let child = self.child();
-            self.conversation(&sw, "with_child", vec![kin(child)], None, None)?;
+            self.conversation(
+                &sw,
+                ConversationKind::WithChild,
+                vec![kin(child)],
+                None,
+                None,
+            )?;
         }
         let started = self.t;
         self.wait_working_days(5, 12);
@@ -2368,7 +2438,7 @@ impl Journey<'_> {
             EnquiryOutcome::SubstantiatedNoConference => s.cin,
             EnquiryOutcome::ConferenceNeeded => s.cp,
         };
-        let assessment = self.assess(&sw, "section_47_assessment", decided, started)?;
+        let assessment = self.assess(&sw, AssessmentKind::Section47Assessment, decided, started)?;
         self.wait_minutes(60, 600);
         let rationale = match outcome {
             EnquiryOutcome::ConferenceNeeded => {
@@ -2391,7 +2461,7 @@ impl Journey<'_> {
             EnquiryOutcome::NotSubstantiated => {
                 if chance(&mut self.rng, 0.4) {
                     let reasons = [(
-                        "assessment",
+                        StepReasonKind::Assessment,
                         "Enquiry concluded: early help offered.".to_owned(),
                     )];
                     self.move_to(s.early, &fd, &reasons, Some(assessment), None)?;
@@ -2404,13 +2474,13 @@ impl Journey<'_> {
                     self.close(
                         &sw,
                         "Section 47 enquiry: concerns not substantiated.",
-                        Some("RC7"),
+                        Some(ClosureReason::RC7),
                     )
                 }
             }
             EnquiryOutcome::SubstantiatedNoConference => {
                 let reasons = [(
-                    "assessment",
+                    StepReasonKind::Assessment,
                     "Harm substantiated; a child in need plan will keep the child safe.".to_owned(),
                 )];
                 self.move_to(s.cin, &fd, &reasons, Some(assessment), None)?;
@@ -2449,7 +2519,7 @@ impl Journey<'_> {
         let plan_started = chance(&mut self.rng, rates::CONFERENCE_STARTS_PLAN);
         let plan_id = uuid(&mut self.rng);
         let conference_id = uuid(&mut self.rng);
-        let child_voice = self.child_voice("team_around_the_family");
+        let child_voice = self.child_voice(ConversationKind::TeamAroundTheFamily);
         let d = record_data(|| {
             Ok(ChildProtectionConferenceHeld {
                 conference_id,
@@ -2501,7 +2571,7 @@ impl Journey<'_> {
                 }
             }
             let reasons = [(
-                "assessment",
+                StepReasonKind::Assessment,
                 "The conference decided no plan was needed; support under section 17.".to_owned(),
             )];
             self.move_to(s.cin, fd, &reasons, None, None)?;
@@ -2575,9 +2645,9 @@ impl Journey<'_> {
                 break;
             }
         }
-        self.end_plan(plan_id, sw, "stepped_down")?;
+        self.end_plan(plan_id, sw, PlanEndReason::SteppedDown)?;
         let reasons = [(
-            "needs_met",
+            StepReasonKind::NeedsMet,
             "The review conference ended the child protection plan.".to_owned(),
         )];
         self.move_to(self.c.scale.cin, fd, &reasons, None, None)?;
