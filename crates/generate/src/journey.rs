@@ -25,25 +25,16 @@
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::level::Level;
 use domain::record::{
-    self, ConsentDispensedWith, ConsentPurpose, DisagreementEscalated, DisagreementOutcome,
-    DisagreementRaised, DisagreementResolved, How, InformationShared, Position, ReferralDecided,
-    ReferralDecision, ReferralMade, ReferrerInformed,
-};
-use domain::record::{
-    Advice, CaseReopened, ChildDetailsUpdated, ConsentGiven, ConsentRefused, ConsentScope,
-    ConsentSought, ConsentWithdrawn, ConversationRecorded, NonEmpty, RecordCorrected,
-};
-use domain::record::{
-    AssessmentKind, ClosureReason, ConversationKind, PlanEndReason, ReferralTo, StepReasonKind,
-};
-use domain::record::{
-    CaseClosed, FamilyInformed, IndicatorRef, NeedsAssessed, PlanEnded, PlanReviewed, PlanStarted,
-    ServiceEnded, ServiceStarted, Step, StepReason,
-};
-use domain::record::{
-    ChildProtectionConferenceHeld, ConferenceKind, ConferenceOutcome, EnquiryOutcome,
-    InformationWithheld, LeadWorkerAssigned, PlanKind, Section47EnquiryConcluded,
-    Section47EnquiryStarted, StrategyDecision, StrategyDiscussionHeld,
+    self, Advice, AssessmentKind, CaseClosed, CaseReopened, ChildDetailsUpdated,
+    ChildProtectionConferenceHeld, ClosureReason, ConferenceKind, ConferenceOutcome,
+    ConsentDispensedWith, ConsentGiven, ConsentPurpose, ConsentRefused, ConsentScope,
+    ConsentSought, ConsentWithdrawn, ConversationKind, ConversationRecorded, DisagreementEscalated,
+    DisagreementOutcome, DisagreementRaised, DisagreementResolved, EnquiryOutcome, FamilyInformed,
+    How, IndicatorRef, InformationShared, InformationWithheld, LeadWorkerAssigned, NeedsAssessed,
+    NonEmpty, PlanEndReason, PlanEnded, PlanKind, PlanReviewed, PlanStarted, Position,
+    RecordCorrected, ReferralDecided, ReferralDecision, ReferralMade, ReferralTo, ReferrerInformed,
+    Section47EnquiryConcluded, Section47EnquiryStarted, ServiceEnded, ServiceStarted, Step,
+    StepReason, StepReasonKind, StrategyDecision, StrategyDiscussionHeld,
 };
 use domain::registration::{ChildDetailsChanges, Identifiers};
 use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score};
@@ -74,11 +65,6 @@ pub(crate) struct Pending {
     /// The record's `data` as a client would post it, or why the generator could not build
     /// it (a bug here, reported by the caller as a `GenerateError::Shape`).
     pub data: Result<Value, String>,
-}
-
-/// A family member as a conversation's participant.
-fn kin(member: Result<FamilyMember, String>) -> Result<Party, String> {
-    member.map(Party::FamilyMember)
 }
 
 /// Everything one child's journey wrote.
@@ -221,6 +207,11 @@ pub(crate) fn build(
         registration,
         records: j.records,
     }
+}
+
+/// A family member as a conversation's participant.
+fn kin(member: Result<FamilyMember, String>) -> Result<Party, String> {
+    member.map(Party::FamilyMember)
 }
 
 /// `rand`'s range on `u64`, named so the call above reads plainly.
