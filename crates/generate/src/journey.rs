@@ -403,16 +403,9 @@ impl Journey<'_> {
         // Serialised as a client would post it; `decide` parses it the way the API does.
         let data = posted(data);
         let event_id = uuid(&mut self.rng);
+        // A child in need or protection plan counts too: `start_plan` and `cp_plan` say so.
         match kind {
             "section_47_enquiry_started" => self.statutory_work = true,
-            "plan_started"
-                if matches!(
-                    data.as_ref().ok().and_then(|d| d["kind"].as_str()),
-                    Some("child_in_need_plan" | "child_protection_plan")
-                ) =>
-            {
-                self.statutory_work = true
-            }
             "case_closed" => self.statutory_work = false,
             _ => {}
         }
@@ -962,6 +955,12 @@ impl Journey<'_> {
             })
         });
         self.emit(by, "plan_started", d)?;
+        if matches!(
+            kind,
+            PlanKind::ChildInNeedPlan | PlanKind::ChildProtectionPlan
+        ) {
+            self.statutory_work = true;
+        }
         self.open_plans.push(id);
         Some((id, review_by))
     }
@@ -2591,6 +2590,7 @@ impl Journey<'_> {
             })
         });
         self.emit(sw, "plan_started", d)?;
+        self.statutory_work = true;
         self.open_plans.push(plan_id);
         let team = format!("{} child protection team", self.loc.name);
         self.emit(
