@@ -9,11 +9,11 @@
 //! This module does not register anyone: `journey` hands these details to the domain.
 
 use chrono::{Datelike, Days, NaiveDate};
-use domain::registration::Identifiers;
+use domain::registration::{ChildDetails, ChildDetailsFields, Identifiers};
 use rand::Rng;
-use serde_json::{Map, Value, json};
 use store::IdentifierClaim;
 
+use crate::build::{record_data, text, wire};
 use crate::identifiers;
 use crate::people::{ADULTS_FEMALE, ADULTS_MALE, BOYS, Council, FAMILY_NAMES, GIRLS};
 use crate::rates::{self, chance, one, pick};
@@ -32,8 +32,8 @@ pub(crate) struct Identity {
     pub locality: usize,
     /// The NHS number an unborn child is given at birth (recorded by `child_details_updated`).
     pub nhs_at_birth: Option<String>,
-    /// `child_registered`'s data.
-    pub details: Value,
+    /// `child_registered`'s data, or why the generator could not build it (a bug here).
+    pub details: Result<ChildDetails, String>,
 }
 
 impl Identity {
@@ -96,75 +96,84 @@ impl Identity {
             .unwrap_or_else(|| "Unknown".to_owned());
 
         let nhs = identifiers::nhs_number(seed, index);
-        let mut ids = Map::new();
+        let mut nhs_number = None;
         let mut nhs_at_birth = None;
         if unborn {
             nhs_at_birth = nhs;
         } else if chance(rng, rates::NHS_NUMBER_KNOWN)
             && let Some(n) = nhs
         {
-            ids.insert("nhs_number".into(), json!(n));
+            nhs_number = Some(n);
         }
-        if let Some(dob) = date_of_birth
-            && age >= 4
-            && chance(rng, rates::UPN_KNOWN)
-        {
-            // Allocated when the child started school, the September after they turned four.
-            let year = dob.year() + if dob.month() >= 9 { 5 } else { 4 };
-            ids.insert(
-                "upn".into(),
-                json!(identifiers::upn(seed, index, council.la_number, year)),
-            );
-        }
-        if !ids.contains_key("upn") && date_of_birth.is_some() && age >= 4 {
+        let upn = match date_of_birth {
+            Some(dob) if age >= 4 && chance(rng, rates::UPN_KNOWN) => {
+                // Allocated when the child started school, the September after they turned four.
+                let year = dob.year() + if dob.month() >= 9 { 5 } else { 4 };
+                Some(identifiers::upn(seed, index, council.la_number, year))
+            }
+            _ => None,
+        };
+        let upn_unknown = if upn.is_none() && date_of_birth.is_some() && age >= 4 {
             // A school-age child with no UPN on record has a reason the census asks for. It
             // comes from the seed, not the run's random stream, so every other draw stays
             // as it was.
             let reasons = ["UN2", "UN3", "UN4", "UN5", "UN6"];
             let pick = identifiers::mix(seed, index ^ 0x5550_4e00) % reasons.len() as u64;
-            ids.insert("upn_unknown".into(), json!(reasons[pick as usize]));
-        }
-        if chance(rng, rates::LA_ID_KNOWN) {
-            ids.insert(
-                "la_child_id".into(),
-                json!(identifiers::la_child_id(council.la_prefix, seed, index)),
-            );
-        }
-
-        let mut d = Map::new();
-        d.insert("given_name".into(), json!(given_name));
-        d.insert("family_name".into(), json!(family_name));
-        match (date_of_birth, expected_date_of_birth) {
-            (Some(b), _) => d.insert("date_of_birth".into(), json!(b)),
-            (None, Some(e)) => d.insert("expected_date_of_birth".into(), json!(e)),
-            (None, None) => None,
+            reasons.get(pick as usize).copied()
+        } else {
+            None
         };
-        d.insert("gender".into(), json!(gender));
-        if chance(rng, rates::ETHNICITY_RECORDED) {
-            d.insert(
-                "ethnicity".into(),
-                json!(pick(rng, rates::ETHNICITIES).unwrap_or(&"WBRI")),
-            );
-        }
+        let la_child_id = chance(rng, rates::LA_ID_KNOWN)
+            .then(|| identifiers::la_child_id(council.la_prefix, seed, index));
+
+        let ethnicity = if chance(rng, rates::ETHNICITY_RECORDED) {
+            Some(*pick(rng, rates::ETHNICITIES).unwrap_or(&"WBRI"))
+        } else {
+            None
+        };
+        let mut disability: Vec<&str> = Vec::new();
         if !unborn {
             let r = rng.random::<f64>();
             if r < rates::DISABILITY_SOME {
-                let mut list = vec![*pick(rng, rates::DISABILITIES).unwrap_or(&"LD")];
+                disability.push(*pick(rng, rates::DISABILITIES).unwrap_or(&"LD"));
                 if chance(rng, 0.3) {
                     let second = *pick(rng, rates::DISABILITIES).unwrap_or(&"LD");
-                    if !list.contains(&second) {
-                        list.push(second);
+                    if !disability.contains(&second) {
+                        disability.push(second);
                     }
                 }
-                d.insert("disability".into(), json!(list));
             } else if r < rates::DISABILITY_SOME + rates::DISABILITY_NONE_STATED {
-                d.insert("disability".into(), json!(["NONE"]));
+                disability.push("NONE");
             }
         }
-        d.insert("locality".into(), json!(locality_name));
-        if !ids.is_empty() {
-            d.insert("identifiers".into(), Value::Object(ids));
-        }
+        let details = record_data(|| {
+            let identifiers = Identifiers {
+                nhs_number: nhs_number.as_deref().map(wire).transpose()?,
+                upn: upn.as_deref().map(wire).transpose()?,
+                la_child_id: la_child_id.map(text).transpose()?,
+                former_upn: None,
+                upn_unknown: upn_unknown.map(wire).transpose()?,
+            };
+            let known = identifiers != Identifiers::default();
+            ChildDetails::try_from(ChildDetailsFields {
+                given_name: text(&given_name)?,
+                family_name: text(&family_name)?,
+                date_of_birth,
+                expected_date_of_birth: if date_of_birth.is_some() {
+                    None
+                } else {
+                    expected_date_of_birth
+                },
+                gender: wire(gender)?,
+                ethnicity: ethnicity.map(wire).transpose()?,
+                disability: disability
+                    .into_iter()
+                    .map(wire)
+                    .collect::<Result<Vec<_>, String>>()?,
+                locality: text(locality_name)?,
+                identifiers: known.then_some(identifiers),
+            })
+        });
         Identity {
             given_name,
             family_name,
@@ -175,7 +184,7 @@ impl Identity {
             expected_date_of_birth,
             locality,
             nhs_at_birth,
-            details: Value::Object(d),
+            details,
         }
     }
 

@@ -11,6 +11,12 @@
 //! voice heard or missing; decisions on time or late; families and referrers told or not;
 //! disagreements; corrections and retractions.
 //!
+//! Each record's data is the domain's record type (`ConversationRecorded`, `Step`, ...), built
+//! after the random draws it needs, in the order the journey has always drawn them, so a seed
+//! gives the same council record for record. A value that is not valid (blank text, a code not
+//! on its list) travels with the record as an `Err` and stops the run as a
+//! `GenerateError::Shape` naming the child and record type.
+//!
 //! The journey keeps just enough state of its own to choose valid next steps (the level, open
 //! plans, services and enquiries, whether the case is closed). It does not check rules: every
 //! record it writes is decided by `domain::child::Child` afterwards, and a refusal is a bug
@@ -18,11 +24,27 @@
 
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 use domain::level::Level;
+use domain::record::{
+    self, Advice, AssessmentKind, CaseClosed, CaseReopened, ChildDetailsUpdated,
+    ChildProtectionConferenceHeld, ClosureReason, ConferenceKind, ConferenceOutcome,
+    ConsentDispensedWith, ConsentGiven, ConsentPurpose, ConsentRefused, ConsentScope,
+    ConsentSought, ConsentWithdrawn, ConversationKind, ConversationRecorded, DisagreementEscalated,
+    DisagreementOutcome, DisagreementRaised, DisagreementResolved, EnquiryOutcome, FamilyInformed,
+    How, IndicatorRef, InformationShared, InformationWithheld, LeadWorkerAssigned, NeedsAssessed,
+    NonEmpty, PlanEndReason, PlanEnded, PlanKind, PlanReviewed, PlanStarted, Position,
+    RecordCorrected, ReferralDecided, ReferralDecision, ReferralMade, ReferralTo, ReferrerInformed,
+    Section47EnquiryConcluded, Section47EnquiryStarted, ServiceEnded, ServiceStarted, Step,
+    StepReason, StepReasonKind, StrategyDecision, StrategyDiscussionHeld,
+};
+use domain::registration::{ChildDetailsChanges, Identifiers};
+use domain::shapes::{Action, ChildVoice, FamilyMember, Party, Scaling, Score};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use uuid::Uuid;
 
+use crate::build::{posted, record_data, text, texts, wire};
 use crate::identifiers::{mix, uuid};
 use crate::identity::Identity;
 use crate::people::{Council, Locality, Staff, family};
@@ -40,7 +62,9 @@ pub(crate) struct Pending {
     pub at: DateTime<Utc>,
     pub by: Staff,
     pub kind: &'static str,
-    pub data: Value,
+    /// The record's `data` as a client would post it, or why the generator could not build
+    /// it (a bug here, reported by the caller as a `GenerateError::Shape`).
+    pub data: Result<Value, String>,
 }
 
 /// Everything one child's journey wrote.
@@ -56,14 +80,14 @@ pub(crate) struct Built {
 type Flow = Option<()>;
 
 /// The front door's decisions, in `rates::decision_weights`' order.
-const DECISIONS: [&str; 7] = [
-    "no_further_action",
-    "advice_and_signposting",
-    "early_help",
-    "targeted_early_help",
-    "child_in_need_assessment",
-    "strategy_discussion",
-    "emergency_protection",
+const DECISIONS: [ReferralDecision; 7] = [
+    ReferralDecision::NoFurtherAction,
+    ReferralDecision::AdviceAndSignposting,
+    ReferralDecision::EarlyHelp,
+    ReferralDecision::TargetedEarlyHelp,
+    ReferralDecision::ChildInNeedAssessment,
+    ReferralDecision::StrategyDiscussion,
+    ReferralDecision::EmergencyProtection,
 ];
 
 /// How deep re-referrals may nest in one journey: enough for a year, never unbounded.
@@ -176,13 +200,18 @@ pub(crate) fn build(
         at: start,
         by: c.staff_in_slot(&c.front_door, "mash_social_worker", 0),
         kind: domain::child::CHILD_REGISTERED,
-        data: j.who.details.clone(),
+        data: posted(j.who.details.clone()),
     });
     Built {
         child_id,
         registration,
         records: j.records,
     }
+}
+
+/// A family member as a conversation's participant.
+fn kin(member: Result<FamilyMember, String>) -> Result<Party, String> {
+    member.map(Party::FamilyMember)
 }
 
 /// `rand`'s range on `u64`, named so the call above reads plainly.
@@ -277,24 +306,33 @@ impl Journey<'_> {
         };
         self.who.given_name = name.copied().unwrap_or("Sam").to_owned();
         self.who.gender = if girl { "female" } else { "male" };
-        let mut changes = Map::new();
-        changes.insert("date_of_birth".into(), json!(born));
-        changes.insert("given_name".into(), json!(self.who.given_name));
-        changes.insert("gender".into(), json!(self.who.gender));
-        if let Some(n) = self.who.nhs_at_birth.clone() {
-            changes.insert("identifiers".into(), json!({ "nhs_number": n }));
-        }
+        let who = &self.who;
+        let data = record_data(|| {
+            let identifiers = match &who.nhs_at_birth {
+                Some(n) => Some(Identifiers {
+                    nhs_number: Some(wire(n)?),
+                    ..Identifiers::default()
+                }),
+                None => None,
+            };
+            Ok(ChildDetailsUpdated {
+                changes: ChildDetailsChanges {
+                    date_of_birth: Some(born),
+                    given_name: Some(text(&who.given_name)?),
+                    gender: Some(wire(who.gender)?),
+                    identifiers,
+                    ..ChildDetailsChanges::default()
+                },
+                reason: text(format!(
+                    "Born on {born}: name, sex and NHS number recorded at the new birth visit."
+                ))?,
+            })
+        });
         let by = self
             .c
             .staff(&mut self.rng, &self.c.community_health(), "health_visitor");
         // The birth may be recorded after later records: recorded late, as births often are.
-        self.emit_at(
-            at,
-            &by,
-            "child_details_updated",
-            json!({ "changes": changes, "reason": format!("Born on {born}: name, sex and NHS number recorded at the new birth visit.") }),
-            false,
-        );
+        self.emit_at(at, &by, "child_details_updated", data, false);
     }
 
     /// A move to another locality, recorded once the journey passes the day it happened.
@@ -318,9 +356,17 @@ impl Journey<'_> {
         };
         let by = self.universal_practitioner();
         let at = office_hours(&mut self.rng, day);
-        let data = json!({
-            "changes": { "locality": next.name },
-            "reason": format!("The family moved from {} to {}.", self.loc.name, next.name),
+        let data = record_data(|| {
+            Ok(ChildDetailsUpdated {
+                changes: ChildDetailsChanges {
+                    locality: Some(text(&next.name)?),
+                    ..ChildDetailsChanges::default()
+                },
+                reason: text(format!(
+                    "The family moved from {} to {}.",
+                    self.loc.name, next.name
+                ))?,
+            })
         });
         self.loc = next;
         self.emit_at(at.max(self.t), &by, "child_details_updated", data, false);
@@ -328,19 +374,24 @@ impl Journey<'_> {
 
     // --- Writing records ------------------------------------------------------------------
 
-    fn emit(&mut self, by: &Staff, kind: &'static str, data: Value) -> Option<Uuid> {
+    fn emit<T: Serialize>(
+        &mut self,
+        by: &Staff,
+        kind: &'static str,
+        data: Result<T, String>,
+    ) -> Option<Uuid> {
         self.emit_at(self.t, by, kind, data, true)
     }
 
     /// Writes a record at `at`. Past the end of the year nothing is written; `stop` says
     /// whether that ends the journey (the main line) or only skips this record (an aside,
     /// such as a correction made days later).
-    fn emit_at(
+    fn emit_at<T: Serialize>(
         &mut self,
         at: DateTime<Utc>,
         by: &Staff,
         kind: &'static str,
-        data: Value,
+        data: Result<T, String>,
         stop: bool,
     ) -> Option<Uuid> {
         if self.stopped || at > self.end {
@@ -349,17 +400,12 @@ impl Journey<'_> {
             }
             return None;
         }
+        // Serialised as a client would post it; `decide` parses it the way the API does.
+        let data = posted(data);
         let event_id = uuid(&mut self.rng);
+        // A child in need or protection plan counts too: `start_plan` and `cp_plan` say so.
         match kind {
             "section_47_enquiry_started" => self.statutory_work = true,
-            "plan_started"
-                if matches!(
-                    data["kind"].as_str(),
-                    Some("child_in_need_plan" | "child_protection_plan")
-                ) =>
-            {
-                self.statutory_work = true
-            }
             "case_closed" => self.statutory_work = false,
             _ => {}
         }
@@ -385,26 +431,26 @@ impl Journey<'_> {
             at,
             by: by.clone(),
             kind: domain::child::CHILD_REGISTERED,
-            data: self.who.details.clone(),
+            data: posted(self.who.details.clone()),
         });
     }
 
     fn name(&self) -> String {
         self.who.given_name.clone()
     }
-    fn mother(&self) -> Value {
+    fn mother(&self) -> Result<FamilyMember, String> {
         family(
             "mother",
             Some(&format!("{} {}", self.who.mother, self.who.family_name)),
         )
     }
-    fn father(&self) -> Value {
+    fn father(&self) -> Result<FamilyMember, String> {
         family(
             "father",
             Some(&format!("{} {}", self.who.father, self.who.family_name)),
         )
     }
-    fn child(&self) -> Value {
+    fn child(&self) -> Result<FamilyMember, String> {
         let rel = if self.age() >= 12 {
             "young_person"
         } else {
@@ -412,7 +458,7 @@ impl Journey<'_> {
         };
         family(rel, Some(&self.who.given_name))
     }
-    fn parent(&mut self) -> Value {
+    fn parent(&mut self) -> Result<FamilyMember, String> {
         if chance(&mut self.rng, 0.8) {
             self.mother()
         } else {
@@ -420,7 +466,7 @@ impl Journey<'_> {
         }
     }
     /// Who gives or refuses consent: a parent, or a young person of 16 or 17 themselves.
-    fn consenter(&mut self) -> Value {
+    fn consenter(&mut self) -> Result<FamilyMember, String> {
         if self.age() >= 16 && chance(&mut self.rng, 0.5) {
             self.child()
         } else {
@@ -430,7 +476,12 @@ impl Journey<'_> {
 
     fn reopen_if_closed(&mut self, by: &Staff, reason: &str) -> Flow {
         if self.closed {
-            self.emit(by, "case_reopened", json!({ "reason": reason }))?;
+            let data = record_data(|| {
+                Ok(CaseReopened {
+                    reason: text(reason)?,
+                })
+            });
+            self.emit(by, "case_reopened", data)?;
             self.closed = false;
         }
         Some(())
@@ -438,44 +489,45 @@ impl Journey<'_> {
 
     // --- Conversations ----------------------------------------------------------------------
 
-    fn child_voice(&mut self, kind: &str) -> Option<Value> {
+    fn child_voice(&mut self, kind: ConversationKind) -> Option<Result<ChildVoice, String>> {
         let p = match kind {
-            "with_child" => 1.0,
-            "with_family" => rates::VOICE_WITH_FAMILY,
-            "between_practitioners" => rates::VOICE_BETWEEN_PRACTITIONERS,
-            "front_door_consultation" => rates::VOICE_CONSULTATION,
+            ConversationKind::WithChild => 1.0,
+            ConversationKind::WithFamily => rates::VOICE_WITH_FAMILY,
+            ConversationKind::BetweenPractitioners => rates::VOICE_BETWEEN_PRACTITIONERS,
+            ConversationKind::FrontDoorConsultation => rates::VOICE_CONSULTATION,
             _ => rates::VOICE_TEAM_AROUND_FAMILY,
         };
         if !chance(&mut self.rng, p) || self.age() < 0 {
             return None;
         }
         let name = self.name();
-        if kind != "with_child" && chance(&mut self.rng, rates::VOICE_NOT_CAPTURED) {
-            return Some(
-                json!({ "not_captured_reason": line(&mut self.rng, text::NOT_CAPTURED, &name) }),
-            );
+        if kind != ConversationKind::WithChild && chance(&mut self.rng, rates::VOICE_NOT_CAPTURED) {
+            let reason = line(&mut self.rng, text::NOT_CAPTURED, &name);
+            return Some(text(reason).and_then(|r| ChildVoice::new(None, None, Some(r))));
         }
         let words = self.theme.words();
-        let mut v = Map::new();
         let age = self.age();
-        if let Some(views) = text::voice_views(&mut self.rng, words, age, &name) {
-            v.insert("views".into(), json!(views));
-        }
-        if v.is_empty() || chance(&mut self.rng, 0.4) {
+        let views = text::voice_views(&mut self.rng, words, age, &name);
+        let behaviour = if views.is_none() || chance(&mut self.rng, 0.4) {
             let list = if self.age() < 3 {
                 text::BABY_BEHAVIOUR
             } else {
                 words.behaviour
             };
-            v.insert(
-                "behaviour_observed".into(),
-                json!(line(&mut self.rng, list, &name)),
-            );
-        }
-        Some(Value::Object(v))
+            Some(line(&mut self.rng, list, &name))
+        } else {
+            None
+        };
+        Some(record_data(|| {
+            ChildVoice::new(
+                views.map(text).transpose()?,
+                behaviour.map(text).transpose()?,
+                None,
+            )
+        }))
     }
 
-    fn scaling(&mut self) -> Value {
+    fn scaling(&mut self) -> Result<Scaling, String> {
         let (lo, hi) = match self.need {
             Need::Universal => (7, 9),
             Need::EarlyHelp => (5, 7),
@@ -489,12 +541,12 @@ impl Journey<'_> {
             .copied()
             .unwrap_or(("How worried are we?", "very worried", "not worried"));
         let working = line(&mut self.rng, self.theme.words().working_well, &name);
-        json!({
-            "question": q.replace("{name}", &name),
-            "score": score,
-            "zero_means": zero.replace("{name}", &name),
-            "ten_means": ten.replace("{name}", &name),
-            "rationale": format!("It is a {score} because: {working}"),
+        Ok(Scaling {
+            question: text(q.replace("{name}", &name))?,
+            score: Score::new(score).ok_or_else(|| format!("the score {score} is not 0 to 10"))?,
+            zero_means: text(zero.replace("{name}", &name))?,
+            ten_means: text(ten.replace("{name}", &name))?,
+            rationale: text(format!("It is a {score} because: {working}"))?,
         })
     }
 
@@ -502,75 +554,12 @@ impl Journey<'_> {
     fn conversation(
         &mut self,
         by: &Staff,
-        kind: &'static str,
-        others: Vec<Value>,
+        kind: ConversationKind,
+        others: Vec<Result<Party, String>>,
         about_referral: Option<Uuid>,
         advice: Option<(String, String)>,
     ) -> Flow {
-        let name = self.name();
-        let words = self.theme.words();
-        let mut d = Map::new();
-        d.insert("conversation_id".into(), json!(uuid(&mut self.rng)));
-        d.insert("kind".into(), json!(kind));
-        let mut participants = vec![by.json()];
-        participants.extend(others);
-        d.insert("participants".into(), json!(participants));
-        d.insert(
-            "worries".into(),
-            json!(some_lines(&mut self.rng, words.worries, 1, 2, &name)),
-        );
-        let well = some_lines(&mut self.rng, words.working_well, 0, 2, &name);
-        if !well.is_empty() {
-            d.insert("working_well".into(), json!(well));
-        }
-        if chance(&mut self.rng, 0.6) {
-            d.insert(
-                "needs_to_happen".into(),
-                json!(lines(&mut self.rng, words.needs, 1, &name)),
-            );
-        }
-        if chance(&mut self.rng, 0.5) {
-            d.insert("scaling".into(), json!([self.scaling()]));
-        }
-        let facts = some_lines(&mut self.rng, words.facts, 0, 2, &name);
-        if !facts.is_empty() {
-            d.insert("facts".into(), json!(facts));
-        }
-        if chance(&mut self.rng, 0.5) {
-            d.insert(
-                "opinions".into(),
-                json!(lines(&mut self.rng, words.opinions, 1, &name)),
-            );
-        }
-        if let Some(v) = self.child_voice(kind) {
-            d.insert("child_voice".into(), v);
-        }
-        if chance(&mut self.rng, 0.4) {
-            let due = self.t.date_naive() + Days::new(self.rng.random_range_u64(7, 29));
-            let owner = if chance(&mut self.rng, 0.5) {
-                by.json()
-            } else {
-                self.parent()
-            };
-            d.insert(
-                "actions".into(),
-                json!([{ "description": line(&mut self.rng, words.needs, &name), "owner": owner, "due_by": due }]),
-            );
-            d.insert(
-                "decisions".into(),
-                json!(["Agreed the actions below with the family."]),
-            );
-        }
-        if let Some((advised, rationale)) = advice {
-            d.insert(
-                "advice".into(),
-                json!({ "advised": advised, "rationale": rationale }),
-            );
-        }
-        if let Some(r) = about_referral {
-            d.insert("about_referral_id".into(), json!(r));
-        }
-        let data = Value::Object(d);
+        let data = self.conversation_data(by, kind, others, about_referral, advice);
         let id = if chance(&mut self.rng, rates::CONVERSATION_RECORDED_LATE) {
             // Written up days after it happened, after records of later events.
             let floor = self.registration.as_ref().map(|r| r.at).unwrap_or(self.t);
@@ -583,80 +572,210 @@ impl Journey<'_> {
         Some(())
     }
 
+    /// What a conversation's record says; the random draws in the order the journey has
+    /// always made them, so a seed gives the same words.
+    fn conversation_data(
+        &mut self,
+        by: &Staff,
+        kind: ConversationKind,
+        others: Vec<Result<Party, String>>,
+        about_referral: Option<Uuid>,
+        advice: Option<(String, String)>,
+    ) -> Result<ConversationRecorded, String> {
+        let name = self.name();
+        let words = self.theme.words();
+        let conversation_id = uuid(&mut self.rng);
+        let mut participants = vec![by.party()?];
+        for o in others {
+            participants.push(o?);
+        }
+        let worries = texts(some_lines(&mut self.rng, words.worries, 1, 2, &name))?;
+        let well = some_lines(&mut self.rng, words.working_well, 0, 2, &name);
+        let needs_to_happen = if chance(&mut self.rng, 0.6) {
+            Some(texts(lines(&mut self.rng, words.needs, 1, &name))?)
+        } else {
+            None
+        };
+        let scaling = if chance(&mut self.rng, 0.5) {
+            Some(vec![self.scaling()?])
+        } else {
+            None
+        };
+        let facts = some_lines(&mut self.rng, words.facts, 0, 2, &name);
+        let opinions = if chance(&mut self.rng, 0.5) {
+            Some(texts(lines(&mut self.rng, words.opinions, 1, &name))?)
+        } else {
+            None
+        };
+        let child_voice = self.child_voice(kind).transpose()?;
+        let (actions, decisions) = if chance(&mut self.rng, 0.4) {
+            let due = self.t.date_naive() + Days::new(self.rng.random_range_u64(7, 29));
+            let owner = if chance(&mut self.rng, 0.5) {
+                by.party()?
+            } else {
+                Party::FamilyMember(self.parent()?)
+            };
+            let action = Action {
+                description: text(line(&mut self.rng, words.needs, &name))?,
+                owner,
+                due_by: due,
+            };
+            (
+                Some(vec![action]),
+                Some(vec![text("Agreed the actions below with the family.")?]),
+            )
+        } else {
+            (None, None)
+        };
+        let advice = match advice {
+            Some((advised, rationale)) => Some(Advice {
+                advised: text(advised)?,
+                rationale: text(rationale)?,
+            }),
+            None => None,
+        };
+        Ok(ConversationRecorded {
+            conversation_id,
+            kind,
+            participants: NonEmpty::try_from(participants)?,
+            worries: Some(worries),
+            working_well: (!well.is_empty()).then(|| texts(well)).transpose()?,
+            needs_to_happen,
+            scaling,
+            facts: (!facts.is_empty()).then(|| texts(facts)).transpose()?,
+            opinions,
+            child_voice,
+            decisions,
+            actions,
+            advice,
+            about_referral_id: about_referral,
+        })
+    }
+
     /// Puts a conversation right days later, or retracts it as entered on the wrong child.
-    fn maybe_correct(&mut self, id: Uuid, by: &Staff, data: Value) {
+    fn maybe_correct(
+        &mut self,
+        id: Uuid,
+        by: &Staff,
+        conversation: Result<ConversationRecorded, String>,
+    ) {
         let r = self.rng.random::<f64>();
         let at = office_minutes_later(&mut self.rng, self.t, 120, 96 * 60);
         if r < rates::CORRECTED {
-            let mut corrected = data;
             let name = self.name();
-            if let Some(facts) = corrected.get_mut("facts").and_then(Value::as_array_mut) {
-                facts.push(json!(format!(
-                    "Correction: the date of the last incident was a week earlier than first noted."
-                )));
-            } else if let Some(obj) = corrected.as_object_mut() {
-                obj.insert(
-                    "facts".into(),
-                    json!([format!(
-                        "{name} was seen at school on the day of this conversation."
-                    )]),
-                );
-            }
-            self.emit_at(
-                at,
-                by,
-                "record_corrected",
-                json!({ "corrects_event_id": id, "reason": "A fact was recorded wrongly; corrected after checking the school's register.", "corrected_data": corrected }),
-                false,
-            );
+            let data = record_data(|| {
+                let mut corrected = conversation?;
+                match corrected.facts.as_mut() {
+                    Some(facts) => facts.push(text(
+                        "Correction: the date of the last incident was a week earlier than first noted.",
+                    )?),
+                    None => {
+                        corrected.facts = Some(vec![text(format!(
+                            "{name} was seen at school on the day of this conversation."
+                        ))?]);
+                    }
+                }
+                Ok(RecordCorrected {
+                    corrects_event_id: id,
+                    reason: text(
+                        "A fact was recorded wrongly; corrected after checking the school's register.",
+                    )?,
+                    corrected_data: Some(
+                        serde_json::to_value(corrected).map_err(|e| e.to_string())?,
+                    ),
+                    retract: None,
+                })
+            });
+            self.emit_at(at, by, "record_corrected", data, false);
         } else if r < rates::CORRECTED + rates::RETRACTED {
-            self.emit_at(
-                at,
-                by,
-                "record_corrected",
-                json!({ "corrects_event_id": id, "reason": "Recorded on the wrong child in error; it belongs to a sibling's record.", "retract": true }),
-                false,
-            );
+            let data = record_data(|| {
+                Ok(RecordCorrected {
+                    corrects_event_id: id,
+                    reason: text(
+                        "Recorded on the wrong child in error; it belongs to a sibling's record.",
+                    )?,
+                    corrected_data: None,
+                    retract: Some(true),
+                })
+            });
+            self.emit_at(at, by, "record_corrected", data, false);
         }
     }
 
     // --- Consent ----------------------------------------------------------------------------
 
-    fn seek(&mut self, by: &Staff, purpose: &str, explained: &str) -> Option<(Uuid, Value)> {
+    fn seek(
+        &mut self,
+        by: &Staff,
+        purpose: ConsentPurpose,
+        explained: &str,
+    ) -> Option<(Uuid, Result<FamilyMember, String>)> {
         let id = uuid(&mut self.rng);
         let from = self.consenter();
-        self.emit(
-            by,
-            "consent_sought",
-            json!({ "consent_id": id, "purpose": purpose, "sought_from": from, "explained": explained }),
-        )?;
+        let data = record_data(|| {
+            Ok(ConsentSought {
+                consent_id: id,
+                purpose,
+                sought_from: from.clone()?,
+                explained: text(explained)?,
+            })
+        });
+        self.emit(by, "consent_sought", data)?;
         Some((id, from))
     }
 
-    fn give(&mut self, by: &Staff, id: Uuid, from: Value, agencies: Vec<String>) -> Flow {
+    fn give(
+        &mut self,
+        by: &Staff,
+        id: Uuid,
+        from: Result<FamilyMember, String>,
+        agencies: Vec<String>,
+    ) -> Flow {
         self.wait_minutes(5, 60 * 24);
-        let mut d = json!({ "consent_id": id, "given_by": from });
-        if chance(&mut self.rng, 0.6) {
-            d["scope"] = json!({ "agencies": agencies, "information": ["the worries discussed", "school and health information"] });
-        }
-        if chance(&mut self.rng, 0.3) {
-            d["expires_on"] = json!(self.t.date_naive() + Days::new(365));
-        }
-        self.emit(by, "consent_given", d)?;
+        let scoped = chance(&mut self.rng, 0.6);
+        let expires_on = chance(&mut self.rng, 0.3).then(|| self.t.date_naive() + Days::new(365));
+        let data = record_data(|| {
+            let scope = if scoped {
+                Some(ConsentScope {
+                    agencies: Some(texts(agencies)?),
+                    information: Some(texts([
+                        "the worries discussed",
+                        "school and health information",
+                    ])?),
+                })
+            } else {
+                None
+            };
+            Ok(ConsentGiven {
+                consent_id: id,
+                given_by: from?,
+                scope,
+                expires_on,
+            })
+        });
+        self.emit(by, "consent_given", data)?;
         Some(())
     }
 
-    fn refuse(&mut self, by: &Staff, id: Uuid, from: Value) -> Flow {
+    fn refuse(&mut self, by: &Staff, id: Uuid, from: Result<FamilyMember, String>) -> Flow {
         self.wait_minutes(5, 60 * 24);
-        let mut d = json!({ "consent_id": id, "refused_by": from });
-        if chance(&mut self.rng, 0.7) {
-            d["reasons_given"] = json!(*one(&mut self.rng, &[
+        let reasons = if chance(&mut self.rng, 0.7) {
+            Some(*one(&mut self.rng, &[
                 "Does not want social services involved; worried the children will be taken away.",
                 "Says the family is coping and does not need help.",
                 "Had a bad experience with services before.",
-            ]).unwrap_or(&"No reason given."));
-        }
-        self.emit(by, "consent_refused", d)?;
+            ]).unwrap_or(&"No reason given."))
+        } else {
+            None
+        };
+        let data = record_data(|| {
+            Ok(ConsentRefused {
+                consent_id: id,
+                refused_by: from?,
+                reasons_given: reasons.map(text).transpose()?,
+            })
+        });
+        self.emit(by, "consent_refused", data)?;
         Some(())
     }
 
@@ -667,7 +786,7 @@ impl Journey<'_> {
         &mut self,
         to: Level,
         recorder: &Staff,
-        reasons: &[(&str, String)],
+        reasons: &[(StepReasonKind, String)],
         assessment: Option<Uuid>,
         consent: Option<Uuid>,
     ) -> Flow {
@@ -683,7 +802,7 @@ impl Journey<'_> {
         &mut self,
         to: Level,
         recorder: &Staff,
-        reasons: &[(&str, String)],
+        reasons: &[(StepReasonKind, String)],
         assessment: Option<Uuid>,
         consent: Option<Uuid>,
     ) -> Option<Uuid> {
@@ -694,34 +813,47 @@ impl Journey<'_> {
         } else {
             recorder.clone()
         };
-        let reasons: Vec<Value> = reasons
-            .iter()
-            .map(|(k, d)| json!({ "kind": k, "detail": d }))
-            .collect();
-        let mut d = json!({
-            "from": from, "to": to, "reasons": reasons,
-            "rationale": if up {
-                format!("Needs have grown beyond what {} can meet.", self.c.framework.describe(from))
-            } else {
-                format!("Needs can now be met at {}.", self.c.framework.describe(to))
-            },
-            "decided_by": by.json(),
-        });
-        if let Some(a) = assessment {
-            d["assessment_id"] = json!(a);
-        }
-        if let Some(c) = consent {
-            d["consent_id"] = json!(c);
-        }
-        if !up && !self.open_services.is_empty() && chance(&mut self.rng, 0.6) {
-            d["continuing_services"] = json!(self.open_services);
-        }
+        let rationale = if up {
+            format!(
+                "Needs have grown beyond what {} can meet.",
+                self.c.framework.describe(from)
+            )
+        } else {
+            format!("Needs can now be met at {}.", self.c.framework.describe(to))
+        };
+        let continuing_services =
+            (!up && !self.open_services.is_empty() && chance(&mut self.rng, 0.6))
+                .then(|| self.open_services.clone());
         let informed = chance(&mut self.rng, rates::STEP_FAMILY_INFORMED);
-        if informed {
-            d["family_informed"] = json!(true);
+        let family_informed = if informed {
+            Some(true)
         } else if chance(&mut self.rng, 0.5) {
-            d["family_informed"] = json!(false);
-        }
+            Some(false)
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            let reasons = reasons
+                .iter()
+                .map(|(k, d)| {
+                    Ok(StepReason {
+                        kind: *k,
+                        detail: text(d.as_str())?,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            Ok(Step {
+                from,
+                to,
+                reasons: NonEmpty::try_from(reasons)?,
+                rationale: text(rationale)?,
+                decided_by: by.person()?,
+                assessment_id: assessment,
+                consent_id: consent,
+                continuing_services,
+                family_informed,
+            })
+        });
         let kind = if up { "stepped_up" } else { "stepped_down" };
         let id = self.emit(&by, kind, d)?;
         self.level = to;
@@ -729,11 +861,14 @@ impl Journey<'_> {
             self.wait_days(0, 6);
             let how =
                 *one(&mut self.rng, &["home visit", "phone call", "letter"]).unwrap_or(&"letter");
-            self.emit(
-                &by,
-                "family_informed",
-                json!({ "about_event_id": id, "how": how, "by": recorder.json() }),
-            )?;
+            let data = record_data(|| {
+                Ok(FamilyInformed {
+                    about_event_id: id,
+                    how: text(how)?,
+                    by: recorder.person()?,
+                })
+            });
+            self.emit(&by, "family_informed", data)?;
         }
         Some(id)
     }
@@ -743,7 +878,15 @@ impl Journey<'_> {
     fn start_service(&mut self, by: &Staff, provider: &str) -> Flow {
         let id = uuid(&mut self.rng);
         let service = *one(&mut self.rng, self.theme.words().services).unwrap_or(&"Family support");
-        let data = json!({ "service_id": id, "service": service, "provider": provider, "family_informed": chance(&mut self.rng, 0.9) });
+        let family_informed = chance(&mut self.rng, 0.9);
+        let data = record_data(|| {
+            Ok(ServiceStarted {
+                service_id: id,
+                service: text(service)?,
+                provider: text(provider)?,
+                family_informed: Some(family_informed),
+            })
+        });
         self.emit(by, "service_started", data)?;
         self.open_services.push(id);
         Some(())
@@ -752,46 +895,72 @@ impl Journey<'_> {
     fn end_services(&mut self, by: &Staff, reason: &str, plan: Option<Uuid>) -> Flow {
         for id in std::mem::take(&mut self.open_services) {
             self.wait_minutes(5, 120);
-            let mut d = json!({ "service_id": id, "reason": reason, "family_informed": chance(&mut self.rng, 0.85) });
-            if let Some(p) = plan {
-                d["agreed_in_plan_id"] = json!(p);
-            }
+            let family_informed = chance(&mut self.rng, 0.85);
+            let d = record_data(|| {
+                Ok(ServiceEnded {
+                    service_id: id,
+                    reason: text(reason)?,
+                    agreed_in_plan_id: plan,
+                    family_informed: Some(family_informed),
+                })
+            });
             self.emit(by, "service_ended", d)?;
         }
         Some(())
     }
 
-    fn actions(&mut self, by: &Staff, weeks: u64) -> Value {
+    fn actions(&mut self, by: &Staff, weeks: u64) -> Result<Vec<Action>, String> {
         let name = self.name();
         let due = self.t.date_naive() + Days::new(7 * weeks);
         let needs = lines(&mut self.rng, self.theme.words().needs, 2, &name);
         let mut out = Vec::new();
         for (i, n) in needs.into_iter().enumerate() {
-            let owner = if i == 0 { by.json() } else { self.parent() };
-            out.push(json!({ "description": n, "owner": owner, "due_by": due }));
+            let owner = if i == 0 {
+                by.party()?
+            } else {
+                Party::FamilyMember(self.parent()?)
+            };
+            out.push(Action {
+                description: text(n)?,
+                owner,
+                due_by: due,
+            });
         }
-        json!(out)
+        Ok(out)
     }
 
     fn start_plan(
         &mut self,
         by: &Staff,
-        kind: &str,
+        kind: PlanKind,
         weeks: (u64, u64),
         category: Option<&str>,
     ) -> Option<(Uuid, NaiveDate)> {
         let id = uuid(&mut self.rng);
         let review_by =
             self.t.date_naive() + Days::new(7 * self.rng.random_range_u64(weeks.0, weeks.1 + 1));
-        let mut d =
-            json!({ "plan_id": id, "kind": kind, "lead": by.json(), "review_by": review_by });
-        if chance(&mut self.rng, 0.8) {
-            d["actions"] = self.actions(by, weeks.0);
-        }
-        if let Some(c) = category {
-            d["category"] = json!(c);
-        }
+        let actions = if chance(&mut self.rng, 0.8) {
+            Some(self.actions(by, weeks.0))
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            Ok(PlanStarted {
+                plan_id: id,
+                kind,
+                lead: by.person()?,
+                review_by,
+                actions: actions.transpose()?,
+                category: category.map(wire).transpose()?,
+            })
+        });
         self.emit(by, "plan_started", d)?;
+        if matches!(
+            kind,
+            PlanKind::ChildInNeedPlan | PlanKind::ChildProtectionPlan
+        ) {
+            self.statutory_work = true;
+        }
         self.open_plans.push(id);
         Some((id, review_by))
     }
@@ -828,40 +997,55 @@ impl Journey<'_> {
             ],
         )
         .unwrap_or(&"Reviewed.");
-        let mut d = json!({ "plan_id": plan, "progress": progress, "next_review_by": next });
-        if chance(&mut self.rng, 0.6) {
-            d["scaling"] = json!([self.scaling()]);
-        }
-        if chance(&mut self.rng, 0.5) {
-            d["actions"] = self.actions(by, 4);
-        }
+        let scaling = if chance(&mut self.rng, 0.6) {
+            Some(self.scaling())
+        } else {
+            None
+        };
+        let actions = if chance(&mut self.rng, 0.5) {
+            Some(self.actions(by, 4))
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            Ok(PlanReviewed {
+                plan_id: plan,
+                progress: text(progress)?,
+                scaling: scaling.transpose()?.map(|s| vec![s]),
+                next_review_by: next,
+                actions: actions.transpose()?,
+            })
+        });
         self.emit(by, "plan_reviewed", d)?;
         Some(next)
     }
 
-    fn end_plan(&mut self, plan: Uuid, by: &Staff, reason: &str) -> Flow {
+    fn end_plan(&mut self, plan: Uuid, by: &Staff, reason: PlanEndReason) -> Flow {
         let note = match reason {
-            "needs_met" => "The plan's outcomes were achieved.",
-            "stepped_up" => "Needs grew beyond this plan; stepping up.",
-            "stepped_down" => "Needs can be met with less help; stepping down.",
-            _ => "The plan ended.",
+            PlanEndReason::NeedsMet => "The plan's outcomes were achieved.",
+            PlanEndReason::SteppedUp => "Needs grew beyond this plan; stepping up.",
+            PlanEndReason::SteppedDown => "Needs can be met with less help; stepping down.",
+            PlanEndReason::MovedAway | PlanEndReason::Other => "The plan ended.",
         };
-        self.emit(
-            by,
-            "plan_ended",
-            json!({ "plan_id": plan, "reason": reason, "note": note }),
-        )?;
+        let data = record_data(|| {
+            Ok(PlanEnded {
+                plan_id: plan,
+                reason,
+                note: Some(text(note)?),
+            })
+        });
+        self.emit(by, "plan_ended", data)?;
         self.open_plans.retain(|p| *p != plan);
         Some(())
     }
 
-    fn close(&mut self, by: &Staff, reason: &str, closure: Option<&str>) -> Flow {
+    fn close(&mut self, by: &Staff, reason: &str, closure: Option<ClosureReason>) -> Flow {
         if self.closed {
             return Some(());
         }
         self.end_services(by, "The case is closing.", None)?;
         for p in self.open_plans.clone() {
-            self.end_plan(p, by, "other")?;
+            self.end_plan(p, by, PlanEndReason::Other)?;
         }
         // Closing takes the child back to tier 1. The domain lets any recorder close, but
         // a recorder may not change tiers 3 and 4, so the front door closes those cases.
@@ -870,16 +1054,21 @@ impl Journey<'_> {
         } else {
             by.clone()
         };
-        let mut d = json!({ "reason": reason, "closed_by": closer.json() });
         // RC8 and RC9 say the case closed after an assessment and nothing more; after an
         // enquiry or a plan the census wants RC7.
         let closure = match closure {
-            Some("RC8" | "RC9") if self.statutory_work => Some("RC7"),
+            Some(ClosureReason::RC8 | ClosureReason::RC9) if self.statutory_work => {
+                Some(ClosureReason::RC7)
+            }
             other => other,
         };
-        if let Some(c) = closure {
-            d["closure_reason"] = json!(c);
-        }
+        let d = record_data(|| {
+            Ok(CaseClosed {
+                reason: text(reason)?,
+                closed_by: closer.person()?,
+                closure_reason: closure,
+            })
+        });
         self.wait_minutes(10, 240);
         self.emit(&closer, "case_closed", d)?;
         self.closed = true;
@@ -894,7 +1083,7 @@ impl Journey<'_> {
     fn assess(
         &mut self,
         by: &Staff,
-        kind: &str,
+        kind: AssessmentKind,
         decided: Level,
         started: DateTime<Utc>,
     ) -> Option<Uuid> {
@@ -919,34 +1108,18 @@ impl Journey<'_> {
                 .indicators_for(&mut self.rng, target, self.exploitation, age, girl);
         let name = self.name();
         let words = self.theme.words();
-        let mut d = Map::new();
         let id = uuid(&mut self.rng);
-        d.insert("assessment_id".into(), json!(id));
-        d.insert("assessment".into(), json!(kind));
-        if !codes.is_empty() {
-            let list: Vec<Value> = codes
-                .iter()
-                .map(|c| {
-                    if chance(&mut self.rng, 0.4) {
-                        json!({ "code": c, "note": line(&mut self.rng, words.facts, &name) })
-                    } else {
-                        json!({ "code": c })
-                    }
-                })
-                .collect();
-            d.insert("indicators".into(), json!(list));
+        let mut indicators: Vec<(String, Option<String>)> = Vec::with_capacity(codes.len());
+        for c in codes {
+            let note = if chance(&mut self.rng, 0.4) {
+                Some(line(&mut self.rng, words.facts, &name))
+            } else {
+                None
+            };
+            indicators.push((c, note));
         }
-        if !s47.is_empty() {
-            d.insert("section_47_indicators".into(), json!(s47));
-        }
-        d.insert(
-            "strengths".into(),
-            json!(some_lines(&mut self.rng, words.working_well, 1, 2, &name)),
-        );
-        if let Some(v) = self.child_voice("team_around_the_family") {
-            d.insert("child_voice".into(), v);
-        }
-        d.insert("decided_level".into(), json!(decided));
+        let strengths = some_lines(&mut self.rng, words.working_well, 1, 2, &name);
+        let child_voice = self.child_voice(ConversationKind::TeamAroundTheFamily);
         let rationale = if target == decided {
             format!(
                 "The needs recorded fit {}.",
@@ -963,22 +1136,57 @@ impl Journey<'_> {
                 self.c.framework.describe(decided)
             )
         };
-        d.insert("rationale".into(), json!(rationale));
-        d.insert("started_on".into(), json!(started.date_naive()));
-        if kind != "screening" {
-            d.insert(
-                "child_seen".into(),
-                json!(self.age() >= 0 && chance(&mut self.rng, rates::CHILD_SEEN)),
-            );
-        }
-        if matches!(kind, "single_assessment" | "section_47_assessment") {
+        let child_seen = if kind != AssessmentKind::Screening {
+            Some(self.age() >= 0 && chance(&mut self.rng, rates::CHILD_SEEN))
+        } else {
+            None
+        };
+        let factors = if matches!(
+            kind,
+            AssessmentKind::SingleAssessment | AssessmentKind::Section47Assessment
+        ) {
             let mut f: Vec<&str> = words.factors.to_vec();
             if f.len() > 1 && chance(&mut self.rng, 0.5) {
                 f.truncate(1);
             }
-            d.insert("factors".into(), json!(f));
-        }
-        self.emit(by, "needs_assessed", Value::Object(d))?;
+            Some(f)
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            let indicators = indicators
+                .into_iter()
+                .map(|(code, note)| {
+                    Ok(IndicatorRef {
+                        code,
+                        note: note.map(text).transpose()?,
+                    })
+                })
+                .collect::<Result<Vec<_>, String>>()?;
+            let factors = match factors {
+                Some(f) => Some(
+                    f.into_iter()
+                        .map(wire)
+                        .collect::<Result<Vec<_>, String>>()?,
+                ),
+                None => None,
+            };
+            Ok(NeedsAssessed {
+                assessment_id: id,
+                assessment: kind,
+                indicators: (!indicators.is_empty()).then_some(indicators),
+                section_47_indicators: (!s47.is_empty()).then_some(s47),
+                strengths: Some(texts(strengths)?),
+                child_voice: child_voice.transpose()?,
+                decided_level: decided,
+                rationale: text(rationale)?,
+                started_on: Some(started.date_naive()),
+                child_seen,
+                factors,
+                suggested: None,
+            })
+        });
+        self.emit(by, "needs_assessed", d)?;
         Some(id)
     }
 
@@ -990,10 +1198,17 @@ impl Journey<'_> {
         let id = uuid(&mut self.rng);
         self.wait_days(1, 5);
         let name = self.name();
-        let data = json!({
-            "disagreement_id": id, "about_event_id": about, "raised_by": raiser.json(),
-            "position": format!("The decision does not reflect the risk to {name}: {}", line(&mut self.rng, self.theme.words().worries, &name)),
-            "desired_outcome": "The referral reconsidered and the family offered help.",
+        let worry = line(&mut self.rng, self.theme.words().worries, &name);
+        let data = record_data(|| {
+            Ok(DisagreementRaised {
+                disagreement_id: id,
+                about_event_id: about,
+                raised_by: raiser.person()?,
+                position: text(format!(
+                    "The decision does not reflect the risk to {name}: {worry}"
+                ))?,
+                desired_outcome: text("The referral reconsidered and the family offered help.")?,
+            })
         });
         self.emit(raiser, "disagreement_raised", data)?;
         let mut stage = 1u8;
@@ -1009,18 +1224,28 @@ impl Journey<'_> {
             let escalated_by = self
                 .c
                 .staff(&mut self.rng, &raiser.agency, "safeguarding_lead");
-            self.emit(
-                &escalated_by,
-                "disagreement_escalated",
-                json!({
-                    "disagreement_id": id, "to_stage": to, "escalated_by": escalated_by.json(),
-                    "positions": [
-                        { "party": raiser.json(), "position": "The threshold was applied too high for this child." },
-                        { "party": defender.json(), "position": "The information given did not meet the threshold for more." },
-                    ],
-                    "reason": format!("Not resolved at stage {stage}."),
-                }),
-            )?;
+            let data = record_data(|| {
+                let positions = vec![
+                    Position {
+                        party: raiser.person()?,
+                        position: text("The threshold was applied too high for this child.")?,
+                    },
+                    Position {
+                        party: defender.person()?,
+                        position: text(
+                            "The information given did not meet the threshold for more.",
+                        )?,
+                    },
+                ];
+                Ok(DisagreementEscalated {
+                    disagreement_id: id,
+                    to_stage: to,
+                    escalated_by: escalated_by.person()?,
+                    positions: NonEmpty::try_from(positions)?,
+                    reason: text(format!("Not resolved at stage {stage}."))?,
+                })
+            });
+            self.emit(&escalated_by, "disagreement_escalated", data)?;
             stage = to;
         }
         if !chance(&mut self.rng, rates::DISAGREEMENT_RESOLVED) {
@@ -1031,35 +1256,47 @@ impl Journey<'_> {
         if r < rates::DISAGREEMENT_CHANGED {
             return Some(Some(id));
         }
-        let outcome = if r < rates::DISAGREEMENT_CHANGED + rates::DISAGREEMENT_WITHDRAWN {
-            "withdrawn"
+        let (outcome, resolution) = if r < rates::DISAGREEMENT_CHANGED
+            + rates::DISAGREEMENT_WITHDRAWN
+        {
+            (
+                DisagreementOutcome::Withdrawn,
+                "New information satisfied the referrer; disagreement withdrawn.",
+            )
         } else {
-            "decision_upheld"
+            (
+                DisagreementOutcome::DecisionUpheld,
+                "The decision was explained and upheld; the referrer was advised what to do if worries grow.",
+            )
         };
         let resolver = self.c.front_door_manager(&mut self.rng);
-        self.emit(
-            &resolver,
-            "disagreement_resolved",
-            json!({
-                "disagreement_id": id, "outcome": outcome,
-                "resolution": if outcome == "withdrawn" { "New information satisfied the referrer; disagreement withdrawn." } else { "The decision was explained and upheld; the referrer was advised what to do if worries grow." },
-                "resolved_by": resolver.json(),
-            }),
-        )?;
+        let data = record_data(|| {
+            Ok(DisagreementResolved {
+                disagreement_id: id,
+                outcome,
+                resolution: text(resolution)?,
+                resolved_by: resolver.person()?,
+                follow_up_event_id: None,
+            })
+        });
+        self.emit(&resolver, "disagreement_resolved", data)?;
         Some(None)
     }
 
     fn resolve_changed(&mut self, id: Uuid, follow_up: Uuid) -> Flow {
         let resolver = self.c.front_door_manager(&mut self.rng);
-        self.emit(
-            &resolver,
-            "disagreement_resolved",
-            json!({
-                "disagreement_id": id, "outcome": "decision_changed",
-                "resolution": "On review the threshold for more help was met; the decision was changed.",
-                "resolved_by": resolver.json(), "follow_up_event_id": follow_up,
-            }),
-        )?;
+        let data = record_data(|| {
+            Ok(DisagreementResolved {
+                disagreement_id: id,
+                outcome: DisagreementOutcome::DecisionChanged,
+                resolution: text(
+                    "On review the threshold for more help was met; the decision was changed.",
+                )?,
+                resolved_by: resolver.person()?,
+                follow_up_event_id: Some(follow_up),
+            })
+        });
+        self.emit(&resolver, "disagreement_resolved", data)?;
         Some(())
     }
 
@@ -1084,11 +1321,23 @@ impl Journey<'_> {
         let by = self.universal_practitioner();
         self.register(&by);
         let mother = self.mother();
-        self.conversation(&by, "with_family", vec![mother], None, None)?;
+        self.conversation(
+            &by,
+            ConversationKind::WithFamily,
+            vec![kin(mother)],
+            None,
+            None,
+        )?;
         if self.age() >= 5 && chance(&mut self.rng, 0.6) {
             self.wait_days(1, 10);
             let child = self.child();
-            self.conversation(&by, "with_child", vec![child], None, None)?;
+            self.conversation(
+                &by,
+                ConversationKind::WithChild,
+                vec![kin(child)],
+                None,
+                None,
+            )?;
         }
         self.wait_days(3, 20);
         let lead = if chance(&mut self.rng, 0.5) {
@@ -1116,15 +1365,21 @@ impl Journey<'_> {
         };
         self.conversation(
             &by,
-            "front_door_consultation",
-            vec![fd.json()],
+            ConversationKind::FrontDoorConsultation,
+            vec![fd.party()],
             None,
             Some((advised.to_owned(), rationale.to_owned())),
         )?;
         if self.need > Need::Universal && chance(&mut self.rng, 0.7) {
             self.wait_days(2, 15);
             let mother = self.mother();
-            self.conversation(&by, "with_family", vec![mother], None, None)?;
+            self.conversation(
+                &by,
+                ConversationKind::WithFamily,
+                vec![kin(mother)],
+                None,
+                None,
+            )?;
             self.wait_days(2, 10);
             return self.early_help(&by);
         }
@@ -1213,18 +1468,18 @@ impl Journey<'_> {
             let n = self.rng.random_range_u64(lo as u64, hi as u64 + 1);
             for i in 0..n {
                 let kind = if i == 0 && self.age() >= 5 && chance(&mut self.rng, 0.4) {
-                    "with_child"
+                    ConversationKind::WithChild
                 } else if chance(&mut self.rng, 0.7) {
-                    "with_family"
+                    ConversationKind::WithFamily
                 } else {
-                    "between_practitioners"
+                    ConversationKind::BetweenPractitioners
                 };
                 let others = match kind {
-                    "with_child" => vec![self.child()],
-                    "with_family" => vec![self.parent()],
+                    ConversationKind::WithChild => vec![kin(self.child())],
+                    ConversationKind::WithFamily => vec![kin(self.parent())],
                     _ => {
                         let other = self.universal_practitioner();
-                        vec![other.json()]
+                        vec![other.party()]
                     }
                 };
                 self.conversation(&referrer, kind, others, None, None)?;
@@ -1234,8 +1489,8 @@ impl Journey<'_> {
                 let fd = self.c.front_door_worker(&mut self.rng);
                 self.conversation(
                     &referrer,
-                    "front_door_consultation",
-                    vec![fd.json()],
+                    ConversationKind::FrontDoorConsultation,
+                    vec![fd.party()],
                     None,
                     Some((
                         "Make a referral to the front door with the family's consent if it is safe to ask.".into(),
@@ -1246,11 +1501,11 @@ impl Journey<'_> {
             }
         } else {
             let caller = if source.starts_with('1') {
-                vec![family("relative", None)]
+                vec![kin(family("relative", None))]
             } else {
-                vec![family("caller", None)]
+                vec![kin(family("caller", None))]
             };
-            self.conversation(&referrer, "with_family", caller, None, None)?;
+            self.conversation(&referrer, ConversationKind::WithFamily, caller, None, None)?;
         }
 
         // Consent.
@@ -1273,13 +1528,17 @@ impl Journey<'_> {
         let mut refused_proceeding = false;
         let (consent, consent_id, family_aware) = match how {
             ReferralConsent::Given => {
-                let (id, from) = self.seek(&referrer, "referral", explained)?;
+                let (id, from) = self.seek(&referrer, ConsentPurpose::Referral, explained)?;
                 let agencies = vec![self.c.front_door.clone(), self.c.children_services()];
                 self.give(&referrer, id, from, agencies)?;
-                (json!({ "consent_id": id }), Some(id), true)
+                (
+                    Ok(record::ReferralConsent::Given { consent_id: id }),
+                    Some(id),
+                    true,
+                )
             }
             ReferralConsent::Refused => {
-                let (id, from) = self.seek(&referrer, "referral", explained)?;
+                let (id, from) = self.seek(&referrer, ConsentPurpose::Referral, explained)?;
                 self.refuse(&referrer, id, from)?;
                 let proceed = self.need == Need::Protection
                     || chance(&mut self.rng, rates::PROCEED_DESPITE_REFUSAL);
@@ -1287,18 +1546,24 @@ impl Journey<'_> {
                     // A refusal alone is no reason to escalate: the worry is kept under review.
                     self.wait_days(2, 20);
                     let parent = self.parent();
-                    return self.conversation(&referrer, "with_family", vec![parent], None, None);
+                    return self.conversation(
+                        &referrer,
+                        ConversationKind::WithFamily,
+                        vec![kin(parent)],
+                        None,
+                        None,
+                    );
                 }
                 refused_proceeding = true;
-                (
-                    json!({
-                        "refused_consent_id": id,
-                        "proceeding_reason": format!("The worries about {name} are too serious to leave without the front door's view."),
-                        "front_door_told_consent_withheld": true,
-                    }),
-                    None,
-                    true,
-                )
+                let consent = text(format!(
+                    "The worries about {name} are too serious to leave without the front door's view."
+                ))
+                .map(|reason| record::ReferralConsent::RefusedProceeding {
+                    refused_consent_id: id,
+                    proceeding_reason: Some(reason),
+                    front_door_told_consent_withheld: Some(true),
+                });
+                (consent, None, true)
             }
             ReferralConsent::Dispensed => {
                 let id = uuid(&mut self.rng);
@@ -1317,21 +1582,45 @@ impl Journey<'_> {
                         .unwrap_or(&"risk_to_child"),
                     ]
                 };
-                let mut d = json!({
-                    "consent_id": id, "purpose": "referral", "grounds": grounds,
-                    "reasons": "Asking the family first could put the child at greater risk.",
-                });
-                if chance(&mut self.rng, rates::DISPENSATION_APPROVED) {
-                    let manager = self
-                        .c
-                        .staff(&mut self.rng, &referrer.agency, "line_manager");
-                    d["approved_by"] = manager.json();
+                let manager = if chance(&mut self.rng, rates::DISPENSATION_APPROVED) {
+                    Some(
+                        self.c
+                            .staff(&mut self.rng, &referrer.agency, "line_manager"),
+                    )
                 } else {
-                    d["approval_not_possible_reason"] =
-                        json!("Out of hours; no manager could be reached in time.");
-                }
+                    None
+                };
+                let d = record_data(|| {
+                    let grounds = grounds
+                        .into_iter()
+                        .map(wire)
+                        .collect::<Result<Vec<_>, String>>()?;
+                    let (approved_by, approval_not_possible_reason) = match &manager {
+                        Some(m) => (Some(m.person()?), None),
+                        None => (
+                            None,
+                            Some(text("Out of hours; no manager could be reached in time.")?),
+                        ),
+                    };
+                    Ok(ConsentDispensedWith {
+                        consent_id: id,
+                        purpose: ConsentPurpose::Referral,
+                        grounds: NonEmpty::try_from(grounds)?,
+                        reasons: text(
+                            "Asking the family first could put the child at greater risk.",
+                        )?,
+                        approved_by,
+                        approval_not_possible_reason,
+                    })
+                });
                 self.emit(&referrer, "consent_dispensed_with", d)?;
-                (json!({ "dispensed_consent_id": id }), None, false)
+                (
+                    Ok(record::ReferralConsent::Dispensed {
+                        dispensed_consent_id: id,
+                    }),
+                    None,
+                    false,
+                )
             }
         };
 
@@ -1341,18 +1630,14 @@ impl Journey<'_> {
         let words = self.theme.words();
         let to = if self.need <= Need::EarlyHelp && chance(&mut self.rng, rates::TO_EARLY_HELP_HUB)
         {
-            "early_help_hub"
+            ReferralTo::EarlyHelpHub
         } else {
-            "front_door"
+            ReferralTo::FrontDoor
         };
-        let mut d = json!({
-            "referral_id": referral_id, "to": to,
-            "concerns": some_lines(&mut self.rng, words.concerns, 1, 3, &name),
-            "immediate_risk": self.need == Need::Protection && chance(&mut self.rng, 0.4),
-            "family_aware": family_aware, "consent": consent, "source": source,
-        });
-        if chance(&mut self.rng, 0.5) {
-            d["child_location"] = json!(
+        let concerns = some_lines(&mut self.rng, words.concerns, 1, 3, &name);
+        let immediate_risk = self.need == Need::Protection && chance(&mut self.rng, 0.4);
+        let child_location = if chance(&mut self.rng, 0.5) {
+            Some(
                 *one(
                     &mut self.rng,
                     &[
@@ -1360,20 +1645,44 @@ impl Journey<'_> {
                         "at home with mother",
                         "with grandparents",
                         "in hospital",
-                        "whereabouts unknown"
-                    ]
+                        "whereabouts unknown",
+                    ],
                 )
-                .unwrap_or(&"at home")
-            );
-        }
+                .unwrap_or(&"at home"),
+            )
+        } else {
+            None
+        };
+        let d = record_data(|| {
+            Ok(ReferralMade {
+                referral_id,
+                to,
+                concerns: NonEmpty::try_from(texts(concerns)?)?,
+                immediate_risk,
+                child_location: child_location.map(text).transpose()?,
+                family_aware,
+                consent: consent?,
+                source: Some(wire(&source)?),
+            })
+        });
         let made_at = self.t;
         let referral_event = self.emit(&referrer, "referral_made", d.clone())?;
         if chance(&mut self.rng, 0.03) {
             // The census source was keyed wrongly and put right the same day.
-            let mut corrected = d;
-            corrected["source"] = json!(if source == "8" { "10" } else { "8" });
             let at = office_minutes_later(&mut self.rng, self.t, 60, 8 * 60);
-            self.emit_at(at, &referrer, "record_corrected", json!({ "corrects_event_id": referral_event, "reason": "Referral source keyed wrongly.", "corrected_data": corrected }), false);
+            let data = record_data(|| {
+                let mut corrected = d?;
+                corrected.source = Some(wire(if source == "8" { "10" } else { "8" })?);
+                Ok(RecordCorrected {
+                    corrects_event_id: referral_event,
+                    reason: text("Referral source keyed wrongly.")?,
+                    corrected_data: Some(
+                        serde_json::to_value(corrected).map_err(|e| e.to_string())?,
+                    ),
+                    retract: None,
+                })
+            });
+            self.emit_at(at, &referrer, "record_corrected", data, false);
         }
         // Told afterwards that the referral was made without their consent.
         let mut tell_family_late = false;
@@ -1383,30 +1692,38 @@ impl Journey<'_> {
                 self.wait_minutes(30, 300);
                 let how =
                     *one(&mut self.rng, &["phone call", "face to face"]).unwrap_or(&"phone call");
-                self.emit(
-                    &referrer,
-                    "family_informed",
-                    json!({ "about_event_id": referral_event, "how": how, "by": referrer.json() }),
-                )?;
+                let data = record_data(|| {
+                    Ok(FamilyInformed {
+                        about_event_id: referral_event,
+                        how: text(how)?,
+                        by: referrer.person()?,
+                    })
+                });
+                self.emit(&referrer, "family_informed", data)?;
             } else if r < rates::FAMILY_TOLD_PROMPTLY + rates::FAMILY_TOLD_LATE {
                 tell_family_late = true;
             }
         }
         if chance(&mut self.rng, rates::INFORMATION_SHARED_ON_REFERRAL) {
             self.wait_minutes(5, 120);
-            let mut d = json!({
-                "purpose": "referral",
-                "shared_with": [self.c.front_door.clone(), self.c.community_health()],
-                "what": "Attendance, health history and the worries recorded in our conversations.",
+            let shared_with = [self.c.front_door.clone(), self.c.community_health()];
+            let d = record_data(|| {
+                let without_consent_reason = match consent_id {
+                    Some(_) => None,
+                    None => Some(text(
+                        "Shared to safeguard the child; consent was refused or asking would increase the risk.",
+                    )?),
+                };
+                Ok(InformationShared {
+                    purpose: text("referral")?,
+                    shared_with: NonEmpty::try_from(texts(shared_with)?)?,
+                    what: text(
+                        "Attendance, health history and the worries recorded in our conversations.",
+                    )?,
+                    consent_id,
+                    without_consent_reason,
+                })
             });
-            match consent_id {
-                Some(id) => d["consent_id"] = json!(id),
-                None => {
-                    d["without_consent_reason"] = json!(
-                        "Shared to safeguard the child; consent was refused or asking would increase the risk."
-                    )
-                }
-            }
             self.emit(&referrer, "information_shared", d)?;
         }
 
@@ -1416,7 +1733,7 @@ impl Journey<'_> {
             self.wait_minutes(30, 240);
             let level = self.level_for_need();
             let started = self.t;
-            self.assess(&fd, "screening", level, started)?;
+            self.assess(&fd, AssessmentKind::Screening, level, started)?;
         }
         let weights = rates::decision_weights(self.need, self.exploitation);
         let table: Vec<(usize, u32)> = weights.iter().copied().enumerate().collect();
@@ -1431,21 +1748,34 @@ impl Journey<'_> {
             4 => s.cin,
             _ => s.cp,
         };
-        let mut d = json!({
-            "referral_id": referral_id,
-            "decision": DECISIONS.get(decision).copied().unwrap_or("no_further_action"),
-            "decided_level": decided_level,
-            "rationale": self.decision_rationale(decision),
-        });
-        if decision >= 2 {
-            d["primary_need"] = json!(words.primary_need);
+        let rationale = self.decision_rationale(decision);
+        let primary_need = if decision >= 2 {
+            Some(words.primary_need)
         } else if chance(&mut self.rng, 0.5) {
-            d["primary_need"] = json!("N9");
-        }
+            Some("N9")
+        } else {
+            None
+        };
         let told_in_decision = chance(&mut self.rng, rates::REFERRER_TOLD_IN_DECISION);
-        if told_in_decision {
-            d["referrer_informed"] = json!({ "how": "secure email" });
-        }
+        let d = record_data(|| {
+            Ok(ReferralDecided {
+                referral_id,
+                decision: DECISIONS
+                    .get(decision)
+                    .copied()
+                    .unwrap_or(ReferralDecision::NoFurtherAction),
+                decided_level,
+                rationale: text(rationale)?,
+                primary_need: primary_need.map(wire).transpose()?,
+                referrer_informed: if told_in_decision {
+                    Some(How {
+                        how: text("secure email")?,
+                    })
+                } else {
+                    None
+                },
+            })
+        });
         let decided_event = self.emit(&fd, "referral_decided", d)?;
         if !told_in_decision {
             let r = self.rng.random::<f64>();
@@ -1455,20 +1785,25 @@ impl Journey<'_> {
                 } else {
                     self.wait_days(3, 10);
                 }
-                self.emit(
-                    &fd,
-                    "referrer_informed",
-                    json!({ "referral_id": referral_id, "how": "phone call" }),
-                )?;
+                let data = record_data(|| {
+                    Ok(ReferrerInformed {
+                        referral_id,
+                        how: text("phone call")?,
+                    })
+                });
+                self.emit(&fd, "referrer_informed", data)?;
             }
         }
         if tell_family_late {
             self.wait_days(3, 12);
-            self.emit(
-                &referrer,
-                "family_informed",
-                json!({ "about_event_id": referral_event, "how": "letter", "by": referrer.json() }),
-            )?;
+            let data = record_data(|| {
+                Ok(FamilyInformed {
+                    about_event_id: referral_event,
+                    how: text("letter")?,
+                    by: referrer.person()?,
+                })
+            });
+            self.emit(&referrer, "family_informed", data)?;
         }
 
         // A referrer who thinks the threshold was set too high says so.
@@ -1533,7 +1868,7 @@ impl Journey<'_> {
                 return Some(());
             }
             let reasons = [(
-                "other",
+                StepReasonKind::Other,
                 "Decision changed after a professional disagreement.".to_owned(),
             )];
             let step = self.step(target, &fd, &reasons, None, None)?;
@@ -1550,7 +1885,13 @@ impl Journey<'_> {
                 if decision == 1 && chance(&mut self.rng, 0.3) {
                     self.wait_days(1, 7);
                     let parent = self.parent();
-                    self.conversation(referrer, "with_family", vec![parent], Some(referral), None)?;
+                    self.conversation(
+                        referrer,
+                        ConversationKind::WithFamily,
+                        vec![kin(parent)],
+                        Some(referral),
+                        None,
+                    )?;
                 }
                 if chance(&mut self.rng, rates::CLOSED_AFTER_NO_ACTION) {
                     let fd = self.c.front_door_worker(&mut self.rng);
@@ -1581,9 +1922,9 @@ impl Journey<'_> {
     fn early_help(&mut self, lead: &Staff) -> Flow {
         self.reopen_if_closed(lead, "The family asked for early help.")?;
         let purpose = if self.c.framework.name() == "norfolk" && chance(&mut self.rng, 0.5) {
-            "family_support_process"
+            ConsentPurpose::FamilySupportProcess
         } else {
-            "early_help"
+            ConsentPurpose::EarlyHelp
         };
         let (cid, from) = self.seek(lead, purpose, "What early help is, who would be involved and what they would share; that the family can say no or change their mind.")?;
         if !chance(&mut self.rng, rates::EARLY_HELP_CONSENT_GIVEN) {
@@ -1591,7 +1932,7 @@ impl Journey<'_> {
             if self.level > self.c.scale.universal {
                 self.wait_days(1, 5);
                 let reasons = [(
-                    "consent_refused",
+                    StepReasonKind::ConsentRefused,
                     "The family declined early help.".to_owned(),
                 )];
                 self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
@@ -1602,10 +1943,15 @@ impl Journey<'_> {
         self.give(lead, cid, from, agencies)?;
         self.wait_days(3, 20);
         let started = self.t - Duration::days(self.rng.random_range(5..20));
-        let assessment = self.assess(lead, "early_help_assessment", self.c.scale.early, started)?;
+        let assessment = self.assess(
+            lead,
+            AssessmentKind::EarlyHelpAssessment,
+            self.c.scale.early,
+            started,
+        )?;
         self.wait_minutes(30, 600);
         let reasons = [(
-            "assessment",
+            StepReasonKind::Assessment,
             "The early help assessment identified needs for coordinated support.".to_owned(),
         )];
         self.move_to(
@@ -1620,9 +1966,10 @@ impl Journey<'_> {
 
     /// The plan part of early help (also used after a step down from higher tiers).
     fn early_help_plan(&mut self, lead: &Staff, consent: Option<Uuid>) -> Flow {
-        let (plan, mut due) = self.start_plan(lead, "early_help_plan", (6, 8), None)?;
+        let (plan, mut due) = self.start_plan(lead, PlanKind::EarlyHelpPlan, (6, 8), None)?;
         let team = format!("{} early help team", self.loc.name);
-        let data = json!({ "lead_worker": lead.json(), "team": team, "chosen_with_family": chance(&mut self.rng, 0.7), "plan_id": plan });
+        let chosen_with_family = chance(&mut self.rng, 0.7);
+        let data = lead_worker_assigned(lead, team, Some(chosen_with_family), plan);
         self.emit(lead, "lead_worker_assigned", data)?;
         let n = self.rng.random_range_u64(1, 3);
         for _ in 0..n {
@@ -1636,8 +1983,14 @@ impl Journey<'_> {
         }
         if chance(&mut self.rng, 0.5) {
             self.wait_days(7, 30);
-            let others = vec![self.mother(), self.universal_practitioner().json()];
-            self.conversation(lead, "team_around_the_family", others, None, None)?;
+            let others = vec![kin(self.mother()), self.universal_practitioner().party()];
+            self.conversation(
+                lead,
+                ConversationKind::TeamAroundTheFamily,
+                others,
+                None,
+                None,
+            )?;
         }
         let reviews = self.rng.random_range_u64(1, 4);
         for _ in 0..reviews {
@@ -1646,11 +1999,18 @@ impl Journey<'_> {
             {
                 self.wait_days(5, 30);
                 let from = self.parent();
-                self.emit(lead, "consent_withdrawn", json!({ "consent_id": c, "withdrawn_by": from, "note": "The family no longer wants early help." }))?;
-                self.end_plan(plan, lead, "other")?;
+                let data = record_data(|| {
+                    Ok(ConsentWithdrawn {
+                        consent_id: c,
+                        withdrawn_by: from?,
+                        note: Some(text("The family no longer wants early help.")?),
+                    })
+                });
+                self.emit(lead, "consent_withdrawn", data)?;
+                self.end_plan(plan, lead, PlanEndReason::Other)?;
                 self.end_services(lead, "The family withdrew consent.", Some(plan))?;
                 let reasons = [(
-                    "other",
+                    StepReasonKind::Other,
                     "The family withdrew their consent to early help.".to_owned(),
                 )];
                 self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
@@ -1660,10 +2020,10 @@ impl Journey<'_> {
         }
         if chance(&mut self.rng, rates::EARLY_HELP_WORKS) || self.referrals >= MAX_REFERRALS {
             self.wait_days(3, 20);
-            self.end_plan(plan, lead, "needs_met")?;
+            self.end_plan(plan, lead, PlanEndReason::NeedsMet)?;
             self.end_services(lead, "Outcomes achieved.", Some(plan))?;
             let reasons = [(
-                "needs_met",
+                StepReasonKind::NeedsMet,
                 "The early help plan's outcomes were achieved.".to_owned(),
             )];
             self.move_to(self.c.scale.universal, lead, &reasons, None, None)?;
@@ -1674,7 +2034,7 @@ impl Journey<'_> {
         } else {
             // Not working: back to the front door.
             self.wait_days(3, 15);
-            self.end_plan(plan, lead, "stepped_up")?;
+            self.end_plan(plan, lead, PlanEndReason::SteppedUp)?;
             if self.need < Need::Section17 {
                 self.need = Need::Targeted;
             }
@@ -1694,7 +2054,7 @@ impl Journey<'_> {
         self.wait_days(1, 7);
         let (cid, from) = self.seek(
             &practitioner,
-            "service",
+            ConsentPurpose::Service,
             "What targeted family support involves and what will be shared with whom.",
         )?;
         if !chance(&mut self.rng, rates::EARLY_HELP_CONSENT_GIVEN) {
@@ -1707,7 +2067,7 @@ impl Journey<'_> {
         }
         self.give(&practitioner, cid, from, vec![practitioner.agency.clone()])?;
         let reasons = [(
-            "indicators",
+            StepReasonKind::Indicators,
             "Complex needs across several areas of the child's life.".to_owned(),
         )];
         self.move_to(self.c.scale.targeted, &fd, &reasons, None, Some(cid))?;
@@ -1715,14 +2075,15 @@ impl Journey<'_> {
         let started = self.t - Duration::days(self.rng.random_range(7..25));
         self.assess(
             &practitioner,
-            "family_support_assessment",
+            AssessmentKind::FamilySupportAssessment,
             self.c.scale.targeted,
             started,
         )?;
         let (plan, mut due) =
-            self.start_plan(&practitioner, "family_support_plan", (6, 10), None)?;
+            self.start_plan(&practitioner, PlanKind::FamilySupportPlan, (6, 10), None)?;
         let team = format!("{} family support team", self.loc.name);
-        let data = json!({ "lead_worker": practitioner.json(), "team": team, "chosen_with_family": chance(&mut self.rng, 0.6), "plan_id": plan });
+        let chosen_with_family = chance(&mut self.rng, 0.6);
+        let data = lead_worker_assigned(&practitioner, team, Some(chosen_with_family), plan);
         self.emit(&practitioner, "lead_worker_assigned", data)?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(30, 60 * 72);
@@ -1734,22 +2095,22 @@ impl Journey<'_> {
         }
         let r = self.rng.random::<f64>();
         if r < 0.7 {
-            self.end_plan(plan, &practitioner, "stepped_down")?;
+            self.end_plan(plan, &practitioner, PlanEndReason::SteppedDown)?;
             let reasons = [(
-                "needs_met",
+                StepReasonKind::NeedsMet,
                 "Targeted support achieved its outcomes.".to_owned(),
             )];
             self.move_to(self.c.scale.early, &practitioner, &reasons, None, None)?;
             self.wait_days(20, 60);
             self.end_services(&practitioner, "No longer needed.", Some(plan))?;
             let reasons = [(
-                "needs_met",
+                StepReasonKind::NeedsMet,
                 "Universal services can meet the remaining needs.".to_owned(),
             )];
             self.move_to(self.c.scale.universal, &practitioner, &reasons, None, None)?;
             self.close(&practitioner, "Needs met by targeted support.", None)
         } else if r < 0.85 {
-            self.end_plan(plan, &practitioner, "stepped_up")?;
+            self.end_plan(plan, &practitioner, PlanEndReason::SteppedUp)?;
             self.need = Need::Section17;
             self.child_in_need()
         } else {
@@ -1763,16 +2124,22 @@ impl Journey<'_> {
         self.reopen_if_closed(&fd, "Reopened for a social work assessment.")?;
         let sw = self.c.social_worker(&mut self.rng);
         self.wait_days(0, 3);
-        let (cid, from) = self.seek(&sw, "assessment", "What a child and family assessment is, who will be spoken to, and what will be shared.")?;
+        let (cid, from) = self.seek(&sw, ConsentPurpose::Assessment, "What a child and family assessment is, who will be spoken to, and what will be shared.")?;
         if !chance(&mut self.rng, rates::ASSESSMENT_CONSENT_GIVEN) {
             self.refuse(&sw, cid, from)?;
             let parent = self.parent();
-            self.conversation(&sw, "with_family", vec![parent], None, None)?;
+            self.conversation(
+                &sw,
+                ConversationKind::WithFamily,
+                vec![kin(parent)],
+                None,
+                None,
+            )?;
             return self.close(
                 &sw,
                 "The family declined an assessment; no grounds to proceed without consent.",
                 // No assessment took place, so not RC8 ("closed after assessment").
-                Some("RC7"),
+                Some(ClosureReason::RC7),
             );
         }
         self.give(
@@ -1782,7 +2149,7 @@ impl Journey<'_> {
             vec![sw.agency.clone(), self.c.community_health()],
         )?;
         let reasons = [(
-            "assessment",
+            StepReasonKind::Assessment,
             "A social work assessment under section 17 is needed.".to_owned(),
         )];
         self.move_to(self.c.scale.cin, &fd, &reasons, None, Some(cid))?;
@@ -1790,19 +2157,19 @@ impl Journey<'_> {
         self.wait_days(2, 10);
         let child = self.child();
         let kind = if self.age() >= 3 {
-            "with_child"
+            ConversationKind::WithChild
         } else {
-            "with_family"
+            ConversationKind::WithFamily
         };
-        let others = if kind == "with_child" {
-            vec![child]
+        let others = if kind == ConversationKind::WithChild {
+            vec![kin(child)]
         } else {
-            vec![self.mother()]
+            vec![kin(self.mother())]
         };
         self.conversation(&sw, kind, others, None, None)?;
         self.wait_days(2, 10);
-        let parents = vec![self.mother(), self.father()];
-        self.conversation(&sw, "with_family", parents, None, None)?;
+        let parents = vec![kin(self.mother()), kin(self.father())];
+        self.conversation(&sw, ConversationKind::WithFamily, parents, None, None)?;
         if chance(&mut self.rng, rates::ASSESSMENT_WITHIN_45_DAYS) {
             self.wait_working_days(10, 40);
         } else {
@@ -1818,7 +2185,7 @@ impl Journey<'_> {
         } else {
             self.c.scale.universal
         };
-        let assessment = self.assess(&sw, "single_assessment", decided, started)?;
+        let assessment = self.assess(&sw, AssessmentKind::SingleAssessment, decided, started)?;
         if decided == self.c.scale.cin {
             self.cin_plan(&sw)
         } else if decided == self.c.scale.cp {
@@ -1826,7 +2193,7 @@ impl Journey<'_> {
             self.protection(false)
         } else if decided == self.c.scale.early {
             let reasons = [(
-                "assessment",
+                StepReasonKind::Assessment,
                 "The assessment found early help can meet the needs.".to_owned(),
             )];
             self.move_to(self.c.scale.early, &fd, &reasons, Some(assessment), None)?;
@@ -1834,21 +2201,29 @@ impl Journey<'_> {
             self.wait_days(3, 15);
             self.early_help_plan(&lead, None)
         } else {
-            self.close(&sw, "Assessment completed: no further action.", Some("RC8"))
+            self.close(
+                &sw,
+                "Assessment completed: no further action.",
+                Some(ClosureReason::RC8),
+            )
         }
     }
 
     /// A child in need plan, its reviews and its ending.
     fn cin_plan(&mut self, sw: &Staff) -> Flow {
         let fd = self.c.front_door_manager(&mut self.rng);
-        let reasons = [("assessment", "Assessed as a child in need.".to_owned())];
+        let reasons = [(
+            StepReasonKind::Assessment,
+            "Assessed as a child in need.".to_owned(),
+        )];
         self.move_to(self.c.scale.cin, &fd, &reasons, None, None)?;
         self.wait_days(1, 10);
-        let (plan, mut due) = self.start_plan(sw, "child_in_need_plan", (10, 13), None)?;
+        let (plan, mut due) = self.start_plan(sw, PlanKind::ChildInNeedPlan, (10, 13), None)?;
+        let team = format!("{} children in need team", self.loc.name);
         self.emit(
             sw,
             "lead_worker_assigned",
-            json!({ "lead_worker": sw.json(), "team": format!("{} children in need team", self.loc.name), "plan_id": plan }),
+            lead_worker_assigned(sw, team, None, plan),
         )?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(60, 60 * 96);
@@ -1869,45 +2244,55 @@ impl Journey<'_> {
             // Within one tier a step down needs the family's consent.
             let (cid, from) = self.seek(
                 sw,
-                "step_down",
+                ConsentPurpose::StepDown,
                 "Stepping down from a social worker to targeted family support.",
             )?;
             if chance(&mut self.rng, rates::STEP_DOWN_CONSENT_GIVEN) {
                 self.give(sw, cid, from, vec![self.c.early_help(&self.loc)])?;
-                self.end_plan(plan, sw, "stepped_down")?;
+                self.end_plan(plan, sw, PlanEndReason::SteppedDown)?;
                 let reasons = [(
-                    "needs_met",
+                    StepReasonKind::NeedsMet,
                     "The child in need plan's outcomes were achieved.".to_owned(),
                 )];
                 self.move_to(s.targeted, &fd, &reasons, None, Some(cid))?;
                 self.wait_days(30, 90);
                 self.end_services(sw, "Support no longer needed.", Some(plan))?;
-                let reasons = [("needs_met", "Targeted support no longer needed.".to_owned())];
+                let reasons = [(
+                    StepReasonKind::NeedsMet,
+                    "Targeted support no longer needed.".to_owned(),
+                )];
                 self.move_to(s.universal, &fd, &reasons, None, None)?;
                 return self.close(
                     sw,
                     "Needs met after a period of targeted support.",
-                    Some("RC7"),
+                    Some(ClosureReason::RC7),
                 );
             }
             self.refuse(sw, cid, from)?;
-            self.end_plan(plan, sw, "needs_met")?;
+            self.end_plan(plan, sw, PlanEndReason::NeedsMet)?;
             return self.close(
                 sw,
                 "Plan outcomes met; the family did not want further support.",
-                Some("RC7"),
+                Some(ClosureReason::RC7),
             );
         }
         if r < 0.8 {
-            self.end_plan(plan, sw, "stepped_down")?;
-            let reasons = [("needs_met", "Needs can be met by early help.".to_owned())];
+            self.end_plan(plan, sw, PlanEndReason::SteppedDown)?;
+            let reasons = [(
+                StepReasonKind::NeedsMet,
+                "Needs can be met by early help.".to_owned(),
+            )];
             self.move_to(s.early, &fd, &reasons, None, None)?;
             let lead = self.c.early_help_worker(&mut self.rng, &self.loc.clone());
             self.wait_days(3, 15);
             return self.early_help_plan(&lead, None);
         }
-        self.end_plan(plan, sw, "needs_met")?;
-        self.close(sw, "Child in need plan ended: needs met.", Some("RC7"))
+        self.end_plan(plan, sw, PlanEndReason::NeedsMet)?;
+        self.close(
+            sw,
+            "Child in need plan ended: needs met.",
+            Some(ClosureReason::RC7),
+        )
     }
 
     /// A strategy discussion and, if it decides on one, a section 47 enquiry, conference and
@@ -1922,108 +2307,151 @@ impl Journey<'_> {
             &self.c.community_health(),
             "named_nurse_safeguarding",
         );
-        let participants = json!([sw.json(), police.json(), health.json()]);
         // Held the same day or the next working day.
         self.wait_working_days(0, 1);
         let r = self.rng.random::<f64>();
         let decision = if immediate || r < rates::STRATEGY_IMMEDIATE {
-            "immediate_protection"
+            StrategyDecision::ImmediateProtection
         } else if r < rates::STRATEGY_IMMEDIATE + rates::STRATEGY_SECTION_47 {
-            "section_47_enquiry"
+            StrategyDecision::Section47Enquiry
         } else {
-            "no_section_47"
+            StrategyDecision::NoSection47
         };
         let sd = uuid(&mut self.rng);
-        self.emit(&fd, "strategy_discussion_held", json!({
-            "strategy_discussion_id": sd, "participants": participants, "decision": decision,
-            "rationale": match decision {
-                "no_section_47" => "Threshold for a section 47 enquiry not met; a child in need assessment instead.",
-                "immediate_protection" => "The child cannot safely stay at home tonight.",
-                _ => "Reasonable cause to suspect significant harm.",
-            },
-        }))?;
+        let rationale = match decision {
+            StrategyDecision::NoSection47 => {
+                "Threshold for a section 47 enquiry not met; a child in need assessment instead."
+            }
+            StrategyDecision::ImmediateProtection => {
+                "The child cannot safely stay at home tonight."
+            }
+            StrategyDecision::Section47Enquiry => "Reasonable cause to suspect significant harm.",
+        };
+        let data = strategy_discussion(sd, &[&sw, &police, &health], decision, rationale);
+        self.emit(&fd, "strategy_discussion_held", data)?;
         let sd_date = self.t.date_naive();
         let s = self.c.scale;
-        if decision == "no_section_47" {
+        if decision == StrategyDecision::NoSection47 {
             self.need = Need::Section17;
             return self.child_in_need();
         }
         let reasons = [(
-            if immediate { "incident" } else { "disclosure" },
+            if immediate {
+                StepReasonKind::Incident
+            } else {
+                StepReasonKind::Disclosure
+            },
             "A strategy discussion found reasonable cause to suspect significant harm.".to_owned(),
         )];
         self.move_to(s.cp, &fd, &reasons, None, None)?;
-        let sd = if decision == "immediate_protection" {
+        let sd = if decision == StrategyDecision::ImmediateProtection {
             // The child is safe tonight; the next working day a second discussion starts the enquiry.
             self.wait_working_days(1, 1);
             let sd2 = uuid(&mut self.rng);
-            self.emit(&fd, "strategy_discussion_held", json!({
-                "strategy_discussion_id": sd2, "participants": [sw.json(), police.json()],
-                "decision": "section_47_enquiry", "rationale": "Child now safe with relatives; enquiries to continue under section 47.",
-            }))?;
+            let data = strategy_discussion(
+                sd2,
+                &[&sw, &police],
+                StrategyDecision::Section47Enquiry,
+                "Child now safe with relatives; enquiries to continue under section 47.",
+            );
+            self.emit(&fd, "strategy_discussion_held", data)?;
             sd2
         } else {
             sd
         };
         self.wait_minutes(30, 300);
         let enquiry = uuid(&mut self.rng);
-        self.emit(
-            &fd,
-            "section_47_enquiry_started",
-            json!({ "enquiry_id": enquiry, "strategy_discussion_id": sd, "lead": sw.json() }),
-        )?;
+        let data = record_data(|| {
+            Ok(Section47EnquiryStarted {
+                enquiry_id: enquiry,
+                strategy_discussion_id: sd,
+                lead: sw.person()?,
+            })
+        });
+        self.emit(&fd, "section_47_enquiry_started", data)?;
         if chance(&mut self.rng, 0.6) {
             self.wait_minutes(30, 600);
-            self.emit(&sw, "information_shared", json!({
-                "purpose": "section 47 enquiry",
-                "shared_with": [self.c.police(), self.c.community_health()],
-                "what": "Records of previous concerns, the child's health history and school attendance.",
-                "without_consent_reason": "Shared to protect the child from significant harm during a section 47 enquiry.",
-            }))?;
+            let shared_with = [self.c.police(), self.c.community_health()];
+            let data = record_data(|| {
+                Ok(InformationShared {
+                    purpose: text("section 47 enquiry")?,
+                    shared_with: NonEmpty::try_from(texts(shared_with)?)?,
+                    what: text(
+                        "Records of previous concerns, the child's health history and school attendance.",
+                    )?,
+                    consent_id: None,
+                    without_consent_reason: Some(text(
+                        "Shared to protect the child from significant harm during a section 47 enquiry.",
+                    )?),
+                })
+            });
+            self.emit(&sw, "information_shared", data)?;
         }
         if chance(&mut self.rng, rates::INFORMATION_WITHHELD) {
             let review = self.t.date_naive() + Days::new(28);
-            self.emit(&sw, "information_withheld", json!({
-                "what": "The details of the police investigation and the account given in interview.",
-                "withheld_from": "family", "reason": "Sharing now would undermine the criminal investigation.",
-                "requested_by": police.json(), "review_by": review,
-            }))?;
+            let data = record_data(|| {
+                Ok(InformationWithheld {
+                    what: text(
+                        "The details of the police investigation and the account given in interview.",
+                    )?,
+                    withheld_from: text("family")?,
+                    reason: text("Sharing now would undermine the criminal investigation.")?,
+                    requested_by: Some(police.person()?),
+                    review_by: Some(review),
+                })
+            });
+            self.emit(&sw, "information_withheld", data)?;
         }
         self.wait_days(0, 3);
         if self.age() >= 3 {
             let child = self.child();
-            self.conversation(&sw, "with_child", vec![child], None, None)?;
+            self.conversation(
+                &sw,
+                ConversationKind::WithChild,
+                vec![kin(child)],
+                None,
+                None,
+            )?;
         }
         let started = self.t;
         self.wait_working_days(5, 12);
         let r = self.rng.random::<f64>();
         let outcome = if r < rates::ENQUIRY_CONFERENCE {
-            "conference_needed"
+            EnquiryOutcome::ConferenceNeeded
         } else if r < rates::ENQUIRY_CONFERENCE + rates::ENQUIRY_SUBSTANTIATED {
-            "substantiated_no_conference"
+            EnquiryOutcome::SubstantiatedNoConference
         } else {
-            "not_substantiated"
+            EnquiryOutcome::NotSubstantiated
         };
         let decided = match outcome {
-            "not_substantiated" => s.early,
-            "substantiated_no_conference" => s.cin,
-            _ => s.cp,
+            EnquiryOutcome::NotSubstantiated => s.early,
+            EnquiryOutcome::SubstantiatedNoConference => s.cin,
+            EnquiryOutcome::ConferenceNeeded => s.cp,
         };
-        let assessment = self.assess(&sw, "section_47_assessment", decided, started)?;
+        let assessment = self.assess(&sw, AssessmentKind::Section47Assessment, decided, started)?;
         self.wait_minutes(60, 600);
-        self.emit(&fd, "section_47_enquiry_concluded", json!({
-            "enquiry_id": enquiry, "outcome": outcome,
-            "rationale": match outcome {
-                "conference_needed" => "Concerns substantiated and the child is likely to suffer significant harm: an initial conference is needed.",
-                "substantiated_no_conference" => "Concerns substantiated, but the family is working with us: a child in need plan can keep the child safe.",
-                _ => "Concerns not substantiated.",
-            },
-        }))?;
+        let rationale = match outcome {
+            EnquiryOutcome::ConferenceNeeded => {
+                "Concerns substantiated and the child is likely to suffer significant harm: an initial conference is needed."
+            }
+            EnquiryOutcome::SubstantiatedNoConference => {
+                "Concerns substantiated, but the family is working with us: a child in need plan can keep the child safe."
+            }
+            EnquiryOutcome::NotSubstantiated => "Concerns not substantiated.",
+        };
+        let data = record_data(|| {
+            Ok(Section47EnquiryConcluded {
+                enquiry_id: enquiry,
+                outcome,
+                rationale: text(rationale)?,
+            })
+        });
+        self.emit(&fd, "section_47_enquiry_concluded", data)?;
         match outcome {
-            "not_substantiated" => {
+            EnquiryOutcome::NotSubstantiated => {
                 if chance(&mut self.rng, 0.4) {
                     let reasons = [(
-                        "assessment",
+                        StepReasonKind::Assessment,
                         "Enquiry concluded: early help offered.".to_owned(),
                     )];
                     self.move_to(s.early, &fd, &reasons, Some(assessment), None)?;
@@ -2036,19 +2464,19 @@ impl Journey<'_> {
                     self.close(
                         &sw,
                         "Section 47 enquiry: concerns not substantiated.",
-                        Some("RC7"),
+                        Some(ClosureReason::RC7),
                     )
                 }
             }
-            "substantiated_no_conference" => {
+            EnquiryOutcome::SubstantiatedNoConference => {
                 let reasons = [(
-                    "assessment",
+                    StepReasonKind::Assessment,
                     "Harm substantiated; a child in need plan will keep the child safe.".to_owned(),
                 )];
                 self.move_to(s.cin, &fd, &reasons, Some(assessment), None)?;
                 self.cin_plan(&sw)
             }
-            _ => self.conference(&sw, &fd, sd_date),
+            EnquiryOutcome::ConferenceNeeded => self.conference(&sw, &fd, sd_date),
         }
     }
 
@@ -2071,26 +2499,37 @@ impl Journey<'_> {
         };
         self.births();
         let chair = self.c.conference_chair(&mut self.rng);
-        let attendees = json!([
+        let attendees = vec![
             self.c.police(),
             self.c.community_health(),
             self.c.children_services(),
-            self.universal_practitioner().agency
-        ]);
+            self.universal_practitioner().agency,
+        ];
         let category = self.theme.words().category;
         let plan_started = chance(&mut self.rng, rates::CONFERENCE_STARTS_PLAN);
         let plan_id = uuid(&mut self.rng);
-        let mut d = json!({
-            "conference_id": uuid(&mut self.rng), "kind": "initial", "chair": chair.json(),
-            "attendees": attendees, "outcome": if plan_started { "plan_started" } else { "no_plan" },
+        let conference_id = uuid(&mut self.rng);
+        let child_voice = self.child_voice(ConversationKind::TeamAroundTheFamily);
+        let d = record_data(|| {
+            Ok(ChildProtectionConferenceHeld {
+                conference_id,
+                kind: ConferenceKind::Initial,
+                chair: chair.person()?,
+                attendees: NonEmpty::try_from(texts(attendees)?)?,
+                outcome: if plan_started {
+                    ConferenceOutcome::PlanStarted
+                } else {
+                    ConferenceOutcome::NoPlan
+                },
+                plan_id: plan_started.then_some(plan_id),
+                category: if plan_started {
+                    Some(wire(category)?)
+                } else {
+                    None
+                },
+                child_voice: child_voice.transpose()?,
+            })
         });
-        if plan_started {
-            d["plan_id"] = json!(plan_id);
-            d["category"] = json!(category);
-        }
-        if let Some(v) = self.child_voice("team_around_the_family") {
-            d["child_voice"] = v;
-        }
         let conference = self.emit(fd, "child_protection_conference_held", d)?;
         let s = self.c.scale;
         if !plan_started {
@@ -2102,10 +2541,19 @@ impl Journey<'_> {
                 );
                 if let Some(changed) = self.dispute(conference, &health, &chair)? {
                     // Reconvened: the plan starts after all.
-                    let data = json!({
-                        "conference_id": uuid(&mut self.rng), "kind": "initial", "chair": chair.json(),
-                        "attendees": [self.c.police(), self.c.community_health()], "outcome": "plan_started",
-                        "plan_id": plan_id, "category": category,
+                    let conference_id = uuid(&mut self.rng);
+                    let attendees = [self.c.police(), self.c.community_health()];
+                    let data = record_data(|| {
+                        Ok(ChildProtectionConferenceHeld {
+                            conference_id,
+                            kind: ConferenceKind::Initial,
+                            chair: chair.person()?,
+                            attendees: NonEmpty::try_from(texts(attendees)?)?,
+                            outcome: ConferenceOutcome::PlanStarted,
+                            plan_id: Some(plan_id),
+                            category: Some(wire(category)?),
+                            child_voice: None,
+                        })
                     });
                     let step = self.emit(fd, "child_protection_conference_held", data)?;
                     self.resolve_changed(changed, step)?;
@@ -2113,7 +2561,7 @@ impl Journey<'_> {
                 }
             }
             let reasons = [(
-                "assessment",
+                StepReasonKind::Assessment,
                 "The conference decided no plan was needed; support under section 17.".to_owned(),
             )];
             self.move_to(s.cin, fd, &reasons, None, None)?;
@@ -2130,14 +2578,25 @@ impl Journey<'_> {
             self.t = conference + chrono::Duration::minutes(1);
         }
         let review_by = self.t.date_naive() + Days::new(90);
-        let mut d = json!({ "plan_id": plan_id, "kind": "child_protection_plan", "lead": sw.json(), "review_by": review_by, "category": category });
-        d["actions"] = self.actions(sw, 4);
+        let actions = self.actions(sw, 4);
+        let d = record_data(|| {
+            Ok(PlanStarted {
+                plan_id,
+                kind: PlanKind::ChildProtectionPlan,
+                lead: sw.person()?,
+                review_by,
+                actions: Some(actions?),
+                category: Some(wire(category)?),
+            })
+        });
         self.emit(sw, "plan_started", d)?;
+        self.statutory_work = true;
         self.open_plans.push(plan_id);
+        let team = format!("{} child protection team", self.loc.name);
         self.emit(
             sw,
             "lead_worker_assigned",
-            json!({ "lead_worker": sw.json(), "team": format!("{} child protection team", self.loc.name), "plan_id": plan_id }),
+            lead_worker_assigned(sw, team, None, plan_id),
         )?;
         for _ in 0..self.rng.random_range_u64(1, 3) {
             self.wait_minutes(60, 60 * 72);
@@ -2150,22 +2609,73 @@ impl Journey<'_> {
             let chair = self.c.conference_chair(&mut self.rng);
             let ends = chance(&mut self.rng, rates::REVIEW_ENDS_PLAN);
             self.wait_minutes(30, 120);
-            let data = json!({
-                "conference_id": uuid(&mut self.rng), "kind": "review", "chair": chair.json(),
-                "attendees": [self.c.police(), self.c.community_health(), self.c.children_services()],
-                "outcome": if ends { "plan_ended" } else { "plan_continued" }, "plan_id": plan_id,
+            let conference_id = uuid(&mut self.rng);
+            let attendees = [
+                self.c.police(),
+                self.c.community_health(),
+                self.c.children_services(),
+            ];
+            let data = record_data(|| {
+                Ok(ChildProtectionConferenceHeld {
+                    conference_id,
+                    kind: ConferenceKind::Review,
+                    chair: chair.person()?,
+                    attendees: NonEmpty::try_from(texts(attendees)?)?,
+                    outcome: if ends {
+                        ConferenceOutcome::PlanEnded
+                    } else {
+                        ConferenceOutcome::PlanContinued
+                    },
+                    plan_id: Some(plan_id),
+                    category: None,
+                    child_voice: None,
+                })
             });
             self.emit(fd, "child_protection_conference_held", data)?;
             if ends {
                 break;
             }
         }
-        self.end_plan(plan_id, sw, "stepped_down")?;
+        self.end_plan(plan_id, sw, PlanEndReason::SteppedDown)?;
         let reasons = [(
-            "needs_met",
+            StepReasonKind::NeedsMet,
             "The review conference ended the child protection plan.".to_owned(),
         )];
         self.move_to(self.c.scale.cin, fd, &reasons, None, None)?;
         self.cin_plan(sw)
     }
+}
+
+/// A `lead_worker_assigned` naming `lead` and their team for `plan`.
+fn lead_worker_assigned(
+    lead: &Staff,
+    team: String,
+    chosen_with_family: Option<bool>,
+    plan: Uuid,
+) -> Result<LeadWorkerAssigned, String> {
+    Ok(LeadWorkerAssigned {
+        lead_worker: lead.person()?,
+        team: Some(text(team)?),
+        chosen_with_family,
+        plan_id: Some(plan),
+    })
+}
+
+/// A `strategy_discussion_held` with these practitioners taking part.
+fn strategy_discussion(
+    id: Uuid,
+    participants: &[&Staff],
+    decision: StrategyDecision,
+    rationale: &str,
+) -> Result<StrategyDiscussionHeld, String> {
+    let participants = participants
+        .iter()
+        .map(|p| p.person())
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(StrategyDiscussionHeld {
+        strategy_discussion_id: id,
+        participants: NonEmpty::try_from(participants)?,
+        decision,
+        rationale: text(rationale)?,
+    })
 }

@@ -1,11 +1,13 @@
 //! A synthetic council: a year of realistic children's journeys through a threshold
 //! framework, for demonstrations, load tests and benchmarks.
 //!
-//! Every record is made the way the API makes one: its JSON is parsed as a posted record
-//! (`domain::envelope::RecordInput::parse`) and the child's whole journey is decided by the
-//! aggregate (`domain::child::Child::decide`) before anything is written. A record the domain
-//! refuses is a bug in this generator and is returned as [`GenerateError::Refused`], naming
-//! the child, the record and the rule; nothing is ever skipped.
+//! Every record is made the way the API makes one: its data is built as the domain's record
+//! type (`domain::record`, with text and codes made fallibly in `build`), serialised to JSON
+//! and parsed as a posted record (`domain::envelope::RecordInput::parse`), and the child's
+//! whole journey is decided by the aggregate (`domain::child::Child::decide`) before anything
+//! is written. A record the generator could not build is returned as
+//! [`GenerateError::Shape`], one the domain refuses as [`GenerateError::Refused`]: both are
+//! bugs in this generator, naming the child and the record; nothing is ever skipped.
 //!
 //! - [`journeys`] yields each child's registration and records as [`store::NewEvent`]s with the
 //!   identifier claims, without a store (for benchmarks and tests).
@@ -31,7 +33,6 @@ use domain::envelope::RecordInput;
 use domain::framework::Framework;
 use domain::record::RecordData;
 use domain::registration::ChildDetails;
-use domain::shapes::Person;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::Serialize;
@@ -39,6 +40,7 @@ use serde_json::json;
 use store::{AppendRequest, EventStore, Expected, HistoricAppend, IdentifierClaim, NewEvent};
 use uuid::Uuid;
 
+mod build;
 mod catalogue;
 mod identifiers;
 mod identity;
@@ -186,7 +188,8 @@ pub enum GenerateError {
     /// The options cannot make a council.
     #[error("the options cannot be used: {0}")]
     Options(String),
-    /// The generator built JSON that is not a valid record (a bug here).
+    /// The generator built a record that is not valid (a bug here): text that is blank or
+    /// too long, a code not on its list, or JSON that does not parse.
     #[error("child {index}: the generator built a {record_type} that does not parse: {detail}")]
     Shape {
         index: usize,
@@ -342,10 +345,9 @@ fn decide(
     };
 
     let reg = &built.registration;
-    let details = ChildDetails::parse(reg.data.clone(), "child")
-        .map_err(|e| shape(reg.kind, e.to_string()))?;
-    let recorded_by: Person = domain::shapes::parse(reg.by.json(), "recorded_by")
-        .map_err(|e| shape(reg.kind, e.to_string()))?;
+    let data = reg.data.clone().map_err(|e| shape(reg.kind, e))?;
+    let details = ChildDetails::parse(data, "child").map_err(|e| shape(reg.kind, e.to_string()))?;
+    let recorded_by = reg.by.person().map_err(|e| shape(reg.kind, e))?;
     let registered = Child::default()
         .decide(
             ChildCommand::Register {
@@ -361,11 +363,14 @@ fn decide(
 
     let mut inputs = Vec::with_capacity(built.records.len());
     for r in &built.records {
+        let data = r.data.clone().map_err(|e| shape(r.kind, e))?;
+        let recorded_by = r.by.person().map_err(|e| shape(r.kind, e))?;
+        // Posted as JSON, as a client posts it: the record is parsed the way the API parses one.
         let body = json!({
             "type": r.kind,
             "occurred_at": r.at.to_rfc3339(),
-            "recorded_by": r.by.json(),
-            "data": r.data,
+            "recorded_by": recorded_by,
+            "data": data,
         });
         let input = RecordInput::parse(body).map_err(|e| shape(r.kind, e.to_string()))?;
         inputs.push((r.event_id, input));

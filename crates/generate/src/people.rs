@@ -9,9 +9,10 @@
 //! This module does not decide when anyone acts; `journey` does.
 
 use domain::framework::Framework;
+use domain::shapes::{FamilyMember, Party, Person};
 use rand::Rng;
-use serde_json::{Value, json};
 
+use crate::build::text;
 use crate::catalogue::{Catalogue, Scale};
 use crate::identifiers::mix;
 use crate::rates::one;
@@ -25,8 +26,19 @@ pub(crate) struct Staff {
 }
 
 impl Staff {
-    pub(crate) fn json(&self) -> Value {
-        json!({ "name": self.name, "role": self.role, "agency": self.agency })
+    /// The practitioner as records name them; `Err` says which field is not valid text (a bug
+    /// in the roster, reported by the caller).
+    pub(crate) fn person(&self) -> Result<Person, String> {
+        Ok(Person {
+            name: text(&self.name)?,
+            role: text(self.role)?,
+            agency: text(&self.agency)?,
+        })
+    }
+
+    /// The practitioner as a participant or an action's owner.
+    pub(crate) fn party(&self) -> Result<Party, String> {
+        self.person().map(Party::Person)
     }
 }
 
@@ -260,11 +272,11 @@ impl Council {
 }
 
 /// A family member: `{ name?, relationship }`.
-pub(crate) fn family(relationship: &str, name: Option<&str>) -> Value {
-    match name {
-        Some(n) => json!({ "name": n, "relationship": relationship }),
-        None => json!({ "relationship": relationship }),
-    }
+pub(crate) fn family(relationship: &str, name: Option<&str>) -> Result<FamilyMember, String> {
+    Ok(FamilyMember {
+        name: name.map(text).transpose()?,
+        relationship: text(relationship)?,
+    })
 }
 
 pub(crate) const FIRST_NAMES: &[&str] = &[

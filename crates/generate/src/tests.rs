@@ -165,6 +165,29 @@ fn options_without_localities_are_refused() {
     assert!(matches!(first, Err(GenerateError::Options(_))));
 }
 
+#[test]
+fn a_record_the_generator_could_not_build_is_an_error_naming_the_child_and_record() {
+    let o = options(1, 5, "norfolk");
+    let c = super::council(&o).unwrap();
+    let (start, end) = o.period();
+    let mut built = journey::build(&c, o.seed, 3, start, end);
+    let first = built.records.first_mut().expect("a journey writes records");
+    let kind = first.kind;
+    // What build::text gives for blank text.
+    first.data = Err(build::text(" ").unwrap_err());
+    match decide(3, built, o.framework, end) {
+        Err(GenerateError::Shape {
+            index,
+            record_type,
+            detail,
+        }) => {
+            assert_eq!((index, record_type.as_str()), (3, kind));
+            assert!(detail.contains("must not be blank"), "{detail}");
+        }
+        other => panic!("expected a shape error, got {other:?}"),
+    }
+}
+
 fn counts(children: &[GeneratedChild]) -> BTreeMap<String, u64> {
     let mut m = BTreeMap::new();
     for e in children.iter().flat_map(|c| &c.events) {
