@@ -330,3 +330,66 @@ async fn the_census_needs_an_la_code_and_the_command_line_writes_it() {
     assert_ne!(code, 0);
     assert!(err.contains("three-digit"), "{err}");
 }
+
+/// The census rules that encode practice are refused when a record would break them, with the
+/// rule and the census rule's number named (docs/RETURNS.md).
+#[tokio::test]
+async fn the_census_practice_rules_are_refused_with_the_rule_named() {
+    use chrono::{Datelike, Days, Utc, Weekday};
+
+    let server = Server::start().await;
+    let child = referred_child(&server).await;
+    let fd = server.client("front_door", FRONT_DOOR).await;
+    let post = |record: serde_json::Value| {
+        let fd = &fd;
+        async move {
+            fd.post(&format!("/v1/children/{child}/records"), record)
+                .await
+        }
+    };
+
+    // A child protection plan that no conference decided.
+    let plan = record(
+        "plan_started",
+        FRONT_DOOR,
+        30,
+        json!({ "plan_id": new_id(), "kind": "child_protection_plan", "lead": person(FRONT_DOOR), "review_by": (Utc::now().date_naive() + Days::new(30)).to_string(), "category": "neglect" }),
+    );
+    let r = post(plan).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("2883"),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["errors"][0]["field"], "data.kind", "{}", r.text);
+
+    // An initial conference dated on last Saturday.
+    let mut saturday = Utc::now().date_naive() - Days::new(1);
+    while saturday.weekday() != Weekday::Sat {
+        saturday = saturday - Days::new(1);
+    }
+    let mut conference = record(
+        "child_protection_conference_held",
+        FRONT_DOOR,
+        0,
+        json!({ "conference_id": new_id(), "kind": "initial", "chair": person(FRONT_DOOR), "attendees": ["police:norfolk"], "outcome": "no_plan" }),
+    );
+    conference["occurred_at"] = json!(format!("{saturday}T10:00:00Z"));
+    let r = post(conference).await;
+    assert_eq!(r.status, 422, "{}", r.text);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("8875"),
+        "{}",
+        r.text
+    );
+    assert_eq!(r.body["errors"][0]["field"], "occurred_at", "{}", r.text);
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Saturday"),
+        "{}",
+        r.text
+    );
+}

@@ -1,6 +1,6 @@
 //! `/openapi.json`: the full contract, generated from the handlers (utoipa) and completed with
-//! the domain's own schemas of every record type's `data`, so the document cannot drift from
-//! what the server parses.
+//! the schemas of every record type's `data` that `domain::schema` derives from the record types
+//! themselves, so the document cannot drift from what the server parses.
 //!
 //! utoipa describes the routes, answers and error bodies; `domain::schema` describes what a
 //! record may contain. [`document`] joins them: each record type gets a `…Data` schema and an

@@ -173,23 +173,12 @@ pub struct RawEvents {
     pub next_after: Option<u64>,
 }
 
-/// One stored event: the record shape (`event_id`, `sequence`, `type`, `occurred_at`,
-/// `recorded_at`, `recorded_by`, `data`) and what the store keeps besides.
+/// One stored event: the record shape every view shares (as recorded, never corrected) and
+/// what the store keeps besides.
 #[derive(Serialize, ToSchema)]
 pub struct RawEvent {
-    pub event_id: Uuid,
-    pub sequence: u64,
-    #[serde(rename = "type")]
-    pub record_type: String,
-    pub occurred_at: DateTime<Utc>,
-    pub recorded_at: DateTime<Utc>,
-    #[schema(value_type = Object)]
-    pub recorded_by: Value,
-    /// As recorded, never corrected.
-    #[schema(value_type = Object)]
-    pub data: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub corrects: Option<Uuid>,
+    #[serde(flatten)]
+    pub record: Record,
     pub event_version: u32,
     pub agency: String,
     pub token_id: Option<Uuid>,
@@ -759,6 +748,15 @@ mod tests {
             prev_hash: String::new(),
             hash: String::new(),
         };
+        let raw_event = projection::RawEvent {
+            record: sample_record(),
+            event_version: 1,
+            agency: String::new(),
+            token_id: None,
+            global_position: 1,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
         same! {
             Record = serde_names::<projection::Record<'static>>(),
             Journey = serde_names::<projection::Journey<'static>>(),
@@ -769,8 +767,8 @@ mod tests {
             ConsentLedger = serde_names::<projection::ConsentLedger<'static>>(),
             Consent = serde_names::<projection::Consent<'static>>(),
             ConsentStatus = serde_names::<projection::ConsentStatus>(),
-            RawEvents = serde_names::<projection::RawEvents>(),
-            RawEvent = serde_names::<projection::RawEvent>(),
+            RawEvents = serde_names::<projection::RawEvents<'static>>(),
+            RawEvent = written_names(&raw_event),
             DisagreementStatus = serde_names::<projection::DisagreementStatus>(),
             Disagreement = serde_names::<projection::Disagreement>(),
             DisagreementList = serde_names::<projection::DisagreementList>(),

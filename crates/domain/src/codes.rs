@@ -6,6 +6,7 @@
 
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 macro_rules! code_set {
@@ -47,6 +48,19 @@ macro_rules! code_set {
             /// This code's label.
             pub fn label(&self) -> &'static str {
                 Self::label_of(&self.0).unwrap_or("")
+            }
+        }
+
+        /// The closed list, written where the field is.
+        impl JsonSchema for $name {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                json_schema!({ "type": "string", "enum": Self::ALL })
             }
         }
 

@@ -5,8 +5,10 @@
 //! Which pairs a deployment allows, and what each tier is called, is the framework's business
 //! (`crate::framework`), not this module's.
 
+use std::borrow::Cow;
 use std::fmt;
 
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 /// A tier of need, 1 (universal) to 4 (child protection / statutory). The constructor keeps
@@ -39,6 +41,18 @@ impl TryFrom<u8> for Tier {
     }
 }
 
+impl JsonSchema for Tier {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Tier".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer", "minimum": 1, "maximum": 4 })
+    }
+}
+
 impl From<Tier> for u8 {
     fn from(t: Tier) -> u8 {
         t.0
@@ -54,16 +68,28 @@ impl fmt::Display for Tier {
 /// The statute a level rests on. Ordered so that, within a tier, `none < section_17 <
 /// section_47`: a step from `section_17` to `none` is a step down.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum StatutoryBasis {
     #[default]
     None,
-    /// Children Act 1989 section 17: a child in need.
+    // Children Act 1989 section 17: a child in need.
     #[serde(rename = "section_17")]
     Section17,
-    /// Children Act 1989 section 47: significant harm or its likelihood.
+    // Children Act 1989 section 47: significant harm or its likelihood.
     #[serde(rename = "section_47")]
     Section47,
 }
@@ -84,12 +110,17 @@ impl fmt::Display for StatutoryBasis {
     }
 }
 
-/// A level: `{ "tier": 1-4, "statutory_basis": "none" | "section_17" | "section_47" }`,
-/// ordered by tier, then basis. `statutory_basis` defaults to `none` when left out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+/// A level of need: a tier and its statutory basis, ordered by tier, then basis (`none` <
+/// `section_17` < `section_47`). Which levels may be decided is the deployment framework's rule.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Level {
+    /// The tier, 1 (universal) to 4 (child protection); each framework names its tiers.
     pub tier: Tier,
+    /// The statute the level rests on: `none`, `section_17` (a child in need) or `section_47`
+    /// (significant harm or its likelihood). Left out, it is `none`.
     #[serde(default)]
     pub statutory_basis: StatutoryBasis,
 }

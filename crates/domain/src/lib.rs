@@ -35,6 +35,7 @@ pub mod access;
 pub mod child;
 pub mod docs;
 pub mod envelope;
+pub mod examples;
 pub mod record;
 pub mod schema;
 

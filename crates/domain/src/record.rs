@@ -7,10 +7,12 @@
 //! not on its list, an empty list that must have one entry. Whether an id exists, a level is
 //! allowed or a consent was given are rules checked against the child's state elsewhere.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -56,6 +58,21 @@ impl<T> TryFrom<Vec<T>> for NonEmpty<T> {
     }
 }
 
+impl<T: JsonSchema> JsonSchema for NonEmpty<T> {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        format!("NonEmpty_{}", T::schema_name()).into()
+    }
+    fn schema_id() -> Cow<'static, str> {
+        format!("NonEmpty<{}>", T::schema_id()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "array", "items": generator.subschema_for::<T>(), "minItems": 1 })
+    }
+}
+
 impl<T> From<NonEmpty<T>> for Vec<T> {
     fn from(n: NonEmpty<T>) -> Vec<T> {
         n.0
@@ -64,16 +81,24 @@ impl<T> From<NonEmpty<T>> for Vec<T> {
 
 // --- Registration ------------------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A change to the child's details: a birth, a new locality, a new identifier. Fields left out of
+/// `changes` stay as they were.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ChildDetailsUpdated {
+    /// The fields of `child` that change, e.g. `date_of_birth` once an unborn child is born, or a
+    /// new `locality`. Must name at least one change, and the child's details after it must still
+    /// be complete (422 otherwise).
     pub changes: ChildDetailsChanges,
+    /// Why the details change.
     pub reason: Text,
 }
 
 // --- Conversations and assessment ------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum ConversationKind {
     WithFamily,
@@ -83,44 +108,66 @@ pub enum ConversationKind {
     TeamAroundTheFamily,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct Advice {
+    /// What was advised.
     pub advised: Text,
+    /// Why.
     pub rationale: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A conversation with the family, the child or other practitioners, in Signs of Safety terms. Give
+/// at least one of `worries`, `working_well`, `needs_to_happen` or `facts`; a
+/// `front_door_consultation` must carry `advice` (no anonymous consultations).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConversationRecorded {
+    /// Client-chosen UUID of this conversation; must not be used before for this child.
     pub conversation_id: Uuid,
+    /// Who the conversation was with.
     pub kind: ConversationKind,
+    /// Who took part, at least one: practitioners and family members.
     pub participants: NonEmpty<Party>,
+    /// What we are worried about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worries: Option<Vec<Text>>,
+    /// What is working well.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_well: Option<Vec<Text>>,
+    /// What needs to happen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub needs_to_happen: Option<Vec<Text>>,
+    /// Scaling questions asked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<Vec<Scaling>>,
+    /// Facts: what was seen, heard or is known, kept apart from opinion.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub facts: Option<Vec<Text>>,
+    /// Opinions, kept apart from the facts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opinions: Option<Vec<Text>>,
+    /// The child's views or behaviour observed, or why neither was captured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_voice: Option<ChildVoice>,
+    /// Decisions made.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub decisions: Option<Vec<Text>>,
+    /// Who does what by when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<Action>>,
+    /// What the front door advised, and why; required for a `front_door_consultation`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub advice: Option<Advice>,
+    /// The referral the conversation is about; it must be on this child's record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub about_referral_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum AssessmentKind {
     Screening,
@@ -131,37 +178,62 @@ pub enum AssessmentKind {
     Section47Assessment,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorRef {
+    /// An indicator from the deployment framework's descriptor catalogue, `<row code>-T<tier>`
+    /// (e.g. `NOR-CD-05-T3`); an unknown code is refused (422).
     pub code: String,
+    /// What was seen, in this child's case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Text>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An assessment of the child's needs, completed and authorised (the record's `occurred_at`), with
+/// the level decided. The server adds `suggested` to the stored record: the level the framework's
+/// catalogue and rules suggest, with the reasons and the rules' version. It never overrides the
+/// decision, and a client may not send it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct NeedsAssessed {
+    /// Client-chosen UUID of this assessment; must not be used before for this child.
     pub assessment_id: Uuid,
+    /// The kind of assessment.
     pub assessment: AssessmentKind,
+    /// Indicators of need identified, from the framework's descriptor catalogue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub indicators: Option<Vec<IndicatorRef>>,
+    /// Codes from the framework's section 47 list (e.g. `NOR-S47-08`); an unknown code is refused
+    /// (422).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub section_47_indicators: Option<Vec<String>>,
+    /// Strengths in the child's life and family.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strengths: Option<Vec<Text>>,
+    /// The child's views or behaviour observed, or why neither was captured.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_voice: Option<ChildVoice>,
+    /// The level decided; the deployment's framework must allow it. The child's level changes with
+    /// the `stepped_up` or `stepped_down` that follows.
     pub decided_level: Level,
+    /// Why this level.
     pub rationale: Text,
+    /// When the assessment began (the record's `occurred_at` is when it was completed and
+    /// authorised).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_on: Option<NaiveDate>,
+    /// Whether the child was seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_seen: Option<bool>,
+    /// Census factors identified at the end of assessment (`1A` ... `24A`); `21` (no factors
+    /// identified) only on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factors: Option<Vec<AssessmentFactor>>,
     /// Added by the server from the framework's catalogue; refused if a client sends it.
     #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    #[schemars(skip)]
     pub suggested: Option<crate::suggestion::Suggestion>,
 }
 
@@ -187,7 +259,10 @@ impl NeedsAssessed {
 
 // --- Consent and information sharing ------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum ConsentPurpose {
     EarlyHelp,
@@ -199,54 +274,83 @@ pub enum ConsentPurpose {
     Assessment,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Consent asked of the family, with what they were told.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentSought {
+    /// Client-chosen UUID of this consent; must not be used before for this child.
     pub consent_id: Uuid,
+    /// What the consent is for.
     pub purpose: ConsentPurpose,
+    /// Who was asked.
     pub sought_from: FamilyMember,
+    /// What the family was told: the service, what will be shared, with whom, and why.
     pub explained: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentScope {
+    /// Agencies the consent covers, e.g. `police:norfolk`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agencies: Option<Vec<Text>>,
+    /// Information the consent covers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub information: Option<Vec<Text>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Consent given. A consent's status is the latest of sought, given, refused, withdrawn or
+/// dispensed with for its id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentGiven {
+    /// The consent given, usually the id it was sought under. A consent already given, withdrawn or
+    /// dispensed with cannot be given again: that needs a new id.
     pub consent_id: Uuid,
+    /// Who gave it.
     pub given_by: FamilyMember,
+    /// What the consent covers, where it is limited.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scope: Option<ConsentScope>,
+    /// When the consent lapses, if it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_on: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Consent refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentRefused {
+    /// The consent being refused; one already refused, withdrawn or dispensed with cannot be
+    /// refused again (a new request needs a new id).
     pub consent_id: Uuid,
+    /// Who refused.
     pub refused_by: FamilyMember,
+    /// The reasons the family gave, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reasons_given: Option<Text>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Consent withdrawn. Given again later, it needs a new `consent_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentWithdrawn {
+    /// The consent withdrawn; it must have been given.
     pub consent_id: Uuid,
+    /// Who withdrew it.
     pub withdrawn_by: FamilyMember,
+    /// Anything said about it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Text>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum DispensationGround {
     RiskToChild,
@@ -256,47 +360,72 @@ pub enum DispensationGround {
     DelayWouldIncreaseRisk,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A decision not to seek consent, or to proceed without it. Give `approved_by` (a manager) or,
+/// where approval was not possible, `approval_not_possible_reason`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ConsentDispensedWith {
+    /// Client-chosen UUID of this consent decision; must not be used before for this child.
     pub consent_id: Uuid,
+    /// What consent is dispensed with for.
     pub purpose: ConsentPurpose,
+    /// The grounds, at least one.
     pub grounds: NonEmpty<DispensationGround>,
+    /// Why, in this child's circumstances.
     pub reasons: Text,
+    /// The manager who approved the decision.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<Person>,
+    /// Why a manager's approval was not possible (when `approved_by` is left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_not_possible_reason: Option<Text>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Information shared with other agencies. It rests on a consent given for a matching purpose
+/// (`consent_id`), or says why it was shared without consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct InformationShared {
+    /// Why it was shared. When it rests on a consent, spell it as that consent's purpose (e.g.
+    /// `referral`) unless the consent is for `information_sharing`.
     pub purpose: Text,
+    /// The agencies it was shared with, at least one (e.g. `police:norfolk`).
     pub shared_with: NonEmpty<Text>,
+    /// What was shared.
     pub what: Text,
+    /// The consent it rests on; it must be given, for a matching purpose.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_id: Option<Uuid>,
+    /// Why it was shared without consent (when `consent_id` is left out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub without_consent_reason: Option<Text>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Information withheld, e.g. from the family during a police investigation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct InformationWithheld {
+    /// What was withheld.
     pub what: Text,
-    /// `family` or an agency.
+    /// Who it was withheld from: `family`, or an agency.
     pub withheld_from: Text,
+    /// Why.
     pub reason: Text,
+    /// Who asked for it to be withheld, e.g. the police officer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<Person>,
+    /// When the decision is to be reviewed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_by: Option<NaiveDate>,
 }
 
 // --- Referrals and the front door -------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralTo {
     FrontDoor,
@@ -304,40 +433,65 @@ pub enum ReferralTo {
 }
 
 /// How consent stands for a referral: given, dispensed with, or refused and proceeding anyway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged, deny_unknown_fields)]
+#[schemars(inline, transform = crate::schema::exactly_one)]
 pub enum ReferralConsent {
+    /// With consent.
     Given {
+        /// A consent given (for the referral) on this child's record.
         consent_id: Uuid,
     },
+    /// Without seeking consent, as recorded in a `consent_dispensed_with`.
     Dispensed {
+        /// The `consent_dispensed_with` on this child's record.
         dispensed_consent_id: Uuid,
     },
+    /// Although consent was refused: say why, and tell the front door. The family must then be
+    /// told (`family_informed`).
     RefusedProceeding {
+        /// The refused consent on this child's record.
         refused_consent_id: Uuid,
+        /// Why the referral goes ahead without consent; needed (422 otherwise).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         proceeding_reason: Option<Text>,
+        /// Must be `true`: the front door is told consent was withheld (422 otherwise).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         front_door_told_consent_withheld: Option<bool>,
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A referral to the front door or the early help hub.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ReferralMade {
+    /// Client-chosen UUID of this referral; must not be used before for this child.
     pub referral_id: Uuid,
+    /// Where the referral goes.
     pub to: ReferralTo,
+    /// The concerns, at least one.
     pub concerns: NonEmpty<Text>,
+    /// Whether the child is at immediate risk.
     pub immediate_risk: bool,
+    /// Where the child is now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_location: Option<Text>,
+    /// Whether the family knows of the referral.
     pub family_aware: bool,
+    /// How consent stands: exactly one of `{ consent_id }` (given), `{ dispensed_consent_id }`
+    /// (dispensed with) or `{ refused_consent_id, proceeding_reason,
+    /// front_door_told_consent_withheld: true }` (refused, proceeding anyway).
     pub consent: ReferralConsent,
+    /// Census referral source: `1A`-`1D` individuals, `2A` schools, `2B` education services,
+    /// `3A`-`3F` health, `4` housing, `5A`-`5D` the council, `6` police, `7` other legal agency,
+    /// `8` other, `9` anonymous, `10` unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<ReferralSource>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum ReferralDecision {
     NoFurtherAction,
@@ -349,43 +503,68 @@ pub enum ReferralDecision {
     EmergencyProtection,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct How {
+    /// How the referrer was told.
     pub how: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// The front door's decision on a referral. A referral is decided once: a change is a
+/// `record_corrected` or a professional disagreement. The level decided is recorded here; the
+/// child's level changes with the `stepped_up` or `stepped_down` that follows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ReferralDecided {
+    /// The referral decided; it must be on this child's record and not yet decided.
     pub referral_id: Uuid,
+    /// What the front door decided.
     pub decision: ReferralDecision,
+    /// The level decided; the deployment's framework must allow it.
     pub decided_level: Level,
+    /// Why.
     pub rationale: Text,
+    /// Census primary need code, `N0` to `N9`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub primary_need: Option<PrimaryNeed>,
+    /// How the referrer was told of the decision. Left out, an obligation to tell the referrer
+    /// stays open until a `referrer_informed`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer_informed: Option<How>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The referrer told of the decision on their referral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ReferrerInformed {
+    /// The referral's id; it must be on this child's record.
     pub referral_id: Uuid,
+    /// How the referrer was told (a phone call, a letter, ...).
     pub how: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The family told of a referral, a service change or a change of level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct FamilyInformed {
+    /// The event id of the record they were told of; it must be on this child's record and be a
+    /// referral_made, referral_decided, service_started, service_ended, stepped_up, stepped_down or
+    /// case_closed.
     pub about_event_id: Uuid,
+    /// How they were told.
     pub how: Text,
+    /// Who told them.
     pub by: Person,
 }
 
 // --- Tiers, lead workers, services, plans ------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum StepReasonKind {
     Indicators,
@@ -398,67 +577,104 @@ pub enum StepReasonKind {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct StepReason {
+    /// The kind of reason.
     pub kind: StepReasonKind,
+    /// The reason, in this child's case.
     pub detail: Text,
 }
 
-/// `stepped_up` and `stepped_down` carry the same fields.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A change of the child's level: `stepped_up` and `stepped_down` carry the same fields (each
+/// type's own description is in `crate::schema`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
+    /// The child's current level; it must equal it (422 otherwise).
     pub from: Level,
+    /// The new level: strictly higher than `from` for a step up, strictly lower for a step down
+    /// (by tier, then basis), and one the framework allows.
     pub to: Level,
+    /// Why, at least one reason.
     pub reasons: NonEmpty<StepReason>,
+    /// The reasoning behind the decision.
     pub rationale: Text,
+    /// Who decided.
     pub decided_by: Person,
+    /// The `needs_assessed` this rests on; it must be on this child's record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assessment_id: Option<Uuid>,
+    /// The family's consent, which must be given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_id: Option<Uuid>,
+    /// The service ids of services that carry on after the step.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub continuing_services: Option<Vec<Uuid>>,
+    /// Whether the family was told. Unless `true`, an obligation to tell them stays open until a
+    /// `family_informed` record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_informed: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A lead worker assigned to the child and family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct LeadWorkerAssigned {
+    /// The lead worker.
     pub lead_worker: Person,
-    /// The team the lead worker works in (Ofsted's Annex A "Allocated Team").
+    /// The team the lead worker works in (Ofsted's Annex A "Allocated Team"; the lead worker is
+    /// its "Allocated Worker").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<Text>,
+    /// Whether the family had a say in the choice.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chosen_with_family: Option<bool>,
+    /// The plan they lead, if any; it must be on this child's record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A service started for the child or family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceStarted {
+    /// Client-chosen UUID of this service; must not be used before for this child.
     pub service_id: Uuid,
+    /// The service, by name (e.g. a parenting group).
     pub service: Text,
+    /// The agency providing it, spelled as in tokens (`council:early-help`).
     pub provider: Text,
+    /// Whether the family was told. Unless `true`, an obligation to tell them stays open until a
+    /// `family_informed` record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_informed: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A service ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceEnded {
+    /// The service ending; it must be on this child's record and still in place.
     pub service_id: Uuid,
+    /// Why it ended.
     pub reason: Text,
+    /// The plan in which the ending was agreed; it must be on this child's record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agreed_in_plan_id: Option<Uuid>,
+    /// Whether the family was told. Unless `true`, an obligation to tell them stays open until a
+    /// `family_informed` record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_informed: Option<bool>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanKind {
     FamilySupportPlan,
@@ -467,7 +683,8 @@ pub enum PlanKind {
     ChildProtectionPlan,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanCategory {
     Neglect,
@@ -477,32 +694,50 @@ pub enum PlanCategory {
     Multiple,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A plan started. A child protection plan must carry its `category`, follows a child protection
+/// conference with outcome `plan_started` (naming this plan or none) and is dated on the day that
+/// conference sat; a child in need plan and a child protection plan never run together.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct PlanStarted {
+    /// Client-chosen UUID of this plan; must not be used before for this child.
     pub plan_id: Uuid,
+    /// The kind of plan.
     pub kind: PlanKind,
+    /// Who leads the plan.
     pub lead: Person,
+    /// When it is to be reviewed; an obligation to review it stays open until then.
     pub review_by: NaiveDate,
+    /// Who does what by when.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<Action>>,
+    /// The category of abuse; required for a `child_protection_plan`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<PlanCategory>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A plan reviewed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct PlanReviewed {
+    /// The plan reviewed; it must be on this child's record and open.
     pub plan_id: Uuid,
+    /// What has changed since the plan began or was last reviewed.
     pub progress: Text,
+    /// Scaling questions asked at the review.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scaling: Option<Vec<Scaling>>,
+    /// When it is next to be reviewed.
     pub next_review_by: NaiveDate,
+    /// Who does what by when, from now on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub actions: Option<Vec<Action>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum PlanEndReason {
     NeedsMet,
@@ -512,18 +747,24 @@ pub enum PlanEndReason {
     Other,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A plan ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct PlanEnded {
+    /// The plan ended; it must be on this child's record and open.
     pub plan_id: Uuid,
+    /// Why it ended.
     pub reason: PlanEndReason,
+    /// Anything more to say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<Text>,
 }
 
 // --- Child protection ----------------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum StrategyDecision {
     #[serde(rename = "section_47_enquiry")]
@@ -533,24 +774,38 @@ pub enum StrategyDecision {
     ImmediateProtection,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A strategy discussion, held when there is reasonable cause to suspect significant harm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyDiscussionHeld {
+    /// Client-chosen UUID of this strategy discussion; must not be used before for this child.
     pub strategy_discussion_id: Uuid,
+    /// The professionals who took part: at least two (police and children's services expected);
+    /// fewer is refused (422).
     pub participants: NonEmpty<Person>,
+    /// What was decided.
     pub decision: StrategyDecision,
+    /// Why.
     pub rationale: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A section 47 enquiry started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct Section47EnquiryStarted {
+    /// Client-chosen UUID of this enquiry; must not be used before for this child.
     pub enquiry_id: Uuid,
+    /// The strategy discussion it starts from; it must be on this child's record and have decided
+    /// on a `section_47_enquiry`.
     pub strategy_discussion_id: Uuid,
+    /// Who leads the enquiry.
     pub lead: Person,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum EnquiryOutcome {
     ConferenceNeeded,
@@ -558,22 +813,29 @@ pub enum EnquiryOutcome {
     NotSubstantiated,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A section 47 enquiry concluded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct Section47EnquiryConcluded {
+    /// The enquiry concluded; it must be on this child's record and open.
     pub enquiry_id: Uuid,
+    /// What the enquiry found.
     pub outcome: EnquiryOutcome,
+    /// Why.
     pub rationale: Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum ConferenceKind {
     Initial,
     Review,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum ConferenceOutcome {
     PlanStarted,
@@ -582,52 +844,84 @@ pub enum ConferenceOutcome {
     NoPlan,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A child protection conference, initial or review. An initial conference is dated on a working day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ChildProtectionConferenceHeld {
+    /// Client-chosen UUID of this conference; must not be used before for this child.
     pub conference_id: Uuid,
+    /// Initial or review conference.
     pub kind: ConferenceKind,
+    /// Who chaired it.
     pub chair: Person,
+    /// The agencies that attended, at least one (e.g. `police:norfolk`).
     pub attendees: NonEmpty<Text>,
+    /// What the conference decided about a child protection plan.
     pub outcome: ConferenceOutcome,
+    /// The child protection plan concerned, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_id: Option<Uuid>,
+    /// The category of abuse, for a plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub category: Option<PlanCategory>,
+    /// The child's views as brought to the conference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub child_voice: Option<ChildVoice>,
 }
 
 // --- Professional disagreement ------------------------------------------------------------
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A professional disagreement raised about a decision. It starts at stage 1: the practitioner's
+/// own line manager or designated safeguarding lead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct DisagreementRaised {
+    /// Client-chosen UUID of this disagreement; must not be used before for this child.
     pub disagreement_id: Uuid,
+    /// The event id of the decision in dispute; it must be on this child's record.
     pub about_event_id: Uuid,
+    /// Who raised it.
     pub raised_by: Person,
+    /// Their position: what they disagree with and why.
     pub position: Text,
+    /// What they want to happen.
     pub desired_outcome: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct Position {
+    /// Whose position it is.
     pub party: Person,
+    /// Their position.
     pub position: Text,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A professional disagreement escalated to a higher stage of the Resolving Professional
+/// Disagreement policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct DisagreementEscalated {
+    /// The disagreement; it must be on this child's record and open.
     pub disagreement_id: Uuid,
+    /// The stage it goes to: 2 (agency leads), 3 (senior managers) or 4 (the safeguarding
+    /// partnership). It must be higher than the current stage and at most 4; other numbers are
+    /// refused as a rule (422).
     pub to_stage: u8,
+    /// Who escalated it.
     pub escalated_by: Person,
+    /// Each party's position, at least one.
     pub positions: NonEmpty<Position>,
+    /// Why it was escalated.
     pub reason: Text,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum DisagreementOutcome {
     DecisionUpheld,
@@ -635,43 +929,72 @@ pub enum DisagreementOutcome {
     Withdrawn,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A professional disagreement resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct DisagreementResolved {
+    /// The disagreement; it must be on this child's record and open.
     pub disagreement_id: Uuid,
+    /// How it ended.
     pub outcome: DisagreementOutcome,
+    /// What was agreed, and why.
     pub resolution: Text,
+    /// Who resolved it.
     pub resolved_by: Person,
+    /// The event id of the record that carries a changed decision out; it must be on this child's
+    /// record.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_event_id: Option<Uuid>,
 }
 
 // --- Corrections and case status -----------------------------------------------------------
 
-/// The corrected data stays JSON here: it is parsed as the corrected record's own type once
-/// that type is known (from the child's history), so its errors carry that type's paths.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A correction of an earlier record: either its whole corrected `data`, or `retract: true`
+/// (entered on the wrong child or in error: it leaves the journey and the figures, and stays in the
+/// audit). Give one of the two, not both. A correction may not leave a later record resting on
+/// something that no longer stands (a review of a retracted plan, a step from a level the child was
+/// no longer at): correct or retract those records too, in the same batch or first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct RecordCorrected {
+    /// The event id of the record corrected: a record of this child, not its registration or
+    /// another correction, and not already retracted.
     pub corrects_event_id: Uuid,
+    /// Why it is corrected.
     pub reason: Text,
+    /// The whole corrected `data` of the original record's type, which must pass that type's schema
+    /// and rules.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<serde_json::Map<String, serde_json::Value>>")]
     pub corrected_data: Option<serde_json::Value>,
+    /// `true` to retract the record instead of correcting it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retract: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// The case closed; the child returns to tier 1. No plan, section 47 enquiry or referral may still
+/// be open. On a closed case only corrections, detail updates, telling the referrer or family,
+/// information sharing and disagreements may be recorded until a `case_reopened`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct CaseClosed {
+    /// Why the case closes.
     pub reason: Text,
+    /// Who closed it.
     pub closed_by: Person,
+    /// Census reason for closure, `RC1` to `RC9`. RC8 and RC9 (closed after an assessment) are
+    /// refused when the case had a section 47 enquiry, a child in need or child protection plan
+    /// or a conference since it last closed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closure_reason: Option<ClosureReason>,
 }
 
 /// Children in Need census reason for closure, `RC1` to `RC9`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 pub enum ClosureReason {
     RC1,
     RC2,
@@ -684,9 +1007,12 @@ pub enum ClosureReason {
     RC9,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A closed case reopened (only a closed case can be).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct CaseReopened {
+    /// Why the case reopens.
     pub reason: Text,
 }
 

@@ -5,16 +5,19 @@
 //! Uniqueness of an identifier across children (the 409 on a second registration under the same
 //! NHS number) is the store's business: this module sees one child at a time.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{Disability, Ethnicity, UpnUnknown};
 use crate::shapes::Text;
 
 /// The census's Sex.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {
     Male,
@@ -64,6 +67,19 @@ impl TryFrom<String> for NhsNumber {
     }
 }
 
+/// The pattern alone: the check digit is the parser's to check.
+impl JsonSchema for NhsNumber {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "NhsNumber".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "pattern": NHS_NUMBER_PATTERN })
+    }
+}
+
 impl From<NhsNumber> for String {
     fn from(n: NhsNumber) -> String {
         n.0
@@ -75,6 +91,15 @@ impl fmt::Display for NhsNumber {
         f.write_str(&self.0)
     }
 }
+
+/// An NHS number as accepted: ten digits, spaces and hyphens anywhere (dropped before the
+/// check digit is checked).
+pub const NHS_NUMBER_PATTERN: &str = "^[ -]*([0-9][ -]*){10}$";
+
+/// A UPN as accepted: a check letter, 11 digits, then a digit or (temporary UPN) a letter; I, O
+/// and S are never used. Case and surrounding spaces are ignored.
+pub const UPN_PATTERN: &str =
+    "^\\s*[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]\\s*$";
 
 /// The letters a UPN's check character (and a temporary UPN's last character) are drawn from:
 /// the alphabet without I, O and S, indexed 0 to 22.
@@ -126,6 +151,19 @@ impl TryFrom<String> for Upn {
     }
 }
 
+/// The pattern alone: the check letter is the parser's to check.
+impl JsonSchema for Upn {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Upn".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "pattern": UPN_PATTERN })
+    }
+}
+
 impl From<Upn> for String {
     fn from(u: Upn) -> String {
         u.0
@@ -133,20 +171,27 @@ impl From<Upn> for String {
 }
 
 /// The identifiers other systems know the child by.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Identifiers {
+    /// NHS number: 10 digits, the last a modulus 11 check digit, which is checked. Spaces and
+    /// hyphens are allowed and dropped (`943 476 5919`). A second child registered under the same
+    /// NHS number is a 409.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nhs_number: Option<NhsNumber>,
+    /// Unique Pupil Number: 13 characters, a check letter (which is checked) then 12 characters (LA
+    /// number, establishment, year, serial), the last a letter in a temporary UPN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn: Option<Upn>,
+    /// The council's own id for the child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub la_child_id: Option<Text>,
-    /// A UPN the child was known by before (the census's `FormerUPN`). Added for the Children
-    /// in Need census; registrations stored before it simply lack it.
+    // Added for the Children in Need census; registrations stored before it simply lack it.
+    /// A UPN the child was known by before (the census's FormerUPN), checked like `upn`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub former_upn: Option<Upn>,
-    /// Why the child has no UPN (the census's `UPNunknown`, `UN1`-`UN7`), when it has none.
+    /// Why the child has no UPN (the census's UPNunknown): `UN1` under 6 and not yet assigned one,
+    /// ... `UN7` a referral with no further action.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upn_unknown: Option<UpnUnknown>,
 }
@@ -172,24 +217,55 @@ pub struct ChildDetails {
     identifiers: Option<Identifiers>,
 }
 
-/// The fields as they arrive, before the one-of check.
-#[derive(Debug, Clone, Deserialize)]
+/// A child as registered (`child` in `POST /v1/children`, and `child_registered`'s data). Give
+/// exactly one of `date_of_birth` and `expected_date_of_birth` (an unborn child): both, or neither,
+/// is refused.
+// `skip_serializing_if` only tells the derived schema that a field left out has no default
+// worth showing (this struct is never serialised).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ChildDetailsFields {
+    /// The child's given name.
     pub given_name: Text,
+    /// The child's family name.
     pub family_name: Text,
-    #[serde(default)]
+    /// Date of birth. Recording it for an unborn child replaces the expected date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<NaiveDate>,
-    #[serde(default)]
+    /// Expected date of birth, for an unborn child.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_date_of_birth: Option<NaiveDate>,
+    /// The census's Sex: `male`, `female`, `unknown` or `not_stated`.
     pub gender: Gender,
-    #[serde(default)]
+    /// Census ethnicity code (`WBRI`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ethnicity: Option<Ethnicity>,
-    #[serde(default)]
+    /// Census disability codes (`NONE` for none recorded as such).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disability: Vec<Disability>,
+    /// The locality the child lives in (reports are filtered by it).
     pub locality: Text,
-    #[serde(default)]
+    /// NHS number, UPN and the council's own id, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifiers: Option<Identifiers>,
+}
+
+/// The fields' schema with the constraint [`ChildDetails::new`] checks: exactly one of the two
+/// dates.
+impl JsonSchema for ChildDetails {
+    fn schema_name() -> Cow<'static, str> {
+        "ChildDetails".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = ChildDetailsFields::json_schema(generator);
+        crate::schema::require_present(
+            &mut schema,
+            "oneOf",
+            &["date_of_birth", "expected_date_of_birth"],
+        );
+        schema
+    }
 }
 
 impl TryFrom<ChildDetailsFields> for ChildDetails {
@@ -324,25 +400,35 @@ impl ChildDetails {
 
 /// The fields of a child a `child_details_updated` changes; those left out stay as they were.
 /// Identifiers are merged one by one.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 pub struct ChildDetailsChanges {
+    /// The child's given name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<Text>,
+    /// The child's family name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub family_name: Option<Text>,
+    /// Date of birth. Recording it for an unborn child replaces the expected date.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<NaiveDate>,
+    /// Expected date of birth, for an unborn child.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_date_of_birth: Option<NaiveDate>,
+    /// The census's Sex: `male`, `female`, `unknown` or `not_stated`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<Gender>,
+    /// Census ethnicity code (`WBRI`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ethnicity: Option<Ethnicity>,
+    /// Census disability codes (`NONE` for none recorded as such).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disability: Option<Vec<Disability>>,
+    /// The locality the child lives in (reports are filtered by it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locality: Option<Text>,
+    /// NHS number, UPN and the council's own id, where known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identifiers: Option<Identifiers>,
 }

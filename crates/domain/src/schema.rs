@@ -1,1823 +1,226 @@
-//! JSON Schemas (OpenAPI 3.1, i.e. JSON Schema 2020-12 keywords) of every posted shape: each
-//! record type's `data`, a child's details, and the shapes they share. The API puts them in
-//! `/openapi.json` under `components.schemas`, with [`example`] beside each record type.
+//! JSON Schemas (OpenAPI 3.1, i.e. JSON Schema 2020-12) of every posted shape, derived from the
+//! record types themselves with `schemars`: each record type's `data`, a child's details, and
+//! the shapes they share. The API puts them in `/openapi.json` under `components.schemas`, with
+//! [`example`] beside each record type; docs/RECORDS.md is generated from them.
 //!
-//! Why this exists: agency systems are written by other teams against `/openapi.json`, which
-//! docs/CONTRACT.md calls the full contract. A schema that says less than the parser, or something
-//! else, sends those teams into a loop of 400s. So each schema here says what the domain's parser
-//! ([`crate::record::RecordData::parse`], [`crate::registration::ChildDetails::parse`]) accepts:
-//! the same fields, the same required ones, the same enum spellings, the same limits. What the
-//! parser cannot know from the value alone (whether an id exists, a level is allowed, a consent
-//! was given) is a rule, checked against the child's record and refused with a 422; the
-//! descriptions name those rules in words a practitioner understands.
+//! Why derived: agency systems are written by other teams against `/openapi.json`, which
+//! docs/CONTRACT.md calls the full contract. A schema that says less than the parser, or
+//! something else, sends those teams into a loop of 400s; a schema kept beside the types by hand
+//! drifts from them. So the types in [`crate::record`], [`crate::shapes`],
+//! [`crate::registration`] and [`crate::level`] are the one definition: their `///` comments
+//! are the descriptions, their serde attributes the field names, presence and enum spellings.
+//! The few types whose serde shape a derive cannot see write their own `JsonSchema`: free text
+//! ([`crate::shapes::Text`]), a non-empty list, a score and a tier, the NHS number and UPN
+//! patterns, census code lists, and the one-of checks behind `try_from` (a child's voice, a
+//! child's dates, see [`require_present`]).
 //!
-//! The schemas are written by hand from small builders rather than derived, because the parser's
-//! shapes are not what a derive would see: free text is a checked newtype, a `child_voice` and a
-//! child's dates are one-of checks behind `try_from`, a referral's consent is an untagged enum.
-//! The tests below hold the schemas to the parser mechanically, field by field.
+//! What the parser cannot know from the value alone (whether an id exists, a level is allowed,
+//! a consent was given) is a rule, checked against the child's record and refused with a 422;
+//! the descriptions name those rules in words a practitioner understands.
 //!
 //! One serde detail runs through everything: an `Option` field accepts `null` as "left out", so
-//! every optional field is nullable here (`"type": ["string", "null"]`), while a field with a
-//! plain default (a level's `statutory_basis`, a child's `disability`) may be left out but not
-//! sent as `null`.
+//! every optional field is nullable (`"type": ["string", "null"]`, or `anyOf` with
+//! `{"type": "null"}` around a reference), while a field with a plain default (a level's
+//! `statutory_basis`, a child's `disability`) may be left out but not sent as `null`.
 
-use serde_json::{Map, Value, json};
+use schemars::generate::SchemaSettings;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde_json::{Value, json};
 
-use crate::codes::{
-    AssessmentFactor, ClosureReason, Disability, Ethnicity, PrimaryNeed, ReferralSource, UpnUnknown,
-};
-use crate::record::RecordType;
-use crate::shapes::MAX_TEXT_CHARS;
+pub use crate::examples::{child_details_example, example};
+pub use crate::registration::{NHS_NUMBER_PATTERN, UPN_PATTERN};
+
+use crate::record::{self, RecordType};
+use crate::registration::ChildDetails;
 
 /// Where OpenAPI keeps named schemas; every `$ref` here points into it.
-const COMPONENTS: &str = "#/components/schemas/";
+pub const COMPONENTS: &str = "#/components/schemas/";
 
-// --- Building blocks ------------------------------------------------------------------------
-// Small enums are written inline where they are used, so a reader sees a field's values where
-// the field is; objects that recur are named components (`shared_schemas`).
-
-/// Free text ([`crate::shapes::Text`]): not blank, at most 20,000 characters. JSON Schema's
-/// `maxLength` counts code points, as the parser does (`chars().count()`).
-fn text() -> Value {
-    json!({ "type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS, "pattern": "\\S" })
+/// A generator whose references point into OpenAPI's components and which adds no `$schema`.
+/// Its defaults are 2020-12's: an `Option` adds `null` to the type (OpenAPI 3.1 has no
+/// `nullable`), and `$ref` may have siblings such as a field's description.
+fn generator() -> SchemaGenerator {
+    SchemaSettings::draft2020_12()
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.meta_schema = None;
+        })
+        .into_generator()
 }
 
-/// A plain string the parser takes as it comes (framework codes are checked by rules).
-fn string() -> Value {
-    json!({ "type": "string" })
+/// `T`'s own schema (not a reference to it), descriptions tidied.
+fn body<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    let mut v = T::json_schema(generator).to_value();
+    tidy(&mut v);
+    v
 }
 
-fn uuid() -> Value {
-    json!({ "type": "string", "format": "uuid" })
+/// The schema of one record type's `data`, generated by `generator` (which collects the
+/// shared schemas it refers to).
+fn data_schema(t: RecordType, g: &mut SchemaGenerator) -> Value {
+    use RecordType as T;
+    match t {
+        T::ChildDetailsUpdated => body::<record::ChildDetailsUpdated>(g),
+        T::ConversationRecorded => body::<record::ConversationRecorded>(g),
+        T::NeedsAssessed => body::<record::NeedsAssessed>(g),
+        T::ConsentSought => body::<record::ConsentSought>(g),
+        T::ConsentGiven => body::<record::ConsentGiven>(g),
+        T::ConsentRefused => body::<record::ConsentRefused>(g),
+        T::ConsentWithdrawn => body::<record::ConsentWithdrawn>(g),
+        T::ConsentDispensedWith => body::<record::ConsentDispensedWith>(g),
+        T::InformationShared => body::<record::InformationShared>(g),
+        T::InformationWithheld => body::<record::InformationWithheld>(g),
+        T::ReferralMade => body::<record::ReferralMade>(g),
+        T::ReferralDecided => body::<record::ReferralDecided>(g),
+        T::ReferrerInformed => body::<record::ReferrerInformed>(g),
+        T::FamilyInformed => body::<record::FamilyInformed>(g),
+        // One type for both directions; only the description says which.
+        T::SteppedUp => with_description(body::<record::Step>(g), STEPPED_UP),
+        T::SteppedDown => with_description(body::<record::Step>(g), STEPPED_DOWN),
+        T::LeadWorkerAssigned => body::<record::LeadWorkerAssigned>(g),
+        T::ServiceStarted => body::<record::ServiceStarted>(g),
+        T::ServiceEnded => body::<record::ServiceEnded>(g),
+        T::PlanStarted => body::<record::PlanStarted>(g),
+        T::PlanReviewed => body::<record::PlanReviewed>(g),
+        T::PlanEnded => body::<record::PlanEnded>(g),
+        T::StrategyDiscussionHeld => body::<record::StrategyDiscussionHeld>(g),
+        T::Section47EnquiryStarted => body::<record::Section47EnquiryStarted>(g),
+        T::Section47EnquiryConcluded => body::<record::Section47EnquiryConcluded>(g),
+        T::ChildProtectionConferenceHeld => body::<record::ChildProtectionConferenceHeld>(g),
+        T::DisagreementRaised => body::<record::DisagreementRaised>(g),
+        T::DisagreementEscalated => body::<record::DisagreementEscalated>(g),
+        T::DisagreementResolved => body::<record::DisagreementResolved>(g),
+        T::RecordCorrected => body::<record::RecordCorrected>(g),
+        T::CaseClosed => body::<record::CaseClosed>(g),
+        T::CaseReopened => body::<record::CaseReopened>(g),
+    }
 }
 
-fn date() -> Value {
-    json!({ "type": "string", "format": "date" })
-}
+const STEPPED_UP: &str = "A step up: the child's level rises. A decision (`referral_decided`, \
+    `needs_assessed`) records what was decided; this records the change. Reasons that are all \
+    `consent_refused` are refused: refusal alone is no reason to escalate.";
 
-fn boolean() -> Value {
-    json!({ "type": "boolean" })
-}
+const STEPPED_DOWN: &str = "A step down: the child's level falls. A step down from `section_17` \
+    to `none` within a tier needs the family's given consent (`consent_id`).";
 
-fn integer(minimum: i64, maximum: i64) -> Value {
-    json!({ "type": "integer", "minimum": minimum, "maximum": maximum })
-}
-
-/// A string from a closed list: serde's spelling of a Rust enum, or a census code list.
-fn one_of(values: &[&str]) -> Value {
-    json!({ "type": "string", "enum": values })
-}
-
-fn list(items: Value) -> Value {
-    json!({ "type": "array", "items": items })
-}
-
-/// A [`crate::record::NonEmpty`] list: refused when empty.
-fn non_empty(items: Value) -> Value {
-    json!({ "type": "array", "items": items, "minItems": 1 })
-}
-
-/// A named component. 2020-12 allows `description` beside `$ref`, so each use keeps its own.
-fn shared(name: &str) -> Value {
-    json!({ "$ref": format!("{COMPONENTS}{name}") })
-}
-
-fn describe(mut schema: Value, description: &str) -> Value {
-    if let Value::Object(map) = &mut schema {
+fn with_description(mut schema: Value, description: &str) -> Value {
+    if let Some(map) = schema.as_object_mut() {
         map.insert("description".to_owned(), Value::from(description));
     }
     schema
 }
 
-/// The same schema, also accepting `null` (what serde does for an `Option` field).
-fn nullable(schema: Value) -> Value {
-    let Value::Object(mut map) = schema else {
-        return schema;
-    };
-    if let Some(Value::String(t)) = map.get("type").cloned() {
-        map.insert("type".to_owned(), json!([t, "null"]));
-        // `enum` is checked on its own, so null must be one of its values too.
-        if let Some(Value::Array(values)) = map.get_mut("enum") {
-            values.push(Value::Null);
-        }
-        return Value::Object(map);
-    }
-    // A reference or a union: null becomes one more choice, the description stays outside.
-    let description = map.remove("description");
-    let mut out = Map::new();
-    if let Some(d) = description {
-        out.insert("description".to_owned(), d);
-    }
-    out.insert(
-        "anyOf".to_owned(),
-        json!([Value::Object(map), { "type": "null" }]),
-    );
-    Value::Object(out)
-}
-
-/// How serde treats a field that is left out.
-#[derive(Clone, Copy)]
-enum Presence {
-    /// No default: left out (or `null`) is a 400.
-    Required,
-    /// An `Option` with `#[serde(default)]`: may be left out or sent as `null`.
-    Optional,
-    /// A plain `#[serde(default)]`: may be left out, but `null` is a wrong type.
-    Defaulted,
-}
-
-struct Field {
-    name: &'static str,
-    presence: Presence,
-    schema: Value,
-}
-
-fn field(name: &'static str, presence: Presence, schema: Value, description: &str) -> Field {
-    let schema = describe(schema, description);
-    let schema = match presence {
-        Presence::Optional => nullable(schema),
-        Presence::Required | Presence::Defaulted => schema,
-    };
-    Field {
-        name,
-        presence,
-        schema,
-    }
-}
-
-fn req(name: &'static str, schema: Value, description: &str) -> Field {
-    field(name, Presence::Required, schema, description)
-}
-
-fn opt(name: &'static str, schema: Value, description: &str) -> Field {
-    field(name, Presence::Optional, schema, description)
-}
-
-fn dflt(name: &'static str, schema: Value, description: &str) -> Field {
-    field(name, Presence::Defaulted, schema, description)
-}
-
-/// An object of these fields and no others: every struct the parser reads uses
-/// `deny_unknown_fields`, so `additionalProperties` is always false.
-fn object(fields: Vec<Field>) -> Value {
-    let required: Vec<&str> = fields
-        .iter()
-        .filter(|f| matches!(f.presence, Presence::Required))
-        .map(|f| f.name)
-        .collect();
-    let properties: Map<String, Value> = fields
-        .into_iter()
-        .map(|f| (f.name.to_owned(), f.schema))
-        .collect();
-    let mut schema = json!({
-        "type": "object",
-        "properties": properties,
-        "additionalProperties": false,
-    });
-    if !required.is_empty() {
-        schema["required"] = json!(required);
-    }
-    schema
-}
-
-fn record(description: &str, fields: Vec<Field>) -> Value {
-    describe(object(fields), description)
-}
-
-/// A constraint that one of the optional `names` is present and not null (`anyOf`) or that
-/// exactly one is (`oneOf`): the parser's one-of checks behind `try_from`.
-fn present(keyword: &str, names: &[&str]) -> Value {
-    let branches: Vec<Value> = names
-        .iter()
-        .map(|n| json!({ "required": [n], "properties": { *n: { "not": { "type": "null" } } } }))
-        .collect();
-    json!({ keyword: branches })
-}
-
-fn with(mut schema: Value, constraint: Value) -> Value {
-    if let (Value::Object(map), Value::Object(extra)) = (&mut schema, constraint) {
-        map.extend(extra);
-    }
-    schema
-}
-
-/// Steps and service changes leave an obligation to tell the family unless they say it is done.
-const FAMILY_INFORMED: &str = "Whether the family was told. Unless `true`, an obligation to tell \
-                               them stays open until a `family_informed` record.";
-
-fn new_id(what: &str) -> String {
-    format!("Client-chosen UUID of this {what}; must not be used before for this child.")
-}
-
-fn known_id(what: &str) -> String {
-    format!("The {what}'s id; it must be on this child's record.")
-}
-
-// --- Enums, spelled as serde spells them ----------------------------------------------------
-
-const CONSENT_PURPOSES: &[&str] = &[
-    "early_help",
-    "family_support_process",
-    "referral",
-    "information_sharing",
-    "service",
-    "step_down",
-    "assessment",
-];
-
-const PLAN_CATEGORIES: &[&str] = &[
-    "neglect",
-    "physical_abuse",
-    "emotional_abuse",
-    "sexual_abuse",
-    "multiple",
-];
-
-const GENDERS: &[&str] = &["male", "female", "unknown", "not_stated"];
-
-// --- Shared shapes --------------------------------------------------------------------------
-
-/// Shared shapes, by component name (`Person`, `Level`, ...), referenced from the others as
-/// `#/components/schemas/<Name>`.
-pub fn shared_schemas() -> Vec<(&'static str, Value)> {
-    vec![
-        ("Person", person()),
-        ("FamilyMember", family_member()),
-        ("Party", party()),
-        ("Action", action()),
-        ("Scaling", scaling()),
-        ("ChildVoice", child_voice()),
-        ("Level", level()),
-        ("Identifiers", identifiers()),
-    ]
-}
-
-fn person() -> Value {
-    describe(
-        object(vec![
-            req("name", text(), "The practitioner's name."),
-            req(
-                "role",
-                text(),
-                "Their role, e.g. `social_worker`, `designated_safeguarding_lead`.",
-            ),
-            req(
-                "agency",
-                text(),
-                "Their agency, spelled as in tokens: `police:norfolk`, `school:norwich-high`.",
-            ),
-        ]),
-        "A practitioner: who recorded, decided, led or took part.",
-    )
-}
-
-fn family_member() -> Value {
-    describe(
-        object(vec![
-            opt("name", text(), "Their name, where it is known."),
-            req(
-                "relationship",
-                text(),
-                "Their relationship to the child: `mother`, `father`, `carer`, `young_person`, \
-                 `child`, ...",
-            ),
-        ]),
-        "Someone in the child's family, or the child.",
-    )
-}
-
-/// Untagged in the parser: the fields tell a person from a family member, and since both refuse
-/// unknown fields no value can be both, so `oneOf` is exact.
-fn party() -> Value {
-    json!({
-        "description": "A practitioner (`name`, `role`, `agency`) or a family member \
-                        (`relationship`, `name`?), told apart by their fields.",
-        "oneOf": [shared("Person"), shared("FamilyMember")],
-    })
-}
-
-fn action() -> Value {
-    describe(
-        object(vec![
-            req("description", text(), "What is to be done."),
-            req(
-                "owner",
-                shared("Party"),
-                "Who does it: a practitioner or a family member.",
-            ),
-            req("due_by", date(), "By when."),
-        ]),
-        "Who does what by when.",
-    )
-}
-
-fn scaling() -> Value {
-    describe(
-        object(vec![
-            req(
-                "question",
-                text(),
-                "The scaling question, e.g. \"How safe is Maya at home?\"",
-            ),
-            req(
-                "score",
-                integer(0, 10),
-                "The score, a whole number from 0 to 10.",
-            ),
-            req("zero_means", text(), "What 0 means."),
-            req("ten_means", text(), "What 10 means."),
-            req("rationale", text(), "What makes it this number."),
-        ]),
-        "A Signs of Safety scaling question: a score from 0 to 10, what its ends mean and why \
-         this number.",
-    )
-}
-
-fn child_voice() -> Value {
-    let fields = object(vec![
-        opt(
-            "views",
-            text(),
-            "The child's own views, in their words where possible.",
-        ),
-        opt(
-            "behaviour_observed",
-            text(),
-            "What the child's behaviour showed (for a child too young or unable to say).",
-        ),
-        opt(
-            "not_captured_reason",
-            text(),
-            "Why neither the child's views nor their behaviour was captured.",
-        ),
-    ]);
-    describe(
-        with(
-            fields,
-            present(
-                "anyOf",
-                &["views", "behaviour_observed", "not_captured_reason"],
-            ),
-        ),
-        "The child's voice: give at least one of `views`, `behaviour_observed` or \
-         `not_captured_reason`, so it is never an empty box ticked.",
-    )
-}
-
-fn level() -> Value {
-    let mut basis = one_of(&["none", "section_17", "section_47"]);
-    basis["default"] = json!("none");
-    describe(
-        object(vec![
-            req(
-                "tier",
-                integer(1, 4),
-                "The tier, 1 (universal) to 4 (child protection); each framework names its \
-                 tiers.",
-            ),
-            dflt(
-                "statutory_basis",
-                basis,
-                "The statute the level rests on: `none`, `section_17` (a child in need) or \
-                 `section_47` (significant harm or its likelihood). Left out, it is `none`.",
-            ),
-        ]),
-        "A level of need: a tier and its statutory basis, ordered by tier, then basis (`none` < \
-         `section_17` < `section_47`). Which levels may be decided is the deployment \
-         framework's rule.",
-    )
-}
-
-/// An NHS number as accepted: ten digits, spaces and hyphens anywhere (dropped before the
-/// check digit is checked).
-pub const NHS_NUMBER_PATTERN: &str = "^[ -]*([0-9][ -]*){10}$";
-
-/// A UPN as accepted: a check letter, 11 digits, then a digit or (temporary UPN) a letter; I, O
-/// and S are never used. Case and surrounding spaces are ignored.
-pub const UPN_PATTERN: &str =
-    "^\\s*[A-HJ-NP-RT-Za-hj-np-rt-z][0-9]{11}[0-9A-HJ-NP-RT-Za-hj-np-rt-z]\\s*$";
-
-fn identifiers() -> Value {
-    describe(
-        object(vec![
-            opt(
-                "nhs_number",
-                // Ten digits; spaces and hyphens anywhere are dropped before the check.
-                json!({ "type": "string", "pattern": NHS_NUMBER_PATTERN }),
-                "NHS number: 10 digits, the last a modulus 11 check digit, which is checked. \
-                 Spaces and hyphens are allowed and dropped (`943 476 5919`). A second child \
-                 registered under the same NHS number is a 409.",
-            ),
-            opt(
-                "upn",
-                // A check letter, 11 digits, then a digit or (temporary UPN) a letter; I, O and
-                // S are never used. Case and surrounding spaces are ignored.
-                json!({ "type": "string", "pattern": UPN_PATTERN }),
-                "Unique Pupil Number: 13 characters, a check letter (which is checked) then 12 \
-                 characters (LA number, establishment, year, serial), the last a letter in a \
-                 temporary UPN.",
-            ),
-            opt("la_child_id", text(), "The council's own id for the child."),
-            opt(
-                "former_upn",
-                json!({ "type": "string", "pattern": UPN_PATTERN }),
-                "A UPN the child was known by before (the census's FormerUPN), checked like \
-                 `upn`.",
-            ),
-            opt(
-                "upn_unknown",
-                one_of(UpnUnknown::ALL),
-                "Why the child has no UPN (the census's UPNunknown): `UN1` under 6 and not yet \
-                 assigned one, ... `UN7` a referral with no further action.",
-            ),
-        ]),
-        "The identifiers other systems know the child by.",
-    )
-}
-
-// --- A child's details ----------------------------------------------------------------------
-
-/// A child's fields with the presence each has in a registration; a `child_details_updated`'s
-/// `changes` takes the same fields, all optional.
-fn child_fields() -> Vec<(Presence, &'static str, Value, &'static str)> {
-    use Presence::{Defaulted, Optional, Required};
-    vec![
-        (Required, "given_name", text(), "The child's given name."),
-        (Required, "family_name", text(), "The child's family name."),
-        (
-            Optional,
-            "date_of_birth",
-            date(),
-            "Date of birth. Recording it for an unborn child replaces the expected date.",
-        ),
-        (
-            Optional,
-            "expected_date_of_birth",
-            date(),
-            "Expected date of birth, for an unborn child.",
-        ),
-        (
-            Required,
-            "gender",
-            one_of(GENDERS),
-            "The census's Sex: `male`, `female`, `unknown` or `not_stated`.",
-        ),
-        (
-            Optional,
-            "ethnicity",
-            one_of(Ethnicity::ALL),
-            "Census ethnicity code (`WBRI`, ...).",
-        ),
-        (
-            Defaulted,
-            "disability",
-            list(one_of(Disability::ALL)),
-            "Census disability codes (`NONE` for none recorded as such).",
-        ),
-        (
-            Required,
-            "locality",
-            text(),
-            "The locality the child lives in (reports are filtered by it).",
-        ),
-        (
-            Optional,
-            "identifiers",
-            shared("Identifiers"),
-            "NHS number, UPN and the council's own id, where known.",
-        ),
-    ]
+/// The schema of one record type's `data`.
+pub fn record_data_schema(t: RecordType) -> Value {
+    data_schema(t, &mut generator())
 }
 
 /// The schema of `child` in a registration (and of `child_registered`'s data).
 pub fn child_details_schema() -> Value {
-    let fields = child_fields()
+    body::<ChildDetails>(&mut generator())
+}
+
+/// Shared shapes, by component name (`Person`, `Level`, ...), referenced from the others as
+/// `#/components/schemas/<Name>`: every schema a record type or a child's details refers to.
+pub fn shared_schemas() -> Vec<(String, Value)> {
+    let mut g = generator();
+    for &t in RecordType::ALL {
+        data_schema(t, &mut g);
+    }
+    body::<ChildDetails>(&mut g);
+    let mut shared: Vec<(String, Value)> = g
+        .take_definitions(true)
         .into_iter()
-        .map(|(presence, name, schema, d)| field(name, presence, schema, d))
+        .map(|(name, mut schema)| {
+            tidy(&mut schema);
+            (name, schema)
+        })
         .collect();
-    describe(
-        with(
-            object(fields),
-            present("oneOf", &["date_of_birth", "expected_date_of_birth"]),
-        ),
-        "A child as registered (`child` in `POST /v1/children`, and `child_registered`'s \
-         data). Give exactly one of `date_of_birth` and `expected_date_of_birth` (an unborn \
-         child): both, or neither, is refused.",
-    )
+    // A reader meets the people first, then what they write; a shape not named here comes last.
+    let rank = |name: &str| {
+        SHARED_ORDER
+            .iter()
+            .position(|n| *n == name)
+            .unwrap_or(SHARED_ORDER.len())
+    };
+    shared.sort_by_key(|(name, _)| rank(name));
+    shared
 }
 
-fn child_details_changes() -> Value {
-    // Every field of `ChildDetailsChanges` is an `Option`, `disability` included, so each may
-    // be left out or sent as null.
-    object(
-        child_fields()
-            .into_iter()
-            .map(|(_, name, schema, d)| opt(name, schema, d))
-            .collect(),
-    )
-}
+/// The order docs/RECORDS.md and `/openapi.json` list the shared shapes in.
+const SHARED_ORDER: [&str; 8] = [
+    "Person",
+    "FamilyMember",
+    "Party",
+    "Action",
+    "Scaling",
+    "ChildVoice",
+    "Level",
+    "Identifiers",
+];
 
-// --- Record types ---------------------------------------------------------------------------
-
-/// The schema of one record type's `data`.
-pub fn record_data_schema(t: RecordType) -> Value {
-    use RecordType as T;
-    match t {
-        T::ChildDetailsUpdated => record(
-            "A change to the child's details: a birth, a new locality, a new identifier. Fields \
-             left out of `changes` stay as they were.",
-            vec![
-                req(
-                    "changes",
-                    child_details_changes(),
-                    "The fields of `child` that change, e.g. `date_of_birth` once an unborn \
-                     child is born, or a new `locality`. Must name at least one change, and the \
-                     child's details after it must still be complete (422 otherwise).",
-                ),
-                req("reason", text(), "Why the details change."),
-            ],
-        ),
-        T::ConversationRecorded => conversation_recorded(),
-        T::NeedsAssessed => needs_assessed(),
-        T::ConsentSought => record(
-            "Consent asked of the family, with what they were told.",
-            vec![
-                req("consent_id", uuid(), &new_id("consent")),
-                req(
-                    "purpose",
-                    one_of(CONSENT_PURPOSES),
-                    "What the consent is for.",
-                ),
-                req("sought_from", shared("FamilyMember"), "Who was asked."),
-                req(
-                    "explained",
-                    text(),
-                    "What the family was told: the service, what will be shared, with whom, \
-                     and why.",
-                ),
-            ],
-        ),
-        T::ConsentGiven => record(
-            "Consent given. A consent's status is the latest of sought, given, refused, \
-             withdrawn or dispensed with for its id.",
-            vec![
-                req(
-                    "consent_id",
-                    uuid(),
-                    "The consent given, usually the id it was sought under. A consent already \
-                     given, withdrawn or dispensed with cannot be given again: that needs a new \
-                     id.",
-                ),
-                req("given_by", shared("FamilyMember"), "Who gave it."),
-                opt(
-                    "scope",
-                    object(vec![
-                        opt(
-                            "agencies",
-                            list(text()),
-                            "Agencies the consent covers, e.g. `police:norfolk`.",
-                        ),
-                        opt(
-                            "information",
-                            list(text()),
-                            "Information the consent covers.",
-                        ),
-                    ]),
-                    "What the consent covers, where it is limited.",
-                ),
-                opt("expires_on", date(), "When the consent lapses, if it does."),
-            ],
-        ),
-        T::ConsentRefused => record(
-            "Consent refused.",
-            vec![
-                req(
-                    "consent_id",
-                    uuid(),
-                    "The consent being refused; one already refused, withdrawn or dispensed \
-                     with cannot be refused again (a new request needs a new id).",
-                ),
-                req("refused_by", shared("FamilyMember"), "Who refused."),
-                opt(
-                    "reasons_given",
-                    text(),
-                    "The reasons the family gave, if any.",
-                ),
-            ],
-        ),
-        T::ConsentWithdrawn => record(
-            "Consent withdrawn. Given again later, it needs a new `consent_id`.",
-            vec![
-                req(
-                    "consent_id",
-                    uuid(),
-                    "The consent withdrawn; it must have been given.",
-                ),
-                req("withdrawn_by", shared("FamilyMember"), "Who withdrew it."),
-                opt("note", text(), "Anything said about it."),
-            ],
-        ),
-        T::ConsentDispensedWith => record(
-            "A decision not to seek consent, or to proceed without it. Give `approved_by` (a \
-             manager) or, where approval was not possible, `approval_not_possible_reason`.",
-            vec![
-                req("consent_id", uuid(), &new_id("consent decision")),
-                req(
-                    "purpose",
-                    one_of(CONSENT_PURPOSES),
-                    "What consent is dispensed with for.",
-                ),
-                req(
-                    "grounds",
-                    non_empty(one_of(&[
-                        "risk_to_child",
-                        "risk_to_others",
-                        "risk_to_referrer",
-                        "would_undermine_criminal_investigation",
-                        "delay_would_increase_risk",
-                    ])),
-                    "The grounds, at least one.",
-                ),
-                req("reasons", text(), "Why, in this child's circumstances."),
-                opt(
-                    "approved_by",
-                    shared("Person"),
-                    "The manager who approved the decision.",
-                ),
-                opt(
-                    "approval_not_possible_reason",
-                    text(),
-                    "Why a manager's approval was not possible (when `approved_by` is left \
-                     out).",
-                ),
-            ],
-        ),
-        T::InformationShared => record(
-            "Information shared with other agencies. It rests on a consent given for a matching \
-             purpose (`consent_id`), or says why it was shared without consent.",
-            vec![
-                req(
-                    "purpose",
-                    text(),
-                    "Why it was shared. When it rests on a consent, spell it as that consent's \
-                     purpose (e.g. `referral`) unless the consent is for `information_sharing`.",
-                ),
-                req(
-                    "shared_with",
-                    non_empty(text()),
-                    "The agencies it was shared with, at least one (e.g. `police:norfolk`).",
-                ),
-                req("what", text(), "What was shared."),
-                opt(
-                    "consent_id",
-                    uuid(),
-                    "The consent it rests on; it must be given, for a matching purpose.",
-                ),
-                opt(
-                    "without_consent_reason",
-                    text(),
-                    "Why it was shared without consent (when `consent_id` is left out).",
-                ),
-            ],
-        ),
-        T::InformationWithheld => record(
-            "Information withheld, e.g. from the family during a police investigation.",
-            vec![
-                req("what", text(), "What was withheld."),
-                req(
-                    "withheld_from",
-                    text(),
-                    "Who it was withheld from: `family`, or an agency.",
-                ),
-                req("reason", text(), "Why."),
-                opt(
-                    "requested_by",
-                    shared("Person"),
-                    "Who asked for it to be withheld, e.g. the police officer.",
-                ),
-                opt("review_by", date(), "When the decision is to be reviewed."),
-            ],
-        ),
-        T::ReferralMade => referral_made(),
-        T::ReferralDecided => record(
-            "The front door's decision on a referral. A referral is decided once: a change is a \
-             `record_corrected` or a professional disagreement. The level decided is recorded \
-             here; the child's level changes with the `stepped_up` or `stepped_down` that \
-             follows.",
-            vec![
-                req(
-                    "referral_id",
-                    uuid(),
-                    "The referral decided; it must be on this child's record and not yet \
-                     decided.",
-                ),
-                req(
-                    "decision",
-                    one_of(&[
-                        "no_further_action",
-                        "advice_and_signposting",
-                        "early_help",
-                        "targeted_early_help",
-                        "child_in_need_assessment",
-                        "strategy_discussion",
-                        "emergency_protection",
-                    ]),
-                    "What the front door decided.",
-                ),
-                req(
-                    "decided_level",
-                    shared("Level"),
-                    "The level decided; the deployment's framework must allow it.",
-                ),
-                req("rationale", text(), "Why."),
-                opt(
-                    "primary_need",
-                    one_of(PrimaryNeed::ALL),
-                    "Census primary need code, `N0` to `N9`.",
-                ),
-                opt(
-                    "referrer_informed",
-                    object(vec![req("how", text(), "How the referrer was told.")]),
-                    "How the referrer was told of the decision. Left out, an obligation to tell \
-                     the referrer stays open until a `referrer_informed`.",
-                ),
-            ],
-        ),
-        T::ReferrerInformed => record(
-            "The referrer told of the decision on their referral.",
-            vec![
-                req("referral_id", uuid(), &known_id("referral")),
-                req(
-                    "how",
-                    text(),
-                    "How the referrer was told (a phone call, a letter, ...).",
-                ),
-            ],
-        ),
-        T::FamilyInformed => record(
-            "The family told of a referral, a service change or a change of level.",
-            vec![
-                req(
-                    "about_event_id",
-                    uuid(),
-                    "The event id of the record they were told of; it must be on this child's \
-                     record and be a referral_made, referral_decided, service_started, \
-                     service_ended, stepped_up, stepped_down or case_closed.",
-                ),
-                req("how", text(), "How they were told."),
-                req("by", shared("Person"), "Who told them."),
-            ],
-        ),
-        T::SteppedUp => step(true),
-        T::SteppedDown => step(false),
-        T::LeadWorkerAssigned => record(
-            "A lead worker assigned to the child and family.",
-            vec![
-                req("lead_worker", shared("Person"), "The lead worker."),
-                opt(
-                    "team",
-                    text(),
-                    "The team the lead worker works in (Ofsted's Annex A \"Allocated Team\"; \
-                     the lead worker is its \"Allocated Worker\").",
-                ),
-                opt(
-                    "chosen_with_family",
-                    boolean(),
-                    "Whether the family had a say in the choice.",
-                ),
-                opt(
-                    "plan_id",
-                    uuid(),
-                    "The plan they lead, if any; it must be on this child's record.",
-                ),
-            ],
-        ),
-        T::ServiceStarted => record(
-            "A service started for the child or family.",
-            vec![
-                req("service_id", uuid(), &new_id("service")),
-                req(
-                    "service",
-                    text(),
-                    "The service, by name (e.g. a parenting group).",
-                ),
-                req(
-                    "provider",
-                    text(),
-                    "The agency providing it, spelled as in tokens (`council:early-help`).",
-                ),
-                opt("family_informed", boolean(), FAMILY_INFORMED),
-            ],
-        ),
-        T::ServiceEnded => record(
-            "A service ended.",
-            vec![
-                req(
-                    "service_id",
-                    uuid(),
-                    "The service ending; it must be on this child's record and still in place.",
-                ),
-                req("reason", text(), "Why it ended."),
-                opt(
-                    "agreed_in_plan_id",
-                    uuid(),
-                    "The plan in which the ending was agreed; it must be on this child's record.",
-                ),
-                opt("family_informed", boolean(), FAMILY_INFORMED),
-            ],
-        ),
-        T::PlanStarted => record(
-            "A plan started. A child protection plan must carry its `category`.",
-            vec![
-                req("plan_id", uuid(), &new_id("plan")),
-                req(
-                    "kind",
-                    one_of(&[
-                        "family_support_plan",
-                        "early_help_plan",
-                        "child_in_need_plan",
-                        "child_protection_plan",
-                    ]),
-                    "The kind of plan.",
-                ),
-                req("lead", shared("Person"), "Who leads the plan."),
-                req(
-                    "review_by",
-                    date(),
-                    "When it is to be reviewed; an obligation to review it stays open until then.",
-                ),
-                opt("actions", list(shared("Action")), "Who does what by when."),
-                opt(
-                    "category",
-                    one_of(PLAN_CATEGORIES),
-                    "The category of abuse; required for a `child_protection_plan`.",
-                ),
-            ],
-        ),
-        T::PlanReviewed => record(
-            "A plan reviewed.",
-            vec![
-                req(
-                    "plan_id",
-                    uuid(),
-                    "The plan reviewed; it must be on this child's record and open.",
-                ),
-                req(
-                    "progress",
-                    text(),
-                    "What has changed since the plan began or was last reviewed.",
-                ),
-                opt(
-                    "scaling",
-                    list(shared("Scaling")),
-                    "Scaling questions asked at the review.",
-                ),
-                req("next_review_by", date(), "When it is next to be reviewed."),
-                opt(
-                    "actions",
-                    list(shared("Action")),
-                    "Who does what by when, from now on.",
-                ),
-            ],
-        ),
-        T::PlanEnded => record(
-            "A plan ended.",
-            vec![
-                req(
-                    "plan_id",
-                    uuid(),
-                    "The plan ended; it must be on this child's record and open.",
-                ),
-                req(
-                    "reason",
-                    one_of(&[
-                        "needs_met",
-                        "stepped_up",
-                        "stepped_down",
-                        "moved_away",
-                        "other",
-                    ]),
-                    "Why it ended.",
-                ),
-                opt("note", text(), "Anything more to say."),
-            ],
-        ),
-        T::StrategyDiscussionHeld => record(
-            "A strategy discussion, held when there is reasonable cause to suspect significant \
-             harm.",
-            vec![
-                req(
-                    "strategy_discussion_id",
-                    uuid(),
-                    &new_id("strategy discussion"),
-                ),
-                req(
-                    "participants",
-                    non_empty(shared("Person")),
-                    "The professionals who took part: at least two (police and children's \
-                     services expected); fewer is refused (422).",
-                ),
-                req(
-                    "decision",
-                    one_of(&[
-                        "section_47_enquiry",
-                        "no_section_47",
-                        "immediate_protection",
-                    ]),
-                    "What was decided.",
-                ),
-                req("rationale", text(), "Why."),
-            ],
-        ),
-        T::Section47EnquiryStarted => record(
-            "A section 47 enquiry started.",
-            vec![
-                req("enquiry_id", uuid(), &new_id("enquiry")),
-                req(
-                    "strategy_discussion_id",
-                    uuid(),
-                    "The strategy discussion it starts from; it must be on this child's record \
-                     and have decided on a `section_47_enquiry`.",
-                ),
-                req("lead", shared("Person"), "Who leads the enquiry."),
-            ],
-        ),
-        T::Section47EnquiryConcluded => record(
-            "A section 47 enquiry concluded.",
-            vec![
-                req(
-                    "enquiry_id",
-                    uuid(),
-                    "The enquiry concluded; it must be on this child's record and open.",
-                ),
-                req(
-                    "outcome",
-                    one_of(&[
-                        "conference_needed",
-                        "substantiated_no_conference",
-                        "not_substantiated",
-                    ]),
-                    "What the enquiry found.",
-                ),
-                req("rationale", text(), "Why."),
-            ],
-        ),
-        T::ChildProtectionConferenceHeld => record(
-            "A child protection conference, initial or review.",
-            vec![
-                req("conference_id", uuid(), &new_id("conference")),
-                req(
-                    "kind",
-                    one_of(&["initial", "review"]),
-                    "Initial or review conference.",
-                ),
-                req("chair", shared("Person"), "Who chaired it."),
-                req(
-                    "attendees",
-                    non_empty(text()),
-                    "The agencies that attended, at least one (e.g. `police:norfolk`).",
-                ),
-                req(
-                    "outcome",
-                    one_of(&["plan_started", "plan_continued", "plan_ended", "no_plan"]),
-                    "What the conference decided about a child protection plan.",
-                ),
-                opt(
-                    "plan_id",
-                    uuid(),
-                    "The child protection plan concerned, if any.",
-                ),
-                opt(
-                    "category",
-                    one_of(PLAN_CATEGORIES),
-                    "The category of abuse, for a plan.",
-                ),
-                opt(
-                    "child_voice",
-                    shared("ChildVoice"),
-                    "The child's views as brought to the conference.",
-                ),
-            ],
-        ),
-        T::DisagreementRaised => record(
-            "A professional disagreement raised about a decision. It starts at stage 1: the \
-             practitioner's own line manager or designated safeguarding lead.",
-            vec![
-                req("disagreement_id", uuid(), &new_id("disagreement")),
-                req(
-                    "about_event_id",
-                    uuid(),
-                    "The event id of the decision in dispute; it must be on this child's record.",
-                ),
-                req("raised_by", shared("Person"), "Who raised it."),
-                req(
-                    "position",
-                    text(),
-                    "Their position: what they disagree with and why.",
-                ),
-                req("desired_outcome", text(), "What they want to happen."),
-            ],
-        ),
-        T::DisagreementEscalated => record(
-            "A professional disagreement escalated to a higher stage of the Resolving \
-             Professional Disagreement policy.",
-            vec![
-                req(
-                    "disagreement_id",
-                    uuid(),
-                    "The disagreement; it must be on this child's record and open.",
-                ),
-                req(
-                    "to_stage",
-                    integer(0, i64::from(u8::MAX)),
-                    "The stage it goes to: 2 (agency leads), 3 (senior managers) or 4 (the \
-                     safeguarding partnership). It must be higher than the current stage and \
-                     at most 4; other numbers are refused as a rule (422).",
-                ),
-                req("escalated_by", shared("Person"), "Who escalated it."),
-                req(
-                    "positions",
-                    non_empty(object(vec![
-                        req("party", shared("Person"), "Whose position it is."),
-                        req("position", text(), "Their position."),
-                    ])),
-                    "Each party's position, at least one.",
-                ),
-                req("reason", text(), "Why it was escalated."),
-            ],
-        ),
-        T::DisagreementResolved => record(
-            "A professional disagreement resolved.",
-            vec![
-                req(
-                    "disagreement_id",
-                    uuid(),
-                    "The disagreement; it must be on this child's record and open.",
-                ),
-                req(
-                    "outcome",
-                    one_of(&["decision_upheld", "decision_changed", "withdrawn"]),
-                    "How it ended.",
-                ),
-                req("resolution", text(), "What was agreed, and why."),
-                req("resolved_by", shared("Person"), "Who resolved it."),
-                opt(
-                    "follow_up_event_id",
-                    uuid(),
-                    "The event id of the record that carries a changed decision out; it must \
-                     be on this child's record.",
-                ),
-            ],
-        ),
-        T::RecordCorrected => record(
-            "A correction of an earlier record: either its whole corrected `data`, or \
-             `retract: true` (entered on the wrong child or in error: it leaves the journey and \
-             the figures, and stays in the audit). Give one of the two, not both. A \
-             correction may not leave a later record resting on something that no longer \
-             stands (a review of a retracted plan, a step from a level the child was no longer \
-             at): correct or retract those records too, in the same batch or first.",
-            vec![
-                req(
-                    "corrects_event_id",
-                    uuid(),
-                    "The event id of the record corrected: a record of this child, not its \
-                     registration or another correction, and not already retracted.",
-                ),
-                req("reason", text(), "Why it is corrected."),
-                opt(
-                    "corrected_data",
-                    // Any object at this level: it is parsed as the corrected record's own
-                    // type once that is known, with errors at `data.corrected_data.…`.
-                    json!({ "type": "object" }),
-                    "The whole corrected `data` of the original record's type, which must pass \
-                     that type's schema and rules.",
-                ),
-                opt(
-                    "retract",
-                    boolean(),
-                    "`true` to retract the record instead of correcting it.",
-                ),
-            ],
-        ),
-        T::CaseClosed => record(
-            "The case closed; the child returns to tier 1. No plan, section 47 enquiry or \
-             referral may still be open. On a closed case only corrections, detail updates, \
-             telling the referrer or family, information sharing and disagreements may be \
-             recorded until a `case_reopened`.",
-            vec![
-                req("reason", text(), "Why the case closes."),
-                req("closed_by", shared("Person"), "Who closed it."),
-                opt(
-                    "closure_reason",
-                    one_of(ClosureReason::ALL),
-                    "Census reason for closure, `RC1` to `RC9`.",
-                ),
-            ],
-        ),
-        T::CaseReopened => record(
-            "A closed case reopened (only a closed case can be).",
-            vec![req("reason", text(), "Why the case reopens.")],
-        ),
+/// For an untagged enum whose variants refuse each other's fields (a [`crate::shapes::Party`],
+/// a referral's consent): no value fits two branches, so the derive's `anyOf` is exactly
+/// `oneOf`, which says so to a reader and a code generator.
+pub(crate) fn exactly_one(schema: &mut Schema) {
+    if let Some(map) = schema.as_object_mut()
+        && let Some(branches) = map.remove("anyOf")
+    {
+        map.insert("oneOf".to_owned(), branches);
     }
 }
 
-fn conversation_recorded() -> Value {
-    record(
-        "A conversation with the family, the child or other practitioners, in Signs of Safety \
-         terms. Give at least one of `worries`, `working_well`, `needs_to_happen` or `facts`; \
-         a `front_door_consultation` must carry `advice` (no anonymous consultations).",
-        vec![
-            req("conversation_id", uuid(), &new_id("conversation")),
-            req(
-                "kind",
-                one_of(&[
-                    "with_family",
-                    "with_child",
-                    "between_practitioners",
-                    "front_door_consultation",
-                    "team_around_the_family",
-                ]),
-                "Who the conversation was with.",
-            ),
-            req(
-                "participants",
-                non_empty(shared("Party")),
-                "Who took part, at least one: practitioners and family members.",
-            ),
-            opt("worries", list(text()), "What we are worried about."),
-            opt("working_well", list(text()), "What is working well."),
-            opt("needs_to_happen", list(text()), "What needs to happen."),
-            opt(
-                "scaling",
-                list(shared("Scaling")),
-                "Scaling questions asked.",
-            ),
-            opt(
-                "facts",
-                list(text()),
-                "Facts: what was seen, heard or is known, kept apart from opinion.",
-            ),
-            opt(
-                "opinions",
-                list(text()),
-                "Opinions, kept apart from the facts.",
-            ),
-            opt(
-                "child_voice",
-                shared("ChildVoice"),
-                "The child's views or behaviour observed, or why neither was captured.",
-            ),
-            opt("decisions", list(text()), "Decisions made."),
-            opt("actions", list(shared("Action")), "Who does what by when."),
-            opt(
-                "advice",
-                object(vec![
-                    req("advised", text(), "What was advised."),
-                    req("rationale", text(), "Why."),
-                ]),
-                "What the front door advised, and why; required for a \
-                 `front_door_consultation`.",
-            ),
-            opt(
-                "about_referral_id",
-                uuid(),
-                "The referral the conversation is about; it must be on this child's record.",
-            ),
-        ],
-    )
+/// Adds the constraint a `try_from` checks across optional fields: at least one of `names`
+/// present and not null (`anyOf`), or exactly one (`oneOf`).
+pub(crate) fn require_present(schema: &mut Schema, keyword: &str, names: &[&str]) {
+    let branches: Vec<Value> = names
+        .iter()
+        .map(|n| json!({ "required": [n], "properties": { *n: { "not": { "type": "null" } } } }))
+        .collect();
+    schema.insert(keyword.to_owned(), Value::Array(branches));
 }
 
-fn needs_assessed() -> Value {
-    record(
-        "An assessment of the child's needs, completed and authorised (the record's \
-         `occurred_at`), with the level decided. The server adds `suggested` to the stored \
-         record: the level the framework's catalogue and rules suggest, with the reasons and \
-         the rules' version. It never overrides the decision, and a client may not send it.",
-        vec![
-            req("assessment_id", uuid(), &new_id("assessment")),
-            req(
-                "assessment",
-                one_of(&[
-                    "screening",
-                    "early_help_assessment",
-                    "family_support_assessment",
-                    "single_assessment",
-                    "section_47_assessment",
-                ]),
-                "The kind of assessment.",
-            ),
-            opt(
-                "indicators",
-                list(object(vec![
-                    req(
-                        "code",
-                        string(),
-                        "An indicator from the deployment framework's descriptor catalogue, \
-                         `<row code>-T<tier>` (e.g. `NOR-CD-05-T3`); an unknown code is refused \
-                         (422).",
-                    ),
-                    opt("note", text(), "What was seen, in this child's case."),
-                ])),
-                "Indicators of need identified, from the framework's descriptor catalogue.",
-            ),
-            opt(
-                "section_47_indicators",
-                list(string()),
-                "Codes from the framework's section 47 list (e.g. `NOR-S47-08`); an unknown \
-                 code is refused (422).",
-            ),
-            opt(
-                "strengths",
-                list(text()),
-                "Strengths in the child's life and family.",
-            ),
-            opt(
-                "child_voice",
-                shared("ChildVoice"),
-                "The child's views or behaviour observed, or why neither was captured.",
-            ),
-            req(
-                "decided_level",
-                shared("Level"),
-                "The level decided; the deployment's framework must allow it. The child's \
-                 level changes with the `stepped_up` or `stepped_down` that follows.",
-            ),
-            req("rationale", text(), "Why this level."),
-            opt(
-                "started_on",
-                date(),
-                "When the assessment began (the record's `occurred_at` is when it was \
-                 completed and authorised).",
-            ),
-            opt("child_seen", boolean(), "Whether the child was seen."),
-            opt(
-                "factors",
-                list(one_of(AssessmentFactor::ALL)),
-                "Census factors identified at the end of assessment (`1A` ... `24A`); `21` \
-                 (no factors identified) only on its own.",
-            ),
-        ],
-    )
-}
-
-/// `consent` is untagged in the parser: which of the three forms is told by its fields, and
-/// each refuses the others' fields, so exactly one can match.
-fn referral_consent() -> Value {
-    let given = describe(
-        object(vec![req(
-            "consent_id",
-            uuid(),
-            "A consent given (for the referral) on this child's record.",
-        )]),
-        "With consent.",
-    );
-    let dispensed = describe(
-        object(vec![req(
-            "dispensed_consent_id",
-            uuid(),
-            "The `consent_dispensed_with` on this child's record.",
-        )]),
-        "Without seeking consent, as recorded in a `consent_dispensed_with`.",
-    );
-    let refused = describe(
-        object(vec![
-            req(
-                "refused_consent_id",
-                uuid(),
-                "The refused consent on this child's record.",
-            ),
-            opt(
-                "proceeding_reason",
-                text(),
-                "Why the referral goes ahead without consent; needed (422 otherwise).",
-            ),
-            opt(
-                "front_door_told_consent_withheld",
-                boolean(),
-                "Must be `true`: the front door is told consent was withheld (422 otherwise).",
-            ),
-        ]),
-        "Although consent was refused: say why, and tell the front door. The family must then \
-         be told (`family_informed`).",
-    );
-    json!({ "oneOf": [given, dispensed, refused] })
-}
-
-fn referral_made() -> Value {
-    record(
-        "A referral to the front door or the early help hub.",
-        vec![
-            req("referral_id", uuid(), &new_id("referral")),
-            req(
-                "to",
-                one_of(&["front_door", "early_help_hub"]),
-                "Where the referral goes.",
-            ),
-            req("concerns", non_empty(text()), "The concerns, at least one."),
-            req(
-                "immediate_risk",
-                boolean(),
-                "Whether the child is at immediate risk.",
-            ),
-            opt("child_location", text(), "Where the child is now."),
-            req(
-                "family_aware",
-                boolean(),
-                "Whether the family knows of the referral.",
-            ),
-            req(
-                "consent",
-                referral_consent(),
-                "How consent stands: exactly one of `{ consent_id }` (given), \
-                 `{ dispensed_consent_id }` (dispensed with) or `{ refused_consent_id, \
-                 proceeding_reason, front_door_told_consent_withheld: true }` (refused, \
-                 proceeding anyway).",
-            ),
-            opt(
-                "source",
-                one_of(ReferralSource::ALL),
-                "Census referral source: `1A`-`1D` individuals, `2A` schools, `2B` education \
-                 services, `3A`-`3F` health, `4` housing, `5A`-`5D` the council, `6` police, `7` \
-                 other legal agency, `8` other, `9` anonymous, `10` unknown.",
-            ),
-        ],
-    )
-}
-
-/// `stepped_up` and `stepped_down` carry the same fields; only the direction differs.
-fn step(up: bool) -> Value {
-    let (description, to) = if up {
-        (
-            "A step up: the child's level rises. A decision (`referral_decided`, \
-             `needs_assessed`) records what was decided; this records the change. Reasons that \
-             are all `consent_refused` are refused: refusal alone is no reason to escalate.",
-            "The new level: strictly higher than `from` (by tier, then basis), and one the \
-             framework allows.",
-        )
-    } else {
-        (
-            "A step down: the child's level falls. A step down from `section_17` to `none` \
-             within a tier needs the family's given consent (`consent_id`).",
-            "The new level: strictly lower than `from` (by tier, then basis), and one the \
-             framework allows.",
-        )
+/// A `///` comment's line breaks are the source's wrapping, not the text's: descriptions keep
+/// paragraphs and lose the rest, so a description reads the same in a table cell.
+fn tidy(schema: &mut Value) {
+    let Some(map) = schema.as_object_mut() else {
+        return;
     };
-    record(
-        description,
-        vec![
-            req(
-                "from",
-                shared("Level"),
-                "The child's current level; it must equal it (422 otherwise).",
-            ),
-            req("to", shared("Level"), to),
-            req(
-                "reasons",
-                non_empty(object(vec![
-                    req(
-                        "kind",
-                        one_of(&[
-                            "indicators",
-                            "assessment",
-                            "incident",
-                            "disclosure",
-                            "plan_not_working",
-                            "needs_met",
-                            "consent_refused",
-                            "other",
-                        ]),
-                        "The kind of reason.",
-                    ),
-                    req("detail", text(), "The reason, in this child's case."),
-                ])),
-                "Why, at least one reason.",
-            ),
-            req("rationale", text(), "The reasoning behind the decision."),
-            req("decided_by", shared("Person"), "Who decided."),
-            opt(
-                "assessment_id",
-                uuid(),
-                "The `needs_assessed` this rests on; it must be on this child's record.",
-            ),
-            opt(
-                "consent_id",
-                uuid(),
-                "The family's consent, which must be given.",
-            ),
-            opt(
-                "continuing_services",
-                list(uuid()),
-                "The service ids of services that carry on after the step.",
-            ),
-            opt("family_informed", boolean(), FAMILY_INFORMED),
-        ],
-    )
-}
-
-// --- Examples -------------------------------------------------------------------------------
-// One family's journey: a school's designated safeguarding lead worried about a 13-year-old,
-// early help, a referral to the front door, a section 47 enquiry. Ids are fixed so the
-// documentation does not change from build to build.
-
-const CONVERSATION_ID: &str = "5f0c7a2e-1b3d-4e6f-8a9b-0c1d2e3f4a51";
-const ASSESSMENT_ID: &str = "7a1e3c5b-2d4f-4a6b-9c8d-1e2f3a4b5c62";
-const CONSENT_ID: &str = "9c2d4e6f-3a5b-4c7d-8e9f-2a3b4c5d6e73";
-const DISPENSED_CONSENT_ID: &str = "b3e5f7a9-4b6c-4d8e-9fa0-3b4c5d6e7f84";
-const REFERRAL_ID: &str = "d4f6a8b0-5c7d-4e9f-a0b1-4c5d6e7f8095";
-const DECISION_EVENT_ID: &str = "e5a7b9c1-6d8e-4fa0-b1c2-5d6e7f8091a6";
-const SERVICE_ID: &str = "f6b8cad2-7e9f-40b1-82d3-6e7f8091a2b7";
-const PLAN_ID: &str = "a7c9dbe3-8fa0-41c2-93e4-7f8091a2b3c8";
-const CP_PLAN_ID: &str = "1e304a5b-f617-4839-8a5b-e6f708192a3f";
-const STRATEGY_DISCUSSION_ID: &str = "b8dae0f4-90b1-42d3-a4f5-8091a2b3c4d9";
-const ENQUIRY_ID: &str = "c9ebf105-a1c2-43e4-b506-91a2b3c4d5ea";
-const CONFERENCE_ID: &str = "dafc0216-b2d3-44f5-8617-a2b3c4d5e6fb";
-const DISAGREEMENT_ID: &str = "eb0d1327-c3e4-4506-9728-b3c4d5e6f70c";
-const CORRECTED_EVENT_ID: &str = "fc1e2438-d4f5-4617-a839-c4d5e6f7081d";
-const FOLLOW_UP_EVENT_ID: &str = "0d2f3549-e506-4728-b94a-d5e6f708192e";
-
-fn practitioner(name: &str, role: &str, agency: &str) -> Value {
-    json!({ "name": name, "role": role, "agency": agency })
-}
-
-fn dsl() -> Value {
-    practitioner(
-        "Priya Shah",
-        "designated_safeguarding_lead",
-        "school:norwich-high",
-    )
-}
-
-fn early_help_worker() -> Value {
-    practitioner(
-        "Jo Bennett",
-        "early_help_practitioner",
-        "council:early-help",
-    )
-}
-
-fn social_worker() -> Value {
-    practitioner("Tom Reeve", "social_worker", "front_door:norfolk-mash")
-}
-
-fn team_manager() -> Value {
-    practitioner("Helen Carter", "team_manager", "front_door:norfolk-mash")
-}
-
-fn police_officer() -> Value {
-    practitioner("DS Mark Ellis", "detective_sergeant", "police:norfolk")
-}
-
-fn action_example(description: &str, owner: Value, due_by: &str) -> Value {
-    json!({ "description": description, "owner": owner, "due_by": due_by })
-}
-
-fn mother() -> Value {
-    json!({ "name": "Sarah Thompson", "relationship": "mother" })
-}
-
-fn father() -> Value {
-    json!({ "name": "Daniel Thompson", "relationship": "father" })
-}
-
-/// A valid `child` of a registration, for the documentation.
-pub fn child_details_example() -> Value {
-    json!({
-        "given_name": "Maya",
-        "family_name": "Thompson",
-        "date_of_birth": "2013-05-02",
-        "gender": "female",
-        "ethnicity": "WBRI",
-        "disability": ["NONE"],
-        "locality": "Norwich",
-        "identifiers": {
-            "nhs_number": "943 476 5919",
-            "upn": "Z926200124001",
-            "la_child_id": "NCC-004417",
-            "former_upn": "N926200124002"
+    if let Some(Value::String(d)) = map.get_mut("description") {
+        *d = d
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+    }
+    for (k, v) in map.iter_mut() {
+        match (k.as_str(), v) {
+            ("properties", Value::Object(props)) => props.values_mut().for_each(tidy),
+            ("anyOf" | "oneOf" | "allOf", Value::Array(branches)) => {
+                branches.iter_mut().for_each(tidy);
+            }
+            ("items" | "not" | "additionalProperties", v) => tidy(v),
+            _ => {}
         }
-    })
-}
-
-/// A valid `data` of one record type, for the documentation.
-pub fn example(t: RecordType) -> Value {
-    use RecordType as T;
-    match t {
-        T::ChildDetailsUpdated => json!({
-            "changes": {
-                "locality": "Great Yarmouth",
-                "identifiers": { "la_child_id": "NCC-004417", "upn_unknown": "UN5" }
-            },
-            "reason": "Family moved to Great Yarmouth in March 2026; council id added; the UPN the school gave does not match the DfE's."
-        }),
-        T::ConversationRecorded => json!({
-            "conversation_id": CONVERSATION_ID,
-            "kind": "with_family",
-            "participants": [dsl(), mother(), { "relationship": "young_person", "name": "Maya" }],
-            "worries": ["Maya has arrived hungry most mornings this term and has missed 11 days."],
-            "working_well": ["Maya's mother came in as soon as she was asked and is open about \
-                money being tight."],
-            "needs_to_happen": ["Help with food and the family's budget; Maya back in school \
-                every day."],
-            "scaling": [{
-                "question": "How confident are we that Maya's basic needs are met at home?",
-                "score": 4,
-                "zero_means": "Maya's needs are not being met at all",
-                "ten_means": "Maya's needs are met every day",
-                "rationale": "Mum is trying hard, but there is often no food in the house at \
-                    the end of the month."
-            }],
-            "facts": [
-                "Attendance this term is 78%.",
-                "Maya asked for breakfast club on 9 of the last 10 mornings."
-            ],
-            "opinions": ["Mum thinks the change to her benefits is the cause."],
-            "child_voice": {
-                "views": "\"I'm tired at school because I'm hungry. I don't want Mum to get in \
-                    trouble.\"",
-                "behaviour_observed": "Quiet and withdrawn in lessons; brighter after breakfast \
-                    club."
-            },
-            "decisions": ["Offer an early help assessment with the family's consent."],
-            "actions": [
-                action_example(
-                    "Refer to the food bank and the welfare rights service.",
-                    dsl(),
-                    "2026-03-13"
-                ),
-                action_example("Bring Maya to breakfast club each morning.", mother(), "2026-03-09")
-            ]
-        }),
-        T::NeedsAssessed => json!({
-            "assessment_id": ASSESSMENT_ID,
-            "assessment": "early_help_assessment",
-            "indicators": [
-                { "code": "NOR-PC-15-T2", "note": "Often no food in the house at the end of the \
-                    month." },
-                { "code": "NOR-FE-02-T2" }
-            ],
-            "strengths": ["Close, warm relationship between Maya and her mother."],
-            "child_voice": { "views": "Maya wants help for Mum and to stay in her school." },
-            "decided_level": { "tier": 2, "statutory_basis": "none" },
-            "rationale": "Needs can be met by early help with the family's agreement.",
-            "started_on": "2026-03-10",
-            "child_seen": true
-        }),
-        T::ConsentSought => json!({
-            "consent_id": CONSENT_ID,
-            "purpose": "early_help",
-            "sought_from": mother(),
-            "explained": "What early help is, that the school, the early help team and the \
-                school nurse would share what they know to plan support, and that she can say \
-                no or change her mind."
-        }),
-        T::ConsentGiven => json!({
-            "consent_id": CONSENT_ID,
-            "given_by": mother(),
-            "scope": {
-                "agencies": [
-                    "school:norwich-high",
-                    "council:early-help",
-                    "health:norfolk-community"
-                ],
-                "information": ["attendance", "health", "family finances"]
-            },
-            "expires_on": "2026-12-31"
-        }),
-        T::ConsentRefused => json!({
-            "consent_id": CONSENT_ID,
-            "refused_by": father(),
-            "reasons_given": "Does not want the council involved in the family's business."
-        }),
-        T::ConsentWithdrawn => json!({
-            "consent_id": CONSENT_ID,
-            "withdrawn_by": mother(),
-            "note": "Mum says things are better now and she wants to manage on her own."
-        }),
-        T::ConsentDispensedWith => json!({
-            "consent_id": DISPENSED_CONSENT_ID,
-            "purpose": "referral",
-            "grounds": ["risk_to_child", "would_undermine_criminal_investigation"],
-            "reasons": "Maya disclosed an injury caused by her mother's partner; asking first \
-                could put her at risk and alert him.",
-            "approved_by": team_manager()
-        }),
-        T::InformationShared => json!({
-            "purpose": "early_help",
-            "shared_with": ["council:early-help", "health:norfolk-community"],
-            "what": "Attendance record and the school's notes of the conversation of 4 March 2026.",
-            "consent_id": CONSENT_ID
-        }),
-        T::InformationWithheld => json!({
-            "what": "The police investigation into the mother's partner.",
-            "withheld_from": "family",
-            "reason": "Telling the family now could undermine the criminal investigation.",
-            "requested_by": police_officer(),
-            "review_by": "2026-04-30"
-        }),
-        T::ReferralMade => json!({
-            "referral_id": REFERRAL_ID,
-            "to": "front_door",
-            "concerns": [
-                "Bruise to Maya's upper arm; she says her mother's partner grabbed her.",
-                "Maya says she is scared to go home tonight."
-            ],
-            "immediate_risk": false,
-            "child_location": "At school (Norwich High) until 15:30.",
-            "family_aware": false,
-            "consent": { "dispensed_consent_id": DISPENSED_CONSENT_ID },
-            "source": "2A"
-        }),
-        T::ReferralDecided => json!({
-            "referral_id": REFERRAL_ID,
-            "decision": "strategy_discussion",
-            "decided_level": { "tier": 4, "statutory_basis": "section_47" },
-            "rationale": "A disclosure of physical harm by an adult in the household: \
-                reasonable cause to suspect significant harm.",
-            "primary_need": "N1",
-            "referrer_informed": { "how": "Phone call to the school's DSL, 16 March 2026, 14:10." }
-        }),
-        T::ReferrerInformed => json!({
-            "referral_id": REFERRAL_ID,
-            "how": "Letter to the school's DSL, 17 March 2026."
-        }),
-        T::FamilyInformed => json!({
-            "about_event_id": DECISION_EVENT_ID,
-            "how": "Home visit with Maya's mother, 18 March 2026.",
-            "by": social_worker()
-        }),
-        T::SteppedUp => json!({
-            "from": { "tier": 1 },
-            "to": { "tier": 2, "statutory_basis": "none" },
-            "reasons": [
-                { "kind": "assessment", "detail": "The early help assessment found needs around \
-                    food, money and attendance." }
-            ],
-            "rationale": "The family agrees to early help; universal services alone are not \
-                meeting Maya's needs.",
-            "decided_by": early_help_worker(),
-            "assessment_id": ASSESSMENT_ID,
-            "consent_id": CONSENT_ID,
-            "family_informed": true
-        }),
-        T::SteppedDown => json!({
-            "from": { "tier": 2 },
-            "to": { "tier": 1 },
-            "reasons": [
-                { "kind": "needs_met", "detail": "Attendance is 97% this half term and the \
-                    family's budget is stable." }
-            ],
-            "rationale": "The plan's goals are met; school and the school nurse carry on as \
-                universal services.",
-            "decided_by": early_help_worker(),
-            "continuing_services": [SERVICE_ID],
-            "family_informed": true
-        }),
-        T::LeadWorkerAssigned => json!({
-            "lead_worker": early_help_worker(),
-            "team": "Norwich early help team",
-            "chosen_with_family": true,
-            "plan_id": PLAN_ID
-        }),
-        T::ServiceStarted => json!({
-            "service_id": SERVICE_ID,
-            "service": "Welfare rights advice and food bank referral",
-            "provider": "council:early-help",
-            "family_informed": true
-        }),
-        T::ServiceEnded => json!({
-            "service_id": SERVICE_ID,
-            "reason": "Benefits sorted out; the family no longer needs the food bank.",
-            "agreed_in_plan_id": PLAN_ID,
-            "family_informed": true
-        }),
-        T::PlanStarted => json!({
-            "plan_id": PLAN_ID,
-            "kind": "early_help_plan",
-            "lead": early_help_worker(),
-            "review_by": "2026-05-15",
-            "actions": [
-                action_example(
-                    "Book a welfare rights appointment.",
-                    early_help_worker(),
-                    "2026-03-27"
-                ),
-                action_example("Walk Maya to school each day.", mother(), "2026-04-17")
-            ]
-        }),
-        T::PlanReviewed => json!({
-            "plan_id": PLAN_ID,
-            "progress": "Attendance up to 94%; the family's benefits have been corrected.",
-            "scaling": [{
-                "question": "How confident are we that Maya's basic needs are met at home?",
-                "score": 8,
-                "zero_means": "Maya's needs are not being met at all",
-                "ten_means": "Maya's needs are met every day",
-                "rationale": "Food in the house all month; Maya no longer asks for breakfast club."
-            }],
-            "next_review_by": "2026-07-10",
-            "actions": [
-                action_example("Keep Maya's attendance above 95%.", mother(), "2026-07-10")
-            ]
-        }),
-        T::PlanEnded => json!({
-            "plan_id": PLAN_ID,
-            "reason": "needs_met",
-            "note": "Closed with the family's agreement at the July review."
-        }),
-        T::StrategyDiscussionHeld => json!({
-            "strategy_discussion_id": STRATEGY_DISCUSSION_ID,
-            "participants": [social_worker(), police_officer(), dsl()],
-            "decision": "section_47_enquiry",
-            "rationale": "Maya's disclosure and the bruise give reasonable cause to suspect she \
-                is suffering significant harm."
-        }),
-        T::Section47EnquiryStarted => json!({
-            "enquiry_id": ENQUIRY_ID,
-            "strategy_discussion_id": STRATEGY_DISCUSSION_ID,
-            "lead": social_worker()
-        }),
-        T::Section47EnquiryConcluded => json!({
-            "enquiry_id": ENQUIRY_ID,
-            "outcome": "conference_needed",
-            "rationale": "Physical harm substantiated; the mother's partner still lives in the \
-                home."
-        }),
-        T::ChildProtectionConferenceHeld => json!({
-            "conference_id": CONFERENCE_ID,
-            "kind": "initial",
-            "chair": practitioner("Ruth Okafor", "independent_chair", "council:safeguarding"),
-            "attendees": [
-                "front_door:norfolk-mash",
-                "police:norfolk",
-                "school:norwich-high",
-                "health:norfolk-community"
-            ],
-            "outcome": "plan_started",
-            "plan_id": CP_PLAN_ID,
-            "category": "physical_abuse",
-            "child_voice": {
-                "views": "Maya wants to stay with her mum but not with Mum's partner.",
-                "behaviour_observed": "Settled and talkative when seen alone at school."
-            }
-        }),
-        T::DisagreementRaised => json!({
-            "disagreement_id": DISAGREEMENT_ID,
-            "about_event_id": DECISION_EVENT_ID,
-            "raised_by": dsl(),
-            "position": "The front door decided advice and signposting; the school believes \
-                Maya needs a child in need assessment.",
-            "desired_outcome": "A child in need assessment."
-        }),
-        T::DisagreementEscalated => json!({
-            "disagreement_id": DISAGREEMENT_ID,
-            "to_stage": 2,
-            "escalated_by": dsl(),
-            "positions": [
-                { "party": dsl(), "position": "The concerns have grown since the referral; an \
-                    assessment is needed." },
-                { "party": team_manager(), "position": "Early help can meet the need; the \
-                    threshold for assessment is not met." }
-            ],
-            "reason": "No agreement at stage 1 within five working days."
-        }),
-        T::DisagreementResolved => json!({
-            "disagreement_id": DISAGREEMENT_ID,
-            "outcome": "decision_changed",
-            "resolution": "Agency leads agreed a child in need assessment.",
-            "resolved_by": practitioner("Sam Patel", "service_manager", "front_door:norfolk-mash"),
-            "follow_up_event_id": FOLLOW_UP_EVENT_ID
-        }),
-        T::RecordCorrected => json!({
-            "corrects_event_id": CORRECTED_EVENT_ID,
-            "reason": "The referrer was told by phone, not by letter.",
-            "corrected_data": {
-                "referral_id": REFERRAL_ID,
-                "how": "Phone call to the school's DSL, 17 March 2026."
-            }
-        }),
-        T::CaseClosed => json!({
-            "reason": "Needs met through the early help plan; the family agrees to closure.",
-            "closed_by": early_help_worker(),
-            "closure_reason": "RC7"
-        }),
-        T::CaseReopened => json!({
-            "reason": "New referral from the school: Maya's attendance has dropped again."
-        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    //! The schemas are held to the parser, not to themselves: every claim a schema makes about a
-    //! field (required, nullable, its enum values, bounds, length, unknown fields refused) is
-    //! tried against `RecordData::parse` / `ChildDetails::parse` on a changed copy of an example.
+    //! The derived schemas are held to the parser, not to themselves: every claim a schema makes
+    //! about a field (required, nullable, its enum values, bounds, length, unknown fields
+    //! refused) is tried against `RecordData::parse` / `ChildDetails::parse` on a changed copy
+    //! of an example, and the `jsonschema` crate, a validator that is not ours, must give the
+    //! same verdict as the parser on every such copy.
 
     use std::cell::RefCell;
     use std::collections::{BTreeMap, BTreeSet};
 
     use super::*;
+    use crate::examples::*;
     use crate::record::RecordData;
     use crate::registration::ChildDetails;
+    use serde_json::Map;
 
     /// Examples for the branches the documentation's examples do not take, so that every
     /// property of every schema is tried at least once.
@@ -1989,7 +392,7 @@ mod tests {
     // --- Reading schemas --------------------------------------------------------------------
 
     struct Schemas {
-        components: BTreeMap<&'static str, Value>,
+        components: BTreeMap<String, Value>,
     }
 
     impl Schemas {
@@ -1997,6 +400,25 @@ mod tests {
             Schemas {
                 components: shared_schemas().into_iter().collect(),
             }
+        }
+
+        /// A validator of `s`, its references resolved in the shared schemas as in
+        /// `/openapi.json`, formats (`uuid`, `date`) asserted as the parser asserts them.
+        fn validator(&self, s: &Value) -> jsonschema::Validator {
+            let mut document = s.clone();
+            if let Value::Object(map) = &mut document {
+                map.insert(
+                    "components".to_owned(),
+                    json!({ "schemas": self.components }),
+                );
+            } else {
+                document = json!({ "allOf": [s], "components": { "schemas": self.components } });
+            }
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft202012)
+                .should_validate_formats(true)
+                .build(&document)
+                .unwrap_or_else(|e| panic!("{s} is not a valid schema: {e}"))
         }
 
         /// Follows `$ref`s into the shared schemas.
@@ -2015,31 +437,12 @@ mod tests {
         }
 
         fn allows_null(&self, s: &Value) -> bool {
-            let s = self.resolve(s);
-            types(s).contains(&"null") || branches(s).iter().any(|b| self.allows_null(b))
+            self.fits(&Value::Null, s)
         }
 
-        /// Whether `v` has the shape of `s`, loosely: enough to tell a union's branches apart.
+        /// Whether `v` is valid against `s`, by the independent validator.
         fn fits(&self, v: &Value, s: &Value) -> bool {
-            let s = self.resolve(s);
-            if is_union(s) {
-                return branches(s).iter().any(|b| self.fits(v, b));
-            }
-            let ts = types(s);
-            match v {
-                Value::Null => ts.contains(&"null"),
-                Value::Bool(_) => ts.contains(&"boolean"),
-                Value::Number(_) => ts.contains(&"integer"),
-                Value::String(_) => ts.contains(&"string"),
-                Value::Array(_) => ts.contains(&"array"),
-                Value::Object(m) => {
-                    let props = s.get("properties").and_then(Value::as_object);
-                    ts.contains(&"object")
-                        && names(s, "required").iter().all(|n| m.contains_key(n))
-                        && (s.get("additionalProperties") != Some(&json!(false))
-                            || m.keys().all(|k| props.is_some_and(|p| p.contains_key(k))))
-                }
-            }
+            self.validator(s).is_valid(v)
         }
     }
 
@@ -2137,14 +540,25 @@ mod tests {
     struct Walk<'a> {
         schemas: &'a Schemas,
         parses: &'a dyn Fn(&Value) -> bool,
+        /// The whole value's schema, as the independent validator reads it.
+        validator: &'a jsonschema::Validator,
         what: String,
         /// (object schema, property) pairs an example has tried.
         seen: &'a RefCell<BTreeSet<(usize, String)>>,
     }
 
     impl Walk<'_> {
+        /// Whether the changed copy parses; the validator must say the same of it.
         fn ok(&self, root: &Value, ptr: &str, new: Option<Value>) -> bool {
-            (self.parses)(&changed(root, ptr, new))
+            let copy = changed(root, ptr, new);
+            let parsed = (self.parses)(&copy);
+            assert_eq!(
+                self.validator.is_valid(&copy),
+                parsed,
+                "{} at `{ptr}`: the schema and the parser disagree on {copy}",
+                self.what
+            );
+            parsed
         }
 
         fn node(&self, root: &Value, ptr: &str, schema: &Value) {
@@ -2354,6 +768,31 @@ mod tests {
         }
     }
 
+    /// The examples in `/openapi.json` and docs/RECORDS.md are valid by the independent
+    /// validator, and the parser takes them.
+    #[test]
+    fn every_example_is_valid_against_its_derived_schema() {
+        let schemas = Schemas::new();
+        for &t in RecordType::ALL {
+            let validator = schemas.validator(&record_data_schema(t));
+            let ex = example(t);
+            let errors: Vec<String> = validator.iter_errors(&ex).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{t}: {errors:?}");
+            assert!(parses(t, &ex), "{t}");
+        }
+        for (t, ex) in other_examples() {
+            assert!(
+                schemas.validator(&record_data_schema(t)).is_valid(&ex),
+                "{t}: {ex}"
+            );
+        }
+        let child = schemas.validator(&child_details_schema());
+        for ex in [child_details_example(), unborn_child()] {
+            assert!(child.is_valid(&ex), "{ex}");
+            assert!(child_parses(&ex), "{ex}");
+        }
+    }
+
     #[test]
     fn every_schema_is_an_object_with_required_fields_it_declares() {
         let mut all: Vec<(String, Value)> = RecordType::ALL
@@ -2396,11 +835,17 @@ mod tests {
         let mut examples: Vec<(RecordType, Value)> =
             RecordType::ALL.iter().map(|t| (*t, example(*t))).collect();
         examples.extend(other_examples());
+        let validators: BTreeMap<RecordType, jsonschema::Validator> = records
+            .iter()
+            .map(|(t, s)| (*t, schemas.validator(s)))
+            .collect();
+        let child_validator = schemas.validator(&child);
         for (t, ex) in &examples {
             let parses = |v: &Value| parses(*t, v);
             let walk = Walk {
                 schemas: &schemas,
                 parses: &parses,
+                validator: &validators[t],
                 what: t.to_string(),
                 seen: &seen,
             };
@@ -2410,6 +855,7 @@ mod tests {
             let walk = Walk {
                 schemas: &schemas,
                 parses: &child_parses,
+                validator: &child_validator,
                 what: "child".to_owned(),
                 seen: &seen,
             };
@@ -2436,7 +882,7 @@ mod tests {
     #[test]
     fn every_ref_names_a_shared_schema_and_every_shared_schema_is_used() {
         let shared = shared_schemas();
-        let names: BTreeSet<&str> = shared.iter().map(|(n, _)| *n).collect();
+        let names: BTreeSet<&str> = shared.iter().map(|(n, _)| n.as_str()).collect();
         assert_eq!(names.len(), shared.len(), "a shared name twice");
         let mut all: Vec<Value> = RecordType::ALL
             .iter()

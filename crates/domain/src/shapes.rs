@@ -6,9 +6,11 @@
 //! not blank and not longer than the limit). Whether an id exists, or a level is allowed, is a
 //! rule and lives in `crate::rules`.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use chrono::NaiveDate;
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_path_to_error::Segment;
@@ -72,6 +74,21 @@ impl From<Text> for String {
     }
 }
 
+/// Not blank (`\\S`: a character that is not white space), at most [`MAX_TEXT_CHARS`]. JSON
+/// Schema's `maxLength` counts code points, as [`Text::new`] does (`chars().count()`); control
+/// characters are left to the parser, which names them.
+impl JsonSchema for Text {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Text".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "string", "minLength": 1, "maxLength": MAX_TEXT_CHARS, "pattern": "\\S" })
+    }
+}
+
 impl fmt::Display for Text {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -79,40 +96,47 @@ impl fmt::Display for Text {
 }
 
 /// A practitioner: who recorded, decided, led or took part.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Person {
+    /// The practitioner's name.
     pub name: Text,
+    /// Their role, e.g. `social_worker`, `designated_safeguarding_lead`.
     pub role: Text,
-    /// As in tokens: `police:norfolk`, `school:norwich-high`.
+    /// Their agency, spelled as in tokens: `police:norfolk`, `school:norwich-high`.
     pub agency: Text,
 }
 
-/// Someone in the child's family (or the child).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Someone in the child's family, or the child.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FamilyMember {
+    /// Their name, where it is known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Text>,
-    /// `mother`, `father`, `carer`, `young_person`, `child`, ...
+    /// Their relationship to the child: `mother`, `father`, `carer`, `young_person`, `child`, ...
     pub relationship: Text,
 }
 
 /// A practitioner or a family member (participants, action owners). Told apart by their
 /// fields: a person has `role` and `agency`, a family member a `relationship`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
+#[schemars(transform = crate::schema::exactly_one)]
 pub enum Party {
     Person(Person),
     FamilyMember(FamilyMember),
 }
 
 /// Who does what by when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Action {
+    /// What is to be done.
     pub description: Text,
+    /// Who does it: a practitioner or a family member.
     pub owner: Party,
+    /// By when.
     pub due_by: NaiveDate,
 }
 
@@ -137,20 +161,38 @@ impl TryFrom<i64> for Score {
     }
 }
 
+impl JsonSchema for Score {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "Score".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer", "minimum": 0, "maximum": 10 })
+    }
+}
+
 impl From<Score> for u8 {
     fn from(s: Score) -> u8 {
         s.0
     }
 }
 
-/// "How worried are we, 0 to 10?", with what the ends mean and what makes it this number.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A Signs of Safety scaling question: a score from 0 to 10, what its ends mean and why this
+/// number.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Scaling {
+    /// The scaling question, e.g. "How safe is Maya at home?"
     pub question: Text,
+    /// The score, a whole number from 0 to 10.
     pub score: Score,
+    /// What 0 means.
     pub zero_means: Text,
+    /// What 10 means.
     pub ten_means: Text,
+    /// What makes it this number.
     pub rationale: Text,
 }
 
@@ -167,15 +209,39 @@ pub struct ChildVoice {
     not_captured_reason: Option<Text>,
 }
 
-#[derive(Deserialize)]
+/// The child's voice: give at least one of `views`, `behaviour_observed` or `not_captured_reason`,
+/// so it is never an empty box ticked.
+// `skip_serializing_if` only tells the derived schema that a field left out has no default
+// worth showing (this struct is never serialised).
+#[derive(Deserialize, JsonSchema)]
+#[schemars(inline)]
 #[serde(deny_unknown_fields)]
 struct ChildVoiceFields {
-    #[serde(default)]
+    /// The child's own views, in their words where possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     views: Option<Text>,
-    #[serde(default)]
+    /// What the child's behaviour showed (for a child too young or unable to say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     behaviour_observed: Option<Text>,
-    #[serde(default)]
+    /// Why neither the child's views nor their behaviour was captured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     not_captured_reason: Option<Text>,
+}
+
+/// The fields' schema with the constraint [`ChildVoice::new`] checks: at least one present.
+impl JsonSchema for ChildVoice {
+    fn schema_name() -> Cow<'static, str> {
+        "ChildVoice".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let mut schema = ChildVoiceFields::json_schema(generator);
+        crate::schema::require_present(
+            &mut schema,
+            "anyOf",
+            &["views", "behaviour_observed", "not_captured_reason"],
+        );
+        schema
+    }
 }
 
 impl TryFrom<ChildVoiceFields> for ChildVoice {

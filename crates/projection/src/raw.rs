@@ -4,38 +4,28 @@
 //! stream is for systems that keep their own copy, and a copy must hold what the store holds.
 //! A `record_corrected` carries `corrects` so a reader can follow it without parsing `data`.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use store::StoredEvent;
 use uuid::Uuid;
 
-use crate::history::RECORD_CORRECTED;
+use crate::record::Record;
 
 /// `GET /v1/children/{child_id}/events?after=&limit=`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RawEvents {
-    pub events: Vec<RawEvent>,
+pub struct RawEvents<'a> {
+    pub events: Vec<RawEvent<'a>>,
     /// The `after` that asks for the next page; `null` when this page reaches the end of the
     /// events handed in.
     pub next_after: Option<u64>,
 }
 
-/// One stored event: the record shape (`event_id`, `sequence`, `type`, `occurred_at`,
-/// `recorded_at`, `recorded_by`, `data`) and what the store keeps besides.
+/// One stored event: the record shape every view shares ([`Record`], as recorded, never
+/// corrected) and what the store keeps besides. The record's fields are the record's own, so a
+/// field added to the record shape appears here too.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RawEvent {
-    pub event_id: Uuid,
-    pub sequence: u64,
-    #[serde(rename = "type")]
-    pub record_type: String,
-    pub occurred_at: DateTime<Utc>,
-    pub recorded_at: DateTime<Utc>,
-    pub recorded_by: Value,
-    /// As recorded, never corrected.
-    pub data: Value,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub corrects: Option<Uuid>,
+pub struct RawEvent<'a> {
+    #[serde(flatten)]
+    pub record: Record<'a>,
     pub event_version: u32,
     pub agency: String,
     pub token_id: Option<Uuid>,
@@ -44,21 +34,10 @@ pub struct RawEvent {
     pub hash: String,
 }
 
-impl From<&StoredEvent> for RawEvent {
-    fn from(e: &StoredEvent) -> RawEvent {
-        let corrects = (e.event_type == RECORD_CORRECTED)
-            .then(|| e.data.get("corrects_event_id").and_then(Value::as_str))
-            .flatten()
-            .and_then(|s| Uuid::parse_str(s).ok());
+impl<'a> From<&'a StoredEvent> for RawEvent<'a> {
+    fn from(e: &'a StoredEvent) -> RawEvent<'a> {
         RawEvent {
-            event_id: e.event_id,
-            sequence: e.sequence,
-            record_type: e.event_type.clone(),
-            occurred_at: e.occurred_at,
-            recorded_at: e.recorded_at,
-            recorded_by: e.recorded_by.clone(),
-            data: e.data.clone(),
-            corrects,
+            record: Record::as_recorded(e),
             event_version: e.event_version,
             agency: e.agency.clone(),
             token_id: e.token_id,
@@ -75,7 +54,7 @@ impl From<&StoredEvent> for RawEvent {
 /// `next_after` is set when events beyond the page were handed in, so a caller that reads
 /// `limit + 1` events from the store after `after` learns whether there is more without a
 /// second read.
-pub fn raw_events(events: &[StoredEvent], after: u64, limit: usize) -> RawEvents {
+pub fn raw_events(events: &[StoredEvent], after: u64, limit: usize) -> RawEvents<'_> {
     let mut later: Vec<&StoredEvent> = events.iter().filter(|e| e.sequence > after).collect();
     later.sort_by_key(|e| e.sequence);
     let limit = limit.max(1);

@@ -15,6 +15,8 @@ use serde_json::Value;
 use store::StoredEvent;
 use uuid::Uuid;
 
+use crate::history::RECORD_CORRECTED;
+
 /// One record as the journey, the consent ledger and the raw stream show it.
 ///
 /// It borrows the stored event's JSON where it can (`Cow`): a journey of 1,000 records is
@@ -45,7 +47,28 @@ pub struct Record<'a> {
     pub original_data: Option<Cow<'a, Value>>,
 }
 
-impl Record<'_> {
+impl<'a> Record<'a> {
+    /// A stored event as recorded, whatever corrected it since (the raw stream's view). A
+    /// `record_corrected` carries `corrects`, so a reader can follow it without parsing `data`.
+    pub fn as_recorded(e: &'a StoredEvent) -> Record<'a> {
+        let corrects = (e.event_type == RECORD_CORRECTED)
+            .then(|| e.data.get("corrects_event_id").and_then(Value::as_str))
+            .flatten()
+            .and_then(|s| Uuid::parse_str(s).ok());
+        Record {
+            event_id: e.event_id,
+            sequence: e.sequence,
+            record_type: Cow::Borrowed(e.event_type.as_str()),
+            occurred_at: e.occurred_at,
+            recorded_at: e.recorded_at,
+            recorded_by: Cow::Borrowed(&e.recorded_by),
+            data: Cow::Borrowed(&e.data),
+            corrects,
+            corrected_by: Vec::new(),
+            original_data: None,
+        }
+    }
+
     /// The record with its own copy of everything it borrowed, to outlive the events.
     pub fn into_owned(self) -> Record<'static> {
         Record {

@@ -7,7 +7,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
-use domain::child::ObligationKind;
+use domain::child::{ConsentStatus, ObligationKind};
+use domain::record::{ConsentPurpose, PlanKind};
+use domain::registration::ChildDetails;
+use domain::shapes::Person;
 use domain::level::{StatutoryBasis, Tier};
 use projection::TimeFilter;
 use serde::{Deserialize, Serialize};
@@ -44,9 +47,10 @@ pub struct OpenReferral {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OpenPlan {
     pub plan_id: Uuid,
-    /// `early_help`, `child_in_need` or `child_protection`.
+    /// `family_support_plan`, `early_help_plan`, `child_in_need_plan` or
+    /// `child_protection_plan`.
     #[schema(value_type = String)]
-    pub kind: serde_json::Value,
+    pub kind: PlanKind,
     pub review_by: NaiveDate,
 }
 
@@ -59,11 +63,12 @@ pub struct ServiceInPlace {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ConsentNow {
     pub consent_id: Uuid,
+    /// What the consent is for (`consent_sought.purpose`).
     #[schema(value_type = Option<String>)]
-    pub purpose: serde_json::Value,
+    pub purpose: Option<ConsentPurpose>,
     /// `sought`, `given`, `refused`, `withdrawn` or `dispensed`.
     #[schema(value_type = String)]
-    pub status: serde_json::Value,
+    pub status: ConsentStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -92,12 +97,12 @@ pub struct Case {
     pub sequence: u64,
     /// The child's details as registered and updated.
     #[schema(value_type = Object)]
-    pub child: serde_json::Value,
+    pub child: Option<ChildDetails>,
     pub level: CaseLevel,
     /// The framework the tier names come from.
     pub framework: String,
     #[schema(value_type = Option<Object>)]
-    pub lead_worker: Option<serde_json::Value>,
+    pub lead_worker: Option<Person>,
     pub open_referrals: Vec<OpenReferral>,
     pub open_plans: Vec<OpenPlan>,
     pub services: Vec<ServiceInPlace>,
@@ -106,10 +111,6 @@ pub struct Case {
     /// What is owed now, soonest first.
     pub obligations: Vec<ObligationOwed>,
     pub closed: bool,
-}
-
-fn json<T: Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 /// The case now: identity, tier, lead worker, open plans and referrals, services, consent,
@@ -134,11 +135,7 @@ pub async fn case(
     let case = Case {
         child_id,
         sequence: child.sequence(),
-        child: s
-            .details
-            .as_ref()
-            .map(json)
-            .unwrap_or(serde_json::Value::Null),
+        child: s.details.clone(),
         level: CaseLevel {
             tier: level.tier,
             name: state.framework.tier_name(level.tier).to_owned(),
@@ -146,7 +143,7 @@ pub async fn case(
             since: s.level_since,
         },
         framework: state.framework.name().to_owned(),
-        lead_worker: s.lead_worker.as_ref().map(json),
+        lead_worker: s.lead_worker.clone(),
         open_referrals: s
             .referrals
             .values()
@@ -162,7 +159,7 @@ pub async fn case(
             .filter(|p| p.open)
             .map(|p| OpenPlan {
                 plan_id: p.plan_id,
-                kind: json(&p.kind),
+                kind: p.kind,
                 review_by: p.review_by,
             })
             .collect(),
@@ -180,8 +177,8 @@ pub async fn case(
             .values()
             .map(|c| ConsentNow {
                 consent_id: c.consent_id,
-                purpose: json(&c.purpose),
-                status: json(&c.status),
+                purpose: c.purpose,
+                status: c.status,
             })
             .collect(),
         open_disagreements: s

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use domain::envelope::RecordInput;
 use serde::Serialize;
 use store::Appended;
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::access::Action;
@@ -107,12 +107,12 @@ pub enum AppendAnswers {
 }
 
 /// Appends one record.
+// One record and a batch share their headers and most refusals (`AppendHeaders`,
+// `child::NoSuchChild`, `AppendAnswers`): described once, so the two cannot drift apart. What
+// differs is written at each: the body, the answer, and what a 400, 403 or 422 means for one or
+// many.
 #[utoipa::path(post, path = "/v1/children/{child_id}/records", operation_id = "append_record", tag = "records", request_body = NewRecord,
-    params(
-        ("child_id" = Uuid, Path, description = "The child"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key, scoped to the token's agency; a retry with the same key and body returns the first answer and records nothing"),
-        ("If-Match" = Option<String>, Header, description = "The child's sequence as an entity tag (\"7\"): append only if the stream is still there"),
-    ),
+    params(("child_id" = Uuid, Path, description = "The child"), AppendHeaders),
     responses(
         (status = 201, description = "Recorded and durable", body = Recorded, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed, or a field of the wrong type", body = Problem, content_type = "application/problem+json"),
@@ -147,11 +147,7 @@ pub async fn append_one(
 
 /// Appends a batch atomically: all or none. An error names the failing record by index.
 #[utoipa::path(post, path = "/v1/children/{child_id}/records:batch", operation_id = "append_records", tag = "records", request_body = NewRecords,
-    params(
-        ("child_id" = Uuid, Path, description = "The child"),
-        ("Idempotency-Key" = Option<String>, Header, description = "As for one record"),
-        ("If-Match" = Option<String>, Header, description = "As for one record"),
-    ),
+    params(("child_id" = Uuid, Path, description = "The child"), AppendHeaders),
     responses(
         (status = 201, description = "All recorded and durable", body = RecordedBatch, headers(("ETag" = String, description = "The stream's sequence"), ("Caseline-Position" = u64, description = "The global position of the last event recorded (a replay carries the first answer's): a cross-child read with `?min_position=` this reflects it"))),
         (status = 400, description = "Malformed (`records[3].data.decision`), empty or over 500 records", body = Problem, content_type = "application/problem+json"),
@@ -198,6 +194,24 @@ pub async fn append_batch(
             })
             .collect(),
     }))
+}
+
+/// The headers both appends read (documentation: `child::idempotency` and `child::if_match`
+/// read them from the request).
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(
+    dead_code,
+    reason = "a description for the document; the handlers read the headers"
+)]
+struct AppendHeaders {
+    // utoipa keeps a doc comment's line breaks, so each description is one line.
+    /// Client-chosen key, scoped to the token's agency; a retry with the same key and body returns the first answer and records nothing
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+    /// The child's sequence as an entity tag ("7"): append only if the stream is still there
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
 }
 
 fn created(state: &AppState, appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder {
