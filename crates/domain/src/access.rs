@@ -217,6 +217,7 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(r.as_str().parse::<Role>().unwrap(), r);
             assert_eq!(serde_json::to_value(r).unwrap(), json!(r.as_str()));
+            assert_eq!(r.to_string(), r.as_str());
         }
         assert!("mash".parse::<Role>().is_err());
     }
@@ -231,10 +232,20 @@ mod tests {
     }
 
     #[test]
+    fn recorders_may_not_step_a_child_to_or_from_tier_4() {
+        let up = may_append(Role::Recorder, &step("stepped_up", 2, 4)).unwrap_err();
+        assert!(up.0.contains("front door's decision"), "{up}");
+        assert!(may_append(Role::Recorder, &step("stepped_down", 4, 2)).is_err());
+        assert!(may_append(Role::Recorder, &step("stepped_down", 4, 1)).is_err());
+    }
+
+    #[test]
     fn recorders_close_cases_only_below_tier_3() {
         let closed = testing::case_closed().build();
         assert!(may_append_at(Role::Recorder, &closed, tier(2)).is_ok());
         assert!(may_append_at(Role::Recorder, &closed, tier(3)).is_err());
+        let e = may_append_at(Role::Recorder, &closed, tier(4)).unwrap_err();
+        assert!(e.0.contains("at tier 4"), "{e}");
         assert!(may_append_at(Role::FrontDoor, &closed, tier(4)).is_ok());
     }
 

@@ -295,4 +295,26 @@ mod tests {
         );
         assert!(covers(day(2030, 12, 31)) && !covers(day(2031, 1, 1)));
     }
+
+    #[test]
+    fn a_count_up_to_a_thursday_stops_on_the_thursday() {
+        // Friday 20 to Thursday 26 November 2026: Monday to Thursday, not the Friday after.
+        assert_eq!(
+            working_days_between(day(2026, 11, 20), day(2026, 11, 26)),
+            4
+        );
+        assert_eq!(
+            working_days_between(day(2026, 11, 26), day(2026, 11, 20)),
+            0
+        );
+    }
+
+    #[test]
+    fn zero_working_days_from_a_weekend_is_the_monday_and_from_a_weekday_is_that_day() {
+        assert_eq!(add_working_days(day(2026, 11, 21), 0), day(2026, 11, 23));
+        assert_eq!(add_working_days(day(2026, 11, 19), 0), day(2026, 11, 19));
+        // Three working days from the Thursday before Easter 2026 skip Good Friday and Easter
+        // Monday.
+        assert_eq!(add_working_days(day(2026, 4, 2), 3), day(2026, 4, 9));
+    }
 }

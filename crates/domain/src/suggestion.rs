@@ -209,6 +209,81 @@ mod tests {
         );
     }
 
+    fn says(s: &Suggestion, words: &str) -> bool {
+        s.reasons.iter().any(|r| r.text.contains(words))
+    }
+
+    #[test]
+    fn two_tier_3_indicators_keep_the_early_help_reason_and_three_do_not() {
+        let f = norfolk();
+        let tier3 = codes(f, Tier::THREE, None);
+        let two = f.suggest(&tier3[..2], &[]);
+        assert!(says(&two, "enhanced early-help offer"), "{:?}", two.reasons);
+        let three = f.suggest(&tier3[..3], &[]);
+        assert_eq!(three.level, Level::new(Tier::THREE, StatutoryBasis::None));
+        assert!(
+            !says(&three, "enhanced early-help offer"),
+            "{:?}",
+            three.reasons
+        );
+    }
+
+    #[test]
+    fn one_tier_2_indicator_suggests_tier_2_for_that_indicator_alone() {
+        let f = norfolk();
+        let a = codes(f, Tier::TWO, None)[0];
+        let s = f.suggest(&[a], &[]);
+        assert_eq!(s.level, Level::new(Tier::TWO, StatutoryBasis::None));
+        assert_eq!(s.reasons.len(), 1, "{:?}", s.reasons);
+        assert_eq!(s.reasons[0].code.as_deref(), Some(a));
+        assert!(
+            s.reasons[0].text.contains("a tier 2 indicator"),
+            "{:?}",
+            s.reasons
+        );
+    }
+
+    #[test]
+    fn only_the_highest_tier_s_indicators_are_reasons() {
+        let f = norfolk();
+        let low = codes(f, Tier::TWO, None)[0];
+        let high = codes(f, Tier::THREE, None)[0];
+        let s = f.suggest(&[low, high], &[]);
+        assert_eq!(s.level, Level::new(Tier::THREE, StatutoryBasis::None));
+        let coded: Vec<_> = s.reasons.iter().filter_map(|r| r.code.as_deref()).collect();
+        assert_eq!(coded, [high]);
+    }
+
+    #[test]
+    fn a_norfolk_tier_4_indicator_is_read_as_tier_4_under_section_47() {
+        let f = norfolk();
+        let s = f.suggest(&[codes(f, Tier::FOUR, None)[0]], &[]);
+        assert_eq!(s.level, Level::new(Tier::FOUR, StatutoryBasis::Section47));
+        assert!(
+            says(&s, "read as tier 4") && says(&s, "lowest level this framework allows"),
+            "{:?}",
+            s.reasons
+        );
+        let tier3 = f.suggest(&[codes(f, Tier::THREE, None)[0]], &[]);
+        assert!(!says(&tier3, "read as"), "{:?}", tier3.reasons);
+    }
+
+    #[test]
+    fn every_section_47_indicator_is_a_reason_and_unknown_ones_are_passed_over() {
+        let f = norfolk();
+        let all: Vec<&str> = f
+            .section_47_indicators()
+            .iter()
+            .map(|s| s.code.as_str())
+            .take(2)
+            .collect();
+        let s = f.suggest(&[], &all);
+        let coded: Vec<_> = s.reasons.iter().filter_map(|r| r.code.as_deref()).collect();
+        assert_eq!(coded, all);
+        assert!(says(&s, "child protection enquiry"), "{:?}", s.reasons);
+        assert_eq!(f.suggest(&[], &["NOT-A-CODE"]).level, Level::UNIVERSAL);
+    }
+
     #[test]
     fn nothing_recorded_suggests_tier_1() {
         assert_eq!(norfolk().suggest(&[], &[]).level, Level::UNIVERSAL);

@@ -16,6 +16,7 @@ use crate::testing::{self as build, Build, level, person, tier};
 use StatutoryBasis::{Section17, Section47};
 
 mod census_practice;
+mod mutants;
 
 fn services() -> Services {
     Services {
