@@ -72,7 +72,7 @@ async fn export_import_export_is_identical_on_sqlite_and_into_postgres() {
             assert_eq!(code, 0, "{out}");
         }
         None => {
-            eprintln!("CASELINE_TEST_POSTGRES_URL is not set: SQLite to PostgreSQL not checked")
+            eprintln!("CASELINE_TEST_POSTGRES_URL is not set: SQLite to PostgreSQL not checked");
         }
     }
 }
@@ -453,7 +453,7 @@ async fn migrate_carries_tokens_idempotency_keys_the_read_log_and_the_key() {
     match TestStore::postgres().await {
         Some(pg) => targets.push(pg),
         None => {
-            eprintln!("CASELINE_TEST_POSTGRES_URL is not set: migrate to PostgreSQL not checked")
+            eprintln!("CASELINE_TEST_POSTGRES_URL is not set: migrate to PostgreSQL not checked");
         }
     }
     for target in targets {
@@ -615,8 +615,10 @@ async fn the_demo_finds_a_port_shows_known_at_and_cleans_up() {
     let store = out
         .lines()
         .find_map(|l| l.strip_prefix("store (removed when the demo stops): sqlite://"))
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| panic!("the store is named: {out}"));
+        .map_or_else(
+            || panic!("the store is named: {out}"),
+            std::path::PathBuf::from,
+        );
     let dir = store.parent().unwrap().to_owned();
     assert!(dir.is_dir());
 
@@ -644,7 +646,7 @@ async fn the_demo_finds_a_port_shows_known_at_and_cleans_up() {
             .json()
             .await
             .unwrap();
-        counts.push(r["records"].as_array().map(Vec::len).unwrap_or(0));
+        counts.push(r["records"].as_array().map_or(0, Vec::len));
     }
     assert!(
         counts[1] < counts[0],

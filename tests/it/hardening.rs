@@ -436,7 +436,7 @@ async fn raw_http(base: &str, request: &[u8]) -> String {
     let mut buf = [0u8; 8192];
     loop {
         match tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
+            Ok(Ok(0) | Err(_)) | Err(_) => break,
             Ok(Ok(n)) => {
                 out.extend_from_slice(&buf[..n]);
                 // One answer is enough: headers and a body of the length they announce.

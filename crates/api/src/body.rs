@@ -254,8 +254,9 @@ fn too_large(limit: usize) -> ApiError {
 async fn read(req: HttpRequest, mut payload: Payload) -> Result<JsonBody, ApiError> {
     let limit = req
         .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.body_limit)
-        .unwrap_or(crate::config::Config::DEFAULT_BODY_LIMIT);
+        .map_or(crate::config::Config::DEFAULT_BODY_LIMIT, |s| {
+            s.config.body_limit
+        });
     // Refuse a declared oversize body before reading a byte of it.
     if let Some(len) = req
         .headers()

@@ -173,7 +173,7 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
     let workers = if config.workers > 0 {
         config.workers
     } else {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
     };
     let connections = crate::connections::Connections::new(cap);
     let server = HttpServer::new(move || {

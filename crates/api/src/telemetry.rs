@@ -138,8 +138,7 @@ fn request_id(req: &ServiceRequest) -> String {
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| Uuid::new_v4().to_string())
+        .map_or_else(|| Uuid::new_v4().to_string(), str::to_owned)
 }
 
 /// Headers every answer carries, and the policy of every page.
@@ -224,11 +223,10 @@ pub async fn observe(
             ErrorKind::MethodNotAllowed => {
                 "this route does not take that method; see /openapi.json".to_owned()
             }
-            _ => res
-                .response()
-                .error()
-                .map(|e| e.to_string())
-                .unwrap_or_else(|| kind.row().title.to_owned()),
+            _ => res.response().error().map_or_else(
+                || kind.row().title.to_owned(),
+                std::string::ToString::to_string,
+            ),
         };
         let replaced = ApiError::new(kind, detail).error_response();
         let mut replaced = replaced;

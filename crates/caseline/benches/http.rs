@@ -533,9 +533,7 @@ async fn main() {
 
     println!(
         "\n{label}, {secs} s a row, {} cores",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(0)
+        std::thread::available_parallelism().map_or(0, std::num::NonZero::get)
     );
     println!("| what | rate | p50 ms | p99 ms | note |");
     println!("| --- | ---: | ---: | ---: | --- |");

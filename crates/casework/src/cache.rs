@@ -248,7 +248,7 @@ impl Turn<'_> {
     }
 
     fn reweigh(&self) {
-        let now = self.guard.as_ref().map(|f| f.events.len()).unwrap_or(0);
+        let now = self.guard.as_ref().map_or(0, |f| f.events.len());
         if self.weight.evicted.load(Ordering::Acquire) {
             return;
         }
@@ -289,7 +289,7 @@ impl ChildCache {
 
     /// Children with a slot now.
     pub fn children(&self) -> usize {
-        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+        self.slots.lock().map_or(0, |s| s.len())
     }
 
     /// Waits for the child's turn.

@@ -207,7 +207,7 @@ pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
 pub fn end_of_next_working_day(at: DateTime<Utc>) -> DateTime<Utc> {
     let due_day = add_working_days(next_day(at.date_naive()), 0);
     let end = next_day(due_day);
-    end.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).unwrap_or(at)
+    end.and_hms_opt(0, 0, 0).map_or(at, |t| t.and_utc())
 }
 
 fn next_day(d: NaiveDate) -> NaiveDate {

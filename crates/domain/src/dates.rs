@@ -46,9 +46,7 @@ pub const OVERDUE_DAYS: u64 = 60;
 
 fn bound(s: &str) -> DateTime<Utc> {
     // The constants above are valid RFC 3339; a test pins that, so the fallback is never used.
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+    DateTime::parse_from_rfc3339(s).map_or(DateTime::<Utc>::UNIX_EPOCH, |t| t.with_timezone(&Utc))
 }
 
 /// A posted `occurred_at` (or any instant) as kept: in range, in UTC, to the microsecond.

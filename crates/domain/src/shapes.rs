@@ -414,7 +414,7 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
             }
             let known = found
                 .iter()
-                .flat_map(|e| e.errors())
+                .flat_map(super::error::Invalid::errors)
                 .any(|g| g.field == f.field);
             if !known {
                 found.push(Invalid::shape(f.field.clone(), f.message.clone()));
@@ -493,7 +493,7 @@ fn parse_first<T: DeserializeOwned>(value: &serde_json::Value, prefix: &str) -> 
 fn path_error(e: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> Invalid {
     {
         let mut path = String::new();
-        for seg in e.path().iter() {
+        for seg in e.path() {
             match seg {
                 Segment::Seq { index } => path.push_str(&format!("[{index}]")),
                 Segment::Map { key } | Segment::Enum { variant: key } => {
@@ -561,8 +561,7 @@ fn explain(path: &str, raw: &str) -> (String, String) {
     if let Some(name) = between(raw, "unknown field `", "`") {
         let expected = raw
             .split_once(", expected ")
-            .map(|(_, e)| e)
-            .unwrap_or("no fields");
+            .map_or("no fields", |(_, e)| e);
         // serde_path_to_error already puts an unknown field's name at the end of the path.
         let at = if path == name || path.ends_with(&format!(".{name}")) {
             path.to_owned()
@@ -572,7 +571,7 @@ fn explain(path: &str, raw: &str) -> (String, String) {
         return (at, format!("is not a field here (expected {expected})"));
     }
     if let Some(value) = between(raw, "unknown variant `", "`") {
-        let expected = raw.split_once(", expected ").map(|(_, e)| e).unwrap_or("");
+        let expected = raw.split_once(", expected ").map_or("", |(_, e)| e);
         return (
             path.to_owned(),
             format!("`{value}` is not an allowed value; expected {expected}"),

@@ -14,8 +14,7 @@ async fn main() {
     let mut args = std::env::args().skip(1);
     let children: usize = args
         .next()
-        .map(|a| a.parse().expect("CHILDREN is a number"))
-        .unwrap_or(2000);
+        .map_or(2000, |a| a.parse().expect("CHILDREN is a number"));
     let dir = tempfile::tempdir().unwrap();
     let url = args
         .next()

@@ -92,8 +92,7 @@ impl Identity {
         let locality_name = council
             .localities
             .get(locality)
-            .map(|l| l.name.clone())
-            .unwrap_or_else(|| "Unknown".to_owned());
+            .map_or_else(|| "Unknown".to_owned(), |l| l.name.clone());
 
         let nhs = identifiers::nhs_number(seed, index);
         let mut nhs_number = None;
@@ -191,7 +190,7 @@ impl Identity {
     /// Age in whole years on `date`; -1 before birth.
     pub(crate) fn age_on(&self, date: NaiveDate) -> i32 {
         match self.date_of_birth {
-            Some(b) if b <= date => date.years_since(b).map(|y| y as i32).unwrap_or(0),
+            Some(b) if b <= date => date.years_since(b).map_or(0, |y| y as i32),
             Some(_) => -1,
             None => -1,
         }

@@ -562,7 +562,7 @@ impl Journey<'_> {
         let data = self.conversation_data(by, kind, others, about_referral, advice);
         let id = if chance(&mut self.rng, rates::CONVERSATION_RECORDED_LATE) {
             // Written up days after it happened, after records of later events.
-            let floor = self.registration.as_ref().map(|r| r.at).unwrap_or(self.t);
+            let floor = self.registration.as_ref().map_or(self.t, |r| r.at);
             let at = days_earlier(&mut self.rng, self.t, 3, 20, floor);
             self.emit_at(at, by, "conversation_recorded", data.clone(), true)?
         } else {

@@ -399,8 +399,7 @@ fn decide(
                     .and_then(|n| n.parse::<usize>().ok());
                 let (kind, at) = position
                     .and_then(|i| built.records.get(i))
-                    .map(|r| (r.kind, r.at))
-                    .unwrap_or(("record", now));
+                    .map_or(("record", now), |r| (r.kind, r.at));
                 let detail = format!(
                     "{} ({})",
                     e,

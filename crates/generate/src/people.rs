@@ -132,8 +132,7 @@ impl Council {
                 weight: known
                     .iter()
                     .find(|(n, _)| n == name)
-                    .map(|(_, w)| *w)
-                    .unwrap_or(12),
+                    .map_or(12, |(_, w)| *w),
             })
             .collect();
         let slug = slug(framework.name());

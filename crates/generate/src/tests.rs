@@ -342,7 +342,7 @@ fn the_mix_is_realistic() {
         for e in &c.events {
             match e.event_type.as_str() {
                 "strategy_discussion_held" if discussed.is_none() => {
-                    discussed = Some(e.occurred_at)
+                    discussed = Some(e.occurred_at);
                 }
                 "child_protection_conference_held" if e.data["kind"] == "initial" => {
                     if let Some(sd) = discussed.take() {

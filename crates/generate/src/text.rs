@@ -124,9 +124,7 @@ pub(crate) fn lines(rng: &mut impl Rng, list: &[&str], n: usize, name: &str) -> 
 
 /// One line of `list` with `{name}` filled in.
 pub(crate) fn line(rng: &mut impl Rng, list: &[&str], name: &str) -> String {
-    one(rng, list)
-        .map(|s| s.replace("{name}", name))
-        .unwrap_or_else(|| "Not recorded.".to_owned())
+    one(rng, list).map_or_else(|| "Not recorded.".to_owned(), |s| s.replace("{name}", name))
 }
 
 /// Between `min` and `max` different lines of `list`.

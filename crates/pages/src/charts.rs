@@ -295,7 +295,7 @@ pub(crate) fn horizontal_bars(
         .enumerate()
         .map(|(i, r)| {
             let y = TOP + ROW * i as f64 + ROW / 2.0;
-            let end = r.rate.map(x_of).unwrap_or(LEFT);
+            let end = r.rate.map_or(LEFT, x_of);
             let text = match r.rate {
                 Some(rate) => format!("{} ({})", labels::percent(Some(rate)), r.note),
                 None => r.note.clone(),
@@ -668,8 +668,7 @@ pub(crate) fn step_timeline(
             .iter()
             .skip(i + 1)
             .find(|later| later.tier == s.tier)
-            .map(|later| x_of(later.from) - 4.0)
-            .unwrap_or(WIDTH - 4.0);
+            .map_or(WIDTH - 4.0, |later| x_of(later.from) - 4.0);
         let numbered = format!("{}. {}", i + 1, s.label);
         let wide = text_width(&numbered, FONT);
         let number = (i + 1).to_string();

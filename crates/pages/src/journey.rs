@@ -298,9 +298,7 @@ fn recorded_by(value: &Value) -> RecordedBy {
     };
     RecordedBy {
         name: field("name").unwrap_or("name not recorded").to_owned(),
-        role: field("role")
-            .map(labels::humanise)
-            .unwrap_or_else(|| "role not recorded".to_owned()),
+        role: field("role").map_or_else(|| "role not recorded".to_owned(), labels::humanise),
         agency: field("agency").unwrap_or("agency not recorded").to_owned(),
     }
 }

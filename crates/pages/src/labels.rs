@@ -339,7 +339,7 @@ mod tests {
             // Every 50th shares 10 hex digits with the one before it.
             let hex = if i % 50 == 1 {
                 let prev: &String = names.last().expect("a name before");
-                format!("{}{:022x}", &prev[2..12], x as u128)
+                format!("{}{:022x}", &prev[2..12], u128::from(x))
             } else {
                 format!("{:016x}{:016x}", x, x.rotate_left(29))
             };

@@ -717,7 +717,7 @@ fn threshold_consistency(r: &InspectionReport) -> Section {
             "By the child's locality at the assessment",
             "Locality",
             &t.by_locality,
-            |k| k.to_owned(),
+            std::borrow::ToOwned::to_owned,
         )));
     }
     if !t.by_referring_agency.is_empty() {
@@ -1096,7 +1096,7 @@ fn children(r: &InspectionReport) -> Section {
 fn parts(counts: &[u64]) -> String {
     counts
         .iter()
-        .map(|n| n.to_string())
+        .map(std::string::ToString::to_string)
         .collect::<Vec<_>>()
         .join(" / ")
 }

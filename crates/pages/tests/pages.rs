@@ -287,7 +287,7 @@ fn balance(html: &str) -> Result<(), String> {
         }
         let name: String = tag
             .chars()
-            .take_while(|c| c.is_ascii_alphanumeric())
+            .take_while(char::is_ascii_alphanumeric)
             .collect::<String>()
             .to_ascii_lowercase();
         if name.is_empty() {
@@ -333,7 +333,7 @@ fn assert_self_contained(html: &str) {
                 lower[i + 3..].starts_with(|c: char| c.is_ascii_alphabetic()) && {
                     let attr: String = lower[i + 1..]
                         .chars()
-                        .take_while(|c| c.is_ascii_alphabetic())
+                        .take_while(char::is_ascii_alphabetic)
                         .collect();
                     lower[i + 1 + attr.len()..].starts_with('=')
                 }

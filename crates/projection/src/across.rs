@@ -71,7 +71,7 @@ impl Across {
         self.cases
             .iter()
             .flat_map(|c| c.values())
-            .map(|c| c.as_ref())
+            .map(std::convert::AsRef::as_ref)
     }
 
     /// How many children the model holds.

@@ -134,7 +134,5 @@ pub fn consent_ledger(events: &[StoredEvent]) -> ConsentLedger<'_> {
 
 /// The same UUID may be written in upper or lower case; group by one spelling.
 fn canonical_id(id: &str) -> String {
-    Uuid::parse_str(id)
-        .map(|u| u.to_string())
-        .unwrap_or_else(|_| id.to_owned())
+    Uuid::parse_str(id).map_or_else(|_| id.to_owned(), |u| u.to_string())
 }

@@ -324,8 +324,7 @@ impl DisagreementReview {
     pub fn of_child(&self, child_id: Uuid) -> &[Disagreement] {
         self.children
             .get(&child_id)
-            .map(|c| c.disagreements.as_slice())
-            .unwrap_or(&[])
+            .map_or(&[], |c| c.disagreements.as_slice())
     }
 }
 
@@ -790,7 +789,7 @@ mod tests {
         for e in &mut events {
             match e.event_type.as_str() {
                 DISAGREEMENT_RAISED => {
-                    e.data = json!({ "disagreement_id": id.to_string(), "about_event_id": 5 })
+                    e.data = json!({ "disagreement_id": id.to_string(), "about_event_id": 5 });
                 }
                 DISAGREEMENT_ESCALATED => e.data["to_stage"] = json!("two"),
                 DISAGREEMENT_RESOLVED => e.data = json!({ "disagreement_id": id.to_string() }),

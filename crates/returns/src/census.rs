@@ -192,7 +192,7 @@ pub fn episodes(child: &Child) -> Vec<Episode> {
                         day,
                         m.referral_id,
                         m.source.as_ref().map(|s| s.as_str().to_owned()),
-                    ))
+                    ));
                 }
             },
             RecordData::ReferralDecided(d) => {
@@ -314,10 +314,10 @@ pub fn episodes(child: &Child) -> Vec<Episode> {
                             (None, Some(i))
                                 if starts_plan && o.episode.section_47[i].icpc.is_some() =>
                             {
-                                o.episode.section_47[i].icpc = Some(day)
+                                o.episode.section_47[i].icpc = Some(day);
                             }
                             (None, _) if o.episode.initial_cpc.is_none() || starts_plan => {
-                                o.episode.initial_cpc = Some(day)
+                                o.episode.initial_cpc = Some(day);
                             }
                             _ => {}
                         }
@@ -340,7 +340,7 @@ pub fn episodes(child: &Child) -> Vec<Episode> {
                 let Some(mut o) = open.take() else { continue };
                 // A closure without the census's reason is "services ceased for any other
                 // reason": the record says the case closed, not why in census terms.
-                let reason = c.closure_reason.map(closure_code).unwrap_or("RC7");
+                let reason = c.closure_reason.map_or("RC7", closure_code);
                 o.episode.closure = Some((day, reason.to_owned()));
                 done.push(o.episode);
             }
@@ -410,7 +410,7 @@ pub fn census_child(child_id: Uuid, child: &Child, year: CollectionYear) -> Opti
             child_id,
             identifiers
                 .and_then(|i| i.la_child_id.as_ref())
-                .map(|t| t.as_str()),
+                .map(domain::shapes::Text::as_str),
         ),
         upn,
         former_upn: identifiers

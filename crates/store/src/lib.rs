@@ -586,9 +586,7 @@ pub async fn open(url: &str) -> Result<Arc<dyn EventStore>, StoreError> {
                 })??;
             Ok(Arc::new(store))
         }
-        Some("postgres") | Some("postgresql") => {
-            Ok(Arc::new(postgres::Postgres::connect(url).await?))
-        }
+        Some("postgres" | "postgresql") => Ok(Arc::new(postgres::Postgres::connect(url).await?)),
         #[cfg(feature = "kurrentdb")]
         Some(
             "kurrentdb" | "kurrentdb+discover" | "esdb" | "esdb+discover" | "kurrent"

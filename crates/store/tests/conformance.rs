@@ -780,9 +780,8 @@ async fn a_kurrentdb_url_opens_the_kurrentdb_backend() {
 #[cfg(not(feature = "kurrentdb"))]
 #[tokio::test]
 async fn a_kurrentdb_url_says_how_to_build_with_kurrentdb() {
-    let err = match store::open("kurrentdb://127.0.0.1:2113?tls=false").await {
-        Ok(_) => panic!("this build has no KurrentDB backend"),
-        Err(e) => e,
+    let Err(err) = store::open("kurrentdb://127.0.0.1:2113?tls=false").await else {
+        panic!("this build has no KurrentDB backend");
     };
     assert_eq!(err.kind(), &store::StoreErrorKind::Config);
     let text = err.to_string();

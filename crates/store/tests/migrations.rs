@@ -75,9 +75,8 @@ fn all_recorded(checksums: &[(String, Option<String>)]) {
 
 /// The error `store::open` gives, which must name the changed migration.
 async fn refused(url: &str) {
-    let err = match store::open(url).await {
-        Ok(_) => panic!("a store whose applied migration changed must not open"),
-        Err(e) => e,
+    let Err(err) = store::open(url).await else {
+        panic!("a store whose applied migration changed must not open");
     };
     assert_eq!(
         err.kind(),

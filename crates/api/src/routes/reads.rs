@@ -8,10 +8,10 @@
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::child::{ConsentStatus, ObligationKind};
+use domain::level::{StatutoryBasis, Tier};
 use domain::record::{ConsentPurpose, PlanKind};
 use domain::registration::ChildDetails;
 use domain::shapes::Person;
-use domain::level::{StatutoryBasis, Tier};
 use projection::TimeFilter;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};

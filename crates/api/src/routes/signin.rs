@@ -287,12 +287,13 @@ pub async fn landing(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<
     let role: Option<Role> = s.role.parse().ok();
     let report = role
         .filter(|r| crate::access::scope(*r, Action::ReadInspectionReport).is_some())
-        .map(|_| "<li><a href=\"/v1/reports/inspection\">The inspection report</a></li>")
-        .unwrap_or("");
+        .map_or(
+            "",
+            |_| "<li><a href=\"/v1/reports/inspection\">The inspection report</a></li>",
+        );
     let journey = role
         .filter(|r| crate::access::scope(*r, Action::ReadJourney).is_some())
-        .map(|_| "<li>A child's journey: <code>/v1/children/CHILD_ID/journey</code>, from a link you were sent</li>")
-        .unwrap_or("");
+        .map_or("", |_| "<li>A child's journey: <code>/v1/children/CHILD_ID/journey</code>, from a link you were sent</li>");
     let body = format!(
         "<p>You are signed in as <strong>{}</strong>, {} for <code>{}</code>, until {} at the latest.</p>\n<ul>{report}{journey}</ul>\n{}\n<p class=\"note\">Every page you open is recorded under your name.</p>",
         escape(&s.name),

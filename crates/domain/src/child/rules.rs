@@ -94,7 +94,7 @@ fn allowed(services: &Services, level: Level, field: &str) -> Result<(), Invalid
         .framework
         .allowed_levels()
         .iter()
-        .map(|l| l.to_string())
+        .map(std::string::ToString::to_string)
         .collect();
     Err(rule(
         &format!(
@@ -378,8 +378,10 @@ pub(super) fn check(
             )?;
             let day = at.date_naive();
             if c.kind == ConferenceKind::Initial && !crate::calendar::is_working_day(day) {
-                let what = crate::calendar::bank_holiday(day)
-                    .map_or_else(|| day.format("a %A").to_string(), |h| h.to_owned());
+                let what = crate::calendar::bank_holiday(day).map_or_else(
+                    || day.format("a %A").to_string(),
+                    std::borrow::ToOwned::to_owned,
+                );
                 return Err(rule(
                     "An initial child protection conference sits on a working day (census rule 8875); date it (occurred_at) on the day it sat.",
                     "occurred_at",

@@ -203,7 +203,10 @@ impl ChildState {
     /// What the date rules need to know of the child's birth.
     pub fn born(&self) -> crate::dates::Born {
         crate::dates::Born {
-            date_of_birth: self.details.as_ref().and_then(|d| d.date_of_birth()),
+            date_of_birth: self
+                .details
+                .as_ref()
+                .and_then(super::super::registration::ChildDetails::date_of_birth),
             registered_unborn: self.registered_unborn,
         }
     }
@@ -286,19 +289,19 @@ impl ChildState {
                 self.assessments.insert(n.assessment_id);
             }
             RecordData::ConsentSought(c) => {
-                self.consent(c.consent_id, Some(c.purpose), ConsentStatus::Sought, id)
+                self.consent(c.consent_id, Some(c.purpose), ConsentStatus::Sought, id);
             }
             RecordData::ConsentGiven(c) => {
-                self.consent(c.consent_id, None, ConsentStatus::Given, id)
+                self.consent(c.consent_id, None, ConsentStatus::Given, id);
             }
             RecordData::ConsentRefused(c) => {
-                self.consent(c.consent_id, None, ConsentStatus::Refused, id)
+                self.consent(c.consent_id, None, ConsentStatus::Refused, id);
             }
             RecordData::ConsentWithdrawn(c) => {
-                self.consent(c.consent_id, None, ConsentStatus::Withdrawn, id)
+                self.consent(c.consent_id, None, ConsentStatus::Withdrawn, id);
             }
             RecordData::ConsentDispensedWith(c) => {
-                self.consent(c.consent_id, Some(c.purpose), ConsentStatus::Dispensed, id)
+                self.consent(c.consent_id, Some(c.purpose), ConsentStatus::Dispensed, id);
             }
             RecordData::InformationShared(i) => {
                 self.shared_with
@@ -372,10 +375,10 @@ impl ChildState {
             RecordData::PlanStarted(p) => {
                 match p.kind {
                     PlanKind::ChildInNeedPlan => {
-                        self.went_beyond_assessment(BeyondAssessment::ChildInNeedPlan)
+                        self.went_beyond_assessment(BeyondAssessment::ChildInNeedPlan);
                     }
                     PlanKind::ChildProtectionPlan => {
-                        self.went_beyond_assessment(BeyondAssessment::ChildProtectionPlan)
+                        self.went_beyond_assessment(BeyondAssessment::ChildProtectionPlan);
                     }
                     PlanKind::EarlyHelpPlan | PlanKind::FamilySupportPlan => {}
                 }

@@ -268,7 +268,7 @@ impl Framework {
 
     pub fn tier_name(&self, tier: Tier) -> &str {
         // Every tier is named: `parse` refuses a file that leaves one out.
-        self.tier_names.get(&tier).map(String::as_str).unwrap_or("")
+        self.tier_names.get(&tier).map_or("", String::as_str)
     }
 
     /// Whether this framework records a child at `level` (Norfolk has no tier 4 under

@@ -322,7 +322,7 @@ impl Case {
                         at,
                         sequence,
                         decision: code(&s.decision),
-                    })
+                    });
                 }
                 RecordData::Section47EnquiryStarted(_) => case.enquiries_started.push(at),
                 RecordData::ChildProtectionConferenceHeld(c) => case.conferences.push(Conference {

@@ -548,7 +548,7 @@ fn assessments(case: &Case, scope: &Scope<'_>, f: &mut Figures, row: &mut ChildR
             match a.started_on {
                 None => t.start_not_recorded += 1,
                 Some(start) if calendar::working_days_between(start, a.at.date_naive()) <= 45 => {
-                    t.within_45_working_days += 1
+                    t.within_45_working_days += 1;
                 }
                 Some(_) => t.over_45_working_days += 1,
             }
@@ -593,8 +593,7 @@ fn assessments(case: &Case, scope: &Scope<'_>, f: &mut Figures, row: &mut ChildR
             .iter()
             .filter(|r| r.made_at <= a.at)
             .max_by_key(|r| (r.made_at, r.made_sequence))
-            .map(|r| r.agency.clone())
-            .unwrap_or_else(|| NO_REFERRAL.to_owned());
+            .map_or_else(|| NO_REFERRAL.to_owned(), |r| r.agency.clone());
         f.threshold_consistency
             .by_referring_agency
             .entry(referrer)
@@ -671,7 +670,7 @@ fn child_protection(case: &Case, scope: &Scope<'_>, f: &mut Figures) {
             Some(s)
                 if calendar::working_days_between(s.at.date_naive(), c.at.date_naive()) <= 15 =>
             {
-                t.within_15_working_days += 1
+                t.within_15_working_days += 1;
             }
             Some(_) => t.over_15_working_days += 1,
         }

@@ -69,7 +69,7 @@ pub fn backup(source: &Path, target: &Path) -> Result<BackupCopied, StoreError> 
                     StepResult::Done => break,
                     // Another connection holds a lock for a moment: try again shortly.
                     StepResult::Busy | StepResult::Locked | StepResult::More => {
-                        std::thread::sleep(std::time::Duration::from_millis(50))
+                        std::thread::sleep(std::time::Duration::from_millis(50));
                     }
                     // `StepResult` is non-exhaustive.
                     _ => std::thread::sleep(std::time::Duration::from_millis(50)),

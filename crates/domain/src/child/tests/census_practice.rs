@@ -164,7 +164,7 @@ fn rc8_and_rc9_close_only_a_case_that_went_no_further_than_an_assessment() {
     ];
     for reason in [ClosureReason::RC8, ClosureReason::RC9] {
         check(
-            enquiry.iter().map(|r| r.clone_record()).collect(),
+            enquiry.iter().map(super::RecordExt::clone_record).collect(),
             closed(10, reason),
             "data.closure_reason",
             "a section 47 enquiry since it was opened",
@@ -179,7 +179,7 @@ fn rc8_and_rc9_close_only_a_case_that_went_no_further_than_an_assessment() {
     );
     // RC7 says the case went further; an early help plan alone leaves RC8 open.
     accept(
-        enquiry.iter().map(|r| r.clone_record()).collect(),
+        enquiry.iter().map(super::RecordExt::clone_record).collect(),
         closed(10, ClosureReason::RC7),
     );
     let eh = id();
@@ -188,7 +188,7 @@ fn rc8_and_rc9_close_only_a_case_that_went_no_further_than_an_assessment() {
         closed(11, ClosureReason::RC8),
     );
     // A closure ends the episode: reopened, the case may close after an assessment alone.
-    let mut history: Vec<_> = enquiry.iter().map(|r| r.clone_record()).collect();
+    let mut history: Vec<_> = enquiry.iter().map(super::RecordExt::clone_record).collect();
     history.push(closed(10, ClosureReason::RC7));
     history.push(rec(11, build::case_reopened().reason("a new referral")));
     accept(history, closed(12, ClosureReason::RC8));
