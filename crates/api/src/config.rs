@@ -33,6 +33,9 @@ pub struct Config {
     /// How many events' worth of folded children to keep in memory (least recently used go
     /// first); a child's fold costs roughly 2-3 KB an event.
     pub child_cache_events: usize,
+    /// How many bytes of journeys' JSON to keep for reading again (`kept_journeys`); 0 keeps
+    /// none.
+    pub kept_journeys_bytes: usize,
     /// The most connections held open at once (clamped below the open-files limit).
     pub max_connections: usize,
     /// How long a new connection may take to send its first request's head, in ms.
@@ -127,6 +130,8 @@ impl Config {
     pub const DEFAULT_RATE_BURST: u32 = 400;
     /// About 250-300 MB of folded children.
     pub const DEFAULT_CHILD_CACHE_EVENTS: usize = 100_000;
+    /// 64 MiB: about a hundred 1,000-record journeys.
+    pub const DEFAULT_KEPT_JOURNEYS_BYTES: usize = 64 * 1024 * 1024;
     /// Enough for a misconfigured system to show its 401s plainly, far too few to guess a
     /// token (2^256 secrets).
     pub const DEFAULT_AUTH_FAILURE_BURST: u32 = 30;
@@ -177,6 +182,7 @@ impl Config {
             workers: 0,
             shutdown_timeout_secs: 30,
             child_cache_events: Self::DEFAULT_CHILD_CACHE_EVENTS,
+            kept_journeys_bytes: Self::DEFAULT_KEPT_JOURNEYS_BYTES,
             max_connections: Self::DEFAULT_MAX_CONNECTIONS,
             request_head_timeout_ms: Self::DEFAULT_REQUEST_HEAD_TIMEOUT_MS,
             keep_alive_secs: Self::DEFAULT_KEEP_ALIVE_SECS,

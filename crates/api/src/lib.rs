@@ -21,6 +21,7 @@ pub mod body;
 pub mod config;
 pub mod connections;
 pub mod consistency;
+pub mod kept_journeys;
 pub mod oidc;
 pub mod openapi;
 pub mod pages;

@@ -150,6 +150,9 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
             config.auth_failure_burst,
         )),
         config: Arc::new(config.clone()),
+        kept_journeys: Arc::new(crate::kept_journeys::KeptJourneys::new(
+            config.kept_journeys_bytes,
+        )),
         casework: Arc::new(casework::Casework::new(
             store.clone(),
             framework,

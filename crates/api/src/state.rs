@@ -19,6 +19,8 @@ pub struct AppState {
     pub limiter: Arc<Limiter>,
     /// The use cases over a child's record, with the children it keeps folded.
     pub casework: Arc<casework::Casework>,
+    /// Journeys' JSON kept per child version and sight (`kept_journeys`).
+    pub kept_journeys: Arc<crate::kept_journeys::KeptJourneys>,
     /// The cross-child read model (disagreements, the inspection report) and its follower.
     pub projections: Arc<projection::Projections>,
     /// The key pseudonyms are made with; see `routes::report`.

@@ -5,6 +5,7 @@
 //! a recorder's agency and logs the read before anything is answered. The views are folded on
 //! demand from the child's stream (`projection`), so they can never lag behind an append.
 
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use domain::child::{ConsentStatus, ObligationKind};
@@ -282,12 +283,25 @@ async fn journey_answer(
         query.describe()
     };
     let read = read_child(&state, &caller, child_id, Action::ReadJourney, what).await?;
+    // The whole journey in JSON is kept per child version and sight (`kept_journeys`): the read
+    // above is authorised and logged either way.
+    let keep = !html && query.filter() == TimeFilter::NONE;
+    let sequence = read.child().sequence();
+    if keep && let Some(json) = state.kept_journeys.get(child_id, sequence, &read.sight) {
+        return Ok(json_answer(json));
+    }
     let mut journey = projection::journey(read.events(), state.framework, query.filter());
     journey
         .records
         .retain(|r| read.sight.sees(&r.recorded_by, &r.record_type, &r.data));
     if !html {
-        return Ok(HttpResponse::Ok().json(journey));
+        let json = Bytes::from(serde_json::to_vec(&journey).map_err(ApiError::internal)?);
+        if keep {
+            state
+                .kept_journeys
+                .keep(child_id, sequence, &read.sight, json.clone());
+        }
+        return Ok(json_answer(json));
     }
     let name = read
         .child()
@@ -303,6 +317,13 @@ async fn journey_answer(
         state.framework.title(),
     )?;
     Ok(crate::pages::answer(page, caller.person.as_ref()))
+}
+
+/// A JSON body already written, answered as `HttpResponse::json` would answer it.
+fn json_answer(json: Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(json)
 }
 
 /// Every record with who recorded it, through which token, corrections and retractions

@@ -62,6 +62,10 @@ pub(crate) struct Serve {
     /// the least recently used are dropped first.
     #[arg(long, env = "CASELINE_CHILD_CACHE_EVENTS", default_value_t = Config::DEFAULT_CHILD_CACHE_EVENTS)]
     child_cache_events: usize,
+    /// How many bytes of journeys' JSON to keep, so a long child's journey read again is not
+    /// serialised again (kept per child version and sight; 0 keeps none).
+    #[arg(long, env = "CASELINE_KEPT_JOURNEYS_BYTES", default_value_t = Config::DEFAULT_KEPT_JOURNEYS_BYTES)]
+    kept_journeys_bytes: usize,
     /// The pseudonym key's file (created, owner-only, on first start). Default: pseudonym.key
     /// beside a SQLite store; required for other stores unless CASELINE_PSEUDONYM_KEY (the key
     /// itself, hex) is set, which wins over any file.
@@ -89,6 +93,7 @@ pub(crate) async fn run(s: Serve) -> Result<ExitCode> {
     config.read_wait_ms = s.read_wait_ms;
     config.shutdown_timeout_secs = s.shutdown_timeout;
     config.child_cache_events = s.child_cache_events;
+    config.kept_journeys_bytes = s.kept_journeys_bytes;
     signin::configure(&mut config, s.signin)?;
     if let Some(la) = &s.census.la_code {
         // Checked now, so a mistyped code stops the start rather than every census later.
