@@ -81,12 +81,6 @@ pub struct RecordedBatch {
 #[derive(utoipa::IntoResponses)]
 pub enum AppendAnswers {
     #[response(
-        status = 404,
-        description = "No such child",
-        content_type = "application/problem+json"
-    )]
-    NoSuchChild(Problem),
-    #[response(
         status = 409,
         description = "If-Match no longer holds",
         content_type = "application/problem+json"
