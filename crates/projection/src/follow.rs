@@ -52,6 +52,11 @@ pub const PERSIST_EVERY: Duration = Duration::from_secs(2);
 /// ... or at once when this many are dirty.
 pub const PERSIST_AT: usize = 5000;
 
+/// How long the follower lets new events gather after applying some, before it reads again.
+/// A cross-child read waits for the position it needs (`?min_position=`), so this is at most
+/// the extra wait of a read that comes straight after an append.
+const GATHER: Duration = Duration::from_millis(2);
+
 /// While a long catch-up runs, readers are given the model at least this often.
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
@@ -186,11 +191,13 @@ impl Projections {
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
         let turn = self.turn.lock().await;
-        // A wake-up that finds nothing new (another got there first) costs one small read and
-        // no copy of the model.
+        // A wake-up that finds nothing new (another got there first) costs one read and no
+        // copy of the model; one that finds something applies the page it read.
         let current = self.model();
-        if self.store.read_all(current.position(), 1).await?.is_empty() {
+        let first = self.store.read_all(current.position(), PAGE).await?;
+        if first.is_empty() {
             self.caught_up.store(true, Ordering::Release);
+            metrics::gauge!("caseline_projection_lag_events").set(0.0);
             return Ok(0);
         }
         if current.position() == 0 && current.children() == 0 {
@@ -201,7 +208,7 @@ impl Projections {
         }
         let mut model = (*current).clone();
         drop(current);
-        self.advance(&mut model, progress).await
+        self.advance_from(&mut model, first, progress).await
     }
 
     /// Rebuilds the model from the first event and saves every child's row; returns the events
@@ -294,12 +301,27 @@ impl Projections {
         model: &mut Across,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
+        let first = self.store.read_all(model.position(), PAGE).await?;
+        self.advance_from(model, first, progress).await
+    }
+
+    /// [`Projections::advance`], given the first page (the events after the model's position).
+    async fn advance_from(
+        &self,
+        model: &mut Across,
+        first: Vec<StoredEvent>,
+        progress: &(dyn Fn(GlobalPosition) + Sync),
+    ) -> Result<u64, StoreError> {
         let mut applied = 0u64;
         let mut touched = BTreeSet::new();
         let mut published = Instant::now();
         let started_at = model.position();
+        let mut next = Some(first);
         loop {
-            let page = self.store.read_all(model.position(), PAGE).await?;
+            let page = match next.take() {
+                Some(page) => page,
+                None => self.store.read_all(model.position(), PAGE).await?,
+            };
             let Some(last) = page.last().map(|e| e.global_position) else {
                 break;
             };
@@ -470,24 +492,22 @@ impl Projections {
         let _persister = AbortOnDrop(tokio::spawn(Arc::clone(&self).persist_loop()));
         loop {
             match self.catch_up(&|_| {}).await {
-                Ok(n) if n > 0 => tracing::debug!(events = n, "read model caught up"),
+                Ok(n) if n > 0 => {
+                    tracing::debug!(events = n, "read model caught up");
+                    // More is probably on its way (appends wake the follower): a moment's
+                    // pause lets one page take what a burst of appends brought, rather than a
+                    // read, a copy of the model and a publish for every few records.
+                    tokio::time::sleep(GATHER).await;
+                    continue;
+                }
                 Ok(_) => {}
                 Err(e) => {
                     self.caught_up.store(false, Ordering::Release);
                     tracing::warn!(error = %e, "the read model could not catch up; retrying");
                 }
             }
-            // Also learn the store's head, for the lag, when nothing new was applied.
-            if let Ok(next) = self.store.read_all(self.model().position(), 1).await {
-                match next.first() {
-                    Some(e) => {
-                        self.head.fetch_max(e.global_position, Ordering::AcqRel);
-                        self.caught_up.store(false, Ordering::Release);
-                        continue;
-                    }
-                    None => metrics::gauge!("caseline_projection_lag_events").set(0.0),
-                }
-            }
+            // An append's wake-up while catching up is kept by `Notify` (a permit), so none
+            // is lost between the read that found nothing and this wait.
             let _ = tokio::time::timeout(poll, self.wake.notified()).await;
         }
     }

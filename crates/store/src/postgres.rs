@@ -1,7 +1,9 @@
 //! The PostgreSQL backend.
 //!
 //! Appends go through one writer task per process that owns a dedicated connection and folds
-//! whatever is queued into one transaction (group commit), each request in its own SAVEPOINT.
+//! whatever is queued into one transaction (group commit), written in a handful of statements
+//! whatever its size ([`group`]); a group one of whose statements fails is run again with each
+//! request in its own SAVEPOINT, so each gets its own answer.
 //! Every writing transaction takes the same transaction-scoped advisory lock before it assigns
 //! global positions (`max + 1`), and holds it until commit, so positions grow in commit order
 //! even with several Caseline processes on one database: a reader paging by position can never
@@ -29,6 +31,7 @@ use tokio_postgres::types::ToSql;
 use tokio_postgres::{GenericClient, NoTls, Row, Statement, ToStatement};
 use uuid::Uuid;
 
+mod group;
 mod migrate;
 
 use crate::append::{self, Head};
@@ -176,18 +179,24 @@ async fn writer_loop(config: &tokio_postgres::Config, rx: &mut mpsc::Receiver<Pe
         let Some((c, st)) = client.as_mut() else {
             continue;
         };
-        run_group(c, st, group).await;
+        metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
+            .record(group.len() as f64);
+        if let group::Ran::Again(group, why) = group::run(c, st, group).await {
+            // A statement of the group failed (a reused event id, say): nothing was written,
+            // and the savepoint path gives each append its own answer.
+            tracing::debug!("postgres: the group runs again append by append: {why}");
+            run_group(c, st, group).await;
+        }
     }
 }
 
-/// One group commit. Each job runs in its own savepoint. In PostgreSQL any failed statement
+/// One group commit, append by append: the path a group takes when [`group::run`] could not
+/// write it in one go. Each job runs in its own savepoint. In PostgreSQL any failed statement
 /// outside a savepoint aborts the whole transaction, after which `COMMIT` quietly rolls back
 /// (it answers `ROLLBACK`, not an error); so if a savepoint cannot be opened or ended the group
 /// is rolled back and every waiter gets an error, and before committing the writer checks the
 /// transaction still accepts statements. Waiters are answered only once the commit succeeded.
 async fn run_group(client: &mut tokio_postgres::Client, st: &Prepared, group: Vec<Pending>) {
-    metrics::histogram!("caseline_group_commit_size", "backend" => "postgres")
-        .record(group.len() as f64);
     let fail_all = |group: Vec<Pending>, msg: String| {
         for (_, _, reply) in group {
             let _ = reply.send(Err(StoreError::new(
@@ -402,6 +411,7 @@ struct Prepared {
     remember_answer: Statement,
     clock_and_position: Statement,
     probe: Statement,
+    group: group::Statements,
 }
 
 impl Prepared {
@@ -415,6 +425,7 @@ impl Prepared {
             remember_answer: c.prepare(REMEMBER_ANSWER).await?,
             clock_and_position: c.prepare(CLOCK_AND_POSITION).await?,
             probe: c.prepare("SELECT 1").await?,
+            group: group::Statements::on(c).await?,
         })
     }
 }
@@ -678,7 +689,7 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        read_filled(&**c, Some(&child_id), after, limit, "read stream").await
+        read_filled(&c, Some(&child_id), after, limit, "read stream").await
     }
 
     async fn stream_sequence(&self, child_id: Uuid) -> Result<Sequence, StoreError> {
@@ -692,7 +703,7 @@ impl EventStore for Postgres {
         limit: usize,
     ) -> Result<Vec<StoredEvent>, StoreError> {
         let c = self.client().await?;
-        read_filled(&**c, None, after, limit, "read all").await
+        read_filled(&c, None, after, limit, "read all").await
     }
 
     async fn find_by_identifier(
@@ -882,11 +893,15 @@ impl EventStore for Postgres {
         secret_hash: &str,
     ) -> Result<Option<TokenRecord>, StoreError> {
         let c = self.client().await?;
+        // Asked on every request: prepared once per connection.
+        let statement = c
+            .prepare_cached(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = $1"
+            ))
+            .await
+            .map_err(|e| unavailable("find token", e))?;
         let row = c
-            .query_opt(
-                &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = $1"),
-                &[&secret_hash],
-            )
+            .query_opt(&statement, &[&secret_hash])
             .await
             .map_err(|e| unavailable("find token", e))?;
         row.as_ref().map(to_token).transpose()
@@ -1309,8 +1324,8 @@ impl EventStore for Postgres {
 /// position `after`, at most `limit`, in order. Rows that cannot be read back are left out (and
 /// logged), and the page is filled from beyond them, so a reader is never told it has caught up
 /// while readable events remain after an unreadable one.
-async fn read_filled<C: GenericClient>(
-    c: &C,
+async fn read_filled(
+    c: &deadpool_postgres::ClientWrapper,
     child: Option<&Uuid>,
     after: u64,
     limit: usize,
@@ -1330,13 +1345,19 @@ async fn read_filled<C: GenericClient>(
             0,
         ),
     };
+    // Asked many times a second (the follower, every read of a child): prepared once per
+    // connection, not on every use.
+    let statement = c
+        .prepare_cached(&sql)
+        .await
+        .map_err(|e| unavailable(what, e))?;
     let mut out = Vec::new();
     let mut from = after as i64;
     loop {
         let want = limit.saturating_sub(out.len()).min(i64::MAX as usize) as i64;
         let rows = match child {
-            Some(id) => c.query(&sql, &[id, &from, &want]).await,
-            None => c.query(&sql, &[&from, &want]).await,
+            Some(id) => c.query(&statement, &[id, &from, &want]).await,
+            None => c.query(&statement, &[&from, &want]).await,
         }
         .map_err(|e| unavailable(what, e))?;
         let last = rows.last().and_then(|r| r.try_get::<_, i64>(cursor).ok());

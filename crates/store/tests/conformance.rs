@@ -691,6 +691,111 @@ mod cases {
             .collect();
         assert_eq!(children.len(), 3);
     }
+
+    /// One group holding every kind of decision, in queue order: each append is decided as
+    /// if it had been made alone after the ones before it (a stream extended twice, a claim
+    /// and a key taken by an earlier append of the same group, a reused event id that only
+    /// the store's unique index knows), and each gets its own answer.
+    pub(crate) async fn one_group_decides_each_append_as_if_alone(s: Arc<dyn EventStore>) {
+        let (a, b, c) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let first = s
+            .append(append(a, Expected::Any, vec![event(0)]))
+            .await
+            .unwrap();
+        let nhs = IdentifierClaim {
+            kind: "nhs_number".into(),
+            value: "9434765919".into(),
+        };
+        let claiming = |child| {
+            let mut r = append(child, Expected::NoStream, vec![event(1)]);
+            r.claims = vec![nhs.clone()];
+            r
+        };
+        let keyed = |child, hash: &str| {
+            let mut r = append(child, Expected::Any, vec![event(1)]);
+            r.idempotency = key("school:a", "k-group", hash);
+            r
+        };
+        let results = s
+            .append_many(vec![
+                append(a, Expected::Exactly(1), vec![event(1), event(2)]), // 0: a to 3
+                append(a, Expected::Exactly(3), vec![event(3)]),           // 1: a to 4
+                append(a, Expected::Exactly(3), vec![event(4)]),           // 2: stale
+                claiming(b),                                               // 3: b claims
+                claiming(c),                                               // 4: taken by b
+                keyed(c, "h-1"),                                           // 5: c's first
+                keyed(c, "h-1"),                                           // 6: replay of 5
+                keyed(c, "h-2"),                                           // 7: key reused
+                append(b, Expected::Exactly(1), vec![event(5)]),           // 8: b to 2
+            ])
+            .await;
+        let kinds: Vec<String> = results
+            .iter()
+            .map(|r| match r {
+                Ok(a) if a.replayed => "replayed".to_owned(),
+                Ok(a) => format!("ok {}", a.events.last().unwrap().sequence),
+                Err(e) => format!("{:?}", e.kind())
+                    .split([' ', '(', '{'])
+                    .next()
+                    .unwrap()
+                    .to_owned(),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                "ok 3",
+                "ok 4",
+                "Conflict",
+                "ok 1",
+                "IdentifierTaken",
+                "ok 1",
+                "replayed",
+                "IdempotencyKeyReused",
+                "ok 2",
+            ],
+            "{results:?}"
+        );
+        if let (Ok(five), Ok(six)) = (&results[5], &results[6]) {
+            assert_eq!(five.events, six.events);
+        }
+        assert_eq!(s.stream_sequence(a).await.unwrap(), 4);
+        assert_eq!(s.stream_sequence(b).await.unwrap(), 2);
+        assert_eq!(s.stream_sequence(c).await.unwrap(), 1);
+        assert_eq!(
+            s.find_by_identifier("nhs_number", "9434765919")
+                .await
+                .unwrap(),
+            Some(b)
+        );
+        // A reused event id, which only the store's unique index knows, fails its own append
+        // and no other.
+        let mut reused = append(c, Expected::Any, vec![event(9)]);
+        reused.events[0].event_id = first.events[0].event_id;
+        let results = s
+            .append_many(vec![
+                append(a, Expected::Exactly(4), vec![event(6)]),
+                reused,
+                append(c, Expected::Exactly(1), vec![event(7)]),
+            ])
+            .await;
+        assert!(results[0].is_ok() && results[2].is_ok(), "{results:?}");
+        assert!(
+            matches!(
+                results[1].as_ref().map_err(store::StoreError::kind),
+                Err(StoreErrorKind::DuplicateEventId(_))
+            ),
+            "{results:?}"
+        );
+        assert_eq!(s.stream_sequence(a).await.unwrap(), 5);
+        assert_eq!(s.stream_sequence(c).await.unwrap(), 2);
+        // Positions are dense and the chains whole.
+        let all = s.read_all(0, 100).await.unwrap();
+        let positions: Vec<u64> = all.iter().map(|e| e.global_position).collect();
+        assert_eq!(positions, (1..=all.len() as u64).collect::<Vec<_>>());
+        let report = s.verify(None).await.unwrap();
+        assert!(report.broken.is_empty(), "{report:?}");
+    }
 }
 
 macro_rules! conformance {
@@ -748,6 +853,7 @@ conformance!(
     sessions_and_single_use_grants,
     checkpoints_and_secrets,
     many_appends_share_commits_but_not_fates,
+    one_group_decides_each_append_as_if_alone,
     a_snapshot_never_goes_back_to_an_older_position,
     values_no_store_could_read_back_are_refused,
     a_read_model_saves_what_changed_and_never_goes_back,
