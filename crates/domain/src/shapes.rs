@@ -477,6 +477,33 @@ pub fn parse_as<T: DeserializeOwned>(
     }
 }
 
+/// Where a record's data is read from: a parsed value (a client's, or a stored one), or the
+/// JSON text a store holds, read straight into the type.
+pub enum Source<'a> {
+    Value(Parse, serde_json::Value),
+    Text(&'a str),
+}
+
+impl Source<'_> {
+    pub fn parse<T: DeserializeOwned>(self, prefix: &str) -> Result<T, Invalid> {
+        match self {
+            Source::Value(how, value) => parse_as(how, value, prefix),
+            Source::Text(text) => parse_stored_text(text, prefix),
+        }
+    }
+}
+
+/// Parses stored data from its JSON text, straight into the type; only the first error is
+/// named.
+pub fn parse_stored_text<T: DeserializeOwned>(text: &str, prefix: &str) -> Result<T, Invalid> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed =
+        serde_path_to_error::deserialize::<_, T>(&mut de).map_err(|e| path_error(e, prefix))?;
+    de.end()
+        .map_err(|e| Invalid::shape(prefix.to_owned(), e.to_string()))?;
+    Ok(parsed)
+}
+
 /// Parses stored data: the value is moved into the type (no copy of its strings), and only
 /// the first error is named.
 pub fn parse_stored<T: DeserializeOwned>(

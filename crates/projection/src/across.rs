@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use domain::framework::Framework;
-use store::{GlobalPosition, StoredEvent};
+use store::{GlobalPosition, StoredEvent, StoredText};
 use uuid::Uuid;
 
 use crate::child_record::ChildRecord;
@@ -178,9 +178,9 @@ impl Across {
 pub(crate) struct Folded(Vec<(Uuid, Case)>);
 
 /// Folds each child in `events` (whole streams, grouped by child and in sequence order, as
-/// [`store::EventStore::read_children`] returns them) once, taking the events' data into the
-/// children's typed records without copying it.
-pub(crate) fn fold_children(events: Vec<StoredEvent>, framework: &Framework) -> Folded {
+/// [`store::EventStore::read_children_text`] returns them) once, reading each event's JSON
+/// text straight into the domain's types.
+pub(crate) fn fold_children(events: Vec<StoredText>, framework: &Framework) -> Folded {
     let mut out = Vec::new();
     let mut current: Option<ChildRecord> = None;
     for e in events {
@@ -191,7 +191,7 @@ pub(crate) fn fold_children(events: Vec<StoredEvent>, framework: &Framework) -> 
         }
         current
             .get_or_insert_with(|| ChildRecord::new(e.child_id))
-            .push_owned(e);
+            .push_text(&e);
     }
     if let Some(done) = current {
         out.push((done.child_id(), Case::of(&done, framework)));

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use domain::child::{Child, ChildEvent, Standing};
 use domain::record::RecordData;
 use serde_json::Value;
-use store::{GlobalPosition, StoredEvent};
+use store::{GlobalPosition, StoredEvent, StoredText};
 use uuid::Uuid;
 
 use crate::record::Record;
@@ -116,27 +116,72 @@ impl ChildRecord {
         self.take(e);
     }
 
+    /// [`ChildRecord::push`] for an event read as text ([`store::StoredText`], a rebuild's
+    /// scan): its JSON is parsed once, straight into the domain's types.
+    pub fn push_text(&mut self, e: &StoredText) {
+        if e.sequence <= self.sequence {
+            return;
+        }
+        let event = ChildEvent::from_stored_text(
+            e.event_id,
+            &e.event_type,
+            e.event_version,
+            e.occurred_at,
+            &e.recorded_by,
+            &e.data,
+        );
+        self.add(
+            e.child_id,
+            e.sequence,
+            e.global_position,
+            e.recorded_at,
+            &e.agency,
+            event,
+        );
+    }
+
     fn take(&mut self, e: StoredEvent) {
-        self.sequence = e.sequence;
-        self.position = self.position.max(e.global_position);
-        match ChildEvent::from_stored(
+        let event = ChildEvent::from_stored(
             e.event_id,
             &e.event_type,
             e.event_version,
             e.occurred_at,
             e.recorded_by,
             e.data,
-        ) {
+        );
+        self.add(
+            e.child_id,
+            e.sequence,
+            e.global_position,
+            e.recorded_at,
+            &e.agency,
+            event,
+        );
+    }
+
+    /// Folds the next event, or names in the log one the domain cannot read.
+    fn add(
+        &mut self,
+        child_id: Uuid,
+        sequence: u64,
+        position: GlobalPosition,
+        recorded_at: DateTime<Utc>,
+        agency: &str,
+        event: Result<ChildEvent, domain::child::UnreadableEvent>,
+    ) {
+        self.sequence = sequence;
+        self.position = self.position.max(position);
+        match event {
             Ok(event) => {
                 self.child.apply(event);
                 self.stored.push(Stored {
-                    sequence: e.sequence,
-                    recorded_at: e.recorded_at,
-                    agency: e.agency,
+                    sequence,
+                    recorded_at,
+                    agency: agency.to_owned(),
                 });
             }
             Err(unreadable) => {
-                tracing::warn!(child = %e.child_id, sequence = e.sequence, error = %unreadable,
+                tracing::warn!(child = %child_id, sequence, error = %unreadable,
                     "an event the read model cannot read is left out of it");
             }
         }

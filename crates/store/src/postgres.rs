@@ -360,13 +360,80 @@ fn to_event(r: &Row) -> Result<StoredEvent, StoreError> {
     })
 }
 
+/// One page of [`EventStore::read_children`]: `columns` selected, each row made into an `E`
+/// by `convert`.
+async fn read_children_in<E>(
+    c: &deadpool_postgres::ClientWrapper,
+    after: Option<Uuid>,
+    limit: usize,
+    up_to: GlobalPosition,
+    columns: &str,
+    convert: fn(&Row) -> Result<E, StoreError>,
+) -> Result<Vec<E>, StoreError> {
+    let limit = limit.clamp(1, i64::MAX as usize) as i64;
+    let up_to = up_to.min(i64::MAX as u64) as i64;
+    // `uuid` orders by bytes; the nil id sorts first, and no child has it, so `>=` it
+    // starts from the first child.
+    let (mut from, mut inclusive) = match after {
+        Some(a) => (a, false),
+        None => (Uuid::nil(), true),
+    };
+    loop {
+        let op = if inclusive { ">=" } else { ">" };
+        // (PostgreSQL has no `max(uuid)`.)
+        let last: Option<Uuid> = c
+            .query_opt(
+                &format!(
+                    "SELECT child_id FROM (SELECT DISTINCT child_id FROM events \
+                         WHERE child_id {op} $1 ORDER BY child_id LIMIT $2) AS page \
+                         ORDER BY child_id DESC LIMIT 1"
+                ),
+                &[&from, &limit],
+            )
+            .await
+            .map_err(|e| unavailable("read children", e))?
+            .map(|r| r.try_get(0))
+            .transpose()
+            .map_err(|e| corrupt(e.to_string()))?;
+        let Some(last) = last else {
+            return Ok(Vec::new());
+        };
+        let rows = c
+            .query(
+                &format!(
+                    "SELECT {columns} FROM events WHERE child_id {op} $1 AND child_id <= $2 \
+                         AND global_position <= $3 ORDER BY child_id, sequence"
+                ),
+                &[&from, &last, &up_to],
+            )
+            .await
+            .map_err(|e| unavailable("read children", e))?;
+        let (page, bad) = split_rows(&rows, convert);
+        bad.iter().for_each(Unreadable::log);
+        // A range whose every event is unreadable or above `up_to` is passed over, so an
+        // empty answer always means no child is left.
+        if !page.is_empty() {
+            return Ok(page);
+        }
+        (from, inclusive) = (last, false);
+    }
+}
+
 /// Rows that could be read back and rows that could not (named, see [`Unreadable`]): a
 /// `timestamptz` of `infinity`, say, has no value in Rust's time types. Reads leave the latter
 /// out rather than fail whole.
 fn split_events(rows: &[Row]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
+    split_rows(rows, to_event)
+}
+
+/// [`split_events`], each row made into an `E` by `convert`.
+fn split_rows<E>(
+    rows: &[Row],
+    convert: fn(&Row) -> Result<E, StoreError>,
+) -> (Vec<E>, Vec<Unreadable>) {
     let (mut out, mut bad) = (Vec::new(), Vec::new());
     for r in rows {
-        match to_event(r) {
+        match convert(r) {
             Ok(e) => out.push(e),
             Err(e) => bad.push(Unreadable {
                 child_id: r.try_get(1).ok(),
@@ -384,6 +451,51 @@ fn split_events(rows: &[Row]) -> (Vec<StoredEvent>, Vec<Unreadable>) {
 
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
+
+/// [`EVENT_COLUMNS`] with the JSON as the text PostgreSQL prints it (a scan parses it straight
+/// into the domain's types) and without the hashes.
+const TEXT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
+     occurred_at, recorded_at, recorded_by::text, agency, token_id, data::text";
+
+/// A row of [`TEXT_COLUMNS`].
+fn to_text(r: &Row) -> Result<crate::StoredText, StoreError> {
+    let get_i64 = |i: usize| {
+        r.try_get::<_, i64>(i)
+            .map_err(|e| corrupt(format!("column {i}: {e}")))
+    };
+    let get = |i: usize, what: &str| -> Result<String, StoreError> {
+        r.try_get(i).map_err(|e| corrupt(format!("{what}: {e}")))
+    };
+    Ok(crate::StoredText {
+        global_position: u64::try_from(get_i64(0)?)
+            .map_err(|_| corrupt("negative position".into()))?,
+        child_id: r
+            .try_get(1)
+            .map_err(|e| corrupt(format!("child_id: {e}")))?,
+        sequence: u64::try_from(get_i64(2)?).map_err(|_| corrupt("negative sequence".into()))?,
+        event_id: r
+            .try_get(3)
+            .map_err(|e| corrupt(format!("event_id: {e}")))?,
+        event_type: get(4, "event_type")?,
+        event_version: u32::try_from(
+            r.try_get::<_, i32>(5)
+                .map_err(|e| corrupt(format!("version: {e}")))?,
+        )
+        .map_err(|_| corrupt("negative version".into()))?,
+        occurred_at: r
+            .try_get(6)
+            .map_err(|e| corrupt(format!("occurred_at: {e}")))?,
+        recorded_at: r
+            .try_get(7)
+            .map_err(|e| corrupt(format!("recorded_at: {e}")))?,
+        recorded_by: get(8, "recorded_by")?,
+        agency: get(9, "agency")?,
+        token_id: r
+            .try_get(10)
+            .map_err(|e| corrupt(format!("token_id: {e}")))?,
+        data: get(11, "data")?,
+    })
+}
 
 const HEAD: &str = "SELECT sequence, recorded_at, hash FROM events WHERE child_id = $1 ORDER BY sequence DESC LIMIT 1";
 const IDEMPOTENCY: &str =
@@ -1126,53 +1238,21 @@ impl EventStore for Postgres {
         up_to: GlobalPosition,
     ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
         let c = self.client().await?;
-        let limit = limit.clamp(1, i64::MAX as usize) as i64;
-        let up_to = up_to.min(i64::MAX as u64) as i64;
-        // `uuid` orders by bytes; the nil id sorts first, and no child has it, so `>=` it
-        // starts from the first child.
-        let (mut from, mut inclusive) = match after {
-            Some(a) => (a, false),
-            None => (Uuid::nil(), true),
-        };
-        loop {
-            let op = if inclusive { ">=" } else { ">" };
-            // (PostgreSQL has no `max(uuid)`.)
-            let last: Option<Uuid> = c
-                .query_opt(
-                    &format!(
-                        "SELECT child_id FROM (SELECT DISTINCT child_id FROM events \
-                         WHERE child_id {op} $1 ORDER BY child_id LIMIT $2) AS page \
-                         ORDER BY child_id DESC LIMIT 1"
-                    ),
-                    &[&from, &limit],
-                )
-                .await
-                .map_err(|e| unavailable("read children", e))?
-                .map(|r| r.try_get(0))
-                .transpose()
-                .map_err(|e| corrupt(e.to_string()))?;
-            let Some(last) = last else {
-                return Ok(Some(Vec::new()));
-            };
-            let rows = c
-                .query(
-                    &format!(
-                        "SELECT {EVENT_COLUMNS} FROM events WHERE child_id {op} $1 AND child_id <= $2 \
-                         AND global_position <= $3 ORDER BY child_id, sequence"
-                    ),
-                    &[&from, &last, &up_to],
-                )
-                .await
-                .map_err(|e| unavailable("read children", e))?;
-            let (page, bad) = split_events(&rows);
-            bad.iter().for_each(Unreadable::log);
-            // A range whose every event is unreadable or above `up_to` is passed over, so an
-            // empty answer always means no child is left.
-            if !page.is_empty() {
-                return Ok(Some(page));
-            }
-            (from, inclusive) = (last, false);
-        }
+        read_children_in(&c, after, limit, up_to, EVENT_COLUMNS, to_event)
+            .await
+            .map(Some)
+    }
+
+    async fn read_children_text(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+        up_to: GlobalPosition,
+    ) -> Result<Option<Vec<crate::StoredText>>, StoreError> {
+        let c = self.client().await?;
+        read_children_in(&c, after, limit, up_to, TEXT_COLUMNS, to_text)
+            .await
+            .map(Some)
     }
 
     async fn load_read_model(&self, name: &str) -> Result<crate::ReadModelRows, StoreError> {

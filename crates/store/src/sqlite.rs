@@ -512,20 +512,93 @@ fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
     })
 }
 
+/// [`to_event`] leaving `data` and `recorded_by` as the text stored (and the hashes out).
+fn to_text(raw: RawEvent) -> Result<crate::StoredText, StoreError> {
+    let (pos, child, seq, id, ty, ver, occ, rec, by, agency, token, data, _, _) = raw;
+    Ok(crate::StoredText {
+        global_position: u64::try_from(pos)
+            .map_err(|_| corrupt(format!("negative position {pos}")))?,
+        child_id: parse_uuid(&child, "child_id")?,
+        sequence: u64::try_from(seq).map_err(|_| corrupt(format!("negative sequence {seq}")))?,
+        event_id: parse_uuid(&id, "event_id")?,
+        event_type: ty,
+        event_version: u32::try_from(ver).map_err(|_| corrupt(format!("bad version {ver}")))?,
+        occurred_at: parse_time(&occ, "occurred_at")?,
+        recorded_at: parse_time(&rec, "recorded_at")?,
+        recorded_by: by,
+        agency,
+        token_id: token
+            .as_deref()
+            .map(|t| parse_uuid(t, "token_id"))
+            .transpose()?,
+        data,
+    })
+}
+
+/// One page of [`EventStore::read_children`], each row made into an `E` by `convert`.
+fn read_children_in<E>(
+    c: &Connection,
+    after: Option<Uuid>,
+    limit: usize,
+    up_to: GlobalPosition,
+    convert: fn(RawEvent) -> Result<E, StoreError>,
+) -> Result<Vec<E>, StoreError> {
+    // Child ids are kept as lower-case hyphenated text, whose order is the ids' byte order.
+    // The page's last child is found first, so the events are then one range scan of the
+    // (child_id, sequence) index, in order.
+    let mut from = after.map(|a| a.to_string()).unwrap_or_default();
+    let limit = limit.clamp(1, i64::MAX as usize) as i64;
+    loop {
+        let last: Option<String> = c
+            .query_row(
+                "SELECT max(child_id) FROM (SELECT DISTINCT child_id FROM events \
+                 WHERE child_id > ?1 ORDER BY child_id LIMIT ?2)",
+                params![from, limit],
+                |r| r.get(0),
+            )
+            .map_err(|e| unavailable("read children", e))?;
+        let Some(last) = last else {
+            return Ok(Vec::new());
+        };
+        let (page, bad, _) = query_split(
+            c,
+            &format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE child_id > ?1 AND child_id <= ?2 \
+                 AND global_position <= ?3 ORDER BY child_id, sequence"
+            ),
+            params![from, last, up_to.min(i64::MAX as u64) as i64],
+            convert,
+        )?;
+        bad.iter().for_each(Unreadable::log);
+        // A range whose every event is unreadable or above `up_to` is passed over, so an
+        // empty answer always means no child is left.
+        if !page.is_empty() {
+            return Ok(page);
+        }
+        from = last;
+    }
+}
+
 /// Event rows that could be read back, rows that could not (named, see [`Unreadable`]), and
 /// the global position and sequence of the last row of either kind (where a page that left
 /// rows out goes on from).
-type Split = (
-    Vec<StoredEvent>,
-    Vec<Unreadable>,
-    Option<(GlobalPosition, Sequence)>,
-);
+type Split<E = StoredEvent> = (Vec<E>, Vec<Unreadable>, Option<(GlobalPosition, Sequence)>);
 
 fn query_events_split(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Split, StoreError> {
+    query_split(conn, sql, params, to_event)
+}
+
+/// [`query_events_split`], each row made into an `E` by `convert`.
+fn query_split<E>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    convert: fn(RawEvent) -> Result<E, StoreError>,
+) -> Result<Split<E>, StoreError> {
     let mut stmt = conn
         .prepare_cached(sql)
         .map_err(|e| unavailable("prepare", e))?;
@@ -546,7 +619,7 @@ fn query_events_split(
             event_id: Uuid::parse_str(&raw.3).ok(),
             problem: String::new(),
         };
-        match to_event(raw) {
+        match convert(raw) {
             Ok(e) => out.push(e),
             Err(e) => bad.push(Unreadable {
                 problem: e.to_string(),
@@ -1459,41 +1532,18 @@ impl EventStore for Sqlite {
         up_to: GlobalPosition,
     ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
         self.0
-            .read(move |c| {
-                // Child ids are kept as lower-case hyphenated text, whose order is the ids'
-                // byte order. The page's last child is found first, so the events are then
-                // one range scan of the (child_id, sequence) index, in order.
-                let mut from = after.map(|a| a.to_string()).unwrap_or_default();
-                let limit = limit.clamp(1, i64::MAX as usize) as i64;
-                loop {
-                    let last: Option<String> = c
-                        .query_row(
-                            "SELECT max(child_id) FROM (SELECT DISTINCT child_id FROM events \
-                             WHERE child_id > ?1 ORDER BY child_id LIMIT ?2)",
-                            params![from, limit],
-                            |r| r.get(0),
-                        )
-                        .map_err(|e| unavailable("read children", e))?;
-                    let Some(last) = last else {
-                        return Ok(Some(Vec::new()));
-                    };
-                    let (page, bad, _) = query_events_split(
-                        c,
-                        &format!(
-                            "SELECT {EVENT_COLUMNS} FROM events WHERE child_id > ?1 AND child_id <= ?2 \
-                             AND global_position <= ?3 ORDER BY child_id, sequence"
-                        ),
-                        params![from, last, up_to.min(i64::MAX as u64) as i64],
-                    )?;
-                    bad.iter().for_each(Unreadable::log);
-                    // A range whose every event is unreadable or above `up_to` is passed
-                    // over, so an empty answer always means no child is left.
-                    if !page.is_empty() {
-                        return Ok(Some(page));
-                    }
-                    from = last;
-                }
-            })
+            .read(move |c| read_children_in(c, after, limit, up_to, to_event).map(Some))
+            .await
+    }
+
+    async fn read_children_text(
+        &self,
+        after: Option<Uuid>,
+        limit: usize,
+        up_to: GlobalPosition,
+    ) -> Result<Option<Vec<crate::StoredText>>, StoreError> {
+        self.0
+            .read(move |c| read_children_in(c, after, limit, up_to, to_text).map(Some))
             .await
     }
 

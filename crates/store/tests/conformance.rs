@@ -667,6 +667,27 @@ mod cases {
         );
         let all = s.read_children(None, 10, u64::MAX).await.unwrap().unwrap();
         assert_eq!(all.len(), 10);
+        // The same scan with the JSON left as text: the same events, the same JSON.
+        let text = s
+            .read_children_text(None, 10, u64::MAX)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(text.len(), all.len());
+        for (t, e) in text.iter().zip(&all) {
+            assert_eq!(
+                (t.global_position, t.child_id, t.sequence, t.event_id),
+                (e.global_position, e.child_id, e.sequence, e.event_id)
+            );
+            assert_eq!(
+                (t.occurred_at, t.recorded_at),
+                (e.occurred_at, e.recorded_at)
+            );
+            assert_eq!((&t.agency, t.token_id), (&e.agency, e.token_id));
+            let json = |text: &str| serde_json::from_str::<serde_json::Value>(text).unwrap();
+            assert_eq!(json(&t.data), e.data);
+            assert_eq!(json(&t.recorded_by), e.recorded_by);
+        }
     }
 
     pub(crate) async fn many_appends_share_commits_but_not_fates(s: Arc<dyn EventStore>) {

@@ -22,7 +22,7 @@ pub(crate) async fn run(args: Rebuild) -> Result<ExitCode> {
     let (url, framework_name) = (args.store.store.as_str(), args.framework.as_str());
     let framework = framework(framework_name)?;
     let store = open_existing(url).await?;
-    let projections = projection::Projections::load(store, framework).await?;
+    let projections = projection::Projections::empty(store, framework);
     let bar = progress(None, "rebuilding: global position");
     let started = std::time::Instant::now();
     let applied = projections.rebuild(&|at| bar.set_position(at)).await?;
