@@ -1,8 +1,10 @@
 //! Bearer tokens: how they are made, stored (a SHA-256 hash only) and checked.
 //!
 //! The [`Caller`] extractor authenticates every request that needs it: it hashes the presented
-//! secret, looks the hash up in the store, compares in constant time, refuses a revoked token
-//! at once (no cache to go stale), and counts the request against the token's rate limit.
+//! secret, looks the hash up in the store (after the request arrived; the checks of requests
+//! arriving together share one read, `token_checks`), compares in constant time, refuses a
+//! revoked token at once (no cache to go stale), and counts the request against the token's
+//! rate limit.
 //! A revoked token and an unknown one get the very same answer, so a guesser cannot tell a
 //! secret that once worked from one that never did. A request that fails to authenticate
 //! counts against its client address's budget of failures (`rate_limit`), so guessing is slow.
@@ -187,8 +189,8 @@ async fn check(req: &HttpRequest, state: &AppState) -> Result<Caller, ApiError> 
         .ok_or_else(|| unauthenticated("the Authorization header must be Bearer <token>"))?;
     let presented = hash_secret(secret);
     let record = state
-        .store
-        .token_by_secret_hash(&presented)
+        .token_checks
+        .token(presented.clone())
         .await?
         .ok_or_else(|| unauthenticated(NOT_VALID))?;
     // The lookup already matched on the hash; comparing again in constant time keeps a

@@ -35,6 +35,7 @@ pub mod server;
 pub mod session;
 pub mod state;
 pub mod telemetry;
+pub mod token_checks;
 pub mod views;
 
 pub use config::Config;

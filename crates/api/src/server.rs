@@ -141,6 +141,7 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
         projections,
         pseudonym_key: Arc::new(pseudonym_key),
         acknowledged: Arc::default(),
+        token_checks: Arc::new(crate::token_checks::TokenChecks::start(store.clone())),
         store: store.clone(),
         framework,
         limiter: Arc::new(Limiter::new(

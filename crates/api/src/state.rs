@@ -17,6 +17,8 @@ pub struct AppState {
     pub framework: &'static Framework,
     pub config: Arc<Config>,
     pub limiter: Arc<Limiter>,
+    /// Every request's token, looked up in the store; checks arriving together share a read.
+    pub token_checks: Arc<crate::token_checks::TokenChecks>,
     /// The use cases over a child's record, with the children it keeps folded.
     pub casework: Arc<casework::Casework>,
     /// Journeys' JSON kept per child version and sight (`kept_journeys`).

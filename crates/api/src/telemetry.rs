@@ -66,6 +66,12 @@ pub fn metrics_handle() -> &'static PrometheusHandle {
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Full("caseline_append_batch_size".into()), &SIZES)
             })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("caseline_token_checks_per_read".into()),
+                    &SIZES,
+                )
+            })
             .unwrap_or_else(|_| PrometheusBuilder::new());
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -96,6 +102,10 @@ fn describe() {
     metrics::describe_histogram!(
         "caseline_append_batch_size",
         "Events per acknowledged append"
+    );
+    metrics::describe_histogram!(
+        "caseline_token_checks_per_read",
+        "Requests whose tokens one read of the store checked"
     );
     metrics::describe_histogram!(
         "caseline_read_wait_seconds",

@@ -398,6 +398,19 @@ pub trait EventStore: Send + Sync + 'static {
         &self,
         secret_hash: &str,
     ) -> Result<Option<TokenRecord>, StoreError>;
+
+    /// The tokens with any of these secret hashes, in one read: the checks of requests that
+    /// arrived together (`api::auth`). The default asks for each in turn.
+    async fn tokens_by_secret_hashes(
+        &self,
+        secret_hashes: &[String],
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        let mut out = Vec::new();
+        for h in secret_hashes {
+            out.extend(self.token_by_secret_hash(h).await?);
+        }
+        Ok(out)
+    }
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
     /// Revokes at once; false if no such token.
     async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;

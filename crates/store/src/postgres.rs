@@ -1019,6 +1019,24 @@ impl EventStore for Postgres {
         row.as_ref().map(to_token).transpose()
     }
 
+    async fn tokens_by_secret_hashes(
+        &self,
+        secret_hashes: &[String],
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        let c = self.client().await?;
+        let statement = c
+            .prepare_cached(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ANY($1)"
+            ))
+            .await
+            .map_err(|e| unavailable("find tokens", e))?;
+        let rows = c
+            .query(&statement, &[&secret_hashes])
+            .await
+            .map_err(|e| unavailable("find tokens", e))?;
+        rows.iter().map(to_token).collect()
+    }
+
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
         let c = self.client().await?;
         let rows = c

@@ -232,9 +232,9 @@ const RESTART_AFTER_FRAMES: i64 = 8192;
 /// checkpoint that saw its end with no writer in between. Left alone the WAL then grows without
 /// bound (a generated county left 6.2 GB of WAL beside a 1 GB database) and every read pays for
 /// it, since finding a page in the WAL's index costs a probe per 4,096 frames. So once the WAL
-/// is long and a passive pass has copied all of it, a RESTART checkpoint waits for the
-/// append in flight (there is little left to copy) and makes the next one start at the top;
-/// `journal_size_limit` then trims the file.
+/// is long and a passive pass has copied all of it (or the WAL is four times too long), a
+/// RESTART checkpoint waits for the append in flight, copies what is left, and makes the next
+/// append start at the top; `journal_size_limit` then trims the file.
 fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) =
         stopped.recv_timeout(std::time::Duration::from_millis(500))
@@ -243,7 +243,11 @@ fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         });
         match passive {
-            Ok((frames, copied)) if frames >= RESTART_AFTER_FRAMES && copied >= frames => {
+            // Caught up, or so far behind that waiting for the writer is the lesser cost.
+            Ok((frames, copied))
+                if frames >= RESTART_AFTER_FRAMES
+                    && (copied >= frames || frames >= 4 * RESTART_AFTER_FRAMES) =>
+            {
                 if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
                     tracing::warn!("sqlite: checkpoint (restart) failed: {e}");
                 }
@@ -1236,6 +1240,32 @@ impl EventStore for Sqlite {
                     .and_then(|mut stmt| stmt.query_row([h], to_token).optional())
                     .map_err(|e| unavailable("find token", e))?;
                 raw.map(token_from).transpose()
+            })
+            .await
+    }
+
+    async fn tokens_by_secret_hashes(
+        &self,
+        secret_hashes: &[String],
+    ) -> Result<Vec<TokenRecord>, StoreError> {
+        let hashes = secret_hashes.to_vec();
+        self.0
+            .read(move |c| {
+                // One borrowed connection and one prepared statement for the whole batch.
+                let mut stmt = c
+                    .prepare_cached(&format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"
+                    ))
+                    .map_err(|e| unavailable("find token", e))?;
+                let mut out = Vec::new();
+                for h in hashes {
+                    let raw = stmt
+                        .query_row([h], to_token)
+                        .optional()
+                        .map_err(|e| unavailable("find token", e))?;
+                    out.extend(raw.map(token_from).transpose()?);
+                }
+                Ok(out)
             })
             .await
     }

@@ -124,8 +124,11 @@ pub async fn append_one(
     let child_id = path.into_inner();
     caller.may(Action::AppendRecords)?;
     may_record_types(&caller, std::slice::from_ref(&body.value), false)?;
-    let input = RecordInput::parse(body.value.clone())?;
-    let hash = || body.request_hash(&format!("record {child_id}"));
+    // The hash an Idempotency-Key is bound to is taken before the body is moved into its
+    // type (only when there is a key: the canonical form costs a pass over the body).
+    let hash = keyed(&req).then(|| body.request_hash(&format!("record {child_id}")));
+    let input = RecordInput::parse(body.value)?;
+    let hash = move || hash.unwrap_or_default();
     let appended = record(&state, &caller, &req, child_id, vec![input], false, hash).await?;
     let first = appended
         .events
@@ -161,14 +164,15 @@ pub async fn append_batch(
     if let Some(records) = body.value.get("records").and_then(|r| r.as_array()) {
         may_record_types(&caller, records, true)?;
     }
-    let inputs = RecordInput::parse_batch(body.value.clone())?;
+    let hash = keyed(&req).then(|| body.request_hash(&format!("batch {child_id}")));
+    let inputs = RecordInput::parse_batch(body.value)?;
     if inputs.len() > state.config.batch_limit {
         let message = format!("a batch holds at most {} records", state.config.batch_limit);
         return Err(
             ApiError::new(ErrorKind::InvalidInput, message.clone()).with_field("records", message)
         );
     }
-    let hash = || body.request_hash(&format!("batch {child_id}"));
+    let hash = move || hash.unwrap_or_default();
     let appended = record(&state, &caller, &req, child_id, inputs, true, hash).await?;
     let sequence = appended
         .events
@@ -206,6 +210,11 @@ struct AppendHeaders {
     /// The child's sequence as an entity tag ("7"): append only if the stream is still there
     #[param(rename = "If-Match")]
     if_match: Option<String>,
+}
+
+/// Whether the request carries an `Idempotency-Key` (whose checks are `child::idempotency`'s).
+fn keyed(req: &HttpRequest) -> bool {
+    req.headers().contains_key("idempotency-key")
 }
 
 fn created(state: &AppState, appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder {
