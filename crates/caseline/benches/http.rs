@@ -441,6 +441,9 @@ async fn fresh_postgres(base: &str) -> String {
         .execute(&format!("CREATE DATABASE {name}"), &[])
         .await
         .expect("create database");
+    // The row before may have left the server writing out its pages: have that done now, not
+    // during this row (needs a superuser; without one the row simply runs as it finds it).
+    let _ = client.execute("CHECKPOINT", &[]).await;
     match base.rfind('/') {
         Some(i) if !base[..i].ends_with('/') => format!("{}/{name}", &base[..i]),
         _ => format!("{base}/{name}"),
