@@ -441,6 +441,13 @@ pub trait EventStore: Send + Sync + 'static {
         data: Vec<u8>,
     ) -> Result<(), StoreError>;
 
+    /// Leaves the store's files compact at the end of a wholesale write (`generate`,
+    /// `import`): SQLite folds its WAL into the database file and empties it, which a command
+    /// that exits at once would otherwise leave to the next open. Others have nothing to do.
+    async fn settle(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// The highest global position the store holds now (0 when empty): every position at or
     /// below it has committed. The default pages through [`EventStore::read_all`]; the SQL
     /// backends ask for the maximum.

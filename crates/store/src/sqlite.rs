@@ -1725,6 +1725,24 @@ impl EventStore for Sqlite {
         Ok(())
     }
 
+    async fn settle(&self) -> Result<(), StoreError> {
+        let busy = self
+            .0
+            .read(|c| {
+                c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(|e| unavailable("checkpoint", e))
+            })
+            .await?;
+        if busy != 0 {
+            tracing::warn!(
+                "sqlite: the WAL could not be emptied (a reader held it); the next open will"
+            );
+        }
+        Ok(())
+    }
+
     async fn idempotent_answer(
         &self,
         key: &crate::IdempotencyKey,
@@ -1836,6 +1854,21 @@ mod tests {
         assert!(b_answer.blocking_recv().unwrap().is_ok());
         assert_eq!(checkpoints(&path), 2);
         drop(store);
+    }
+
+    #[tokio::test]
+    async fn settling_empties_the_wal_into_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let store = Sqlite::open(&path).unwrap();
+        for n in 0..50 {
+            store.save_checkpoint(&format!("c{n}"), n).await.unwrap();
+        }
+        let wal = || std::fs::metadata(dir.path().join("c.db-wal")).map_or(0, |m| m.len());
+        assert!(wal() > 0, "the writes are in the WAL first");
+        store.settle().await.unwrap();
+        assert_eq!(wal(), 0, "and in the database file once settled");
+        assert_eq!(store.checkpoint("c49").await.unwrap(), 49);
     }
 
     #[tokio::test]

@@ -75,6 +75,7 @@ pub(crate) async fn generate_into(
     let summary = generate::generate(store.as_ref(), &options)
         .await
         .context("generating")?;
+    store.settle().await.context("writing out the store")?;
     bar.finish_and_clear();
     let secs = started.elapsed().as_secs_f64();
     eprintln!(

@@ -45,6 +45,7 @@ pub(crate) async fn run(args: Import) -> Result<ExitCode> {
     let bar = progress(None, "importing");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
     let n = store.import(events).await.context("importing")?;
+    store.settle().await.context("writing out the store")?;
     bar.finish_and_clear();
     eprintln!("imported {n} events");
     Ok(ExitCode::SUCCESS)
