@@ -1280,6 +1280,17 @@ impl RecordData {
         Ok(parsed)
     }
 
+    /// [`RecordData::parse_stored`] or [`RecordData::parse_stored_text`], as the data came.
+    pub fn parse_stored_from(
+        record_type: RecordType,
+        data: shapes::Source<'_>,
+    ) -> Result<RecordData, Invalid> {
+        match data {
+            shapes::Source::Value(_, value) => RecordData::parse_stored(record_type, value),
+            shapes::Source::Text(text) => RecordData::parse_stored_text(record_type, text),
+        }
+    }
+
     /// [`RecordData::parse_stored`] from the JSON text stored, parsed straight into the type
     /// (one pass over the text, no `Value` between): what a rebuild does with every event.
     pub fn parse_stored_text(record_type: RecordType, data: &str) -> Result<RecordData, Invalid> {

@@ -101,19 +101,33 @@ impl ChildRecord {
     /// Adds the next stored event of this child. An event at or before the last one pushed
     /// is ignored (a page delivered twice does no harm).
     pub fn push(&mut self, e: &StoredEvent) {
-        if e.sequence <= self.sequence {
-            return;
+        if e.sequence > self.sequence {
+            self.push_owned(e.clone());
         }
-        self.take(e.clone());
     }
 
     /// [`ChildRecord::push`] for an event the caller no longer needs: its data is moved into
-    /// the domain's event rather than copied (what a rebuild does with every event).
+    /// the domain's event rather than copied.
     pub fn push_owned(&mut self, e: StoredEvent) {
         if e.sequence <= self.sequence {
             return;
         }
-        self.take(e);
+        let event = ChildEvent::from_stored(
+            e.event_id,
+            &e.event_type,
+            e.event_version,
+            e.occurred_at,
+            e.recorded_by,
+            e.data,
+        );
+        self.add(
+            e.child_id,
+            e.sequence,
+            e.global_position,
+            e.recorded_at,
+            &e.agency,
+            event,
+        );
     }
 
     /// [`ChildRecord::push`] for an event read as text ([`store::StoredText`], a rebuild's
@@ -129,25 +143,6 @@ impl ChildRecord {
             e.occurred_at,
             &e.recorded_by,
             &e.data,
-        );
-        self.add(
-            e.child_id,
-            e.sequence,
-            e.global_position,
-            e.recorded_at,
-            &e.agency,
-            event,
-        );
-    }
-
-    fn take(&mut self, e: StoredEvent) {
-        let event = ChildEvent::from_stored(
-            e.event_id,
-            &e.event_type,
-            e.event_version,
-            e.occurred_at,
-            e.recorded_by,
-            e.data,
         );
         self.add(
             e.child_id,

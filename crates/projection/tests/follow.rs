@@ -257,11 +257,11 @@ impl EventStore for AppendsDuringScan {
     async fn create_token(&self, t: store::TokenRecord) -> Result<(), store::StoreError> {
         self.inner.create_token(t).await
     }
-    async fn token_by_secret_hash(
+    async fn tokens_by_secret_hashes(
         &self,
-        h: &str,
-    ) -> Result<Option<store::TokenRecord>, store::StoreError> {
-        self.inner.token_by_secret_hash(h).await
+        h: &[String],
+    ) -> Result<Vec<store::TokenRecord>, store::StoreError> {
+        self.inner.tokens_by_secret_hashes(h).await
     }
     async fn tokens(&self) -> Result<Vec<store::TokenRecord>, store::StoreError> {
         self.inner.tokens().await

@@ -52,18 +52,6 @@ pub fn recorded_at(now: DateTime<Utc>, head: &Head) -> DateTime<Utc> {
     }
 }
 
-/// Numbers, stamps and chains `events` after `head`. Global positions are left at 0 for the
-/// backend to fill in.
-pub fn build(
-    child_id: Uuid,
-    head: &Head,
-    recorded_at: DateTime<Utc>,
-    events: &[NewEvent],
-) -> Vec<StoredEvent> {
-    let prepared: Vec<Canonical> = events.iter().map(Canonical::of).collect();
-    build_prepared(child_id, head, recorded_at, events, &prepared)
-}
-
 /// An event's `data` and `recorded_by` in canonical JSON, made before the event is queued
 /// for the writer. The same strings are what the backend stores.
 #[derive(Debug, Clone)]
@@ -81,7 +69,9 @@ impl Canonical {
     }
 }
 
-/// [`build`] with the canonical forms already made (`prepared[i]` belongs to `events[i]`).
+/// Numbers, stamps and chains `events` after `head`, their canonical forms already made
+/// (`prepared[i]` belongs to `events[i]`). Global positions are left at 0 for the backend to
+/// fill in.
 pub fn build_prepared(
     child_id: Uuid,
     head: &Head,
@@ -90,6 +80,30 @@ pub fn build_prepared(
     prepared: &[Canonical],
 ) -> Vec<StoredEvent> {
     chain_events(child_id, head, events, prepared, |_| recorded_at)
+}
+
+/// An append's events numbered, stamped and chained after `head`, with the `recorded_at` its
+/// answer is remembered at: the store's clock `now`, or for history ([`crate::HistoricAppend`])
+/// the times `given`, checked by [`history_times`]. `prepared[i]` belongs to `events[i]`.
+pub fn stamp(
+    child_id: Uuid,
+    head: &Head,
+    now: DateTime<Utc>,
+    events: &[NewEvent],
+    prepared: &[Canonical],
+    history: Option<&[DateTime<Utc>]>,
+) -> Result<(DateTime<Utc>, Vec<StoredEvent>), StoreError> {
+    match history {
+        None => {
+            let at = recorded_at(now, head);
+            Ok((at, build_prepared(child_id, head, at, events, prepared)))
+        }
+        Some(given) => {
+            let times = history_times(now, head, events, given)?;
+            let at = times.last().copied().unwrap_or(now);
+            Ok((at, build_history(child_id, head, &times, events, prepared)))
+        }
+    }
 }
 
 /// The `recorded_at` of each event of a history append ([`crate::HistoricAppend`]), checked:

@@ -73,6 +73,25 @@ impl StoreError {
         }
     }
 
+    /// An idempotency key already bound to another request, in every backend's words.
+    pub fn idempotency_key_reused(key: &str) -> Self {
+        Self::new(
+            StoreErrorKind::IdempotencyKeyReused,
+            format!("the idempotency key {key:?} was already used with a different request"),
+        )
+    }
+
+    /// An identifier another child holds, in every backend's words.
+    pub fn identifier_taken(kind: &str, existing_child_id: uuid::Uuid) -> Self {
+        Self::new(
+            StoreErrorKind::IdentifierTaken {
+                kind: kind.to_owned(),
+                existing_child_id,
+            },
+            format!("a child is already registered with this {kind}"),
+        )
+    }
+
     pub fn kind(&self) -> &StoreErrorKind {
         &self.kind
     }

@@ -393,13 +393,7 @@ impl Kurrent {
                             corrupt(format!("identifier stream {stream} is unreadable"))
                         })?;
                     if existing != req.child_id {
-                        return Err(StoreError::new(
-                            StoreErrorKind::IdentifierTaken {
-                                kind: claim.kind.clone(),
-                                existing_child_id: existing,
-                            },
-                            format!("a child is already registered with this {}", claim.kind),
-                        ));
+                        return Err(StoreError::identifier_taken(&claim.kind, existing));
                     }
                 }
                 Err(e) => return Err(unavailable("claim identifier", e)),
@@ -438,18 +432,16 @@ impl Kurrent {
         self.claim(&req).await?;
         let head = self.head(req.child_id).await?;
         append::check_expected(req.expected, head.sequence)?;
-        let mut events = match history {
-            None => {
-                let recorded_at = append::recorded_at(Utc::now(), &head);
-                append::build(req.child_id, &head, recorded_at, &req.events)
-            }
-            Some(given) => {
-                let times = append::history_times(Utc::now(), &head, &req.events, &given)?;
-                let prepared: Vec<append::Canonical> =
-                    req.events.iter().map(append::Canonical::of).collect();
-                append::build_history(req.child_id, &head, &times, &req.events, &prepared)
-            }
-        };
+        let prepared: Vec<append::Canonical> =
+            req.events.iter().map(append::Canonical::of).collect();
+        let (_, mut events) = append::stamp(
+            req.child_id,
+            &head,
+            Utc::now(),
+            &req.events,
+            &prepared,
+            history.as_deref(),
+        )?;
         let data = events
             .iter()
             .map(to_event_data)
@@ -685,15 +677,16 @@ impl EventStore for Kurrent {
         Ok(())
     }
 
-    async fn token_by_secret_hash(
+    async fn tokens_by_secret_hashes(
         &self,
-        secret_hash: &str,
-    ) -> Result<Option<TokenRecord>, StoreError> {
+        secret_hashes: &[String],
+    ) -> Result<Vec<TokenRecord>, StoreError> {
         Ok(self
             .tokens()
             .await?
             .into_iter()
-            .find(|t| t.secret_hash == secret_hash))
+            .filter(|t| secret_hashes.contains(&t.secret_hash))
+            .collect())
     }
 
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
@@ -832,13 +825,7 @@ impl EventStore for Kurrent {
         let record: IdempotencyRecord = serde_json::from_slice(&first.data)
             .map_err(|e| corrupt(format!("idempotency record unreadable: {e}")))?;
         if record.request_hash != key.request_hash {
-            return Err(StoreError::new(
-                StoreErrorKind::IdempotencyKeyReused,
-                format!(
-                    "the idempotency key {:?} was already used with a different request",
-                    key.key
-                ),
-            ));
+            return Err(StoreError::idempotency_key_reused(&key.key));
         }
         let mut result = record.result;
         result.replayed = true;

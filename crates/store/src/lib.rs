@@ -144,6 +144,34 @@ pub struct StoredText {
     pub data: String,
 }
 
+impl StoredText {
+    /// The event as the store holds it, given its JSON parsed and the chain's hashes.
+    pub fn with_json(
+        self,
+        recorded_by: serde_json::Value,
+        data: serde_json::Value,
+        prev_hash: String,
+        hash: String,
+    ) -> StoredEvent {
+        StoredEvent {
+            global_position: self.global_position,
+            child_id: self.child_id,
+            sequence: self.sequence,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            event_version: self.event_version,
+            occurred_at: self.occurred_at,
+            recorded_at: self.recorded_at,
+            recorded_by,
+            agency: self.agency,
+            token_id: self.token_id,
+            data,
+            prev_hash,
+            hash,
+        }
+    }
+}
+
 impl From<StoredEvent> for StoredText {
     fn from(e: StoredEvent) -> StoredText {
         StoredText {
@@ -394,23 +422,24 @@ pub trait EventStore: Send + Sync + 'static {
     async fn reads(&self, child_id: Uuid) -> Result<Vec<ReadLogEntry>, StoreError>;
 
     async fn create_token(&self, token: TokenRecord) -> Result<(), StoreError>;
+    /// The token with this secret hash, if any ([`EventStore::tokens_by_secret_hashes`] for one).
     async fn token_by_secret_hash(
         &self,
         secret_hash: &str,
-    ) -> Result<Option<TokenRecord>, StoreError>;
+    ) -> Result<Option<TokenRecord>, StoreError> {
+        Ok(self
+            .tokens_by_secret_hashes(&[secret_hash.to_owned()])
+            .await?
+            .into_iter()
+            .next())
+    }
 
     /// The tokens with any of these secret hashes, in one read: the checks of requests that
-    /// arrived together (`api::auth`). The default asks for each in turn.
+    /// arrived together (`api::token_checks`).
     async fn tokens_by_secret_hashes(
         &self,
         secret_hashes: &[String],
-    ) -> Result<Vec<TokenRecord>, StoreError> {
-        let mut out = Vec::new();
-        for h in secret_hashes {
-            out.extend(self.token_by_secret_hash(h).await?);
-        }
-        Ok(out)
-    }
+    ) -> Result<Vec<TokenRecord>, StoreError>;
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
     /// Revokes at once; false if no such token.
     async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;

@@ -622,13 +622,7 @@ where
     let Some(row) = found else { return Ok(None) };
     let hash: String = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
     if hash != key.request_hash {
-        return Err(StoreError::new(
-            StoreErrorKind::IdempotencyKeyReused,
-            format!(
-                "the idempotency key {:?} was already used with a different request",
-                key.key
-            ),
-        ));
+        return Err(StoreError::idempotency_key_reused(&key.key));
     }
     let result: serde_json::Value = row.try_get(1).map_err(|e| corrupt(e.to_string()))?;
     let mut first: Appended = serde_json::from_value(result)
@@ -664,13 +658,7 @@ async fn append_in(
             Some(row) => {
                 let existing: Uuid = row.try_get(0).map_err(|e| corrupt(e.to_string()))?;
                 if existing != req.child_id {
-                    return Err(StoreError::new(
-                        StoreErrorKind::IdentifierTaken {
-                            kind: claim.kind.clone(),
-                            existing_child_id: existing,
-                        },
-                        format!("a child is already registered with this {}", claim.kind),
-                    ));
+                    return Err(StoreError::identifier_taken(&claim.kind, existing));
                 }
             }
             None => {
@@ -683,20 +671,15 @@ async fn append_in(
             }
         }
     }
-    let (recorded_at, mut events) = match history {
-        None => {
-            let at = append::recorded_at(now, &head);
-            (at, append::build(req.child_id, &head, at, &req.events))
-        }
-        Some(given) => {
-            let times = append::history_times(now, &head, &req.events, &given)?;
-            let prepared: Vec<append::Canonical> =
-                req.events.iter().map(append::Canonical::of).collect();
-            let at = times.last().copied().unwrap_or(now);
-            let events = append::build_history(req.child_id, &head, &times, &req.events, &prepared);
-            (at, events)
-        }
-    };
+    let prepared: Vec<append::Canonical> = req.events.iter().map(append::Canonical::of).collect();
+    let (recorded_at, mut events) = append::stamp(
+        req.child_id,
+        &head,
+        now,
+        &req.events,
+        &prepared,
+        history.as_deref(),
+    )?;
     for (i, e) in events.iter_mut().enumerate() {
         e.global_position = last as u64 + i as u64 + 1;
         insert_event(tx, &st.insert_event, e).await?;
@@ -998,25 +981,6 @@ impl EventStore for Postgres {
         .await
         .map_err(|e| unavailable("create token", e))?;
         Ok(())
-    }
-
-    async fn token_by_secret_hash(
-        &self,
-        secret_hash: &str,
-    ) -> Result<Option<TokenRecord>, StoreError> {
-        let c = self.client().await?;
-        // Asked on every request: prepared once per connection.
-        let statement = c
-            .prepare_cached(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = $1"
-            ))
-            .await
-            .map_err(|e| unavailable("find token", e))?;
-        let row = c
-            .query_opt(&statement, &[&secret_hash])
-            .await
-            .map_err(|e| unavailable("find token", e))?;
-        row.as_ref().map(to_token).transpose()
     }
 
     async fn tokens_by_secret_hashes(

@@ -494,28 +494,12 @@ fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
     ))
 }
 
-fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
-    let (pos, child, seq, id, ty, ver, occ, rec, by, agency, token, data, prev, hash) = raw;
-    Ok(StoredEvent {
-        global_position: u64::try_from(pos)
-            .map_err(|_| corrupt(format!("negative position {pos}")))?,
-        child_id: parse_uuid(&child, "child_id")?,
-        sequence: u64::try_from(seq).map_err(|_| corrupt(format!("negative sequence {seq}")))?,
-        event_id: parse_uuid(&id, "event_id")?,
-        event_type: ty,
-        event_version: u32::try_from(ver).map_err(|_| corrupt(format!("bad version {ver}")))?,
-        occurred_at: parse_time(&occ, "occurred_at")?,
-        recorded_at: parse_time(&rec, "recorded_at")?,
-        recorded_by: parse_json(&by, "recorded_by")?,
-        agency,
-        token_id: token
-            .as_deref()
-            .map(|t| parse_uuid(t, "token_id"))
-            .transpose()?,
-        data: parse_json(&data, "data")?,
-        prev_hash: prev,
-        hash,
-    })
+fn to_event(mut raw: RawEvent) -> Result<StoredEvent, StoreError> {
+    let (prev_hash, hash) = (std::mem::take(&mut raw.12), std::mem::take(&mut raw.13));
+    let text = to_text(raw)?;
+    let recorded_by = parse_json(&text.recorded_by, "recorded_by")?;
+    let data = parse_json(&text.data, "data")?;
+    Ok(text.with_json(recorded_by, data, prev_hash, hash))
 }
 
 /// [`to_event`] leaving `data` and `recorded_by` as the text stored (and the hashes out).
@@ -717,13 +701,7 @@ fn idempotent_in(
         return Ok(None);
     };
     if hash != key.request_hash {
-        return Err(StoreError::new(
-            StoreErrorKind::IdempotencyKeyReused,
-            format!(
-                "the idempotency key {:?} was already used with a different request",
-                key.key
-            ),
-        ));
+        return Err(StoreError::idempotency_key_reused(&key.key));
     }
     let mut first: Appended = serde_json::from_str(&result)
         .map_err(|e| corrupt(format!("stored idempotent result is not readable: {e}")))?;
@@ -761,13 +739,7 @@ fn append_in(
         match holder {
             Some(h) if h != req.child_id.to_string() => {
                 let existing = parse_uuid(&h, "identifier holder")?;
-                return Err(StoreError::new(
-                    StoreErrorKind::IdentifierTaken {
-                        kind: claim.kind.clone(),
-                        existing_child_id: existing,
-                    },
-                    format!("a child is already registered with this {}", claim.kind),
-                ));
+                return Err(StoreError::identifier_taken(&claim.kind, existing));
             }
             Some(_) => {}
             None => {
@@ -779,19 +751,14 @@ fn append_in(
             }
         }
     }
-    let (recorded_at, mut events) = match history {
-        None => {
-            let at = append::recorded_at(now, &head);
-            let events = append::build_prepared(req.child_id, &head, at, &req.events, &prepared);
-            (at, events)
-        }
-        Some(given) => {
-            let times = append::history_times(now, &head, &req.events, &given)?;
-            let at = times.last().copied().unwrap_or(now);
-            let events = append::build_history(req.child_id, &head, &times, &req.events, &prepared);
-            (at, events)
-        }
-    };
+    let (recorded_at, mut events) = append::stamp(
+        req.child_id,
+        &head,
+        now,
+        &req.events,
+        &prepared,
+        history.as_deref(),
+    )?;
     for (e, c) in events.iter_mut().zip(&prepared) {
         e.global_position = insert_event(tx, e, c)?;
     }
@@ -1223,25 +1190,6 @@ impl EventStore for Sqlite {
                 )
                 .map_err(|e| unavailable("create token", e))?;
                 Ok(())
-            })
-            .await
-    }
-
-    async fn token_by_secret_hash(
-        &self,
-        secret_hash: &str,
-    ) -> Result<Option<TokenRecord>, StoreError> {
-        let h = secret_hash.to_owned();
-        self.0
-            .read(move |c| {
-                // Asked on every request: the statement is prepared once per connection.
-                let raw = c
-                    .prepare_cached(&format!(
-                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"
-                    ))
-                    .and_then(|mut stmt| stmt.query_row([h], to_token).optional())
-                    .map_err(|e| unavailable("find token", e))?;
-                raw.map(token_from).transpose()
             })
             .await
     }

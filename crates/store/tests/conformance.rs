@@ -402,6 +402,13 @@ mod cases {
             Some(t.clone())
         );
         assert_eq!(s.token_by_secret_hash("nope").await.unwrap(), None);
+        // Many at once (the checks of requests that arrived together): the known ones only.
+        assert_eq!(
+            s.tokens_by_secret_hashes(&["nope".to_owned(), t.secret_hash.clone()])
+                .await
+                .unwrap(),
+            vec![t.clone()]
+        );
         assert_eq!(s.tokens().await.unwrap(), vec![t.clone()]);
         assert!(s.revoke_token(t.id, Utc::now()).await.unwrap());
         assert!(

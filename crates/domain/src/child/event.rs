@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::record::*;
 use crate::registration::ChildDetails;
-use crate::shapes::{self, Person};
+use crate::shapes::{Parse, Person, Source};
 
 /// The type name of the registration event, which is never posted as a record.
 pub const CHILD_REGISTERED: &str = "child_registered";
@@ -81,37 +81,19 @@ impl ChildEvent {
         recorded_by: serde_json::Value,
         data: serde_json::Value,
     ) -> Result<ChildEvent, UnreadableEvent> {
-        let unreadable = |problem: String| UnreadableEvent {
+        let stored = Stored {
             event_id,
-            event_type: event_type.to_owned(),
+            event_type,
             version,
-            problem,
-        };
-        let data = upcast(event_type, version, data).map_err(unreadable)?;
-        let recorded_by: Person = shapes::parse_stored(recorded_by, "recorded_by")
-            .map_err(|e| unreadable(e.to_string()))?;
-        let body = if event_type == CHILD_REGISTERED {
-            EventBody::Registered(
-                ChildDetails::parse_stored(data, "data").map_err(|e| unreadable(e.to_string()))?,
-            )
-        } else {
-            let t: RecordType = event_type
-                .parse()
-                .map_err(|e: crate::record::UnknownRecordType| unreadable(e.to_string()))?;
-            EventBody::Record(
-                RecordData::parse_stored(t, data).map_err(|e| unreadable(e.to_string()))?,
-            )
-        };
-        Ok(ChildEvent {
-            event_id,
             occurred_at,
-            recorded_by,
-            body,
-        })
+        };
+        let data = upcast(event_type, version, data).map_err(|e| stored.unreadable(e))?;
+        stored.read(
+            Source::Value(Parse::Stored, recorded_by),
+            Source::Value(Parse::Stored, data),
+        )
     }
-}
 
-impl ChildEvent {
     /// [`ChildEvent::from_stored`] from the JSON text a store holds, read straight into the
     /// domain's types (one pass over the text, where `from_stored` is handed values a store
     /// already parsed). Data of an older version goes through the upcasters as a value.
@@ -123,15 +105,15 @@ impl ChildEvent {
         recorded_by: &str,
         data: &str,
     ) -> Result<ChildEvent, UnreadableEvent> {
-        let unreadable = |problem: String| UnreadableEvent {
+        let stored = Stored {
             event_id,
-            event_type: event_type.to_owned(),
+            event_type,
             version,
-            problem,
+            occurred_at,
         };
         if version != EVENT_VERSION {
             let value = |text: &str, what: &str| {
-                serde_json::from_str(text).map_err(|e| unreadable(format!("{what}: {e}")))
+                serde_json::from_str(text).map_err(|e| stored.unreadable(format!("{what}: {e}")))
             };
             return ChildEvent::from_stored(
                 event_id,
@@ -142,23 +124,51 @@ impl ChildEvent {
                 value(data, "data")?,
             );
         }
-        let recorded_by: Person = shapes::parse_stored_text(recorded_by, "recorded_by")
-            .map_err(|e| unreadable(e.to_string()))?;
-        let body = if event_type == CHILD_REGISTERED {
-            EventBody::Registered(
-                shapes::parse_stored_text(data, "data").map_err(|e| unreadable(e.to_string()))?,
-            )
+        stored.read(Source::Text(recorded_by), Source::Text(data))
+    }
+}
+
+/// What a store says of an event besides its JSON, for reading it back.
+struct Stored<'a> {
+    event_id: Uuid,
+    event_type: &'a str,
+    version: u32,
+    occurred_at: DateTime<Utc>,
+}
+
+impl Stored<'_> {
+    fn unreadable(&self, problem: impl ToString) -> UnreadableEvent {
+        UnreadableEvent {
+            event_id: self.event_id,
+            event_type: self.event_type.to_owned(),
+            version: self.version,
+            problem: problem.to_string(),
+        }
+    }
+
+    /// The event, from its `recorded_by` and its data at today's version.
+    fn read(
+        &self,
+        recorded_by: Source<'_>,
+        data: Source<'_>,
+    ) -> Result<ChildEvent, UnreadableEvent> {
+        let recorded_by: Person = recorded_by
+            .parse("recorded_by")
+            .map_err(|e| self.unreadable(e))?;
+        let body = if self.event_type == CHILD_REGISTERED {
+            EventBody::Registered(data.parse("data").map_err(|e| self.unreadable(e))?)
         } else {
-            let t: RecordType = event_type
+            let t: RecordType = self
+                .event_type
                 .parse()
-                .map_err(|e: crate::record::UnknownRecordType| unreadable(e.to_string()))?;
+                .map_err(|e: crate::record::UnknownRecordType| self.unreadable(e))?;
             EventBody::Record(
-                RecordData::parse_stored_text(t, data).map_err(|e| unreadable(e.to_string()))?,
+                RecordData::parse_stored_from(t, data).map_err(|e| self.unreadable(e))?,
             )
         };
         Ok(ChildEvent {
-            event_id,
-            occurred_at,
+            event_id: self.event_id,
+            occurred_at: self.occurred_at,
             recorded_by,
             body,
         })

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::{Pending, WRITE_LOCK, corrupt, unavailable};
 use crate::append::{self, Head};
-use crate::{Appended, StoreError, StoreErrorKind, StoredEvent};
+use crate::{Appended, StoreError, StoredEvent};
 
 const HEADS: &str = "SELECT c.id, e.sequence, e.recorded_at, e.hash FROM unnest($1::uuid[]) AS c(id) \
      CROSS JOIN LATERAL (SELECT sequence, recorded_at, hash FROM events WHERE child_id = c.id \
@@ -267,13 +267,7 @@ fn decide(
         && let Some((hash, first)) = seen.answers.get(&(key.agency.clone(), key.key.clone()))
     {
         if *hash != key.request_hash {
-            return Err(StoreError::new(
-                StoreErrorKind::IdempotencyKeyReused,
-                format!(
-                    "the idempotency key {:?} was already used with a different request",
-                    key.key
-                ),
-            ));
+            return Err(StoreError::idempotency_key_reused(&key.key));
         }
         let mut first = first.clone();
         first.replayed = true;
@@ -291,32 +285,21 @@ fn decide(
             .or_else(|| claims.iter().find(|c| **c == id).map(|_| req.child_id));
         match holder {
             Some(existing) if existing != req.child_id => {
-                return Err(StoreError::new(
-                    StoreErrorKind::IdentifierTaken {
-                        kind: claim.kind.clone(),
-                        existing_child_id: existing,
-                    },
-                    format!("a child is already registered with this {}", claim.kind),
-                ));
+                return Err(StoreError::identifier_taken(&claim.kind, existing));
             }
             Some(_) => {}
             None => claims.push(id),
         }
     }
-    let (recorded_at, mut events) = match history {
-        None => {
-            let at = append::recorded_at(seen.now, &head);
-            (at, append::build(req.child_id, &head, at, &req.events))
-        }
-        Some(given) => {
-            let times = append::history_times(seen.now, &head, &req.events, given)?;
-            let prepared: Vec<append::Canonical> =
-                req.events.iter().map(append::Canonical::of).collect();
-            let at = times.last().copied().unwrap_or(seen.now);
-            let events = append::build_history(req.child_id, &head, &times, &req.events, &prepared);
-            (at, events)
-        }
-    };
+    let prepared: Vec<append::Canonical> = req.events.iter().map(append::Canonical::of).collect();
+    let (recorded_at, mut events) = append::stamp(
+        req.child_id,
+        &head,
+        seen.now,
+        &req.events,
+        &prepared,
+        history,
+    )?;
     for (i, e) in events.iter_mut().enumerate() {
         e.global_position = seen.last as u64 + i as u64 + 1;
     }
