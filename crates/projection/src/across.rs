@@ -98,8 +98,8 @@ impl Across {
     }
 
     /// Puts children folded elsewhere ([`fold_children`]) into the model.
-    pub(crate) fn insert_folded(&mut self, folded: Folded) {
-        for (id, case) in folded.0 {
+    pub(crate) fn insert_folded(&mut self, cases: Vec<(Uuid, Case)>) {
+        for (id, case) in cases {
             Arc::make_mut(&mut self.cases[shard(id)]).insert(id, Arc::new(case));
         }
     }
@@ -139,14 +139,7 @@ impl Across {
     /// (`skip_serializing_if`, JSON values), which a format without them cannot read back.
     pub fn row(&self, child_id: Uuid) -> Option<Vec<u8>> {
         let case = self.cases[shard(child_id)].get(&child_id)?;
-        let mut out = vec![ROW_FORMAT];
-        // Writing to a Vec fails only for a value serde cannot represent, which `Case` has
-        // none of; such a row would be written empty and read back as unreadable, rebuilding.
-        if let Err(e) = rmp_serde::encode::write_named(&mut out, case.as_ref()) {
-            tracing::error!(child = %child_id, error = %e, "a child's read model row cannot be encoded");
-            out.clear();
-        }
-        Some(out)
+        Some(row_of(child_id, case))
     }
 
     /// The model saved as rows ([`Across::row`]) at `position`.
@@ -174,8 +167,24 @@ impl Across {
     }
 }
 
-/// Children folded from a page of whole streams, ready for [`Across::insert_folded`].
-pub(crate) struct Folded(Vec<(Uuid, Case)>);
+/// [`Across::row`] of one child's facts.
+fn row_of(child_id: Uuid, case: &Case) -> Vec<u8> {
+    let mut out = vec![ROW_FORMAT];
+    // Writing to a Vec fails only for a value serde cannot represent, which `Case` has none
+    // of; such a row would be written empty and read back as unreadable, rebuilding.
+    if let Err(e) = rmp_serde::encode::write_named(&mut out, case) {
+        tracing::error!(child = %child_id, error = %e, "a child's read model row cannot be encoded");
+        out.clear();
+    }
+    out
+}
+
+/// Children folded from a page of whole streams, ready for [`Across::insert_folded`], and
+/// their rows ([`Across::row`]), encoded where they were folded.
+pub(crate) struct Folded {
+    pub(crate) cases: Vec<(Uuid, Case)>,
+    pub(crate) rows: Vec<(Uuid, Vec<u8>)>,
+}
 
 /// Folds each child in `events` (whole streams, grouped by child and in sequence order, as
 /// [`store::EventStore::read_children_text`] returns them) once, reading each event's JSON
@@ -196,5 +205,9 @@ pub(crate) fn fold_children(events: Vec<StoredText>, framework: &Framework) -> F
     if let Some(done) = current {
         out.push((done.child_id(), Case::of(&done, framework)));
     }
-    Folded(out)
+    let rows = out
+        .iter()
+        .map(|(id, case)| (*id, row_of(*id, case)))
+        .collect();
+    Folded { cases: out, rows }
 }

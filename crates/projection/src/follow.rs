@@ -14,8 +14,10 @@
 //! record count. The records of recently touched children are kept (a bounded cache), so a
 //! child appended to again is extended with its new events only: no read of its stream and no
 //! parsing of what came before. A rebuild reads the store once in child order
-//! ([`store::EventStore::read_children`]), folding each child once on a second thread while the
-//! next page is read, then catches up with what was appended meanwhile.
+//! ([`store::EventStore::read_children_text`]), folding each child once on a second thread
+//! while the next page is read, and hands each folded page's rows to the store's writer as it
+//! goes ([`store::EventStore::save_read_model_rows`], without the position); then it catches up
+//! with what was appended meanwhile and saves those children with the position.
 //!
 //! What it does not do: write events, or decide what a reader may see.
 
@@ -252,11 +254,15 @@ impl Projections {
         // children stay marked; every child is marked once the new model is built.
         self.publish(Across::default(), []);
         // A store that cannot scan by child leaves an empty model to catch up from zero.
-        let (mut model, mut applied) = self.scan(progress).await?.unwrap_or_default();
-        // Every child's row is rewritten (the dirty set of the old model is kept too, so a
-        // child the new model lacks loses its row).
-        let all: Vec<Uuid> = model.child_ids().collect();
-        self.publish(model.clone(), all);
+        let Scanned {
+            mut model,
+            events: mut applied,
+            unsaved,
+        } = self.scan(progress).await?.unwrap_or_default();
+        // The children whose rows the scan could not save are saved with the position, as
+        // are the old model's dirty ones (kept, so a child the new model lacks loses its row)
+        // and those the catch-up below touches.
+        self.publish(model.clone(), unsaved);
         applied += self.advance(&mut model, progress).await?;
         self.persist_locked().await?;
         Ok(applied)
@@ -264,13 +270,15 @@ impl Projections {
 
     /// Reads the store once in child order up to its head and folds each child once. The
     /// child id space is cut into one lane per core; each lane reads its pages in order and
-    /// folds each page on a blocking thread while its next page is read, and the folded
-    /// children are gathered here. `None` if the store cannot scan by child (the caller then
-    /// catches up by position from zero).
+    /// folds each page (and encodes its rows) on a blocking thread while its next page is
+    /// read, and the folded children are gathered here. Their rows go on to the store as they
+    /// come ([`save_rows`]), so the single writer works beside the scan rather than after it.
+    /// `None` if the store cannot scan by child (the caller then catches up by position from
+    /// zero).
     async fn scan(
         &self,
         progress: &(dyn Fn(GlobalPosition) + Sync),
-    ) -> Result<Option<(Across, u64)>, StoreError> {
+    ) -> Result<Option<Scanned>, StoreError> {
         let head = self.store.head_position().await?;
         // Asked once before the lanes start, so a store that cannot scan says so up front.
         if self
@@ -298,21 +306,36 @@ impl Projections {
             });
         }
         drop(tx);
+        // A few pages of rows may wait for the writer; the lanes wait beyond that.
+        let (rows_tx, rows_rx) = tokio::sync::mpsc::channel(4);
+        let saver = tokio::spawn(save_rows(self.store.clone(), head, rows_rx));
         let mut model = Across::default();
         let mut folded = 0u64;
         while let Some(page) = rx.recv().await {
             let (events, children) = page?;
-            model.insert_folded(children);
+            model.insert_folded(children.cases);
+            if rows_tx.send(children.rows).await.is_err() {
+                // The saver stopped on an error, which its join below returns.
+                break;
+            }
             folded += events;
             metrics::counter!("caseline_projection_events_total").increment(events);
             progress(folded);
         }
+        drop(rows_tx);
+        let unsaved = saver
+            .await
+            .map_err(|e| failed("saving the read model's rows", e))??;
         while let Some(done) = tasks.join_next().await {
             done.map_err(|e| failed("scanning children", e))?;
         }
         model.set_position(head);
         self.head.fetch_max(head, Ordering::AcqRel);
-        Ok(Some((model, folded)))
+        Ok(Some(Scanned {
+            model,
+            events: folded,
+            unsaved,
+        }))
     }
 
     /// Applies pages of events by global position to `model`, publishing it as it goes and
@@ -532,6 +555,47 @@ impl Projections {
             let _ = tokio::time::timeout(poll, self.wake.notified()).await;
         }
     }
+}
+
+/// What [`Projections::scan`] built: the model at the store's head, the events folded into it,
+/// and the children whose rows it could not save ([`save_rows`]).
+#[derive(Default)]
+struct Scanned {
+    model: Across,
+    events: u64,
+    unsaved: Vec<Uuid>,
+}
+
+/// Saves the rows a scan up to `head` sends, in order, as each arrives (or several at once when
+/// the writer has fallen behind); returns the children whose rows were not saved. After the
+/// store first declines ([`EventStore::save_read_model_rows`]: it keeps rows only with a
+/// position, or a later model has been saved since), the rest are not offered, only counted
+/// as unsaved.
+async fn save_rows(
+    store: Arc<dyn EventStore>,
+    head: GlobalPosition,
+    mut pages: tokio::sync::mpsc::Receiver<Vec<(Uuid, Vec<u8>)>>,
+) -> Result<Vec<Uuid>, StoreError> {
+    let mut unsaved = Vec::new();
+    let mut declined = false;
+    while let Some(mut rows) = pages.recv().await {
+        while rows.len() < 4 * CHILDREN_PAGE
+            && let Ok(more) = pages.try_recv()
+        {
+            rows.extend(more);
+        }
+        let ids = rows.iter().map(|(id, _)| *id);
+        if declined {
+            unsaved.extend(ids);
+            continue;
+        }
+        let ids: Vec<Uuid> = ids.collect();
+        if !store.save_read_model_rows(READ_MODEL, head, rows).await? {
+            declined = true;
+            unsaved.extend(ids);
+        }
+    }
+    Ok(unsaved)
 }
 
 /// One lane of [`Projections::scan`]: the children after `from` and before `until`, read a page

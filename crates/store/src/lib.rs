@@ -565,6 +565,27 @@ pub trait EventStore: Send + Sync + 'static {
             .await
     }
 
+    /// Saves rows of a rebuild under way, each reflecting its child's events up to `up_to`,
+    /// without moving the read model's position; returns whether they were written.
+    ///
+    /// A rebuild hands its rows over as it folds them, so the writer works beside the scan
+    /// rather than after it. The rows are safe beside a lower stored position: a restart
+    /// catches up from that position, and every child with events after it is recomputed
+    /// from its whole stream. They are not written (`false`) when the stored position is
+    /// beyond `up_to`, in the same transaction as the check, so a row never replaces one
+    /// saved for a later position. The default writes nothing and returns `false`: a backend
+    /// that keeps all rows in one snapshot would rewrite them all for each call; the caller
+    /// then saves them with the position ([`EventStore::save_read_model`]).
+    async fn save_read_model_rows(
+        &self,
+        name: &str,
+        up_to: GlobalPosition,
+        rows: Vec<(Uuid, Vec<u8>)>,
+    ) -> Result<bool, StoreError> {
+        let _ = (name, up_to, rows);
+        Ok(false)
+    }
+
     /// A deployment secret by name (e.g. the pseudonym key), created with `init` on first use
     /// so every process of a deployment agrees on it.
     async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError>;

@@ -65,6 +65,52 @@ pub struct Postgres {
 }
 
 // The backend's name in front of each of its errors ([`crate::error::unavailable`]).
+/// The saved position of the read model `name` (0 if never saved), its row locked for the rest
+/// of `tx`: two saves of one model take turns.
+async fn locked_read_model_position(
+    tx: &tokio_postgres::Transaction<'_>,
+    name: &str,
+) -> Result<u64, StoreError> {
+    tx.execute(
+        "INSERT INTO read_models (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
+        &[&name],
+    )
+    .await
+    .map_err(|e| unavailable("save read model", e))?;
+    let stored: i64 = tx
+        .query_one(
+            "SELECT position FROM read_models WHERE name = $1 FOR UPDATE",
+            &[&name],
+        )
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(|e| unavailable("save read model", e))?;
+    Ok(stored.max(0) as u64)
+}
+
+/// Writes `rows` of the read model `name`, each replacing the child's row if it has one: in
+/// chunks, each one statement over arrays, so a rebuild's every child is a few round trips
+/// rather than one per child.
+async fn upsert_read_model_rows(
+    tx: &tokio_postgres::Transaction<'_>,
+    name: &str,
+    rows: &[(Uuid, Vec<u8>)],
+) -> Result<(), StoreError> {
+    for chunk in rows.chunks(2000) {
+        let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
+        let data: Vec<&[u8]> = chunk.iter().map(|(_, d)| d.as_slice()).collect();
+        tx.execute(
+            "INSERT INTO read_model_rows (name, child_id, data) \
+             SELECT $1, id, data FROM UNNEST($2::uuid[], $3::bytea[]) AS r (id, data) \
+             ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
+            &[&name, &ids, &data],
+        )
+        .await
+        .map_err(|e| unavailable("save read model rows", e))?;
+    }
+    Ok(())
+}
+
 fn unavailable(what: &str, e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     crate::error::unavailable("postgres", what, e)
 }
@@ -1287,21 +1333,7 @@ impl EventStore for Postgres {
             .transaction()
             .await
             .map_err(|e| unavailable("save read model", e))?;
-        tx.execute(
-            "INSERT INTO read_models (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING",
-            &[&name],
-        )
-        .await
-        .map_err(|e| unavailable("save read model", e))?;
-        let stored: i64 = tx
-            .query_one(
-                "SELECT position FROM read_models WHERE name = $1 FOR UPDATE",
-                &[&name],
-            )
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(|e| unavailable("save read model", e))?;
-        if stored.max(0) as u64 > position {
+        if locked_read_model_position(&tx, name).await? > position {
             return Ok(());
         }
         tx.execute(
@@ -1310,20 +1342,7 @@ impl EventStore for Postgres {
         )
         .await
         .map_err(|e| unavailable("save read model", e))?;
-        // In chunks, each one statement over arrays, so a rebuild's every child is a few
-        // round trips rather than one per child.
-        for chunk in changed.chunks(2000) {
-            let ids: Vec<Uuid> = chunk.iter().map(|(id, _)| *id).collect();
-            let data: Vec<&[u8]> = chunk.iter().map(|(_, d)| d.as_slice()).collect();
-            tx.execute(
-                "INSERT INTO read_model_rows (name, child_id, data) \
-                 SELECT $1, id, data FROM UNNEST($2::uuid[], $3::bytea[]) AS r (id, data) \
-                 ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
-                &[&name, &ids, &data],
-            )
-            .await
-            .map_err(|e| unavailable("save read model rows", e))?;
-        }
+        upsert_read_model_rows(&tx, name, &changed).await?;
         if !removed.is_empty() {
             tx.execute(
                 "DELETE FROM read_model_rows WHERE name = $1 AND child_id = ANY($2)",
@@ -1336,6 +1355,29 @@ impl EventStore for Postgres {
             .await
             .map_err(|e| unavailable("save read model", e))?;
         Ok(())
+    }
+
+    async fn save_read_model_rows(
+        &self,
+        name: &str,
+        up_to: GlobalPosition,
+        rows: Vec<(Uuid, Vec<u8>)>,
+    ) -> Result<bool, StoreError> {
+        let mut c = self.client().await?;
+        let tx = c
+            .transaction()
+            .await
+            .map_err(|e| unavailable("save read model rows", e))?;
+        // The position's row stays locked until commit, so a save for a later position
+        // cannot slip in between the check and the rows.
+        if locked_read_model_position(&tx, name).await? > up_to {
+            return Ok(false);
+        }
+        upsert_read_model_rows(&tx, name, &rows).await?;
+        tx.commit()
+            .await
+            .map_err(|e| unavailable("save read model rows", e))?;
+        Ok(true)
     }
 
     async fn secret(&self, name: &str, init: Vec<u8>) -> Result<Vec<u8>, StoreError> {

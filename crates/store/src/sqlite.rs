@@ -525,6 +525,39 @@ fn to_text(raw: RawEvent) -> Result<crate::StoredText, StoreError> {
     })
 }
 
+/// The saved position of the read model `name`, if it was ever saved.
+fn read_model_position(tx: &Transaction<'_>, name: &str) -> Result<Option<u64>, StoreError> {
+    let stored: Option<i64> = tx
+        .query_row(
+            "SELECT position FROM read_models WHERE name = ?1",
+            [name],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| unavailable("read model position", e))?;
+    Ok(stored.map(|p| p.max(0) as u64))
+}
+
+/// Writes `rows` of the read model `name`, each replacing the child's row if it has one.
+fn upsert_read_model_rows(
+    tx: &Transaction<'_>,
+    name: &str,
+    rows: &[(Uuid, Vec<u8>)],
+) -> Result<(), StoreError> {
+    let mut upsert = tx
+        .prepare_cached(
+            "INSERT INTO read_model_rows (name, child_id, data) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
+        )
+        .map_err(|e| unavailable("save read model rows", e))?;
+    for (id, data) in rows {
+        upsert
+            .execute(params![name, id.to_string(), data])
+            .map_err(|e| unavailable("save read model rows", e))?;
+    }
+    Ok(())
+}
+
 /// One page of [`EventStore::read_children`], each row made into an `E` by `convert`.
 fn read_children_in<E>(
     c: &Connection,
@@ -1583,15 +1616,7 @@ impl EventStore for Sqlite {
         // encoded; the writer only inserts them.
         self.0
             .write(move |tx| {
-                let stored: Option<i64> = tx
-                    .query_row(
-                        "SELECT position FROM read_models WHERE name = ?1",
-                        [&name],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(|e| unavailable("read model position", e))?;
-                if stored.is_some_and(|p| p.max(0) as u64 > position) {
+                if read_model_position(tx, &name)?.is_some_and(|p| p > position) {
                     return Ok(());
                 }
                 tx.execute(
@@ -1601,17 +1626,7 @@ impl EventStore for Sqlite {
                     params![name, position as i64, format_time(Utc::now())],
                 )
                 .map_err(|e| unavailable("save read model", e))?;
-                let mut upsert = tx
-                    .prepare_cached(
-                        "INSERT INTO read_model_rows (name, child_id, data) VALUES (?1, ?2, ?3) \
-                         ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
-                    )
-                    .map_err(|e| unavailable("save read model rows", e))?;
-                for (id, data) in &changed {
-                    upsert
-                        .execute(params![name, id.to_string(), data])
-                        .map_err(|e| unavailable("save read model rows", e))?;
-                }
+                upsert_read_model_rows(tx, &name, &changed)?;
                 let mut delete = tx
                     .prepare_cached("DELETE FROM read_model_rows WHERE name = ?1 AND child_id = ?2")
                     .map_err(|e| unavailable("remove read model rows", e))?;
@@ -1621,6 +1636,24 @@ impl EventStore for Sqlite {
                         .map_err(|e| unavailable("remove read model rows", e))?;
                 }
                 Ok(())
+            })
+            .await
+    }
+
+    async fn save_read_model_rows(
+        &self,
+        name: &str,
+        up_to: GlobalPosition,
+        rows: Vec<(Uuid, Vec<u8>)>,
+    ) -> Result<bool, StoreError> {
+        let name = name.to_owned();
+        self.0
+            .write(move |tx| {
+                if read_model_position(tx, &name)?.is_some_and(|p| p > up_to) {
+                    return Ok(false);
+                }
+                upsert_read_model_rows(tx, &name, &rows)?;
+                Ok(true)
             })
             .await
     }

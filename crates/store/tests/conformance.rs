@@ -609,6 +609,68 @@ mod cases {
         assert_eq!(rows[1], (b, 25u64.to_be_bytes().to_vec()));
     }
 
+    /// A rebuild's rows saved apart from the position: written without moving it, refused
+    /// once a later model has been saved. A backend that keeps rows only with a position
+    /// declines every such save and writes nothing.
+    pub(crate) async fn a_rebuilds_rows_are_saved_without_moving_the_position(
+        s: Arc<dyn EventStore>,
+    ) {
+        let [a, b] = [1u128, 2].map(Uuid::from_u128);
+        s.save_read_model("m", 5, vec![(a, b"a1".to_vec())], vec![])
+            .await
+            .unwrap();
+        let saved = s
+            .save_read_model_rows("m", 8, vec![(b, b"b8".to_vec()), (a, b"a8".to_vec())])
+            .await
+            .unwrap();
+        // The backends that keep a row per child (the SQL ones, which also scan by child)
+        // save rows apart; one that keeps the rows in one snapshot (KurrentDB) does not.
+        let row_per_child = s.read_children(None, 1, 0).await.unwrap().is_some();
+        assert_eq!(saved, row_per_child);
+        if !saved {
+            assert_eq!(
+                s.load_read_model("m").await.unwrap(),
+                (5, vec![(a, b"a1".to_vec())]),
+                "a declined save writes nothing"
+            );
+            return;
+        }
+        assert_eq!(
+            s.load_read_model("m").await.unwrap(),
+            (5, vec![(a, b"a8".to_vec()), (b, b"b8".to_vec())]),
+            "the rows are written and the position stays"
+        );
+        s.save_read_model("m", 10, vec![(a, b"a10".to_vec())], vec![])
+            .await
+            .unwrap();
+        assert!(
+            !s.save_read_model_rows("m", 9, vec![(a, b"a9".to_vec())])
+                .await
+                .unwrap(),
+            "rows of an earlier position than the saved one are declined"
+        );
+        assert!(
+            s.save_read_model_rows("m", 10, vec![(b, b"b10".to_vec())])
+                .await
+                .unwrap(),
+            "rows of the saved position are written"
+        );
+        assert_eq!(
+            s.load_read_model("m").await.unwrap(),
+            (10, vec![(a, b"a10".to_vec()), (b, b"b10".to_vec())])
+        );
+        assert!(
+            s.save_read_model_rows("new", 3, vec![(a, b"x".to_vec())])
+                .await
+                .unwrap(),
+            "a model never saved takes rows"
+        );
+        assert_eq!(
+            s.load_read_model("new").await.unwrap(),
+            (0, vec![(a, b"x".to_vec())])
+        );
+    }
+
     pub(crate) async fn a_scan_by_child_returns_whole_children_up_to_a_position(
         s: Arc<dyn EventStore>,
     ) {
@@ -885,6 +947,7 @@ conformance!(
     a_snapshot_never_goes_back_to_an_older_position,
     values_no_store_could_read_back_are_refused,
     a_read_model_saves_what_changed_and_never_goes_back,
+    a_rebuilds_rows_are_saved_without_moving_the_position,
     a_scan_by_child_returns_whole_children_up_to_a_position,
 );
 
