@@ -243,3 +243,90 @@ fn without_clock(mut list: Value) -> Value {
     }
     list
 }
+
+/// The server hands what it appends to its read model in memory, as the domain decided it,
+/// instead of reading it back: the report and the review it then gives must be exactly what a
+/// rebuild, reading every stored event back, gives. Several record types, a correction and a
+/// retraction, and a needs assessment (whose stored form adds the framework's suggestion).
+#[tokio::test]
+async fn what_the_server_hands_its_read_model_is_what_a_rebuild_reads_back() {
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let mash = server.client("front_door", MASH).await;
+    let (child, _) = disputed(&school, &mash).await;
+    let conversation_id = school.record(child, conversation(SCHOOL, 500)).await;
+    school
+        .record(
+            child,
+            correction(SCHOOL, 490, conversation_id, {
+                let mut c = conversation(SCHOOL, 500)["data"].clone();
+                c["kind"] = json!("with_family");
+                c
+            }),
+        )
+        .await;
+    let stray = school.record(child, conversation(SCHOOL, 480)).await;
+    school.record(child, retraction(SCHOOL, 470, stray)).await;
+    let assessment = domain::examples::example(domain::record::RecordType::NeedsAssessed);
+    school
+        .record(child, record("needs_assessed", SCHOOL, 460, assessment))
+        .await;
+
+    let other = school.register(SCHOOL).await;
+    let consent = new_id();
+    school
+        .record(other, consent_sought(SCHOOL, 400, consent, "referral"))
+        .await;
+    school
+        .record(other, consent_refused(SCHOOL, 390, consent))
+        .await;
+    let referral = new_id();
+    school
+        .record(
+            other,
+            referral_despite_refusal(SCHOOL, 380, referral, consent),
+        )
+        .await;
+    mash.record(
+        other,
+        referral_decided(MASH, 370, referral, "strategy_discussion", 4, "section_47"),
+    )
+    .await;
+    mash.record(other, referrer_informed(MASH, 360, referral))
+        .await;
+    let strategy = new_id();
+    mash.record(other, strategy_discussion(MASH, 350, strategy))
+        .await;
+    let enquiry = new_id();
+    mash.record(other, enquiry_started(MASH, 340, enquiry, strategy))
+        .await;
+    mash.record(other, enquiry_concluded(MASH, 330, enquiry))
+        .await;
+    mash.record(other, plan_started(MASH, 320, new_id())).await;
+
+    ready(&mash).await;
+    let metrics = server.anonymous().get("/metrics").await.text;
+    let handed_over: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("caseline_projection_events_handed_over_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0.0);
+    assert!(handed_over > 0.0, "nothing was handed over:\n{metrics}");
+    let from = (chrono::Utc::now() - chrono::Duration::days(60)).date_naive();
+    let to = chrono::Utc::now().date_naive();
+    let report_path = format!("/v1/reports/inspection?from={from}&to={to}");
+    let live_report = mash.get(&report_path).await;
+    assert_eq!(live_report.status, 200, "{}", live_report.text);
+    let live_review = mash.get("/v1/disagreements").await.body;
+
+    let r = server
+        .admin()
+        .send(Method::POST, "/v1/admin/projections/rebuild", None, &[])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(mash.get(&report_path).await.body, live_report.body);
+    assert_eq!(
+        without_clock(mash.get("/v1/disagreements").await.body),
+        without_clock(live_review)
+    );
+}

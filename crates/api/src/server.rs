@@ -136,6 +136,7 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
         }
         None => None,
     };
+    let handed_over = projections.clone();
     let state = AppState {
         oidc,
         projections,
@@ -154,11 +155,14 @@ pub async fn start_with(config: Config, store: Arc<dyn EventStore>) -> Result<Ru
         kept_journeys: Arc::new(crate::kept_journeys::KeptJourneys::new(
             config.kept_journeys_bytes,
         )),
-        casework: Arc::new(casework::Casework::new(
-            store.clone(),
-            framework,
-            config.child_cache_events,
-        )),
+        casework: Arc::new(
+            casework::Casework::new(store.clone(), framework, config.child_cache_events)
+                // The read model takes what this process appends as the domain decided it,
+                // rather than reading it back from the store and parsing it again.
+                .on_appended(Box::new(move |stored, decided| {
+                    handed_over.offer(stored, decided);
+                })),
+        ),
     };
     // Served as built, not through utoipa's types: they drop what they do not model (a link's
     // `operationId` comes back out as `operation_id`, so utoipa 5.5 loses it).

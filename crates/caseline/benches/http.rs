@@ -365,11 +365,12 @@ async fn long_child(store: &str, secs: f64) -> Vec<Row> {
 
 /// The store alone: 64 writers appending single conversation records straight to the store
 /// (each to its own 10 children, `Expected::Any`), what the HTTP path is measured against.
+/// Event ids are made as the server makes them (time-ordered, version 7).
 async fn store_alone(url: &str, secs: f64) -> Row {
     use store::{AppendRequest, Expected, NewEvent};
     let store = store::open(url).await.expect("open store");
     let event = || NewEvent {
-        event_id: Uuid::new_v4(),
+        event_id: Uuid::now_v7(),
         event_type: "conversation_recorded".into(),
         event_version: 1,
         occurred_at: Utc::now(),

@@ -14,7 +14,9 @@
 //! decides against the kept fold and appends, without reading or folding the thousand again.
 //!
 //! What it deliberately does not do: speak HTTP, log reads (a read is logged by whoever answers
-//! it), or know the cross-child read model.
+//! it), or know the cross-child read model. Whoever keeps one may be told of each append as it
+//! is acknowledged, with the domain's events ([`Casework::on_appended`]), so it need not read
+//! back and parse what was just decided.
 
 pub mod cache;
 mod error;
@@ -32,7 +34,7 @@ use domain::registration::{ChildDetails, Identifiers};
 use domain::shapes::Person;
 use store::{
     AppendRequest, Appended, EventStore, Expected, IdempotencyKey, IdentifierClaim, NewEvent,
-    StoreErrorKind,
+    StoreErrorKind, StoredEvent,
 };
 use uuid::Uuid;
 
@@ -63,11 +65,17 @@ pub struct Append {
     pub pinned: Option<u64>,
 }
 
+/// Told of each append this process made, once the store has acknowledged it: the events as
+/// stored (positions, sequences, `recorded_at`, agency) and the domain's events they were made
+/// from, in the same order.
+pub type Listener = Box<dyn Fn(&[StoredEvent], &[ChildEvent]) + Send + Sync>;
+
 /// The use cases, over one store and framework.
 pub struct Casework {
     store: Arc<dyn EventStore>,
     framework: &'static Framework,
     cache: ChildCache,
+    listener: Option<Listener>,
 }
 
 impl Casework {
@@ -81,6 +89,20 @@ impl Casework {
             store,
             framework,
             cache: ChildCache::new(cache_events),
+            listener: None,
+        }
+    }
+
+    /// Tells `listener` of every append acknowledged from now on (not of replayed answers,
+    /// which wrote nothing). It runs on the appending task, so it should only hand over.
+    pub fn on_appended(mut self, listener: Listener) -> Casework {
+        self.listener = Some(listener);
+        self
+    }
+
+    fn tell(&self, appended: &Appended, decided: &[ChildEvent]) {
+        if let Some(listener) = &self.listener {
+            listener(&appended.events, decided);
         }
     }
 
@@ -132,7 +154,7 @@ impl Casework {
         let claims = identifier_claims(details.identifiers());
         let events = Child::default().decide(
             ChildCommand::Register {
-                event_id: Uuid::new_v4(),
+                event_id: Uuid::now_v7(),
                 occurred_at,
                 recorded_by,
                 details: Box::new(details),
@@ -150,6 +172,7 @@ impl Casework {
             })
             .await?;
         if !appended.replayed {
+            self.tell(&appended, &events);
             let mut turn = self.cache.turn(appended.child_id).await;
             turn.appended(appended.events.clone(), events);
         }
@@ -259,6 +282,7 @@ impl Casework {
             match self.store.append(request).await {
                 Ok(appended) => {
                     if !appended.replayed {
+                        self.tell(&appended, &decided);
                         // This turn's own handle on the fold goes first: held, it would make
                         // the slot copy the whole child (events and history) to add one record.
                         drop(folded);
@@ -311,12 +335,16 @@ impl Casework {
             access::may_append_to(actor.role, &actor.agency, child, &input.data)
                 .map_err(|r| denied(i, r))?;
         }
+        // Event ids in time order (UUID version 7): each new id lands at the end of the
+        // store's event-id index rather than on a random leaf of it, so a group commit dirties
+        // one leaf of that index, not one per record (on a county's store, random ids made
+        // every commit write a page per record there).
         let decided = child.decide(
             ChildCommand::Append {
                 records: records
                     .iter()
                     .cloned()
-                    .map(|r| (Uuid::new_v4(), r))
+                    .map(|r| (Uuid::now_v7(), r))
                     .collect(),
                 batch,
             },

@@ -439,11 +439,11 @@ fn raise(
         .and_then(|t| record.record_at(standing, t));
 
     let mut parties = vec![
-        stored.agency.clone(),
+        stored.agency.to_string(),
         r.raised_by.agency.as_str().to_owned(),
     ];
     if let Some((s, target_stored)) = target.and_then(|t| standing.get(t)) {
-        parties.push(target_stored.agency.clone());
+        parties.push(target_stored.agency.to_string());
         let original = match s {
             Standing::AsRecorded(e) | Standing::Retracted(e) => e.recorded_by.agency.as_str(),
             Standing::Corrected(e) => e.recorded_by.agency.as_str(),
@@ -499,7 +499,7 @@ fn escalate(d: &mut Disagreement, event: &ChildEvent, stored: &Stored, x: &Disag
             position: Some(p.position.as_str().to_owned()),
         })
         .collect();
-    d.parties.push(stored.agency.clone());
+    d.parties.push(stored.agency.to_string());
     d.parties.push(x.escalated_by.agency.as_str().to_owned());
     d.parties.extend(
         x.positions
@@ -524,7 +524,7 @@ fn escalate(d: &mut Disagreement, event: &ChildEvent, stored: &Stored, x: &Disag
 fn resolve(d: &mut Disagreement, event: &ChildEvent, stored: &Stored, x: &DisagreementResolved) {
     let at = event.occurred_at;
     close_stage(d, at);
-    d.parties.push(stored.agency.clone());
+    d.parties.push(stored.agency.to_string());
     d.parties.push(x.resolved_by.agency.as_str().to_owned());
     let (working, calendar) = days_between(d.raised_at, at);
     d.status = DisagreementStatus::Resolved;

@@ -27,6 +27,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
+use domain::child::ChildEvent;
 use domain::framework::Framework;
 use lru::LruCache;
 use store::{EventStore, GlobalPosition, StoreError, StoreErrorKind, StoredEvent, StoredText};
@@ -62,6 +64,10 @@ const GATHER: Duration = Duration::from_millis(2);
 /// While a long catch-up runs, readers are given the model at least this often.
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
+/// How many events handed over by appends ([`Projections::offer`]) wait for the follower at
+/// most; past that the oldest are let go, and read back from the store when their turn comes.
+const OFFERED_KEPT: usize = 8 * PAGE;
+
 /// How many recently touched children's typed records are kept, so that the next append to
 /// one of them costs no read of its stream and no parsing of its earlier events. Bounded so
 /// memory does not grow with the council.
@@ -95,6 +101,63 @@ pub struct Projections {
     persist_wake: Notify,
     /// Recently touched children's typed records, up to the model's position.
     kept: Mutex<LruCache<Uuid, ChildRecord>>,
+    /// Events this process appended, as the domain decided them, by global position.
+    offered: Mutex<BTreeMap<GlobalPosition, Offered>>,
+}
+
+/// An event an append of this process handed over ([`Projections::offer`]): what the store
+/// added to it, and the domain's event itself, so the follower need not read it back and
+/// parse it.
+struct Offered {
+    child_id: Uuid,
+    sequence: u64,
+    global_position: GlobalPosition,
+    recorded_at: DateTime<Utc>,
+    agency: String,
+    event: Box<ChildEvent>,
+}
+
+/// An event for the follower to apply: read back from the store, or handed over.
+enum Incoming {
+    Stored(StoredEvent),
+    Offered(Offered),
+}
+
+impl Incoming {
+    fn child_id(&self) -> Uuid {
+        match self {
+            Incoming::Stored(e) => e.child_id,
+            Incoming::Offered(o) => o.child_id,
+        }
+    }
+
+    fn sequence(&self) -> u64 {
+        match self {
+            Incoming::Stored(e) => e.sequence,
+            Incoming::Offered(o) => o.sequence,
+        }
+    }
+
+    fn global_position(&self) -> GlobalPosition {
+        match self {
+            Incoming::Stored(e) => e.global_position,
+            Incoming::Offered(o) => o.global_position,
+        }
+    }
+
+    /// Adds the event to its child's record.
+    fn push_to(self, record: &mut ChildRecord) {
+        match self {
+            Incoming::Stored(e) => record.push_owned(e),
+            Incoming::Offered(o) => record.push_decided(
+                o.sequence,
+                o.global_position,
+                o.recorded_at,
+                &o.agency,
+                *o.event,
+            ),
+        }
+    }
 }
 
 fn failed(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -154,6 +217,7 @@ impl Projections {
             kept: Mutex::new(LruCache::new(
                 NonZeroUsize::new(RECORDS_KEPT).unwrap_or(NonZeroUsize::MIN),
             )),
+            offered: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -200,6 +264,74 @@ impl Projections {
         self.wake.notify_one();
     }
 
+    /// Hands over the events of an append this process made, once the store acknowledged
+    /// them (`stored`), with the domain's events they were made from (`decided`, in the same
+    /// order), and wakes the follower. The follower applies handed-over events only in an
+    /// unbroken run from its position; where one is missing (another process appended it, or
+    /// its append has not been handed over yet) it reads the store as before, so what it
+    /// applies is always exactly the store's order.
+    pub fn offer(&self, stored: &[StoredEvent], decided: &[ChildEvent]) {
+        if stored.len() == decided.len()
+            && let Ok(mut offered) = self.offered.lock()
+        {
+            for (s, event) in stored.iter().zip(decided) {
+                offered.insert(
+                    s.global_position,
+                    Offered {
+                        child_id: s.child_id,
+                        sequence: s.sequence,
+                        global_position: s.global_position,
+                        recorded_at: s.recorded_at,
+                        agency: s.agency.clone(),
+                        event: Box::new(event.clone()),
+                    },
+                );
+            }
+            while offered.len() > OFFERED_KEPT {
+                offered.pop_first();
+            }
+        }
+        self.notify();
+    }
+
+    /// The handed-over events that follow `after` without a gap (at most a page); those at or
+    /// before it are let go.
+    fn take_offered(&self, after: GlobalPosition) -> Vec<Incoming> {
+        let Ok(mut offered) = self.offered.lock() else {
+            return Vec::new();
+        };
+        while offered.first_key_value().is_some_and(|(&p, _)| p <= after) {
+            offered.pop_first();
+        }
+        let mut run = Vec::new();
+        let mut next = after + 1;
+        while run.len() < PAGE
+            && let Some(o) = offered.remove(&next)
+        {
+            run.push(Incoming::Offered(o));
+            next += 1;
+        }
+        run
+    }
+
+    /// The events after `after`: the handed-over run that follows it, or else a page read from
+    /// the store.
+    async fn next_page(&self, after: GlobalPosition) -> Result<Vec<Incoming>, StoreError> {
+        let run = self.take_offered(after);
+        if !run.is_empty() {
+            metrics::counter!("caseline_projection_events_handed_over_total")
+                .increment(run.len() as u64);
+            return Ok(run);
+        }
+        Ok(self
+            .store
+            .read_all(after, PAGE)
+            .await?
+            .into_iter()
+            .map(Incoming::Stored)
+            .collect())
+    }
+
     /// Applies every event after the model's position and publishes the result; returns how
     /// many were applied. `progress` is told the position reached after each page. A model
     /// that holds nothing yet is built by [`Projections::rebuild`]'s scan instead. The rows
@@ -212,7 +344,7 @@ impl Projections {
         // A wake-up that finds nothing new (another got there first) costs one read and no
         // copy of the model; one that finds something applies the page it read.
         let current = self.model();
-        let first = self.store.read_all(current.position(), PAGE).await?;
+        let first = self.next_page(current.position()).await?;
         if first.is_empty() {
             self.caught_up.store(true, Ordering::Release);
             metrics::gauge!("caseline_projection_lag_events").set(0.0);
@@ -345,7 +477,7 @@ impl Projections {
         model: &mut Across,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
-        let first = self.store.read_all(model.position(), PAGE).await?;
+        let first = self.next_page(model.position()).await?;
         self.advance_from(model, first, progress).await
     }
 
@@ -353,7 +485,7 @@ impl Projections {
     async fn advance_from(
         &self,
         model: &mut Across,
-        first: Vec<StoredEvent>,
+        first: Vec<Incoming>,
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<u64, StoreError> {
         let mut applied = 0u64;
@@ -364,18 +496,18 @@ impl Projections {
         loop {
             let page = match next.take() {
                 Some(page) => page,
-                None => self.store.read_all(model.position(), PAGE).await?,
+                None => self.next_page(model.position()).await?,
             };
-            let Some(last) = page.last().map(|e| e.global_position) else {
+            let Some(last) = page.last().map(Incoming::global_position) else {
                 break;
             };
             let full = page.len() == PAGE;
             applied += page.len() as u64;
             metrics::counter!("caseline_projection_events_total").increment(page.len() as u64);
             // Each touched child once per page, with the page's events for it in order.
-            let mut by_child: BTreeMap<Uuid, Vec<StoredEvent>> = BTreeMap::new();
+            let mut by_child: BTreeMap<Uuid, Vec<Incoming>> = BTreeMap::new();
             for e in page {
-                by_child.entry(e.child_id).or_default().push(e);
+                by_child.entry(e.child_id()).or_default().push(e);
             }
             for (child, new) in by_child {
                 // The whole record up to this page's end: later events are applied with
@@ -413,7 +545,7 @@ impl Projections {
     async fn record_of(
         &self,
         child: Uuid,
-        new: Vec<StoredEvent>,
+        new: Vec<Incoming>,
         last: GlobalPosition,
     ) -> Result<ChildRecord, StoreError> {
         let mut record = self
@@ -426,11 +558,13 @@ impl Projections {
             .filter(|r| r.position() <= last)
             .unwrap_or_else(|| ChildRecord::new(child));
         let known = record.sequence();
-        let follows_on = new.first().is_some_and(|e| e.sequence == known + 1)
-            && new.windows(2).all(|w| w[1].sequence == w[0].sequence + 1);
+        let follows_on = new.first().is_some_and(|e| e.sequence() == known + 1)
+            && new
+                .windows(2)
+                .all(|w| w[1].sequence() == w[0].sequence() + 1);
         if follows_on {
             for e in new {
-                record.push_owned(e);
+                e.push_to(&mut record);
             }
         } else {
             let more = self.store.read_stream(child, known, usize::MAX).await?;

@@ -8,7 +8,9 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use domain::child::ChildEvent;
 use domain::framework::Framework;
+use domain::record::RecordType;
 use projection::{Across, Projections};
 use store::{AppendRequest, EventStore, Expected, NewEvent};
 use uuid::Uuid;
@@ -388,5 +390,102 @@ async fn the_follower_publishes_and_then_persists_in_the_background() {
         &reloaded.model(),
         &folded(store.as_ref()).await,
         "saved rows",
+    );
+}
+
+/// A valid conversation record appended straight to the store; returns it as stored, with the
+/// domain's event it reads back as (what an append of this process would hand over).
+async fn handed(store: &dyn EventStore, child: Uuid) -> (store::StoredEvent, ChildEvent) {
+    let recorded_by = serde_json::json!({
+        "name": "A Worker", "role": "social_worker", "agency": "la:norfolk",
+    });
+    let appended = store
+        .append(AppendRequest {
+            child_id: child,
+            expected: Expected::Any,
+            events: vec![NewEvent {
+                event_id: Uuid::now_v7(),
+                event_type: "conversation_recorded".into(),
+                event_version: 1,
+                occurred_at: chrono::DurationRound::duration_trunc(
+                    Utc::now(),
+                    chrono::Duration::microseconds(1),
+                )
+                .unwrap(),
+                recorded_by: recorded_by.clone(),
+                agency: "la:norfolk".into(),
+                token_id: None,
+                data: domain::examples::example(RecordType::ConversationRecorded),
+            }],
+            idempotency: None,
+            claims: vec![],
+        })
+        .await
+        .unwrap();
+    let stored = appended.events[0].clone();
+    let event = ChildEvent::from_stored(
+        stored.event_id,
+        &stored.event_type,
+        stored.event_version,
+        stored.occurred_at,
+        stored.recorded_by.clone(),
+        stored.data.clone(),
+    )
+    .unwrap();
+    (stored, event)
+}
+
+/// Events handed over by appends are applied only in an unbroken run from the model's
+/// position; one missing from the run (appended by another process) is read from the store,
+/// and the model is the same as if every event had been read back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handed_over_events_fill_the_model_as_reading_them_back_would() {
+    let (_dir, store) = council(30).await;
+    let projections = Projections::load(store.clone(), framework()).await.unwrap();
+    projections.rebuild(&|_| {}).await.unwrap();
+    let children: Vec<Uuid> = projections.model().child_ids().collect();
+
+    // All handed over, two of them to one child.
+    let mut all = Vec::new();
+    for child in [children[0], children[0], children[1]] {
+        all.push(handed(store.as_ref(), child).await);
+    }
+    for (stored, event) in &all {
+        projections.offer(std::slice::from_ref(stored), std::slice::from_ref(event));
+    }
+    projections.catch_up(&|_| {}).await.unwrap();
+    assert_same(
+        &projections.model(),
+        &folded(store.as_ref()).await,
+        "all handed over",
+    );
+
+    // The first of three is not handed over (another process appended it).
+    let others: Vec<_> = [children[2], children[0], children[2]]
+        .into_iter()
+        .map(|c| handed(store.as_ref(), c))
+        .collect();
+    let mut later = Vec::new();
+    for h in others {
+        later.push(h.await);
+    }
+    for (stored, event) in &later[1..] {
+        projections.offer(std::slice::from_ref(stored), std::slice::from_ref(event));
+    }
+    projections.catch_up(&|_| {}).await.unwrap();
+    assert_same(
+        &projections.model(),
+        &folded(store.as_ref()).await,
+        "one missing from the run",
+    );
+
+    // Handed over again after being applied: nothing changes.
+    let (stored, event) = &later[2];
+    projections.offer(std::slice::from_ref(stored), std::slice::from_ref(event));
+    projections.catch_up(&|_| {}).await.unwrap();
+    assert_same(
+        &projections.model(),
+        &folded(store.as_ref()).await,
+        "handed over twice",
     );
 }

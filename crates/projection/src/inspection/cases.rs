@@ -12,6 +12,7 @@
 //! anything that identifies the child beyond its id, which never leaves the report module.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::child::EventBody;
@@ -58,7 +59,7 @@ pub(crate) struct Case {
     pub family_informed: BTreeMap<Uuid, DateTime<Utc>>,
     pub disagreements: Vec<Disagreement>,
     /// Every standing record: (agency, occurred_at, recorded_at).
-    pub recordings: Vec<(String, DateTime<Utc>, DateTime<Utc>)>,
+    pub recordings: Vec<(Arc<str>, DateTime<Utc>, DateTime<Utc>)>,
     /// `occurred_at` of every standing record, for "was this child active in the period".
     pub activity: Vec<DateTime<Utc>>,
 }
@@ -255,7 +256,7 @@ impl Case {
                     case.referrals.push(Referral {
                         made_at: at,
                         made_sequence: sequence,
-                        agency: entry.stored.agency.clone(),
+                        agency: entry.stored.agency.to_string(),
                         source: r.source.as_ref().and_then(code),
                         consent,
                         made_event_id: e.event_id,

@@ -11,6 +11,7 @@
 //! and an age band; the pseudonym is added by the caller.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Months, NaiveDate, Utc};
 use domain::calendar;
@@ -372,7 +373,7 @@ pub(super) fn compute(cases: &[&Case], scope: &Scope<'_>, framework: &Framework)
     let mut f = Figures::default();
     let end = scope.period.end();
     let mut resolve_days: Vec<(i64, i64)> = Vec::new();
-    let mut delays: Vec<(String, i64)> = Vec::new();
+    let mut delays: Vec<(Arc<str>, i64)> = Vec::new();
 
     for case in cases {
         let mut row = ChildRow {
@@ -787,8 +788,8 @@ fn end_of_day(day: NaiveDate) -> Option<DateTime<Utc>> {
     day.succ_opt()?.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
 }
 
-fn recording_delay(delays: Vec<(String, i64)>) -> RecordingDelay {
-    let mut by_agency: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+fn recording_delay(delays: Vec<(Arc<str>, i64)>) -> RecordingDelay {
+    let mut by_agency: BTreeMap<Arc<str>, Vec<i64>> = BTreeMap::new();
     let mut all = Vec::with_capacity(delays.len());
     for (agency, seconds) in delays {
         by_agency.entry(agency).or_default().push(seconds);
@@ -798,7 +799,7 @@ fn recording_delay(delays: Vec<(String, i64)>) -> RecordingDelay {
         all: delay_figures(all),
         by_agency: by_agency
             .into_iter()
-            .map(|(a, s)| (a, delay_figures(s)))
+            .map(|(a, s)| (a.to_string(), delay_figures(s)))
             .collect(),
     }
 }
