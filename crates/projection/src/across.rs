@@ -23,17 +23,21 @@ use crate::inspection::{self, InspectionReport, Period};
 /// rebuilt from the events instead. Version 2: facts read from the domain's typed record.
 const ROW_FORMAT: u8 = 2;
 
-/// The model's children are kept in this many shards, by the first byte of their id.
-const SHARDS: usize = 256;
+/// The model's children are kept in this many shards, by the first 12 bits of their id. A
+/// touched child copies its shard when readers still hold the model before (`Arc::make_mut`):
+/// with 256 shards a county's 66,000 children made that 258 entries a touch, and copying and
+/// dropping them stood out in a profile of appends on a county store (docs/BENCHMARKS.md,
+/// fifth round). 4,096 keep it to about 16, for 4,096 pointers a publish.
+const SHARDS: usize = 4096;
 
 /// Every child's facts, as of `position`.
 #[derive(Debug, Clone)]
 pub struct Across {
     position: GlobalPosition,
-    /// Shards by the id's first byte, so iterating them in order is iterating children in id
+    /// Shards by the id's first 12 bits, so iterating them in order is iterating children in id
     /// order. Each shard and each child's facts are shared: taking a copy of the model to
     /// update it (while readers keep the old one) costs a pointer per shard, and changing a
-    /// child copies only its shard's map (about 1/256 of the children), not the whole map.
+    /// child copies only its shard's map (about 1/4,096 of the children), not the whole map.
     cases: Vec<Arc<BTreeMap<Uuid, Arc<Case>>>>,
 }
 
@@ -47,7 +51,8 @@ impl Default for Across {
 }
 
 fn shard(child_id: Uuid) -> usize {
-    usize::from(child_id.as_bytes()[0]) % SHARDS
+    let [first, second, ..] = *child_id.as_bytes();
+    (usize::from(first) << 4 | usize::from(second) >> 4) % SHARDS
 }
 
 /// The saved rows could not be read back (written by another version, or damaged): the caller
@@ -210,4 +215,27 @@ pub(crate) fn fold_children(events: Vec<StoredText>, framework: &Framework) -> F
         .map(|(id, case)| (*id, row_of(*id, case)))
         .collect();
     Folded { cases: out, rows }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shards hold children in id order: the report and the saved rows go through them in
+    /// order, so the same events always give the same output.
+    #[test]
+    fn children_come_out_in_id_order() {
+        let mut ids: Vec<Uuid> = (0..3000u128)
+            .map(|i| Uuid::from_u128(i.wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)))
+            .chain([Uuid::nil(), Uuid::max(), Uuid::from_u128(1 << 116)])
+            .collect();
+        let framework = Framework::by_name("norfolk").unwrap();
+        let mut model = Across::default();
+        for &id in &ids {
+            model.refresh(&ChildRecord::new(id), framework);
+        }
+        ids.sort();
+        ids.dedup();
+        assert_eq!(model.child_ids().collect::<Vec<_>>(), ids);
+    }
 }
