@@ -238,4 +238,20 @@ mod tests {
         ids.dedup();
         assert_eq!(model.child_ids().collect::<Vec<_>>(), ids);
     }
+
+    /// A row reads back as the facts it was made from; a cut one is refused (and the model
+    /// is then rebuilt), never read as something else.
+    #[test]
+    fn rows_read_back_and_cut_ones_are_refused() {
+        let framework = Framework::by_name("norfolk").unwrap();
+        let id = Uuid::from_u128(7);
+        let mut model = Across::default();
+        model.refresh(&ChildRecord::new(id), framework);
+        let row = model.row(id).unwrap();
+        let back = Across::from_rows(9, vec![(id, row.clone())]).unwrap();
+        assert_eq!(back.row(id), Some(row.clone()));
+        assert_eq!(back.position(), 9);
+        let cut = row[..row.len() / 2].to_vec();
+        assert!(Across::from_rows(0, vec![(id, cut)]).is_err());
+    }
 }
