@@ -33,18 +33,26 @@ impl Text {
         if s.trim().is_empty() {
             return Err("must not be blank".to_owned());
         }
-        if let Some((i, c)) = s.char_indices().find(|(_, c)| !printable(*c)) {
+        // Every stored event's texts pass through here again when it is read, so the usual
+        // case is kept to one pass over the bytes: none below U+0020, no DEL, and no 0xC2 lead
+        // byte (the C1 controls, U+0080-U+009F, are 0xC2 0x80-0x9F) means no control
+        // character; anything else takes the exact check below.
+        let plain = s.bytes().all(|b| b >= 0x20 && b != 0x7F && b != 0xC2);
+        if !plain && let Some((i, c)) = s.char_indices().find(|(_, c)| !printable(*c)) {
             return Err(format!(
                 "contains the control character U+{:04X} at character {}; text may hold tabs and line breaks but no other control characters",
                 c as u32,
                 s[..i].chars().count() + 1
             ));
         }
-        let n = s.chars().count();
-        if n > MAX_TEXT_CHARS {
-            return Err(format!(
-                "is {n} characters long; a field holds at most {MAX_TEXT_CHARS}"
-            ));
+        // A character is at least a byte, so only a text longer in bytes needs counting.
+        if s.len() > MAX_TEXT_CHARS {
+            let n = s.chars().count();
+            if n > MAX_TEXT_CHARS {
+                return Err(format!(
+                    "is {n} characters long; a field holds at most {MAX_TEXT_CHARS}"
+                ));
+            }
         }
         Ok(Text(s))
     }
@@ -644,7 +652,39 @@ fn between<'a>(s: &'a str, start: &str, end: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    /// What [`Text::new`] accepts, said the slow, obvious way.
+    fn acceptable(s: &str) -> bool {
+        !s.trim().is_empty() && s.chars().all(printable) && s.chars().count() <= MAX_TEXT_CHARS
+    }
+
+    proptest! {
+        /// The byte-level short cuts (no control character, no need to count) decide exactly
+        /// as the character-by-character rule does, for texts full of the characters near
+        /// their edges: C0 and C1 controls, DEL, tabs and line breaks, and others sharing
+        /// their lead bytes.
+        #[test]
+        fn text_is_accepted_exactly_as_the_rule_says(
+            chars in prop::collection::vec(prop::sample::select(vec![
+                'a', ' ', '\t', '\n', '\r', '\u{0}', '\u{1f}', '\u{7f}', '\u{80}', '\u{9f}',
+                '\u{a0}', '\u{bf}', '\u{e9}', '\u{2028}', '\u{1F600}',
+            ]), 0..40)
+        ) {
+            let s: String = chars.into_iter().collect();
+            prop_assert_eq!(Text::new(s.clone()).is_ok(), acceptable(&s), "{:?}", s);
+        }
+    }
+
+    #[test]
+    fn a_text_is_counted_in_characters_not_bytes() {
+        // 20,000 two-byte characters: 40,000 bytes, and within the limit.
+        assert!(Text::new("é".repeat(MAX_TEXT_CHARS)).is_ok());
+        let e = Text::new("é".repeat(MAX_TEXT_CHARS + 1)).unwrap_err();
+        assert!(e.contains("20001 characters"), "{e}");
+        assert!(Text::new("a".repeat(MAX_TEXT_CHARS + 1)).is_err());
+    }
 
     #[test]
     fn score_out_of_range_is_a_shape_error_at_its_path() {
