@@ -65,7 +65,8 @@ const GATHER: Duration = Duration::from_millis(2);
 const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 /// How many events handed over by appends ([`Projections::offer`]) wait for the follower at
-/// most; past that the oldest are let go, and read back from the store when their turn comes.
+/// most; past that the newest are let go (the follower applies from its position up, so those
+/// nearest it are the ones worth keeping), and read back from the store when their turn comes.
 const OFFERED_KEPT: usize = 8 * PAGE;
 
 /// How many recently touched children's typed records are kept, so that the next append to
@@ -288,7 +289,7 @@ impl Projections {
                 );
             }
             while offered.len() > OFFERED_KEPT {
-                offered.pop_first();
+                offered.pop_last();
             }
         }
         self.notify();

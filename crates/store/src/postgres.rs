@@ -362,58 +362,28 @@ fn group_failed(own: Option<Result<Appended, StoreError>>, why: &str) -> StoreEr
     }
 }
 
+/// A row of [`READ_COLUMNS`]: [`to_text`] with the JSON parsed and the chain's hashes, as
+/// SQLite's reader does (tokio-postgres would parse `jsonb` from the same text).
 fn to_event(r: &Row) -> Result<StoredEvent, StoreError> {
-    let get_i64 = |i: usize| {
-        r.try_get::<_, i64>(i)
-            .map_err(|e| corrupt(format!("column {i}: {e}")))
+    let text = to_text(r)?;
+    let json = |t: &str, what: &str| {
+        serde_json::from_str(t).map_err(|e| corrupt(format!("{what} is not JSON: {e}")))
     };
-    Ok(StoredEvent {
-        global_position: u64::try_from(get_i64(0)?)
-            .map_err(|_| corrupt("negative position".into()))?,
-        child_id: r
-            .try_get(1)
-            .map_err(|e| corrupt(format!("child_id: {e}")))?,
-        sequence: u64::try_from(get_i64(2)?).map_err(|_| corrupt("negative sequence".into()))?,
-        event_id: r
-            .try_get(3)
-            .map_err(|e| corrupt(format!("event_id: {e}")))?,
-        event_type: r
-            .try_get(4)
-            .map_err(|e| corrupt(format!("event_type: {e}")))?,
-        event_version: u32::try_from(
-            r.try_get::<_, i32>(5)
-                .map_err(|e| corrupt(format!("version: {e}")))?,
-        )
-        .map_err(|_| corrupt("negative version".into()))?,
-        occurred_at: r
-            .try_get(6)
-            .map_err(|e| corrupt(format!("occurred_at: {e}")))?,
-        recorded_at: r
-            .try_get(7)
-            .map_err(|e| corrupt(format!("recorded_at: {e}")))?,
-        recorded_by: r
-            .try_get(8)
-            .map_err(|e| corrupt(format!("recorded_by: {e}")))?,
-        agency: r.try_get(9).map_err(|e| corrupt(format!("agency: {e}")))?,
-        token_id: r
-            .try_get(10)
-            .map_err(|e| corrupt(format!("token_id: {e}")))?,
-        data: r.try_get(11).map_err(|e| corrupt(format!("data: {e}")))?,
-        prev_hash: r
-            .try_get(12)
-            .map_err(|e| corrupt(format!("prev_hash: {e}")))?,
-        hash: r.try_get(13).map_err(|e| corrupt(format!("hash: {e}")))?,
-    })
+    let recorded_by = json(&text.recorded_by, "recorded_by")?;
+    let data = json(&text.data, "data")?;
+    let hash = |i: usize, what: &str| -> Result<String, StoreError> {
+        r.try_get(i).map_err(|e| corrupt(format!("{what}: {e}")))
+    };
+    let (prev_hash, hash) = (hash(12, "prev_hash")?, hash(13, "hash")?);
+    Ok(text.with_json(recorded_by, data, prev_hash, hash))
 }
 
-/// One page of [`EventStore::read_children`]: `columns` selected, each row made into an `E`
-/// by `convert`.
+/// One page of [`EventStore::read_children`], each row made into an `E` by `convert`.
 async fn read_children_in<E>(
     c: &deadpool_postgres::ClientWrapper,
     after: Option<Uuid>,
     limit: usize,
     up_to: GlobalPosition,
-    columns: &str,
     convert: fn(&Row) -> Result<E, StoreError>,
 ) -> Result<Vec<E>, StoreError> {
     let limit = limit.clamp(1, i64::MAX as usize) as i64;
@@ -447,7 +417,7 @@ async fn read_children_in<E>(
         let rows = c
             .query(
                 &format!(
-                    "SELECT {columns} FROM events WHERE child_id {op} $1 AND child_id <= $2 \
+                    "SELECT {READ_COLUMNS} FROM events WHERE child_id {op} $1 AND child_id <= $2 \
                          AND global_position <= $3 ORDER BY child_id, sequence"
                 ),
                 &[&from, &last, &up_to],
@@ -498,12 +468,13 @@ fn split_rows<E>(
 const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
      occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
 
-/// [`EVENT_COLUMNS`] with the JSON as the text PostgreSQL prints it (a scan parses it straight
-/// into the domain's types) and without the hashes.
-const TEXT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
-     occurred_at, recorded_at, recorded_by::text, agency, token_id, data::text";
+/// [`EVENT_COLUMNS`] as every read selects them: the JSON as the text PostgreSQL prints it, which
+/// a scan parses straight into the domain's types ([`to_text`]) and other reads into values
+/// ([`to_event`]).
+const READ_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
+     occurred_at, recorded_at, recorded_by::text, agency, token_id, data::text, prev_hash, hash";
 
-/// A row of [`TEXT_COLUMNS`].
+/// A row of [`READ_COLUMNS`], its JSON left as text and its hashes left out.
 fn to_text(r: &Row) -> Result<crate::StoredText, StoreError> {
     let get_i64 = |i: usize| {
         r.try_get::<_, i64>(i)
@@ -884,7 +855,7 @@ impl EventStore for Postgres {
             let rows = c
                 .query(
                     &format!(
-                        "SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 ORDER BY sequence"
+                        "SELECT {READ_COLUMNS} FROM events WHERE child_id = $1 ORDER BY sequence"
                     ),
                     &[&child],
                 )
@@ -1266,7 +1237,7 @@ impl EventStore for Postgres {
         up_to: GlobalPosition,
     ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
         let c = self.client().await?;
-        read_children_in(&c, after, limit, up_to, EVENT_COLUMNS, to_event)
+        read_children_in(&c, after, limit, up_to, to_event)
             .await
             .map(Some)
     }
@@ -1278,7 +1249,7 @@ impl EventStore for Postgres {
         up_to: GlobalPosition,
     ) -> Result<Option<Vec<crate::StoredText>>, StoreError> {
         let c = self.client().await?;
-        read_children_in(&c, after, limit, up_to, TEXT_COLUMNS, to_text)
+        read_children_in(&c, after, limit, up_to, to_text)
             .await
             .map(Some)
     }
@@ -1438,13 +1409,13 @@ async fn read_filled(
     let (sql, cursor) = match child {
         Some(_) => (
             format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"
+                "SELECT {READ_COLUMNS} FROM events WHERE child_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3"
             ),
             2,
         ),
         None => (
             format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"
+                "SELECT {READ_COLUMNS} FROM events WHERE global_position > $1 ORDER BY global_position LIMIT $2"
             ),
             0,
         ),

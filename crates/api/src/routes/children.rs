@@ -137,10 +137,8 @@ pub async fn register(
         }
         Err(e) => return Err(e.into()),
     };
+    // The read model was handed the registration and woken by casework (`on_appended`).
     child::count_appended(&appended);
-    if !appended.replayed {
-        state.projections.notify();
-    }
     registered(&state, &appended, appended.replayed)
 }
 

@@ -280,9 +280,7 @@ async fn record(
             },
         )
         .await?;
+    // The read model was handed the records and woken by casework (`on_appended`).
     child::count_appended(&appended);
-    if !appended.replayed {
-        state.projections.notify();
-    }
     Ok(appended)
 }
