@@ -2,9 +2,11 @@
 //! professional disagreements, kept up to date by [`crate::follow`] and saved as one row per
 //! child ([`Across::row`], MessagePack) with the global position it reflects.
 //!
-//! A child's facts are always recomputed from its whole typed record (the domain's events and
-//! its resolution of corrections; a correction may change any earlier record), so the model is a function of the events up to `position`, whatever order
-//! or batches they arrived in. Per-child views (case, journey, audit) are not here: they are
+//! A child's facts are those of its whole typed record (the domain's events and its resolution
+//! of corrections; a correction may change any earlier record), read from the start or
+//! extended by new records where that gives the same facts
+//! ([`crate::inspection::cases::CaseFold`]), so the model is a function of the events up to
+//! `position`, whatever order or batches they arrived in. Per-child views (case, journey, audit) are not here: they are
 //! folded on demand from one child's stream and cannot lag.
 
 use std::collections::BTreeMap;
@@ -21,7 +23,9 @@ use crate::inspection::{self, InspectionReport, Period};
 
 /// The version of a child's row encoding. A row of another version is not read: the model is
 /// rebuilt from the events instead. Version 2: facts read from the domain's typed record.
-const ROW_FORMAT: u8 = 2;
+/// Version 3: the times that grow with a child's history as two integers
+/// (`inspection::row_time`).
+const ROW_FORMAT: u8 = 3;
 
 /// The model's children are kept in this many shards, by the first 12 bits of their id. A
 /// touched child copies its shard when readers still hold the model before (`Arc::make_mut`):
@@ -99,6 +103,12 @@ impl Across {
     pub fn refresh(&mut self, record: &ChildRecord, framework: &Framework) {
         let child_id = record.child_id();
         let case = Arc::new(Case::of(record, framework));
+        Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
+    }
+
+    /// Puts a child's facts, read elsewhere ([`crate::inspection::cases::CaseFold`]), into
+    /// the model.
+    pub(crate) fn put(&mut self, child_id: Uuid, case: Arc<Case>) {
         Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
     }
 

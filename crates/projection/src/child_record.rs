@@ -29,9 +29,8 @@ use crate::record::Record;
 pub(crate) struct Stored {
     pub sequence: u64,
     pub recorded_at: DateTime<Utc>,
-    /// The agency of the token that recorded it. Shared: a child's facts name it once per
-    /// record they count, and they are recomputed each time the child is touched (copying
-    /// the text each time was a twentieth of the server's CPU under load).
+    /// The agency of the token that recorded it. Shared: a child's record holds it once per
+    /// event (copying the text for each was a twentieth of the server's CPU under load).
     pub agency: Arc<str>,
 }
 
@@ -218,6 +217,17 @@ impl ChildRecord {
             .iter()
             .filter_map(|(s, stored)| s.event().map(|event| Entry { event, stored }))
             .collect()
+    }
+
+    /// The events from `index` of [`ChildRecord::history`] on, as recorded: what stands of
+    /// them when no correction names them (the caller's to know).
+    pub(crate) fn entries_from(&self, index: usize) -> impl Iterator<Item = Entry<'_>> {
+        self.history()
+            .get(index..)
+            .unwrap_or_default()
+            .iter()
+            .zip(self.stored.get(index..).unwrap_or_default())
+            .map(|(event, stored)| Entry { event, stored })
     }
 
     /// The shared record shape of the event at `index` of [`ChildRecord::standing`], with its

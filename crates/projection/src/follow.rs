@@ -9,11 +9,12 @@
 //! reflect exactly the events up to that position; a crash between publishing and persisting
 //! loses nothing, the next start loads the rows and catches up from their position.
 //!
-//! A child touched by new events has its facts recomputed from its whole typed record (the
-//! domain's events and fold, [`ChildRecord`]), which is what makes a late correction of an old
-//! record count. The records of recently touched children are kept (a bounded cache), so a
-//! child appended to again is extended with its new events only: no read of its stream and no
-//! parsing of what came before. A rebuild reads the store once in child order
+//! A child touched by new events has the facts of its whole typed record (the domain's events
+//! and fold, [`ChildRecord`]), which is what makes a late correction of an old record count.
+//! The records of recently touched children are kept (a bounded cache) with their facts kept
+//! open ([`CaseFold`]), so a child appended to again is extended with its new events only: no
+//! read of its stream, no parsing of what came before, and its facts extended by the new
+//! records (read again from the start only for a correction). A rebuild reads the store once in child order
 //! ([`store::EventStore::read_children_text`]), folding each child once on a second thread
 //! while the next page is read, and hands each folded page's rows to the store's writer as it
 //! goes ([`store::EventStore::save_read_model_rows`], without the position); then it catches up
@@ -37,6 +38,7 @@ use uuid::Uuid;
 
 use crate::across::{self, Across};
 use crate::child_record::ChildRecord;
+use crate::inspection::cases::CaseFold;
 
 /// The read model's name in the store.
 pub const READ_MODEL: &str = "across";
@@ -100,10 +102,18 @@ pub struct Projections {
     persisted: AtomicU64,
     /// Wakes the persist step early when many children are dirty.
     persist_wake: Notify,
-    /// Recently touched children's typed records, up to the model's position.
-    kept: Mutex<LruCache<Uuid, ChildRecord>>,
+    /// Recently touched children's typed records, up to the model's position, with their
+    /// facts kept open.
+    kept: Mutex<LruCache<Uuid, Kept>>,
     /// Events this process appended, as the domain decided them, by global position.
     offered: Mutex<BTreeMap<GlobalPosition, Offered>>,
+}
+
+/// A recently touched child: its typed record, and its facts as read from it so far (none for
+/// a record just read from the store).
+struct Kept {
+    record: ChildRecord,
+    fold: Option<CaseFold>,
 }
 
 /// An event an append of this process handed over ([`Projections::offer`]): what the store
@@ -513,10 +523,23 @@ impl Projections {
             for (child, new) in by_child {
                 // The whole record up to this page's end: later events are applied with
                 // their own page, so the model reflects exactly the events up to `last`.
-                let record = self.record_of(child, new, last).await?;
-                model.refresh(&record, self.framework);
+                let Kept { record, fold } = self.record_of(child, new, last).await?;
+                let fold = match fold {
+                    Some(mut fold) => {
+                        fold.extend(&record, self.framework);
+                        fold
+                    }
+                    None => CaseFold::of(&record, self.framework),
+                };
+                model.put(child, fold.case());
                 if let Ok(mut kept) = self.kept.lock() {
-                    kept.put(child, record);
+                    kept.put(
+                        child,
+                        Kept {
+                            record,
+                            fold: Some(fold),
+                        },
+                    );
                 }
                 touched.insert(child);
             }
@@ -542,22 +565,26 @@ impl Projections {
 
     /// A child's typed record up to `last`, given the events of it that a page brought: the
     /// kept record extended with them when they follow on from it, else the kept record (or
-    /// a new one) extended with what the store holds beyond it.
+    /// a new one) extended with what the store holds beyond it. With it, the kept facts of the
+    /// record as it was before, if any.
     async fn record_of(
         &self,
         child: Uuid,
         new: Vec<Incoming>,
         last: GlobalPosition,
-    ) -> Result<ChildRecord, StoreError> {
-        let mut record = self
+    ) -> Result<Kept, StoreError> {
+        let Kept { mut record, fold } = self
             .kept
             .lock()
             .ok()
             .and_then(|mut k| k.pop(&child))
             // A record kept beyond `last` cannot be wound back (it never is: the kept ones
             // are at most the previous page's end); it is read again.
-            .filter(|r| r.position() <= last)
-            .unwrap_or_else(|| ChildRecord::new(child));
+            .filter(|k| k.record.position() <= last)
+            .unwrap_or_else(|| Kept {
+                record: ChildRecord::new(child),
+                fold: None,
+            });
         let known = record.sequence();
         let follows_on = new.first().is_some_and(|e| e.sequence() == known + 1)
             && new
@@ -573,7 +600,7 @@ impl Projections {
                 record.push_owned(e);
             }
         }
-        Ok(record)
+        Ok(Kept { record, fold })
     }
 
     /// Gives readers `model`, and marks `touched` to be persisted.

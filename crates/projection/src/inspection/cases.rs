@@ -11,7 +11,7 @@
 //! What it deliberately does not do: filter by period or locality (the figures do), or keep
 //! anything that identifies the child beyond its id, which never leaves the report module.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,7 +23,7 @@ use domain::shapes::ChildVoice;
 use store::StoredEvent;
 use uuid::Uuid;
 
-use crate::child_record::{ChildRecord, code};
+use crate::child_record::{ChildRecord, Entry, code};
 use crate::disagreements::{self, Disagreement};
 use crate::journey::{LevelChange, LevelInterval, lay_out_levels};
 
@@ -58,14 +58,22 @@ pub(crate) struct Case {
     /// the same events always give the same saved row.
     pub family_informed: BTreeMap<Uuid, DateTime<Utc>>,
     pub disagreements: Vec<Disagreement>,
-    /// Every standing record: (agency, occurred_at, recorded_at).
-    pub recordings: Vec<(Arc<str>, DateTime<Utc>, DateTime<Utc>)>,
+    /// The agencies that recorded the child's standing records, each once.
+    pub agencies: Vec<Arc<str>>,
+    /// Every standing record: (its agency's place in `agencies`, occurred_at, recorded_at).
+    /// An index, not the agency's text: the model copies a child's facts each time it
+    /// extends them while readers hold the old ones, and a shared text per record made that
+    /// copy an atomic count per record.
+    #[serde(with = "super::row_time::recordings")]
+    pub recordings: Vec<(u32, DateTime<Utc>, DateTime<Utc>)>,
     /// `occurred_at` of every standing record, for "was this child active in the period".
+    #[serde(with = "super::row_time::many")]
     pub activity: Vec<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Referral {
+    #[serde(with = "super::row_time")]
     pub made_at: DateTime<Utc>,
     pub made_sequence: u64,
     /// The agency that made the referral (its token's agency).
@@ -92,12 +100,14 @@ pub(crate) enum ReferralConsent {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Decision {
+    #[serde(with = "super::row_time")]
     pub at: DateTime<Utc>,
     pub decision: Option<String>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Assessment {
+    #[serde(with = "super::row_time")]
     pub at: DateTime<Utc>,
     pub kind: Option<String>,
     pub started_on: Option<NaiveDate>,
@@ -113,6 +123,7 @@ pub(crate) struct Assessment {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Conversation {
+    #[serde(with = "super::row_time")]
     pub at: DateTime<Utc>,
     pub child_voice_heard: bool,
     /// A `child_voice` that gives only the reason the child was not heard.
@@ -121,6 +132,7 @@ pub(crate) struct Conversation {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StepFact {
+    #[serde(with = "super::row_time")]
     pub at: DateTime<Utc>,
     pub up: bool,
     /// The tiers stepped from and to, when the record's levels can be read.
@@ -132,6 +144,7 @@ pub(crate) struct StepFact {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct StrategyDiscussion {
+    #[serde(with = "super::row_time")]
     pub at: DateTime<Utc>,
     pub sequence: u64,
     pub decision: Option<String>,
@@ -139,6 +152,7 @@ pub(crate) struct StrategyDiscussion {
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Conference {
+    #[serde(with = "super::row_time")]
     pub at: DateTime<Utc>,
     pub sequence: u64,
     pub initial: bool,
@@ -166,51 +180,224 @@ impl Case {
     /// their corrections, in sequence order (the order the rules were checked in, which is
     /// what "the first decision of a referral" means).
     pub(crate) fn of(record: &ChildRecord, framework: &Framework) -> Case {
+        let fold = CaseFold::of(record, framework);
+        Arc::try_unwrap(fold.case).unwrap_or_else(|shared| (*shared).clone())
+    }
+
+    /// The locality the child lived in at `at`: the latest change at or before it, else the
+    /// registration's (a record dated before the registration belongs to where the child was
+    /// first known to live).
+    pub(crate) fn locality_at(&self, at: DateTime<Utc>) -> Option<&str> {
+        self.localities
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= at)
+            .or_else(|| self.localities.first())
+            .map(|(_, l)| l.as_str())
+    }
+
+    /// The child's level at `at`: the last interval begun at or before it; `None` before the
+    /// history begins.
+    pub(crate) fn level_at(&self, at: DateTime<Utc>) -> Option<&LevelInterval> {
+        self.levels.iter().rev().find(|l| l.from <= at)
+    }
+
+    /// The child's age in whole years on `day`; `None` if the date of birth is unknown or
+    /// after `day`.
+    pub(crate) fn age_on(&self, day: NaiveDate) -> Option<u32> {
+        day.years_since(self.date_of_birth?)
+    }
+}
+
+/// [`Case::of`] kept open: the facts read so far, and what reading further records needs.
+///
+/// The read model keeps one for each recently touched child, so a child appended to costs
+/// its new records, not its whole history: recomputing every touched child from the start
+/// was a fifth of the server's read-model work under single records (docs/BENCHMARKS.md,
+/// sixth round). What the new records cannot change is kept; what they can is updated in
+/// place: lists ordered by time take each new entry where a stable sort would put it, and
+/// the levels are laid out again only when a record sets one. A correction (or a new event
+/// an earlier correction names) can change any earlier record, so it reads the whole record
+/// again, as do disagreement threads, which are built from the records they name.
+/// `extend` after `of` therefore equals `of` of the longer record (a proptest holds it).
+#[derive(Debug, Clone)]
+pub(crate) struct CaseFold {
+    case: Arc<Case>,
+    /// How many events of the record's history have been read.
+    read: usize,
+    referral_index: HashMap<Uuid, usize>,
+    plan_index: HashMap<Uuid, usize>,
+    /// `referrer_informed` records naming a referral not read (yet).
+    referrer_told: Vec<(Uuid, DateTime<Utc>)>,
+    born: Option<Born>,
+    /// The records that set a level (registrations, steps, closures), ordered by
+    /// (`occurred_at`, sequence) ...
+    level_changes: Vec<(DateTime<Utc>, u64, Uuid, LevelChange)>,
+    /// ... and the earliest record of all, where the levels start without a registration.
+    earliest: Option<(DateTime<Utc>, u64, Uuid)>,
+    /// Every event a correction in the history names.
+    corrected: HashSet<Uuid>,
+}
+
+impl CaseFold {
+    /// Reads a child's whole record.
+    pub(crate) fn of(record: &ChildRecord, framework: &Framework) -> CaseFold {
         let standing = record.standing();
         let entries = ChildRecord::entries(&standing);
-
-        let mut case = Case {
-            child_id: record.child_id(),
-            registered_at: None,
-            localities: Vec::new(),
-            date_of_birth: None,
-            unborn: false,
-            levels: Vec::new(),
-            referrals: Vec::new(),
-            assessments: Vec::new(),
-            conversations: Vec::new(),
-            steps: Vec::new(),
-            strategy_discussions: Vec::new(),
-            enquiries_started: Vec::new(),
-            conferences: Vec::new(),
-            plans: Vec::new(),
-            family_to_inform: Vec::new(),
-            family_informed: BTreeMap::new(),
-            disagreements: disagreements::threads(record, &standing),
-            recordings: Vec::with_capacity(entries.len()),
-            activity: Vec::with_capacity(entries.len()),
+        let mut fold = CaseFold {
+            case: Arc::new(Case {
+                child_id: record.child_id(),
+                registered_at: None,
+                localities: Vec::new(),
+                date_of_birth: None,
+                unborn: false,
+                levels: Vec::new(),
+                referrals: Vec::new(),
+                assessments: Vec::new(),
+                conversations: Vec::new(),
+                steps: Vec::new(),
+                strategy_discussions: Vec::new(),
+                enquiries_started: Vec::new(),
+                conferences: Vec::new(),
+                plans: Vec::new(),
+                family_to_inform: Vec::new(),
+                family_informed: BTreeMap::new(),
+                disagreements: disagreements::threads(record, &standing),
+                agencies: Vec::new(),
+                recordings: Vec::with_capacity(entries.len()),
+                activity: Vec::with_capacity(entries.len()),
+            }),
+            read: record.history().len(),
+            referral_index: HashMap::new(),
+            plan_index: HashMap::new(),
+            referrer_told: Vec::new(),
+            born: None,
+            level_changes: Vec::new(),
+            earliest: None,
+            corrected: record
+                .history()
+                .iter()
+                .filter_map(|e| match &e.body {
+                    EventBody::Record(RecordData::RecordCorrected(c)) => Some(c.corrects_event_id),
+                    _ => None,
+                })
+                .collect(),
         };
-        let mut referral_index: HashMap<Uuid, usize> = HashMap::new();
-        let mut plan_index: HashMap<Uuid, usize> = HashMap::new();
-        // `referrer_informed` records may name a referral before its decision is read in
-        // sequence; they are matched once everything is read.
-        let mut referrer_told: Vec<(Uuid, DateTime<Utc>)> = Vec::new();
-        let mut dob_seen: Option<Born> = None;
+        fold.read_entries(entries, framework);
+        fold
+    }
 
-        for entry in &entries {
+    /// The facts as read so far (shared with the read model; the next `extend` copies them
+    /// if the model still holds them).
+    pub(crate) fn case(&self) -> Arc<Case> {
+        self.case.clone()
+    }
+
+    /// Reads the events `record` gained since this fold last read it. `record` must be the
+    /// record this fold read, grown; anything else is read from the start.
+    pub(crate) fn extend(&mut self, record: &ChildRecord, framework: &Framework) {
+        let history = record.history();
+        let Some(new) = history.get(self.read..) else {
+            *self = CaseFold::of(record, framework);
+            return;
+        };
+        if new.is_empty() {
+            return;
+        }
+        if self.case.child_id != record.child_id()
+            || new.iter().any(|e| {
+                self.corrected.contains(&e.event_id)
+                    || matches!(&e.body, EventBody::Record(RecordData::RecordCorrected(_)))
+            })
+        {
+            *self = CaseFold::of(record, framework);
+            return;
+        }
+        let disagreement = new.iter().any(|e| {
+            matches!(
+                &e.body,
+                EventBody::Record(
+                    RecordData::DisagreementRaised(_)
+                        | RecordData::DisagreementEscalated(_)
+                        | RecordData::DisagreementResolved(_)
+                )
+            )
+        });
+        let from = self.read;
+        self.read = history.len();
+        self.read_entries(record.entries_from(from), framework);
+        if disagreement || !self.case.disagreements.is_empty() {
+            Arc::make_mut(&mut self.case).disagreements =
+                disagreements::threads(record, &record.standing());
+        }
+    }
+
+    /// Reads standing entries that follow every entry read so far in sequence.
+    fn read_entries<'a>(
+        &mut self,
+        entries: impl IntoIterator<Item = Entry<'a>>,
+        framework: &Framework,
+    ) {
+        let CaseFold {
+            case,
+            referral_index,
+            plan_index,
+            referrer_told,
+            born,
+            level_changes,
+            earliest,
+            ..
+        } = self;
+        let case = Arc::make_mut(case);
+        let mut levels_moved = false;
+
+        for entry in entries {
             let e = entry.event;
             let sequence = entry.stored.sequence;
             let at = e.occurred_at;
-            case.recordings
-                .push((entry.stored.agency.clone(), at, entry.stored.recorded_at));
+            let agency = match case
+                .agencies
+                .iter()
+                .position(|a| Arc::ptr_eq(a, &entry.stored.agency) || *a == entry.stored.agency)
+            {
+                Some(i) => i,
+                None => {
+                    case.agencies.push(entry.stored.agency.clone());
+                    case.agencies.len() - 1
+                }
+            };
+            // A child's agencies are a handful; a u32 holds any list a child could have.
+            let agency = u32::try_from(agency).unwrap_or(u32::MAX);
+            case.recordings.push((agency, at, entry.stored.recorded_at));
             case.activity.push(at);
+
+            let change = match &e.body {
+                EventBody::Registered(_) => LevelChange::Registered,
+                EventBody::Record(RecordData::SteppedUp(s) | RecordData::SteppedDown(s)) => {
+                    LevelChange::To(s.to)
+                }
+                EventBody::Record(RecordData::CaseClosed(_)) => LevelChange::To(Level::UNIVERSAL),
+                EventBody::Record(_) => LevelChange::None,
+            };
+            if change != LevelChange::None {
+                let i = level_changes.partition_point(|c| (c.0, c.1) <= (at, sequence));
+                level_changes.insert(i, (at, sequence, e.event_id, change));
+                levels_moved = true;
+            }
+            if earliest.is_none_or(|(t, s, _)| (at, sequence) < (t, s)) {
+                *earliest = Some((at, sequence, e.event_id));
+                levels_moved = true;
+            }
+
             let data = match &e.body {
                 EventBody::Registered(details) => {
                     case.registered_at = Some(case.registered_at.map_or(at, |r| r.min(at)));
-                    case.localities
-                        .push((at, details.locality().as_str().to_owned()));
+                    insert_by_time(
+                        &mut case.localities,
+                        (at, details.locality().as_str().to_owned()),
+                    );
                     note_dob(
-                        &mut dob_seen,
+                        born,
                         at,
                         sequence,
                         details.date_of_birth(),
@@ -224,11 +411,11 @@ impl Case {
                 RecordData::ChildDetailsUpdated(u) => {
                     let changes = &u.changes;
                     if let Some(l) = &changes.locality {
-                        case.localities.push((at, l.as_str().to_owned()));
+                        insert_by_time(&mut case.localities, (at, l.as_str().to_owned()));
                     }
                     if changes.date_of_birth.is_some() || changes.expected_date_of_birth.is_some() {
                         note_dob(
-                            &mut dob_seen,
+                            born,
                             at,
                             sequence,
                             changes.date_of_birth,
@@ -253,6 +440,14 @@ impl Case {
                     if consent == ReferralConsent::RefusedProceeding {
                         case.family_to_inform.push((e.event_id, at));
                     }
+                    // Telling the referrer may have been recorded before the referral was
+                    // read (never by the rules, but data of other versions may say so).
+                    let told = referrer_told
+                        .iter()
+                        .filter(|(id, _)| *id == r.referral_id)
+                        .map(|(_, t)| *t)
+                        .min();
+                    referrer_told.retain(|(id, _)| *id != r.referral_id);
                     case.referrals.push(Referral {
                         made_at: at,
                         made_sequence: sequence,
@@ -261,7 +456,7 @@ impl Case {
                         consent,
                         made_event_id: e.event_id,
                         decision: None,
-                        referrer_informed_at: None,
+                        referrer_informed_at: told,
                     });
                 }
                 RecordData::ReferralDecided(d) => {
@@ -281,10 +476,19 @@ impl Case {
                         decision: code(&d.decision),
                     });
                     if d.referrer_informed.is_some() {
-                        r.referrer_informed_at = Some(at);
+                        r.referrer_informed_at = Some(earlier(r.referrer_informed_at, at));
                     }
                 }
-                RecordData::ReferrerInformed(r) => referrer_told.push((r.referral_id, at)),
+                RecordData::ReferrerInformed(r) => match referral_index
+                    .get(&r.referral_id)
+                    .and_then(|&i| case.referrals.get_mut(i))
+                {
+                    Some(referral) => {
+                        referral.referrer_informed_at =
+                            Some(earlier(referral.referrer_informed_at, at));
+                    }
+                    None => referrer_told.push((r.referral_id, at)),
+                },
                 RecordData::FamilyInformed(f) => {
                     let t = case.family_informed.entry(f.about_event_id).or_insert(at);
                     *t = (*t).min(at);
@@ -349,7 +553,8 @@ impl Case {
                         .get(&r.plan_id)
                         .and_then(|&i| case.plans.get_mut(i))
                     {
-                        p.reviews.push((at, Some(r.next_review_by)));
+                        let i = p.reviews.partition_point(|r| r.0 <= at);
+                        p.reviews.insert(i, (at, Some(r.next_review_by)));
                     }
                 }
                 RecordData::PlanEnded(r) => {
@@ -357,85 +562,49 @@ impl Case {
                         .get(&r.plan_id)
                         .and_then(|&i| case.plans.get_mut(i))
                     {
-                        p.ended_at = Some(p.ended_at.map_or(at, |t| t.min(at)));
+                        p.ended_at = Some(earlier(p.ended_at, at));
                     }
                 }
                 _ => {}
             }
         }
 
-        for (id, at) in referrer_told {
-            if let Some(r) = referral_index
-                .get(&id)
-                .and_then(|&i| case.referrals.get_mut(i))
-            {
-                r.referrer_informed_at = Some(r.referrer_informed_at.map_or(at, |t| t.min(at)));
-            }
+        if let Some(b) = born {
+            case.date_of_birth = b.date_of_birth;
+            case.unborn = b.date_of_birth.is_none() && b.expected;
         }
-        for p in &mut case.plans {
-            p.reviews.sort_by_key(|r| r.0);
+        if levels_moved {
+            // The levels start at the registration, or without one at the earliest record
+            // (which is then the first of the list, being the earliest of all).
+            let registered = level_changes.iter().any(|c| c.3 == LevelChange::Registered);
+            let start = earliest
+                .filter(|_| !registered)
+                .map(|(at, sequence, id)| (at, sequence, id, LevelChange::None));
+            case.levels = lay_out_levels(
+                start
+                    .iter()
+                    .chain(level_changes.iter())
+                    .map(|&(at, _, id, change)| (at, id, change)),
+                framework,
+            );
         }
-        if let Some(born) = dob_seen {
-            case.date_of_birth = born.date_of_birth;
-            case.unborn = born.date_of_birth.is_none() && born.expected;
-        }
-        // Localities apply from when they happened; a stable sort keeps sequence order for
-        // changes at the same instant, so the later-recorded one wins.
-        case.localities.sort_by_key(|l| l.0);
-
-        let mut by_time: Vec<(DateTime<Utc>, u64, Uuid, LevelChange)> = entries
-            .iter()
-            .map(|entry| {
-                let e = entry.event;
-                let change = match &e.body {
-                    EventBody::Registered(_) => LevelChange::Registered,
-                    EventBody::Record(RecordData::SteppedUp(s) | RecordData::SteppedDown(s)) => {
-                        LevelChange::To(s.to)
-                    }
-                    EventBody::Record(RecordData::CaseClosed(_)) => {
-                        LevelChange::To(Level::UNIVERSAL)
-                    }
-                    EventBody::Record(_) => LevelChange::None,
-                };
-                (e.occurred_at, entry.stored.sequence, e.event_id, change)
-            })
-            .collect();
-        by_time.sort_by_key(|c| (c.0, c.1));
-        case.levels = lay_out_levels(
-            by_time
-                .into_iter()
-                .map(|(at, _, id, change)| (at, id, change)),
-            framework,
-        );
-        case
-    }
-
-    /// The locality the child lived in at `at`: the latest change at or before it, else the
-    /// registration's (a record dated before the registration belongs to where the child was
-    /// first known to live).
-    pub(crate) fn locality_at(&self, at: DateTime<Utc>) -> Option<&str> {
-        self.localities
-            .iter()
-            .rev()
-            .find(|(from, _)| *from <= at)
-            .or_else(|| self.localities.first())
-            .map(|(_, l)| l.as_str())
-    }
-
-    /// The child's level at `at`: the last interval begun at or before it; `None` before the
-    /// history begins.
-    pub(crate) fn level_at(&self, at: DateTime<Utc>) -> Option<&LevelInterval> {
-        self.levels.iter().rev().find(|l| l.from <= at)
-    }
-
-    /// The child's age in whole years on `day`; `None` if the date of birth is unknown or
-    /// after `day`.
-    pub(crate) fn age_on(&self, day: NaiveDate) -> Option<u32> {
-        day.years_since(self.date_of_birth?)
     }
 }
 
+/// Puts `entry` after every entry at or before its time: where a stable sort by time of the
+/// entries in sequence order would put it, so that of two changes at the same instant the
+/// later-recorded one wins.
+fn insert_by_time<T>(list: &mut Vec<(DateTime<Utc>, T)>, entry: (DateTime<Utc>, T)) {
+    let i = list.partition_point(|l| l.0 <= entry.0);
+    list.insert(i, entry);
+}
+
+fn earlier(known: Option<DateTime<Utc>>, at: DateTime<Utc>) -> DateTime<Utc> {
+    known.map_or(at, |t| t.min(at))
+}
+
 /// What the latest record about the child's birth says.
+#[derive(Debug, Clone)]
 struct Born {
     at: DateTime<Utc>,
     sequence: u64,

@@ -440,7 +440,9 @@ pub(super) fn compute(cases: &[&Case], scope: &Scope<'_>, framework: &Framework)
         disagreements(case, scope, &mut f, &mut row, &mut resolve_days);
         obligations(case, scope, &mut f, &mut row);
         for (agency, occurred, recorded) in &case.recordings {
-            if scope.counts(case, *occurred) {
+            if scope.counts(case, *occurred)
+                && let Some(agency) = case.agencies.get(*agency as usize)
+            {
                 delays.push((agency.clone(), (*recorded - *occurred).num_seconds().max(0)));
             }
         }

@@ -21,6 +21,7 @@ pub(crate) mod cases;
 mod csv;
 mod figures;
 mod pseudonyms;
+mod row_time;
 mod suppression;
 
 #[cfg(test)]

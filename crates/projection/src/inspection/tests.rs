@@ -735,3 +735,97 @@ fn in_one_locality_figures_resting_on_fewer_than_five_children_are_withheld() {
         exact["child_protection"]["plans_ended"]
     );
 }
+
+/// A child whose records arrive out of time order: backdated conversations, a move of
+/// locality recorded after a later one, plan reviews out of order, the referrer told before
+/// the decision, and a step dated before earlier records.
+fn backdated() -> ChildBuilder {
+    let mut g = ChildBuilder::register(7, "Norwich", "2012-05-05", nov(1, 9));
+    g.conversation(nov(20, 10), SCHOOL, "heard");
+    g.conversation(nov(3, 10), HEALTH, "reason");
+    let gy = |c: &str| ChildDetailsChanges {
+        locality: Some(domain::testing::text(c)),
+        ..ChildDetailsChanges::default()
+    };
+    g.update_details(nov(18, 9), gy("Great Yarmouth"));
+    g.update_details(nov(10, 9), gy("King's Lynn"));
+    g.update_details(nov(18, 9), gy("Norwich"));
+    let (r, _) = g.referral(nov(4, 9), SCHOOL, Some("2A"), ConsentFor::Given);
+    g.referrer_informed(nov(9, 9), r);
+    g.decide(nov(6, 9), r, ReferralDecision::EarlyHelp, 2, true);
+    g.referrer_informed(nov(5, 9), r);
+    let plan = g.plan(nov(6, 12), PlanKind::ChildInNeedPlan, "2026-12-06");
+    g.review(nov(25, 9), plan, "2027-01-06");
+    g.review(nov(12, 9), plan, "2026-12-20");
+    let up = g.step(nov(2, 9), true, tier(1), tier(2), false);
+    g.family_informed(nov(21, 9), up);
+    g.conversation(nov(1, 8), POLICE, "none");
+    g
+}
+
+fn row(case: &super::cases::Case) -> Vec<u8> {
+    rmp_serde::to_vec_named(case).expect("facts encode")
+}
+
+proptest::proptest! {
+    /// A child's facts read in pieces, extending them with each piece's records, are the
+    /// facts read from the whole record at once: wherever the pieces are cut (before or after
+    /// a correction, a retraction, a disagreement, a backdated record).
+    #[test]
+    fn facts_extended_record_by_record_are_the_facts_of_the_whole_record(
+        cuts in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..6),
+    ) {
+        use super::cases::{Case, CaseFold};
+        use crate::child_record::ChildRecord;
+
+        let mut children = dataset().children;
+        children.push(backdated());
+        for child in &children {
+            let events = child.events();
+            let whole = {
+                let refs: Vec<&StoredEvent> = events.iter().collect();
+                Case::of(&ChildRecord::of(child.child_id(), &refs), norfolk())
+            };
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(events.len() + 1)).collect();
+            cuts.push(events.len());
+            cuts.sort_unstable();
+            let mut record = ChildRecord::new(child.child_id());
+            let mut fold: Option<CaseFold> = None;
+            let mut read = 0;
+            for cut in cuts {
+                for e in &events[read..cut] {
+                    record.push(e);
+                }
+                read = cut;
+                match &mut fold {
+                    Some(f) => f.extend(&record, norfolk()),
+                    None => fold = Some(CaseFold::of(&record, norfolk())),
+                }
+            }
+            let extended = fold.expect("read at least once").case();
+            proptest::prop_assert_eq!(row(&extended), row(&whole), "child {}", child.child_id());
+        }
+    }
+}
+
+/// The backdated child's facts are ordered by when things happened, whatever order they
+/// were recorded in: the locality of each day, the earliest time the referrer was told, the
+/// plan's reviews, and the step up dated before the records recorded ahead of it.
+#[test]
+fn records_out_of_time_order_are_read_by_when_they_happened() {
+    use super::cases::Case;
+    use crate::child_record::ChildRecord;
+
+    let g = backdated();
+    let refs: Vec<&StoredEvent> = g.events().iter().collect();
+    let case = Case::of(&ChildRecord::of(g.child_id(), &refs), norfolk());
+    assert_eq!(case.locality_at(nov(5, 9)), Some("Norwich"));
+    assert_eq!(case.locality_at(nov(12, 9)), Some("King's Lynn"));
+    // Two moves at the same instant: the later-recorded one is where the child lives.
+    assert_eq!(case.locality_at(nov(19, 9)), Some("Norwich"));
+    assert_eq!(case.referrals[0].referrer_informed_at, Some(nov(5, 9)));
+    let reviews: Vec<_> = case.plans[0].reviews.iter().map(|r| r.0).collect();
+    assert_eq!(reviews, [nov(12, 9), nov(25, 9)]);
+    let levels: Vec<_> = case.levels.iter().map(|l| (l.tier.get(), l.from)).collect();
+    assert_eq!(levels, [(1, nov(1, 9)), (2, nov(2, 9))]);
+}
