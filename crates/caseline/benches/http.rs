@@ -117,6 +117,33 @@ impl Server {
     }
 }
 
+impl Server {
+    /// The CPU time the server has used so far (user and system, from `/proc`), or `None` where
+    /// there is no `/proc`. Beside a rate, it says what each request cost the server, which
+    /// moves less than the rate when other work shares the machine's cores.
+    fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.process.id())).ok()?;
+        // Fields after the command name (which is in parentheses and may hold spaces): utime
+        // and stime are the 12th and 13th, in clock ticks.
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let ticks: f64 =
+            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+        Some(ticks / clock_ticks_per_second())
+    }
+}
+
+/// Linux's `USER_HZ` (`getconf CLK_TCK`), 100 where it cannot be asked.
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|t| t.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = Command::new("kill")
@@ -279,14 +306,23 @@ async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Ro
     for _ in 0..CLIENTS * CHILDREN_PER_CLIENT {
         children.push(api.register().await);
     }
+    let cpu_before = server.cpu_seconds();
     let (rate, latencies) = load(api, Arc::new(children), batch, secs).await;
+    let cpu = cpu_before.zip(server.cpu_seconds()).map(|(a, b)| b - a);
+    let records = (latencies.len() * batch) as f64;
+    let cost = cpu.map_or(String::new(), |cpu| {
+        format!(
+            ", server CPU {:.0} µs a record",
+            cpu * 1e6 / records.max(1.0)
+        )
+    });
     Row {
         what: label.to_owned(),
         rate,
         unit: "records/s",
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
-        note: format!("{} requests", latencies.len()),
+        note: format!("{} requests{cost}", latencies.len()),
     }
 }
 
