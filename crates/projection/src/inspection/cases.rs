@@ -213,8 +213,8 @@ impl Case {
 ///
 /// The read model keeps one for each recently touched child, so a child appended to costs
 /// its new records, not its whole history: recomputing every touched child from the start
-/// was a fifth of the server's read-model work under single records (docs/BENCHMARKS.md,
-/// sixth round). What the new records cannot change is kept; what they can is updated in
+/// was 6% of the server's CPU under single records, about a quarter of the read model's
+/// share (docs/BENCHMARKS.md, sixth round). What the new records cannot change is kept; what they can is updated in
 /// place: lists ordered by time take each new entry where a stable sort would put it, and
 /// the levels are laid out again only when a record sets one. A correction (or a new event
 /// an earlier correction names) can change any earlier record, so it reads the whole record
