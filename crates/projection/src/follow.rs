@@ -423,6 +423,9 @@ impl Projections {
         progress: &(dyn Fn(GlobalPosition) + Sync),
     ) -> Result<Option<Scanned>, StoreError> {
         let head = self.store.head_position().await?;
+        // Known from now on, so the lag (`/ready`, metrics) says how far a rebuild has to go,
+        // not just that the next event is missing.
+        self.head.fetch_max(head, Ordering::AcqRel);
         // Asked once before the lanes start, so a store that cannot scan says so up front.
         if self
             .store

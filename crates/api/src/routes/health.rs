@@ -47,10 +47,10 @@ pub async fn ready(state: web::Data<AppState>) -> ApiResult<HttpResponse> {
     if !caught_up {
         return Err(ApiError::new(
             ErrorKind::Unavailable,
-            format!(
-                "the read models are catching up ({} events behind)",
-                state.projections.lag()
-            ),
+            match state.projections.lag() {
+                1 => "the read models are catching up (1 event behind)".to_owned(),
+                lag => format!("the read models are catching up ({lag} events behind)"),
+            },
         ));
     }
     Ok(HttpResponse::Ok().json(Health { status: "ready" }))
