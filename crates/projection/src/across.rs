@@ -6,8 +6,8 @@
 //! of corrections; a correction may change any earlier record), read from the start or
 //! extended by new records where that gives the same facts
 //! ([`crate::inspection::cases::CaseFold`]), so the model is a function of the events up to
-//! `position`, whatever order or batches they arrived in. Per-child views (case, journey, audit) are not here: they are
-//! folded on demand from one child's stream and cannot lag.
+//! `position`, whatever order or batches they arrived in. Per-child views (case, journey,
+//! audit) are not here: they are folded on demand from one child's stream and cannot lag.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -24,7 +24,7 @@ use crate::inspection::{self, InspectionReport, Period};
 /// The version of a child's row encoding. A row of another version is not read: the model is
 /// rebuilt from the events instead. Version 2: facts read from the domain's typed record.
 /// Version 3: the times that grow with a child's history as two integers
-/// (`inspection::row_time`).
+/// (`inspection::row_time`), and its agencies listed once.
 const ROW_FORMAT: u8 = 3;
 
 /// The model's children are kept in this many shards, by the first 12 bits of their id. A
@@ -101,9 +101,7 @@ impl Across {
 
     /// Recomputes one child's facts from its typed record.
     pub fn refresh(&mut self, record: &ChildRecord, framework: &Framework) {
-        let child_id = record.child_id();
-        let case = Arc::new(Case::of(record, framework));
-        Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
+        self.put(record.child_id(), Arc::new(Case::of(record, framework)));
     }
 
     /// Puts a child's facts, read elsewhere ([`crate::inspection::cases::CaseFold`]), into
@@ -115,7 +113,7 @@ impl Across {
     /// Puts children folded elsewhere ([`fold_children`]) into the model.
     pub(crate) fn insert_folded(&mut self, cases: Vec<(Uuid, Case)>) {
         for (id, case) in cases {
-            Arc::make_mut(&mut self.cases[shard(id)]).insert(id, Arc::new(case));
+            self.put(id, Arc::new(case));
         }
     }
 
@@ -176,7 +174,7 @@ impl Across {
                     )));
                 }
             };
-            Arc::make_mut(&mut model.cases[shard(id)]).insert(id, Arc::new(case));
+            model.put(id, Arc::new(case));
         }
         Ok(model)
     }

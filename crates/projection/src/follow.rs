@@ -14,7 +14,8 @@
 //! The records of recently touched children are kept (a bounded cache) with their facts kept
 //! open ([`CaseFold`]), so a child appended to again is extended with its new events only: no
 //! read of its stream, no parsing of what came before, and its facts extended by the new
-//! records (read again from the start only for a correction). A rebuild reads the store once in child order
+//! records (read again from the start only for a correction or a disagreement). A rebuild
+//! reads the store once in child order
 //! ([`store::EventStore::read_children_text`]), folding each child once on a second thread
 //! while the next page is read, and hands each folded page's rows to the store's writer as it
 //! goes ([`store::EventStore::save_read_model_rows`], without the position); then it catches up
@@ -109,11 +110,10 @@ pub struct Projections {
     offered: Mutex<BTreeMap<GlobalPosition, Offered>>,
 }
 
-/// A recently touched child: its typed record, and its facts as read from it so far (none for
-/// a record just read from the store).
+/// A recently touched child: its typed record, and its facts as read from it.
 struct Kept {
     record: ChildRecord,
-    fold: Option<CaseFold>,
+    fold: CaseFold,
 }
 
 /// An event an append of this process handed over ([`Projections::offer`]): what the store
@@ -526,7 +526,7 @@ impl Projections {
             for (child, new) in by_child {
                 // The whole record up to this page's end: later events are applied with
                 // their own page, so the model reflects exactly the events up to `last`.
-                let Kept { record, fold } = self.record_of(child, new, last).await?;
+                let (record, fold) = self.record_of(child, new, last).await?;
                 let fold = match fold {
                     Some(mut fold) => {
                         fold.extend(&record, self.framework);
@@ -536,13 +536,7 @@ impl Projections {
                 };
                 model.put(child, fold.case());
                 if let Ok(mut kept) = self.kept.lock() {
-                    kept.put(
-                        child,
-                        Kept {
-                            record,
-                            fold: Some(fold),
-                        },
-                    );
+                    kept.put(child, Kept { record, fold });
                 }
                 touched.insert(child);
             }
@@ -569,14 +563,14 @@ impl Projections {
     /// A child's typed record up to `last`, given the events of it that a page brought: the
     /// kept record extended with them when they follow on from it, else the kept record (or
     /// a new one) extended with what the store holds beyond it. With it, the kept facts of the
-    /// record as it was before, if any.
+    /// record as it was before, if it was kept.
     async fn record_of(
         &self,
         child: Uuid,
         new: Vec<Incoming>,
         last: GlobalPosition,
-    ) -> Result<Kept, StoreError> {
-        let Kept { mut record, fold } = self
+    ) -> Result<(ChildRecord, Option<CaseFold>), StoreError> {
+        let (mut record, fold) = self
             .kept
             .lock()
             .ok()
@@ -584,10 +578,10 @@ impl Projections {
             // A record kept beyond `last` cannot be wound back (it never is: the kept ones
             // are at most the previous page's end); it is read again.
             .filter(|k| k.record.position() <= last)
-            .unwrap_or_else(|| Kept {
-                record: ChildRecord::new(child),
-                fold: None,
-            });
+            .map_or_else(
+                || (ChildRecord::new(child), None),
+                |k| (k.record, Some(k.fold)),
+            );
         let known = record.sequence();
         let follows_on = new.first().is_some_and(|e| e.sequence() == known + 1)
             && new
@@ -603,7 +597,7 @@ impl Projections {
                 record.push_owned(e);
             }
         }
-        Ok(Kept { record, fold })
+        Ok((record, fold))
     }
 
     /// Gives readers `model`, and marks `touched` to be persisted.

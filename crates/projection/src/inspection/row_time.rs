@@ -3,9 +3,9 @@
 //!
 //! chrono writes a time as RFC 3339 text, formatted on every save and parsed on every load.
 //! A child's facts hold two or three times per record (when it happened, when it was recorded,
-//! the activity list), so a profile of single records over HTTP found formatting them a
-//! sixth of the cost of saving rows, and a county's rows are mostly these strings. Two
-//! integers lose nothing (the nanoseconds are kept) and are about a third of the bytes.
+//! the activity list): a profile of single records over HTTP found formatting them two
+//! thirds of the cost of encoding rows (docs/BENCHMARKS.md, sixth round). Two integers lose
+//! nothing (the nanoseconds are kept) and take about a third of the bytes.
 //!
 //! Only the facts that grow with a child's history use it (one entry per record); the
 //! disagreement threads keep the API's shapes.
