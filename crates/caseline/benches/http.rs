@@ -468,22 +468,58 @@ fn backend(url: &str) -> &'static str {
     }
 }
 
-async fn fresh_postgres(base: &str) -> String {
-    let (client, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)
-        .await
-        .expect("connect to postgres");
-    tokio::spawn(conn);
-    let name = format!("caseline_bench_{}", Uuid::new_v4().simple());
-    client
-        .execute(&format!("CREATE DATABASE {name}"), &[])
-        .await
-        .expect("create database");
-    // The row before may have left the server writing out its pages: have that done now, not
-    // during this row (needs a superuser; without one the row simply runs as it finds it).
-    let _ = client.execute("CHECKPOINT", &[]).await;
-    match base.rfind('/') {
-        Some(i) if !base[..i].ends_with('/') => format!("{}/{name}", &base[..i]),
-        _ => format!("{base}/{name}"),
+/// The bench's scratch databases on a PostgreSQL server: made one per row, dropped at the end,
+/// so runs do not pile databases up on a shared server.
+struct ScratchPostgres {
+    base: String,
+    client: tokio_postgres::Client,
+    made: Vec<String>,
+}
+
+impl ScratchPostgres {
+    async fn connect(base: &str) -> ScratchPostgres {
+        let (client, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)
+            .await
+            .expect("connect to postgres");
+        tokio::spawn(conn);
+        ScratchPostgres {
+            base: base.to_owned(),
+            client,
+            made: Vec::new(),
+        }
+    }
+
+    /// A new empty database, as a URL.
+    async fn fresh(&mut self) -> String {
+        let name = format!("caseline_bench_{}", Uuid::new_v4().simple());
+        self.client
+            .execute(&format!("CREATE DATABASE {name}"), &[])
+            .await
+            .expect("create database");
+        self.made.push(name.clone());
+        // The row before may have left the server writing out its pages: have that done now,
+        // not during this row (needs a superuser; without one the row simply runs as it finds
+        // it).
+        let _ = self.client.execute("CHECKPOINT", &[]).await;
+        let base = &self.base;
+        match base.rfind('/') {
+            Some(i) if !base[..i].ends_with('/') => format!("{}/{name}", &base[..i]),
+            _ => format!("{base}/{name}"),
+        }
+    }
+
+    /// Drops every database this bench made. The servers that used them have stopped; `FORCE`
+    /// ends any connection a pool left behind.
+    async fn drop_all(self) {
+        for name in &self.made {
+            if let Err(e) = self
+                .client
+                .execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"), &[])
+                .await
+            {
+                eprintln!("could not drop the bench's database {name}: {e}");
+            }
+        }
     }
 }
 
@@ -564,11 +600,13 @@ async fn main() {
     if let Some(base) = pg
         && wanted("postgres")
     {
+        let mut scratch = ScratchPostgres::connect(&base).await;
         if wanted("store") {
-            rows.push(store_alone(&fresh_postgres(&base).await, secs).await);
+            rows.push(store_alone(&scratch.fresh().await, secs).await);
         }
-        let url = fresh_postgres(&base).await;
+        let url = scratch.fresh().await;
         rows.push(serve_and_load(&url, "PostgreSQL, 64 clients, single records", 1, secs).await);
+        scratch.drop_all().await;
     }
 
     println!(
