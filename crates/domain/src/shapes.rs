@@ -150,12 +150,20 @@ impl<'de> Deserialize<'de> for Party {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Party, D::Error> {
         use serde::de::Error;
 
+        // Absent is `None`; `null` is refused, as the schema refuses it (only a family
+        // member's `name` may be null).
+        fn given<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Text>, D::Error> {
+            Text::deserialize(d).map(Some)
+        }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Fields {
             name: Option<Text>,
+            #[serde(default, deserialize_with = "given")]
             role: Option<Text>,
+            #[serde(default, deserialize_with = "given")]
             agency: Option<Text>,
+            #[serde(default, deserialize_with = "given")]
             relationship: Option<Text>,
         }
         let Fields {
@@ -787,6 +795,18 @@ mod tests {
         let (field, message) = party_error(json!({"relationship": "mother", "age": 7}));
         assert_eq!(field, "data.participants[0].age");
         assert!(message.starts_with("is not a field here"), "{message}");
+        // A person's fields and a relationship are never null (as the schema says); a family
+        // member's name may be.
+        let (field, _) = party_error(json!({"relationship": "mother", "role": null}));
+        assert_eq!(field, "data.participants[0].role");
+        let (field, _) = party_error(json!({"relationship": null, "name": "Jo"}));
+        assert_eq!(field, "data.participants[0].relationship");
+        let read = parse::<Parties>(
+            json!({ "participants": [{"name": null, "relationship": "mother"}] }),
+            "data",
+        )
+        .unwrap();
+        assert!(matches!(&read.participants[0], Party::FamilyMember(m) if m.name.is_none()));
     }
 
     #[test]
