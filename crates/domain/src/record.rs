@@ -433,7 +433,8 @@ pub enum ReferralTo {
 }
 
 /// How consent stands for a referral: given, dispensed with, or refused and proceeding anyway.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+// Written (and documented) as an untagged enum; read by hand, below.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 #[serde(untagged, deny_unknown_fields)]
 #[schemars(inline, transform = crate::schema::exactly_one)]
 pub enum ReferralConsent {
@@ -459,6 +460,73 @@ pub enum ReferralConsent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         front_door_told_consent_withheld: Option<bool>,
     },
+}
+
+/// What [`ReferralConsent`] says when its fields fit none of its shapes.
+const CONSENT_SHAPES: &str = "must be one of { consent_id }, { dispensed_consent_id } or { \
+     refused_consent_id, proceeding_reason, front_door_told_consent_withheld }";
+
+impl<'de> Deserialize<'de> for ReferralConsent {
+    /// Reads the fields once and decides by which id is present, as [`Party`] does: serde's
+    /// untagged enum buffered the object, tried each shape in turn, and could only say that
+    /// none fitted, so a blank `proceeding_reason` or a malformed id was reported as a consent
+    /// of no known shape. Here those are named at their field, and a consent with two ids, or
+    /// with a reason but no refused consent, is told which fields do not go together. It
+    /// accepts exactly what the untagged enum accepted.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ReferralConsent, D::Error> {
+        use serde::de::Error;
+
+        // Absent is `None`. The ids are never null; the refused shape's other two fields may
+        // be (they were `Option`s), but only in that shape, so their presence is kept apart
+        // from their value: `Some(None)` is a `null` given.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Fields {
+            #[serde(default, deserialize_with = "shapes::present")]
+            consent_id: Option<Uuid>,
+            #[serde(default, deserialize_with = "shapes::present")]
+            dispensed_consent_id: Option<Uuid>,
+            #[serde(default, deserialize_with = "shapes::present")]
+            refused_consent_id: Option<Uuid>,
+            #[serde(default, deserialize_with = "shapes::present")]
+            proceeding_reason: Option<Option<Text>>,
+            #[serde(default, deserialize_with = "shapes::present")]
+            front_door_told_consent_withheld: Option<Option<bool>>,
+        }
+        let Fields {
+            consent_id,
+            dispensed_consent_id,
+            refused_consent_id,
+            proceeding_reason,
+            front_door_told_consent_withheld,
+        } = Fields::deserialize(d)?;
+        let refusal_only =
+            proceeding_reason.is_some() || front_door_told_consent_withheld.is_some();
+        match (consent_id, dispensed_consent_id, refused_consent_id) {
+            (None, None, None) => Err(D::Error::custom(CONSENT_SHAPES)),
+            (Some(consent_id), None, None) if !refusal_only => {
+                Ok(ReferralConsent::Given { consent_id })
+            }
+            (None, Some(dispensed_consent_id), None) if !refusal_only => {
+                Ok(ReferralConsent::Dispensed {
+                    dispensed_consent_id,
+                })
+            }
+            (None, None, Some(refused_consent_id)) => Ok(ReferralConsent::RefusedProceeding {
+                refused_consent_id,
+                proceeding_reason: proceeding_reason.flatten(),
+                front_door_told_consent_withheld: front_door_told_consent_withheld.flatten(),
+            }),
+            (_, None, None) | (None, _, None) => Err(D::Error::custom(format!(
+                "{CONSENT_SHAPES}: `proceeding_reason` and `front_door_told_consent_withheld` \
+                 go only with `refused_consent_id`"
+            ))),
+            _ => Err(D::Error::custom(format!(
+                "{CONSENT_SHAPES}: give only one of `consent_id`, `dispensed_consent_id` and \
+                 `refused_consent_id`"
+            ))),
+        }
+    }
 }
 
 /// A referral to the front door or the early help hub.
@@ -1522,6 +1590,154 @@ mod tests {
         let mut d = example(RecordType::ReferralMade);
         d["consent"] = json!({ "refused_consent_id": id(), "proceeding_reason": "risk", "front_door_told_consent_withheld": true });
         assert!(RecordData::parse(RecordType::ReferralMade, d).is_ok());
+    }
+
+    /// The first error reading `consent` as a referral's: (field, message).
+    fn consent_error(consent: Value) -> (String, String) {
+        let mut d = example(RecordType::ReferralMade);
+        d["consent"] = consent;
+        let e = RecordData::parse(RecordType::ReferralMade, d).unwrap_err();
+        let first = &e.errors()[0];
+        (first.field.clone(), first.message.clone())
+    }
+
+    #[test]
+    fn a_consent_of_no_shape_or_mixed_shapes_is_told_which_fields_go_together() {
+        let (field, message) = consent_error(json!({}));
+        assert_eq!(field, "data.consent");
+        assert_eq!(message, CONSENT_SHAPES);
+        let (field, message) =
+            consent_error(json!({ "consent_id": id(), "dispensed_consent_id": id() }));
+        assert_eq!(field, "data.consent");
+        assert!(message.starts_with(CONSENT_SHAPES), "{message}");
+        assert!(message.contains("only one of"), "{message}");
+        // A reason, even a null one, is part of the refused shape alone.
+        for extra in [json!("risk"), Value::Null] {
+            let (field, message) =
+                consent_error(json!({ "consent_id": id(), "proceeding_reason": extra }));
+            assert_eq!(field, "data.consent");
+            assert!(
+                message.contains("go only with `refused_consent_id`"),
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_consent_field_is_named_where_it_is_wrong() {
+        let (field, message) = consent_error(
+            json!({ "refused_consent_id": id(), "proceeding_reason": "  ", "front_door_told_consent_withheld": true }),
+        );
+        assert_eq!(field, "data.consent.proceeding_reason");
+        assert_eq!(message, "must not be blank");
+        let (field, _) = consent_error(json!({ "consent_id": "not-a-uuid" }));
+        assert_eq!(field, "data.consent.consent_id");
+        let (field, _) = consent_error(json!({ "dispensed_consent_id": null }));
+        assert_eq!(field, "data.consent.dispensed_consent_id");
+        let (field, message) = consent_error(json!({ "consent_id": id(), "given_by": "mum" }));
+        assert_eq!(field, "data.consent.given_by");
+        assert!(message.starts_with("is not a field here"), "{message}");
+        // The refused shape's other fields may be null, as before: the rules then say what
+        // is missing (422), not the shape.
+        let mut d = example(RecordType::ReferralMade);
+        let refused = id();
+        d["consent"] = json!({ "refused_consent_id": refused, "proceeding_reason": null, "front_door_told_consent_withheld": null });
+        let Ok(RecordData::ReferralMade(r)) = RecordData::parse(RecordType::ReferralMade, d) else {
+            panic!("a refused consent with null reason reads");
+        };
+        assert_eq!(
+            r.consent,
+            ReferralConsent::RefusedProceeding {
+                refused_consent_id: refused.parse().unwrap(),
+                proceeding_reason: None,
+                front_door_told_consent_withheld: None,
+            }
+        );
+    }
+
+    /// The serde-derived reader [`ReferralConsent`] had before it was read by hand.
+    #[derive(Debug, Deserialize)]
+    #[serde(untagged, deny_unknown_fields)]
+    enum UntaggedConsent {
+        Given {
+            consent_id: Uuid,
+        },
+        Dispensed {
+            dispensed_consent_id: Uuid,
+        },
+        RefusedProceeding {
+            refused_consent_id: Uuid,
+            #[serde(default)]
+            proceeding_reason: Option<Text>,
+            #[serde(default)]
+            front_door_told_consent_withheld: Option<bool>,
+        },
+    }
+
+    impl From<UntaggedConsent> for ReferralConsent {
+        fn from(c: UntaggedConsent) -> ReferralConsent {
+            match c {
+                UntaggedConsent::Given { consent_id } => ReferralConsent::Given { consent_id },
+                UntaggedConsent::Dispensed {
+                    dispensed_consent_id,
+                } => ReferralConsent::Dispensed {
+                    dispensed_consent_id,
+                },
+                UntaggedConsent::RefusedProceeding {
+                    refused_consent_id,
+                    proceeding_reason,
+                    front_door_told_consent_withheld,
+                } => ReferralConsent::RefusedProceeding {
+                    refused_consent_id,
+                    proceeding_reason,
+                    front_door_told_consent_withheld,
+                },
+            }
+        }
+    }
+
+    proptest::proptest! {
+        // Enough cases that every accepted shape comes up many times.
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Read by hand, a consent is accepted exactly when the untagged enum accepted it, as
+        /// the same value, so no stored referral becomes unreadable or reads differently:
+        /// objects of any of its fields (repeated ones too) and an unknown one, each with
+        /// a valid value, a wrong one or `null`.
+        #[test]
+        fn consent_is_read_as_the_untagged_enum_read_it(
+            fields in proptest::collection::vec((0..6usize, 0..7usize), 0..5)
+        ) {
+            const NAMES: [&str; 6] = [
+                "consent_id",
+                "dispensed_consent_id",
+                "refused_consent_id",
+                "proceeding_reason",
+                "front_door_told_consent_withheld",
+                "given_by",
+            ];
+            const VALUES: [&str; 7] = [
+                "\"6f1c1b2e-4a47-4d69-9a4e-0c6f4f0e9a11\"",
+                "\"7a2d2c3f-5b58-4e7a-8b5f-1d7a5a1fab22\"",
+                "null",
+                "\"risk to the child\"",
+                "\" \"",
+                "true",
+                "3",
+            ];
+            let text = format!(
+                "{{{}}}",
+                fields
+                    .iter()
+                    .map(|(n, v)| format!("\"{}\": {}", NAMES[*n], VALUES[*v]))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let by_hand = serde_json::from_str::<ReferralConsent>(&text).ok();
+            let untagged = serde_json::from_str::<UntaggedConsent>(&text)
+                .ok()
+                .map(ReferralConsent::from);
+            proptest::prop_assert_eq!(by_hand, untagged, "{}", text);
+        }
     }
 
     #[test]
