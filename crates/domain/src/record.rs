@@ -1724,14 +1724,7 @@ mod tests {
                 "true",
                 "3",
             ];
-            let text = format!(
-                "{{{}}}",
-                fields
-                    .iter()
-                    .map(|(n, v)| format!("\"{}\": {}", NAMES[*n], VALUES[*v]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let text = shapes::object_text(&fields, &NAMES, &VALUES);
             let by_hand = serde_json::from_str::<ReferralConsent>(&text).ok();
             let untagged = serde_json::from_str::<UntaggedConsent>(&text)
                 .ok()

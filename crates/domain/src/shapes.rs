@@ -147,6 +147,18 @@ pub(crate) fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
     T::deserialize(d).map(Some)
 }
 
+/// A JSON object's text with the fields `(name, value)` picked from `names` and `values` by
+/// index, in order and repeats kept (a map would drop them): for the proptests of the types
+/// read by hand.
+#[cfg(test)]
+pub(crate) fn object_text(fields: &[(usize, usize)], names: &[&str], values: &[&str]) -> String {
+    let fields: Vec<String> = fields
+        .iter()
+        .map(|&(n, v)| format!("\"{}\": {}", names[n], values[v]))
+        .collect();
+    format!("{{{}}}", fields.join(", "))
+}
+
 /// What [`Party`] says when its fields fit neither shape.
 const PARTY_SHAPES: &str =
     "must be a person { name, role, agency } or a family member { name?, relationship }";
@@ -807,14 +819,7 @@ mod tests {
         ) {
             const NAMES: [&str; 5] = ["name", "role", "agency", "relationship", "age"];
             const VALUES: [&str; 5] = ["\"Jo\"", "\"school:x\"", "\" \"", "null", "7"];
-            let text = format!(
-                "{{{}}}",
-                fields
-                    .iter()
-                    .map(|(n, v)| format!("\"{}\": {}", NAMES[*n], VALUES[*v]))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            let text = object_text(&fields, &NAMES, &VALUES);
             let by_hand = serde_json::from_str::<Party>(&text).ok();
             let untagged = serde_json::from_str::<UntaggedParty>(&text).ok().map(|p| match p {
                 UntaggedParty::Person(p) => Party::Person(p),
