@@ -73,37 +73,41 @@ pub fn canonical_bytes(e: &Hashed<'_>) -> Vec<u8> {
 /// The top-level keys are written in sorted order by hand; the result equals
 /// `canonical_json` of the whole object.
 pub fn canonical_bytes_with(e: &Hashed<'_>, data: &str, recorded_by: &str) -> Vec<u8> {
-    use std::io::Write as _;
     // The fixed fields, the agency and the type: under 400 bytes.
     let mut out = Vec::with_capacity(data.len() + recorded_by.len() + 400);
-    out.extend_from_slice(b"{\"agency\":");
-    write_json(e.agency, &mut out);
-    // Writing to a `Vec` cannot fail.
-    let written = write!(
+    // Writing to a `Vec` cannot fail, and neither can serialising a string.
+    let written = write_top_level(e, data, recorded_by, &mut out);
+    debug_assert!(written.is_ok(), "{written:?}");
+    out
+}
+
+fn write_top_level(
+    e: &Hashed<'_>,
+    data: &str,
+    recorded_by: &str,
+    out: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    use std::io::Write as _;
+    out.write_all(b"{\"agency\":")?;
+    serde_json::to_writer(&mut *out, e.agency)?;
+    write!(
         out,
         ",\"child_id\":\"{}\",\"data\":{data},\"event_id\":\"{}\",\"event_type\":",
         e.child_id, e.event_id,
-    );
-    debug_assert!(written.is_ok());
-    write_json(e.event_type, &mut out);
-    let written = write!(
+    )?;
+    serde_json::to_writer(&mut *out, e.event_type)?;
+    write!(
         out,
         ",\"event_version\":{},\"occurred_at\":\"{}\",\"recorded_at\":\"{}\",\"recorded_by\":{recorded_by},\"sequence\":{},\"token_id\":",
         e.event_version,
         format_time(e.occurred_at),
         format_time(e.recorded_at),
         e.sequence,
-    );
-    debug_assert!(written.is_ok());
+    )?;
     match e.token_id {
-        Some(t) => {
-            let written = write!(out, "\"{t}\"");
-            debug_assert!(written.is_ok());
-        }
-        None => out.extend_from_slice(b"null"),
+        Some(t) => write!(out, "\"{t}\"}}"),
+        None => out.write_all(b"null}"),
     }
-    out.push(b'}');
-    out
 }
 
 /// `hex(sha256(prev_hash ‖ canonical bytes))` from bytes already made.
