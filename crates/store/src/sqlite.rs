@@ -501,18 +501,9 @@ fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
     ))
 }
 
-fn to_event(mut raw: RawEvent) -> Result<StoredEvent, StoreError> {
-    let (prev_hash, hash) = (std::mem::take(&mut raw.12), std::mem::take(&mut raw.13));
-    let text = to_text(raw)?;
-    let recorded_by = parse_json(&text.recorded_by, "recorded_by")?;
-    let data = parse_json(&text.data, "data")?;
-    Ok(text.with_json(recorded_by, data, prev_hash, hash))
-}
-
-/// [`to_event`] leaving `data` and `recorded_by` as the text stored (and the hashes out).
-fn to_text(raw: RawEvent) -> Result<crate::StoredText, StoreError> {
-    let (pos, child, seq, id, ty, ver, occ, rec, by, agency, token, data, _, _) = raw;
-    Ok(crate::StoredText {
+fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
+    let (pos, child, seq, id, ty, ver, occ, rec, by, agency, token, data, prev_hash, hash) = raw;
+    Ok(StoredEvent {
         global_position: u64::try_from(pos)
             .map_err(|_| corrupt(format!("negative position {pos}")))?,
         child_id: parse_uuid(&child, "child_id")?,
@@ -522,14 +513,65 @@ fn to_text(raw: RawEvent) -> Result<crate::StoredText, StoreError> {
         event_version: u32::try_from(ver).map_err(|_| corrupt(format!("bad version {ver}")))?,
         occurred_at: parse_time(&occ, "occurred_at")?,
         recorded_at: parse_time(&rec, "recorded_at")?,
-        recorded_by: by,
+        recorded_by: parse_json(&by, "recorded_by")?,
         agency,
         token_id: token
             .as_deref()
             .map(|t| parse_uuid(t, "token_id"))
             .transpose()?,
-        data,
+        data: parse_json(&data, "data")?,
+        prev_hash,
+        hash,
     })
+}
+
+/// The columns [`text_row`] reads: an event's without the chain's hashes, which no reader of
+/// the text needs.
+const TEXT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, \
+     event_version, occurred_at, recorded_at, recorded_by, agency, token_id, data";
+
+/// An event as [`TEXT_COLUMNS`] hold it, leaving `data` and `recorded_by` as the text stored.
+/// Ids and times are parsed where SQLite holds them rather than copied into strings first: a
+/// rebuild reads every event of the store this way.
+fn text_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<crate::StoredText, StoreError>> {
+    let text = |i: usize| -> rusqlite::Result<&str> {
+        let value = r.get_ref(i)?;
+        value
+            .as_str()
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, value.data_type(), e.into()))
+    };
+    let (pos, seq, ver): (i64, i64, i64) = (r.get(0)?, r.get(2)?, r.get(5)?);
+    let (child, id, ty) = (text(1)?, text(3)?, text(4)?);
+    let (occ, rec, by, agency) = (text(6)?, text(7)?, text(8)?, text(9)?);
+    let token = match r.get_ref(10)? {
+        rusqlite::types::ValueRef::Null => None,
+        _ => Some(text(10)?),
+    };
+    let data = text(11)?;
+    let event = || -> Result<crate::StoredText, StoreError> {
+        Ok(crate::StoredText {
+            global_position: u64::try_from(pos)
+                .map_err(|_| corrupt(format!("negative position {pos}")))?,
+            child_id: parse_uuid(child, "child_id")?,
+            sequence: u64::try_from(seq)
+                .map_err(|_| corrupt(format!("negative sequence {seq}")))?,
+            event_id: parse_uuid(id, "event_id")?,
+            event_type: ty.to_owned(),
+            event_version: u32::try_from(ver).map_err(|_| corrupt(format!("bad version {ver}")))?,
+            occurred_at: parse_time(occ, "occurred_at")?,
+            recorded_at: parse_time(rec, "recorded_at")?,
+            recorded_by: by.to_owned(),
+            agency: agency.to_owned(),
+            token_id: token.map(|t| parse_uuid(t, "token_id")).transpose()?,
+            data: data.to_owned(),
+        })
+    };
+    Ok(event())
+}
+
+/// An event as [`EVENT_COLUMNS`] hold it, its JSON parsed.
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredEvent, StoreError>> {
+    raw_event(r).map(to_event)
 }
 
 /// The saved position of the read model `name`, if it was ever saved.
@@ -571,7 +613,7 @@ fn read_children_in<E>(
     after: Option<Uuid>,
     limit: usize,
     up_to: GlobalPosition,
-    convert: fn(RawEvent) -> Result<E, StoreError>,
+    (columns, convert): (&str, RowReader<E>),
 ) -> Result<Vec<E>, StoreError> {
     // Child ids are kept as lower-case hyphenated text, whose order is the ids' byte order.
     // The page's last child is found first, so the events are then one range scan of the
@@ -593,7 +635,7 @@ fn read_children_in<E>(
         let (page, bad, _) = query_split(
             c,
             &format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE child_id > ?1 AND child_id <= ?2 \
+                "SELECT {columns} FROM events WHERE child_id > ?1 AND child_id <= ?2 \
                  AND global_position <= ?3 ORDER BY child_id, sequence"
             ),
             params![from, last, up_to.min(i64::MAX as u64) as i64],
@@ -619,42 +661,49 @@ fn query_events_split(
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<Split, StoreError> {
-    query_split(conn, sql, params, to_event)
+    query_split(conn, sql, params, event_row)
 }
 
-/// [`query_events_split`], each row made into an `E` by `convert`.
+/// Makes an `E` of an event's row: the outer error when the row cannot be read at all, the
+/// inner when what it holds is not an event.
+type RowReader<E> = fn(&rusqlite::Row<'_>) -> rusqlite::Result<Result<E, StoreError>>;
+
+/// [`query_events_split`], each row made into an `E` by `convert`. The query's first four
+/// columns are the global position, child id, sequence and event id, which name a row that
+/// cannot be read back.
 fn query_split<E>(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
-    convert: fn(RawEvent) -> Result<E, StoreError>,
+    convert: RowReader<E>,
 ) -> Result<Split<E>, StoreError> {
     let mut stmt = conn
         .prepare_cached(sql)
         .map_err(|e| unavailable("prepare", e))?;
-    let rows = stmt
-        .query_map(params, raw_event)
-        .map_err(|e| unavailable("query", e))?;
+    let mut rows = stmt.query(params).map_err(|e| unavailable("query", e))?;
     let (mut out, mut bad, mut last) = (Vec::new(), Vec::new(), None);
-    for row in rows {
-        let raw = row.map_err(|e| unavailable("read row", e))?;
+    while let Some(row) = rows.next().map_err(|e| unavailable("read row", e))? {
+        let read = |i: usize| row.get::<_, i64>(i).map_err(|e| unavailable("read row", e));
+        let (pos, seq) = (read(0)?, read(2)?);
         last = Some((
-            u64::try_from(raw.0).unwrap_or(0),
-            u64::try_from(raw.2).unwrap_or(0),
+            u64::try_from(pos).unwrap_or(0),
+            u64::try_from(seq).unwrap_or(0),
         ));
-        // Named before `to_event` consumes the row, as far as the row allows.
-        let named = Unreadable {
-            child_id: Uuid::parse_str(&raw.1).ok(),
-            sequence: u64::try_from(raw.2).ok(),
-            event_id: Uuid::parse_str(&raw.3).ok(),
-            problem: String::new(),
-        };
-        match convert(raw) {
+        match convert(row).map_err(|e| unavailable("read row", e))? {
             Ok(e) => out.push(e),
-            Err(e) => bad.push(Unreadable {
-                problem: e.to_string(),
-                ..named
-            }),
+            // Named as far as the row allows.
+            Err(e) => {
+                let id = |i: usize| {
+                    let value = row.get_ref(i).ok()?;
+                    Uuid::parse_str(value.as_str().ok()?).ok()
+                };
+                bad.push(Unreadable {
+                    child_id: id(1),
+                    sequence: u64::try_from(seq).ok(),
+                    event_id: id(3),
+                    problem: e.to_string(),
+                });
+            }
         }
     }
     Ok((out, bad, last))
@@ -1552,7 +1601,9 @@ impl EventStore for Sqlite {
         up_to: GlobalPosition,
     ) -> Result<Option<Vec<StoredEvent>>, StoreError> {
         self.0
-            .read(move |c| read_children_in(c, after, limit, up_to, to_event).map(Some))
+            .read(move |c| {
+                read_children_in(c, after, limit, up_to, (EVENT_COLUMNS, event_row)).map(Some)
+            })
             .await
     }
 
@@ -1563,7 +1614,9 @@ impl EventStore for Sqlite {
         up_to: GlobalPosition,
     ) -> Result<Option<Vec<crate::StoredText>>, StoreError> {
         self.0
-            .read(move |c| read_children_in(c, after, limit, up_to, to_text).map(Some))
+            .read(move |c| {
+                read_children_in(c, after, limit, up_to, (TEXT_COLUMNS, text_row)).map(Some)
+            })
             .await
     }
 
