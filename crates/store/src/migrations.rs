@@ -51,6 +51,7 @@ pub(crate) const SQLITE: &[Migration] = &[
     migration!("sqlite", "0002_snapshots"),
     migration!("sqlite", "0003_read_models"),
     migration!("sqlite", "0004_sessions"),
+    migration!("sqlite", "0005_read_model_rows_by_rowid"),
 ];
 
 /// PostgreSQL's migrations, in the order they apply.
@@ -187,6 +188,11 @@ mod tests {
                 "sqlite",
                 "0004_sessions",
                 "db9b2f79dbb435de954755e7706f6909ef269f0696d419f9443073337da9446e",
+            ),
+            (
+                "sqlite",
+                "0005_read_model_rows_by_rowid",
+                "71c178052fa5daf33129f270e02d7137825c2b535c405db531bf0d360e24dfc1",
             ),
             (
                 "postgres",

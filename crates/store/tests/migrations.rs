@@ -142,6 +142,49 @@ async fn sqlite_a_store_from_before_checksums_gets_them() {
         .unwrap();
 }
 
+/// Migration 0005 moves a read model's rows from the WITHOUT ROWID table of 0003 to an
+/// ordinary one: a store saved before it keeps every row and its position, and saves and
+/// removes rows as before afterwards.
+#[tokio::test]
+async fn sqlite_read_model_rows_saved_before_0005_are_kept() {
+    let fresh = support::sqlite().await;
+    let (a, b, c) = (Uuid::from_u128(1), Uuid::from_u128(2), Uuid::from_u128(3));
+    // A row of a few KB, as a child's facts are, and small ones.
+    let (big, small) = (vec![7u8; 6000], vec![1u8, 2, 3]);
+    // The table as 0003 made it, holding the rows, and the store as it was before 0005.
+    sqlite_exec(
+        &fresh.url,
+        &format!(
+            "DROP TABLE read_model_rows;
+             CREATE TABLE read_model_rows (name TEXT NOT NULL, child_id TEXT NOT NULL, \
+               data BLOB NOT NULL, PRIMARY KEY (name, child_id)) WITHOUT ROWID;
+             INSERT INTO read_model_rows VALUES ('across', '{b}', x'{}'), ('across', '{a}', x'010203');
+             INSERT INTO read_models VALUES ('across', 41, '2026-11-30T00:00:00Z');
+             DELETE FROM schema_migrations WHERE name = '0005_read_model_rows_by_rowid';",
+            "07".repeat(6000)
+        ),
+    );
+    let store = store::open(&fresh.url).await.unwrap();
+    assert_eq!(
+        store.load_read_model("across").await.unwrap(),
+        (41, vec![(a, small.clone()), (b, big.clone())])
+    );
+    all_recorded(&sqlite_checksums(&fresh.url));
+    store
+        .save_read_model(
+            "across",
+            42,
+            vec![(c, small.clone()), (a, big.clone())],
+            vec![b],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        store.load_read_model("across").await.unwrap(),
+        (42, vec![(a, big), (c, small)])
+    );
+}
+
 #[tokio::test]
 async fn postgres_records_a_checksum_per_migration() {
     let Some(fresh) = support::postgres().await else {
