@@ -231,13 +231,39 @@ pub struct NeedsAssessed {
     /// identified) only on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub factors: Option<Vec<AssessmentFactor>>,
-    /// Added by the server from the framework's catalogue; refused if a client sends it.
-    #[serde(default, skip_deserializing, skip_serializing_if = "Option::is_none")]
+    /// Added by the server from the framework's catalogue; refused if a client sends it
+    /// ([`RecordData::parse`]), read back from a stored record like any other field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(skip)]
     pub suggested: Option<crate::suggestion::Suggestion>,
 }
 
 impl NeedsAssessed {
+    /// The record from `data`. A client's may not carry `suggested`, which only the server
+    /// adds: it is refused by name, beside whatever else is wrong with the record. A stored
+    /// record's is read as the rest of it is.
+    fn parse(data: shapes::Source<'_>) -> Result<NeedsAssessed, Invalid> {
+        let shapes::Source::Value(shapes::Parse::Client, mut value) = data else {
+            return data.parse("data");
+        };
+        let sent = value
+            .as_object_mut()
+            .and_then(|map| map.remove("suggested"))
+            .map(|_| {
+                Invalid::shape(
+                    "data.suggested",
+                    "is added by the server from the framework's catalogue; a client may not send it",
+                )
+            });
+        let parsed = shapes::Source::Value(shapes::Parse::Client, value).parse("data");
+        match (parsed, sent) {
+            (parsed, None) => parsed,
+            (Ok(_), Some(sent)) => Err(sent),
+            (Err(e), Some(sent)) => Err(Invalid::merge([sent, e])
+                .unwrap_or_else(|| Invalid::shape("data.suggested", "a client may not send it"))),
+        }
+    }
+
     /// The codes of the indicators and of the section 47 indicators named: what the
     /// framework's suggestion is asked for, and what a report reads tags from.
     pub fn indicator_codes(&self) -> (Vec<&str>, Vec<&str>) {
@@ -1284,7 +1310,7 @@ impl RecordData {
             RecordType::ConversationRecorded => {
                 RecordData::ConversationRecorded(data.parse("data")?)
             }
-            RecordType::NeedsAssessed => RecordData::NeedsAssessed(data.parse("data")?),
+            RecordType::NeedsAssessed => RecordData::NeedsAssessed(NeedsAssessed::parse(data)?),
             RecordType::ConsentSought => RecordData::ConsentSought(data.parse("data")?),
             RecordType::ConsentGiven => RecordData::ConsentGiven(data.parse("data")?),
             RecordType::ConsentRefused => RecordData::ConsentRefused(data.parse("data")?),
@@ -1335,17 +1361,9 @@ impl RecordData {
     /// `suggested`), refused when a client sends it.
     pub fn parse_stored(
         record_type: RecordType,
-        mut data: serde_json::Value,
+        data: serde_json::Value,
     ) -> Result<RecordData, Invalid> {
-        let suggested = match (record_type, data.as_object_mut()) {
-            (RecordType::NeedsAssessed, Some(map)) => map.remove("suggested"),
-            _ => None,
-        };
-        let mut parsed = RecordData::parse_as(shapes::Parse::Stored, record_type, data)?;
-        if let (RecordData::NeedsAssessed(n), Some(s)) = (&mut parsed, suggested) {
-            n.suggested = shapes::parse_stored(s, "data.suggested")?;
-        }
-        Ok(parsed)
+        RecordData::parse_as(shapes::Parse::Stored, record_type, data)
     }
 
     /// [`RecordData::parse_stored`] or [`RecordData::parse_stored_text`], as the data came.
@@ -1362,12 +1380,6 @@ impl RecordData {
     /// [`RecordData::parse_stored`] from the JSON text stored, parsed straight into the type
     /// (one pass over the text, no `Value` between): what a rebuild does with every event.
     pub fn parse_stored_text(record_type: RecordType, data: &str) -> Result<RecordData, Invalid> {
-        if record_type == RecordType::NeedsAssessed {
-            // The server's `suggested` is taken out before the type is read (see above).
-            let value = serde_json::from_str(data)
-                .map_err(|e| Invalid::shape("data", format!("is not JSON: {e}")))?;
-            return RecordData::parse_stored(record_type, value);
-        }
         RecordData::parse_from(record_type, shapes::Source::Text(data))
     }
 
@@ -1737,6 +1749,41 @@ mod tests {
     fn a_client_cannot_send_the_suggestion() {
         let mut d = example(RecordType::NeedsAssessed);
         d["suggested"] = json!({ "level": { "tier": 4 } });
-        assert!(RecordData::parse(RecordType::NeedsAssessed, d).is_err());
+        let e = RecordData::parse(RecordType::NeedsAssessed, d.clone()).unwrap_err();
+        assert_eq!(e.errors().len(), 1, "{e:?}");
+        assert_eq!(e.errors()[0].field, "data.suggested");
+        assert!(
+            e.errors()[0].message.contains("a client may not send it"),
+            "{e:?}"
+        );
+        // Named beside the record's other errors, not instead of them.
+        d["rationale"] = json!(" ");
+        let e = RecordData::parse(RecordType::NeedsAssessed, d).unwrap_err();
+        let fields: Vec<&str> = e.errors().iter().map(|f| f.field.as_str()).collect();
+        assert!(fields.contains(&"data.suggested"), "{fields:?}");
+        assert!(fields.contains(&"data.rationale"), "{fields:?}");
+    }
+
+    /// A stored assessment carries the server's suggestion: read from its text or from a
+    /// parsed value, it is the same record, the suggestion included.
+    #[test]
+    fn a_stored_assessment_keeps_its_suggestion() {
+        let mut d = example(RecordType::NeedsAssessed);
+        let RecordData::NeedsAssessed(mut n) =
+            RecordData::parse(RecordType::NeedsAssessed, d.clone()).unwrap()
+        else {
+            unreachable!()
+        };
+        let norfolk = crate::framework::Framework::by_name("norfolk").unwrap();
+        let suggestion =
+            serde_json::to_value(crate::suggestion::suggest(norfolk, &[], &["NOR-S47-08"]))
+                .unwrap();
+        d["suggested"] = suggestion.clone();
+        n.suggested = Some(serde_json::from_value(suggestion).unwrap());
+        let text = d.to_string();
+        let from_text = RecordData::parse_stored_text(RecordType::NeedsAssessed, &text).unwrap();
+        let from_value = RecordData::parse_stored(RecordType::NeedsAssessed, d).unwrap();
+        assert_eq!(from_text, RecordData::NeedsAssessed(n));
+        assert_eq!(from_value, from_text);
     }
 }
