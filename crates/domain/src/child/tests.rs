@@ -898,6 +898,35 @@ fn retraction_of(target: Uuid) -> (Uuid, RecordInput) {
     rec(12, correction_of(target).retract())
 }
 
+/// A retracted record no longer stands, but its event id stays used: a new record under
+/// it is refused, as under the id of a record that stands.
+#[test]
+fn a_retracted_records_event_id_stays_used() {
+    let k = id();
+    let sought = sought(k, ConsentPurpose::Referral);
+    let sought_id = sought.0;
+    let c = accept(vec![sought], retraction_of(sought_id));
+    assert!(
+        !c.state().events.contains_key(&sought_id),
+        "it no longer stands"
+    );
+    for used in [sought_id, c.history()[2].event_id] {
+        let e = c
+            .decide(
+                ChildCommand::Append {
+                    records: vec![(used, given_consent(id()).1)],
+                    batch: false,
+                },
+                &services(),
+            )
+            .unwrap_err();
+        assert_eq!(
+            (e.errors()[0].field.as_str(), e.detail()),
+            ("event_id", "Each record has its own event id.")
+        );
+    }
+}
+
 #[test]
 fn a_retraction_may_not_leave_a_later_record_on_nothing() {
     // A plan since reviewed cannot be retracted while the review stands...
