@@ -63,6 +63,34 @@ impl Folded {
         Ok(())
     }
 
+    /// What the fold counts against the cache's budget, in events' worth: each stored event
+    /// it holds, and for a child resumed from a state ([`Folded::demoted`]) that state, whose
+    /// size grows with the events folded into it (their ids) at about a
+    /// [`STATE_EVENTS_PER_EVENT`]th of what a held event costs.
+    pub fn weight(&self) -> usize {
+        let state = if self.child.is_whole() {
+            0
+        } else {
+            self.state_weight()
+        };
+        self.events.len().saturating_add(state)
+    }
+
+    /// What the child's state alone weighs ([`Folded::demoted`]).
+    fn state_weight(&self) -> usize {
+        1 + usize::try_from(self.sequence()).unwrap_or(usize::MAX) / STATE_EVENTS_PER_EVENT
+    }
+
+    /// The fold without its events: the child's state alone, as if resumed from it. Enough to
+    /// decide a single record that corrects nothing; a read, a batch or a correction reads
+    /// the whole history again ([`Turn::refresh`], [`Turn::bring_up`]).
+    fn demoted(&self) -> Folded {
+        Folded {
+            events: Vec::new(),
+            child: Child::resume(self.child.state().clone(), self.sequence()),
+        }
+    }
+
     /// Adds events this process just appended, with the domain events they were made from
     /// (no need to parse back what was just decided).
     pub fn extend_appended(&mut self, stored: Vec<StoredEvent>, decided: Vec<ChildEvent>) {
@@ -84,6 +112,10 @@ pub fn parse(e: &StoredEvent) -> Result<ChildEvent, CaseworkError> {
         e.data.clone(),
     )?)
 }
+
+/// How many events folded into a kept state weigh as much as one event held whole (its stored
+/// form and its typed event, 2-3 KB; the state keeps about 50 bytes an event, its id).
+const STATE_EVENTS_PER_EVENT: usize = 32;
 
 /// Whether a stored event is a correction.
 fn corrects(e: &StoredEvent) -> bool {
@@ -248,7 +280,7 @@ impl Turn<'_> {
     }
 
     fn reweigh(&self) {
-        let now = self.guard.as_ref().map_or(0, |f| f.events.len());
+        let now = self.guard.as_ref().map_or(0, |f| f.weight());
         if self.weight.evicted.load(Ordering::Acquire) {
             return;
         }
@@ -323,14 +355,54 @@ impl ChildCache {
         metrics::gauge!("caseline_child_cache_events").set(self.held() as f64);
     }
 
+    /// Brings the cache within its budget, least recently used first. A child held whole is
+    /// first demoted to its state alone (a fraction of the weight) and kept, as most recently
+    /// used, so that its next append costs a look for newer events rather than a fold from
+    /// the store: with clients writing to more children than the budget holds, in turn (the
+    /// one pattern where least-recently-used eviction misses every time), every append would
+    /// otherwise read its child back from the store (docs/BENCHMARKS.md, ninth round). A child
+    /// already demoted (or too small to gain by it) is dropped; one in use (its turn held) is
+    /// passed over, unless nothing else is left.
     fn evict(&self) {
         let Ok(mut slots) = self.slots.lock() else {
             return;
         };
+        // Slots put back as most recently used (in use, or just demoted): once as many as the
+        // cache holds have been, whatever comes next goes, so this always ends.
+        let mut spared = 0;
         while self.held() > self.budget {
-            let Some((_, slot)) = slots.pop_lru() else {
+            let Some((child_id, slot)) = slots.pop_lru() else {
                 break;
             };
+            if spared <= slots.len() {
+                match slot.folded.clone().try_lock_owned() {
+                    // In use: its turn is being taken now, so it is the most recently used.
+                    Err(_) => {
+                        slots.push(child_id, slot);
+                        spared += 1;
+                        continue;
+                    }
+                    Ok(mut folded) => {
+                        if let Some(whole) =
+                            folded.as_ref().filter(|f| f.weight() > f.state_weight())
+                        {
+                            let demoted = whole.demoted();
+                            let now = demoted.weight();
+                            *folded = Some(Arc::new(demoted));
+                            drop(folded);
+                            let before = slot.weight.events.swap(now, Ordering::AcqRel);
+                            self.held.fetch_sub(
+                                before.saturating_sub(now).min(self.held()),
+                                Ordering::AcqRel,
+                            );
+                            slots.push(child_id, slot);
+                            spared += 1;
+                            metrics::counter!("caseline_child_cache_demotions_total").increment(1);
+                            continue;
+                        }
+                    }
+                }
+            }
             slot.weight.evicted.store(true, Ordering::Release);
             let w = slot.weight.events.swap(0, Ordering::AcqRel);
             self.held.fetch_sub(w.min(self.held()), Ordering::AcqRel);
@@ -365,21 +437,74 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_children_go_first_once_over_budget() {
-        let cache = ChildCache::new(10);
+        // Too small a budget for even a's state beside b, which is in use.
+        let cache = ChildCache::new(6);
         let a = Uuid::new_v4();
         let b = Uuid::new_v4();
         let rt = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
         rt.block_on(async {
-            let mut t = cache.turn(a).await;
-            t.appended(vec![event(a, 1); 6], vec![]);
-            drop(t);
-            let mut t = cache.turn(b).await;
-            t.appended(vec![event(b, 1); 6], vec![]);
-            drop(t);
+            for child in [a, b] {
+                let mut t = cache.turn(child).await;
+                let (stored, decided) = folded(child, 6);
+                t.appended(stored, decided);
+                drop(t);
+            }
         });
         assert_eq!(cache.held(), 6, "a was dropped to fit b");
         assert_eq!(cache.children(), 1);
+    }
+
+    /// A child of `n` conversations, as stored and as the domain decided them.
+    fn folded(child_id: Uuid, n: u64) -> (Vec<StoredEvent>, Vec<ChildEvent>) {
+        use domain::testing::{Build, conversation_recorded, practitioner};
+        let stored: Vec<StoredEvent> = (1..=n).map(|s| event(child_id, s)).collect();
+        let decided = stored
+            .iter()
+            .map(|e| ChildEvent {
+                event_id: e.event_id,
+                occurred_at: e.occurred_at,
+                recorded_by: practitioner(),
+                body: domain::child::EventBody::Record(conversation_recorded().build()),
+            })
+            .collect();
+        (stored, decided)
+    }
+
+    #[test]
+    fn over_budget_a_child_held_whole_is_kept_as_its_state_first() {
+        let cache = ChildCache::new(100);
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut t = cache.turn(a).await;
+            let (stored, decided) = folded(a, 64);
+            t.appended(stored, decided);
+            drop(t);
+            assert_eq!(cache.held(), 64);
+            let mut t = cache.turn(b).await;
+            let (stored, decided) = folded(b, 64);
+            t.appended(stored, decided);
+            drop(t);
+            // a no longer fits whole: it is kept as its state, which weighs 1 + 64 / 32.
+            assert_eq!(cache.children(), 2);
+            assert_eq!(cache.held(), 64 + 3);
+            let t = cache.turn(a).await;
+            let kept = t.folded().unwrap();
+            assert!(kept.events.is_empty() && !kept.child.is_whole());
+            assert_eq!(kept.sequence(), 64);
+            assert_eq!(kept.child.state().events.len(), 64);
+            drop(t);
+            // Demoted, it is the first to go when even that does not fit.
+            let c = Uuid::new_v4();
+            let mut t = cache.turn(c).await;
+            let (stored, decided) = folded(c, 35);
+            t.appended(stored, decided);
+            drop(t);
+            assert!(cache.held() <= 100, "{}", cache.held());
+        });
     }
 }

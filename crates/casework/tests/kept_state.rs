@@ -73,22 +73,15 @@ async fn fresh(store: &Arc<dyn EventStore>) -> Casework {
     )
 }
 
-/// A child with `n` conversations, recorded through one process (which keeps its state as it
-/// grows); waits until a state at `kept_at` or later is in the store.
-async fn long_child(n: usize, kept_at: u64) -> (tempfile::TempDir, Arc<dyn EventStore>, Uuid) {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn EventStore> =
-        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .unwrap();
-    let first = fresh(&store).await;
+/// A child registered a month ago through `casework`.
+async fn register(casework: &Casework) -> Uuid {
     let details = ChildDetails::parse(
         json!({ "given_name": "Sam", "family_name": "Example", "date_of_birth": "2014-03-02",
                 "gender": "male", "locality": "Norwich" }),
         "child",
     )
     .unwrap();
-    let child = first
+    casework
         .register(
             &actor(),
             // To the microsecond, as every time the API parses (and the store keeps) is.
@@ -103,7 +96,35 @@ async fn long_child(n: usize, kept_at: u64) -> (tempfile::TempDir, Arc<dyn Event
         )
         .await
         .unwrap()
-        .child_id;
+        .child_id
+}
+
+/// Every event of `child` folded from the store.
+async fn whole_fold(store: &Arc<dyn EventStore>, child: Uuid) -> Child {
+    let all = store.read_stream(child, 0, usize::MAX).await.unwrap();
+    Child::from_events(all.iter().map(|e| {
+        domain::child::ChildEvent::from_stored(
+            e.event_id,
+            &e.event_type,
+            e.event_version,
+            e.occurred_at,
+            e.recorded_by.clone(),
+            e.data.clone(),
+        )
+        .unwrap()
+    }))
+}
+
+/// A child with `n` conversations, recorded through one process (which keeps its state as it
+/// grows); waits until a state at `kept_at` or later is in the store.
+async fn long_child(n: usize, kept_at: u64) -> (tempfile::TempDir, Arc<dyn EventStore>, Uuid) {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> =
+        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+            .await
+            .unwrap();
+    let first = fresh(&store).await;
+    let child = register(&first).await;
     for _ in 0..n {
         first
             .append(&actor(), child, one(conversation()))
@@ -144,18 +165,7 @@ async fn a_cold_long_child_is_appended_to_from_its_kept_state() {
         folded.events.len()
     );
     // The same state as folding every event.
-    let all = store.read_stream(child, 0, usize::MAX).await.unwrap();
-    let whole = Child::from_events(all.iter().map(|e| {
-        domain::child::ChildEvent::from_stored(
-            e.event_id,
-            &e.event_type,
-            e.event_version,
-            e.occurred_at,
-            e.recorded_by.clone(),
-            e.data.clone(),
-        )
-        .unwrap()
-    }));
+    let whole = whole_fold(&store, child).await;
     assert!(
         folded.child.state() == whole.state(),
         "the resumed state differs from the whole fold"
@@ -208,4 +218,60 @@ async fn a_correction_recorded_elsewhere_after_the_kept_state_is_folded_whole() 
     let folded = turn.folded().expect("kept").clone();
     assert!(folded.child.is_whole(), "a correction after the kept state");
     assert!(!folded.child.state().events.contains_key(&early));
+}
+
+/// Past the cache's budget the least recently used child is kept as its state alone: appended
+/// to from it without reading its history back, as a whole fold would decide; folded whole
+/// again for a correction and for a read.
+#[tokio::test]
+async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> =
+        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+            .await
+            .unwrap();
+    // Room for one child of 41 events whole and the other's state, not for both whole.
+    let casework = Casework::new(store.clone(), Framework::by_name("norfolk").unwrap(), 60);
+    let (a, b) = (register(&casework).await, register(&casework).await);
+    for child in [a, b] {
+        for _ in 0..40 {
+            casework
+                .append(&actor(), child, one(conversation()))
+                .await
+                .unwrap();
+        }
+    }
+    let turn = casework.cache().turn(a).await;
+    let kept = turn.folded().expect("a is kept").clone();
+    drop(turn);
+    assert!(
+        kept.events.is_empty() && !kept.child.is_whole(),
+        "a is kept as its state"
+    );
+    assert!(casework.cache().held() <= 60, "{}", casework.cache().held());
+
+    let appended = casework
+        .append(&actor(), a, one(conversation()))
+        .await
+        .unwrap();
+    assert_eq!(appended.events[0].sequence, 42);
+    let turn = casework.cache().turn(a).await;
+    let folded = turn.folded().expect("kept").clone();
+    drop(turn);
+    assert_eq!(folded.events.len(), 1, "nothing was read back");
+    let whole = whole_fold(&store, a).await;
+    assert!(folded.child.state() == whole.state());
+    assert_eq!(folded.sequence(), whole.sequence());
+
+    // A retraction of a's first conversation needs its history: folded whole first.
+    let early = store.read_stream(a, 1, 1).await.unwrap()[0].event_id;
+    let retracted = casework
+        .append(&actor(), a, one(retraction_of(early)))
+        .await
+        .unwrap();
+    assert_eq!(retracted.events[0].sequence, 43);
+    let read = casework.read(a).await.unwrap();
+    assert!(read.child.is_whole());
+    assert_eq!(read.events.len(), 43);
+    assert!(!read.child.state().events.contains_key(&early));
 }
