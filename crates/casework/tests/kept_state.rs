@@ -102,17 +102,7 @@ async fn register(casework: &Casework) -> Uuid {
 /// Every event of `child` folded from the store.
 async fn whole_fold(store: &Arc<dyn EventStore>, child: Uuid) -> Child {
     let all = store.read_stream(child, 0, usize::MAX).await.unwrap();
-    Child::from_events(all.iter().map(|e| {
-        domain::child::ChildEvent::from_stored(
-            e.event_id,
-            &e.event_type,
-            e.event_version,
-            e.occurred_at,
-            e.recorded_by.clone(),
-            e.data.clone(),
-        )
-        .unwrap()
-    }))
+    Child::from_events(all.iter().map(|e| casework::cache::parse(e).unwrap()))
 }
 
 /// A child with `n` conversations, recorded through one process (which keeps its state as it

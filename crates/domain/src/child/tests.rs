@@ -911,20 +911,25 @@ fn a_retracted_records_event_id_stays_used() {
         "it no longer stands"
     );
     for used in [sought_id, c.history()[2].event_id] {
-        let e = c
-            .decide(
-                ChildCommand::Append {
-                    records: vec![(used, given_consent(id()).1)],
-                    batch: false,
-                },
-                &services(),
-            )
-            .unwrap_err();
-        assert_eq!(
-            (e.errors()[0].field.as_str(), e.detail()),
-            ("event_id", "Each record has its own event id.")
-        );
+        refused_as_used(&c, used, given_consent(id()).1);
     }
+}
+
+/// `record` under the event id `used` is refused: the id is already this child's.
+fn refused_as_used(c: &Child, used: Uuid, record: RecordInput) {
+    let e = c
+        .decide(
+            ChildCommand::Append {
+                records: vec![(used, record)],
+                batch: false,
+            },
+            &services(),
+        )
+        .unwrap_err();
+    assert_eq!(
+        (e.errors()[0].field.as_str(), e.detail()),
+        ("event_id", "Each record has its own event id.")
+    );
 }
 
 #[test]
@@ -1109,20 +1114,7 @@ fn details_updates_and_event_ids() {
     );
     let k = id();
     let c = after(vec![sought(k, ConsentPurpose::Referral)]);
-    let used = c.history()[1].event_id;
-    let e = c
-        .decide(
-            ChildCommand::Append {
-                records: vec![(used, given_consent(k).1)],
-                batch: false,
-            },
-            &services(),
-        )
-        .unwrap_err();
-    assert_eq!(
-        (e.errors()[0].field.as_str(), e.detail()),
-        ("event_id", "Each record has its own event id.")
-    );
+    refused_as_used(&c, c.history()[1].event_id, given_consent(k).1);
     let e = Child::default()
         .decide(
             ChildCommand::Append {
