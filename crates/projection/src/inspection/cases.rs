@@ -23,6 +23,7 @@ use domain::shapes::ChildVoice;
 use store::StoredEvent;
 use uuid::Uuid;
 
+use super::grown::Grown;
 use crate::child_record::{ChildRecord, Entry, code};
 use crate::disagreements::{self, Disagreement};
 use crate::journey::{LevelChange, LevelInterval, lay_out_levels};
@@ -45,7 +46,7 @@ pub(crate) struct Case {
     pub levels: Vec<LevelInterval>,
     pub referrals: Vec<Referral>,
     pub assessments: Vec<Assessment>,
-    pub conversations: Vec<Conversation>,
+    pub conversations: Grown<Conversation>,
     pub steps: Vec<StepFact>,
     pub strategy_discussions: Vec<StrategyDiscussion>,
     pub enquiries_started: Vec<DateTime<Utc>>,
@@ -61,14 +62,14 @@ pub(crate) struct Case {
     /// The agencies that recorded the child's standing records, each once.
     pub agencies: Vec<Arc<str>>,
     /// Every standing record: (its agency's place in `agencies`, occurred_at, recorded_at).
-    /// An index, not the agency's text: the model copies a child's facts each time it
-    /// extends them while readers hold the old ones, and a shared text per record made that
-    /// copy an atomic count per record.
+    /// An index, not the agency's text, and the lists that grow a line per record shared in
+    /// chunks ([`Grown`]): the model copies a child's facts each time it extends them while
+    /// readers hold the old ones.
     #[serde(with = "super::row_time::recordings")]
-    pub recordings: Vec<(u32, DateTime<Utc>, DateTime<Utc>)>,
+    pub recordings: Grown<(u32, DateTime<Utc>, DateTime<Utc>)>,
     /// `occurred_at` of every standing record, for "was this child active in the period".
     #[serde(with = "super::row_time::many")]
-    pub activity: Vec<DateTime<Utc>>,
+    pub activity: Grown<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -254,7 +255,7 @@ impl CaseFold {
                 levels: Vec::new(),
                 referrals: Vec::new(),
                 assessments: Vec::new(),
-                conversations: Vec::new(),
+                conversations: Grown::default(),
                 steps: Vec::new(),
                 strategy_discussions: Vec::new(),
                 enquiries_started: Vec::new(),
@@ -264,8 +265,8 @@ impl CaseFold {
                 family_informed: BTreeMap::new(),
                 disagreements: disagreements::threads(record, &standing),
                 agencies: Vec::new(),
-                recordings: Vec::with_capacity(entries.len()),
-                activity: Vec::with_capacity(entries.len()),
+                recordings: Grown::default(),
+                activity: Grown::default(),
             }),
             read: record.history().len(),
             referral_index: HashMap::new(),

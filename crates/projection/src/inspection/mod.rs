@@ -20,6 +20,7 @@
 pub(crate) mod cases;
 mod csv;
 mod figures;
+mod grown;
 mod pseudonyms;
 mod row_time;
 mod suppression;

@@ -13,6 +13,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::grown::Grown;
+
 type Parts = (i64, u32);
 
 fn parts(t: &DateTime<Utc>) -> Parts {
@@ -36,13 +38,16 @@ pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Ut
 pub(crate) mod many {
     use super::*;
 
-    pub(crate) fn serialize<S: Serializer>(v: &[DateTime<Utc>], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(
+        v: &Grown<DateTime<Utc>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         s.collect_seq(v.iter().map(parts))
     }
 
     pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<Vec<DateTime<Utc>>, D::Error> {
+    ) -> Result<Grown<DateTime<Utc>>, D::Error> {
         Vec::<Parts>::deserialize(d)?
             .into_iter()
             .map(time)
@@ -57,14 +62,16 @@ pub(crate) mod recordings {
 
     type Recording = (u32, DateTime<Utc>, DateTime<Utc>);
 
-    pub(crate) fn serialize<S: Serializer>(v: &[Recording], s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(v: &Grown<Recording>, s: S) -> Result<S::Ok, S::Error> {
         s.collect_seq(
             v.iter()
                 .map(|(agency, occurred, recorded)| (agency, parts(occurred), parts(recorded))),
         )
     }
 
-    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Recording>, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Grown<Recording>, D::Error> {
         Vec::<(u32, Parts, Parts)>::deserialize(d)?
             .into_iter()
             .map(|(agency, occurred, recorded)| Ok((agency, time(occurred)?, time(recorded)?)))
@@ -82,9 +89,9 @@ mod tests {
         #[serde(with = "super")]
         at: DateTime<Utc>,
         #[serde(with = "many")]
-        activity: Vec<DateTime<Utc>>,
+        activity: Grown<DateTime<Utc>>,
         #[serde(with = "recordings")]
-        recordings: Vec<(u32, DateTime<Utc>, DateTime<Utc>)>,
+        recordings: Grown<(u32, DateTime<Utc>, DateTime<Utc>)>,
     }
 
     fn any_time() -> impl Strategy<Value = DateTime<Utc>> {
@@ -111,8 +118,8 @@ mod tests {
         ) {
             let facts = Facts {
                 at,
-                activity,
-                recordings,
+                activity: activity.into_iter().collect(),
+                recordings: recordings.into_iter().collect(),
             };
             let bytes = rmp_serde::to_vec_named(&facts).unwrap();
             let back: Facts = rmp_serde::from_slice(&bytes).unwrap();
