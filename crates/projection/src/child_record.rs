@@ -188,10 +188,16 @@ impl ChildRecord {
         match event {
             Ok(event) => {
                 self.child.apply(event);
+                // Shared with the event before when the same agency recorded it, as it mostly
+                // is: no allocation an event.
+                let agency = match self.stored.last() {
+                    Some(last) if *last.agency == *agency => last.agency.clone(),
+                    _ => Arc::from(agency),
+                };
                 self.stored.push(Stored {
                     sequence,
                     recorded_at,
-                    agency: Arc::from(agency),
+                    agency,
                 });
             }
             Err(unreadable) => {

@@ -257,8 +257,11 @@ impl ChildState {
     }
 
     pub(super) fn apply(&mut self, e: &ChildEvent) {
-        self.agencies
-            .insert(e.recorded_by.agency.as_str().to_owned());
+        // A child's records come from a handful of agencies: the text is copied only for a new one.
+        let agency = e.recorded_by.agency.as_str();
+        if !self.agencies.contains(agency) {
+            self.agencies.insert(agency.to_owned());
+        }
         self.events.insert(e.event_id, e.event_type());
         let at = e.occurred_at;
         let id = e.event_id;
