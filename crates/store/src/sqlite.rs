@@ -448,8 +448,16 @@ fn metrics_batch(size: usize) {
 const SESSION_COLUMNS: &str =
     "id, secret_hash, csrf_token, role, agency, name, via, created_at, last_seen_at, expires_at";
 
-const EVENT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, event_version, \
-     occurred_at, recorded_at, recorded_by, agency, token_id, data, prev_hash, hash";
+/// An event's columns but the chain's hashes, in the order [`text_row`] reads them.
+macro_rules! text_columns {
+    () => {
+        "global_position, child_id, sequence, event_id, event_type, event_version, \
+         occurred_at, recorded_at, recorded_by, agency, token_id, data"
+    };
+}
+
+/// Every column of an event: [`TEXT_COLUMNS`], then the chain's hashes ([`event_row`]).
+const EVENT_COLUMNS: &str = concat!(text_columns!(), ", prev_hash, hash");
 
 fn parse_uuid(s: &str, what: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|e| corrupt(format!("{what} {s:?} is not a UUID: {e}")))
@@ -465,70 +473,9 @@ fn parse_json(s: &str, what: &str) -> Result<serde_json::Value, StoreError> {
     serde_json::from_str(s).map_err(|e| corrupt(format!("{what} is not JSON: {e}")))
 }
 
-type RawEvent = (
-    i64,
-    String,
-    i64,
-    String,
-    String,
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
-
-fn raw_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawEvent> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-        r.get(12)?,
-        r.get(13)?,
-    ))
-}
-
-fn to_event(raw: RawEvent) -> Result<StoredEvent, StoreError> {
-    let (pos, child, seq, id, ty, ver, occ, rec, by, agency, token, data, prev_hash, hash) = raw;
-    Ok(StoredEvent {
-        global_position: u64::try_from(pos)
-            .map_err(|_| corrupt(format!("negative position {pos}")))?,
-        child_id: parse_uuid(&child, "child_id")?,
-        sequence: u64::try_from(seq).map_err(|_| corrupt(format!("negative sequence {seq}")))?,
-        event_id: parse_uuid(&id, "event_id")?,
-        event_type: ty,
-        event_version: u32::try_from(ver).map_err(|_| corrupt(format!("bad version {ver}")))?,
-        occurred_at: parse_time(&occ, "occurred_at")?,
-        recorded_at: parse_time(&rec, "recorded_at")?,
-        recorded_by: parse_json(&by, "recorded_by")?,
-        agency,
-        token_id: token
-            .as_deref()
-            .map(|t| parse_uuid(t, "token_id"))
-            .transpose()?,
-        data: parse_json(&data, "data")?,
-        prev_hash,
-        hash,
-    })
-}
-
 /// The columns [`text_row`] reads: an event's without the chain's hashes, which no reader of
 /// the text needs.
-const TEXT_COLUMNS: &str = "global_position, child_id, sequence, event_id, event_type, \
-     event_version, occurred_at, recorded_at, recorded_by, agency, token_id, data";
+const TEXT_COLUMNS: &str = text_columns!();
 
 /// An event as [`TEXT_COLUMNS`] hold it, leaving `data` and `recorded_by` as the text stored.
 /// Ids and times are parsed where SQLite holds them rather than copied into strings first: a
@@ -569,9 +516,16 @@ fn text_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<crate::StoredText,
     Ok(event())
 }
 
-/// An event as [`EVENT_COLUMNS`] hold it, its JSON parsed.
+/// An event as [`EVENT_COLUMNS`] hold it (the text row's columns, then the chain's hashes),
+/// its JSON parsed.
 fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredEvent, StoreError>> {
-    raw_event(r).map(to_event)
+    let text = text_row(r)?;
+    let (prev_hash, hash): (String, String) = (r.get(12)?, r.get(13)?);
+    Ok(text.and_then(|t| {
+        let recorded_by = parse_json(&t.recorded_by, "recorded_by")?;
+        let data = parse_json(&t.data, "data")?;
+        Ok(t.with_json(recorded_by, data, prev_hash, hash))
+    }))
 }
 
 /// The saved position of the read model `name`, if it was ever saved.
