@@ -13,6 +13,10 @@
 //!   `sqlite://…` files are copied first, so the original is never written to).
 //! - `CASELINE_BENCH_ONLY`: a comma-separated list of row names to run (`single`, `batch10`,
 //!   `batch100`, `long`, `postgres`, `county`, `store`).
+//! - `CASELINE_BENCH_PAIRS`: with `store` and `single`, run the SQLite store alone and single
+//!   records this many times in turn (default 1) and add a row with the median of each pair's
+//!   ratio: on a shared machine whose speed moves from minute to minute, one pair's ratio can
+//!   be off by ten points either way.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -20,7 +24,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use chrono::Utc;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderValue};
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -122,15 +131,20 @@ impl Server {
     /// there is no `/proc`. Beside a rate, it says what each request cost the server, which
     /// moves less than the rate when other work shares the machine's cores.
     fn cpu_seconds(&self) -> Option<f64> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.process.id())).ok()?;
-        // Fields after the command name (which is in parentheses and may hold spaces): utime
-        // and stime are the 12th and 13th, in clock ticks.
-        let rest = stat.rsplit_once(')')?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: f64 =
-            fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-        Some(ticks / clock_ticks_per_second())
+        cpu_seconds_of(&self.process.id().to_string())
     }
+}
+
+/// A process's CPU time so far (user and system, from `/proc/<pid>/stat`; `self` for this
+/// one, the load client), or `None` where there is no `/proc`.
+fn cpu_seconds_of(pid: &str) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces): utime
+    // and stime are the 12th and 13th, in clock ticks.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    Some(ticks / clock_ticks_per_second())
 }
 
 /// Linux's `USER_HZ` (`getconf CLK_TCK`), 100 where it cannot be asked.
@@ -237,6 +251,66 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[i].as_secs_f64() * 1000.0
 }
 
+/// A conversation record's JSON with a fresh `conversation_id`, written straight to text: the
+/// load client shares the machine's two cores with the server, so what it spends building a
+/// request the server cannot have.
+struct Bodies {
+    before: String,
+    after: String,
+}
+
+impl Bodies {
+    fn new() -> Bodies {
+        let text = conversation().to_string();
+        let marker = "\"conversation_id\":\"";
+        let at = text.find(marker).expect("a conversation_id") + marker.len();
+        let end = at + text[at..].find('"').expect("the id's end");
+        Bodies {
+            before: text[..at].to_owned(),
+            after: text[end..].to_owned(),
+        }
+    }
+
+    fn record(&self, out: &mut String) {
+        out.push_str(&self.before);
+        out.push_str(&Uuid::new_v4().to_string());
+        out.push_str(&self.after);
+    }
+
+    fn one(&self) -> Bytes {
+        let mut out = String::with_capacity(self.before.len() + self.after.len() + 36);
+        self.record(&mut out);
+        Bytes::from(out)
+    }
+
+    fn batch(&self, n: usize) -> Bytes {
+        let mut out = String::from("{\"records\":[");
+        for i in 0..n {
+            if i > 0 {
+                out.push(',');
+            }
+            self.record(&mut out);
+        }
+        out.push_str("]}");
+        Bytes::from(out)
+    }
+}
+
+/// One client's keep-alive HTTP/1.1 connection (hyper's own, without a pool): each client
+/// sends its next request when the last is answered, as reqwest would, with less work a request.
+async fn connection(base: &str) -> http1::SendRequest<Full<Bytes>> {
+    let addr = base.trim_start_matches("http://");
+    let tcp = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connect to the server");
+    tcp.set_nodelay(true).expect("TCP_NODELAY");
+    let (send, conn) = http1::handshake(TokioIo::new(tcp))
+        .await
+        .expect("HTTP/1.1 handshake");
+    tokio::spawn(conn);
+    send
+}
+
 /// 64 clients, each posting to its own 10 children in turn, `batch` records a request.
 async fn load(
     api: Arc<Api>,
@@ -244,32 +318,58 @@ async fn load(
     batch: usize,
     secs: f64,
 ) -> (f64, Vec<Duration>) {
+    let bodies = Arc::new(Bodies::new());
+    let authorization = HeaderValue::from_str(&format!("Bearer {}", api.token)).unwrap();
+    let host = HeaderValue::from_str(api.base.trim_start_matches("http://")).unwrap();
+    let mut connections = Vec::new();
+    for _ in 0..CLIENTS {
+        connections.push(connection(&api.base).await);
+    }
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let start = Instant::now();
-    let tasks: Vec<_> = (0..CLIENTS)
-        .map(|c| {
-            let api = api.clone();
+    let tasks: Vec<_> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(c, mut send)| {
             let children = children.clone();
+            let bodies = bodies.clone();
+            let authorization = authorization.clone();
+            let host = host.clone();
             tokio::spawn(async move {
+                let paths: Vec<String> = children
+                    [c * CHILDREN_PER_CLIENT..(c + 1) * CHILDREN_PER_CLIENT]
+                    .iter()
+                    .map(|child| {
+                        if batch == 1 {
+                            format!("/v1/children/{child}/records")
+                        } else {
+                            format!("/v1/children/{child}/records:batch")
+                        }
+                    })
+                    .collect();
                 let mut latencies = Vec::new();
                 let mut records = 0usize;
                 let mut i = 0;
                 while Instant::now() < deadline {
-                    let child = children[c * CHILDREN_PER_CLIENT + i % CHILDREN_PER_CLIENT];
+                    let path = &paths[i % CHILDREN_PER_CLIENT];
                     i += 1;
                     let t = Instant::now();
-                    let (status, body) = if batch == 1 {
-                        api.post(&format!("/v1/children/{child}/records"), &conversation())
-                            .await
+                    let body = if batch == 1 {
+                        bodies.one()
                     } else {
-                        let records: Vec<Value> = (0..batch).map(|_| conversation()).collect();
-                        api.post(
-                            &format!("/v1/children/{child}/records:batch"),
-                            &json!({ "records": records }),
-                        )
-                        .await
+                        bodies.batch(batch)
                     };
-                    assert_eq!(status, 201, "{body}");
+                    let request = hyper::Request::post(path.as_str())
+                        .header(HOST, host.clone())
+                        .header(AUTHORIZATION, authorization.clone())
+                        .header(CONTENT_TYPE, "application/json")
+                        .body(Full::new(body))
+                        .unwrap();
+                    send.ready().await.expect("connection ready");
+                    let response = send.send_request(request).await.expect("request");
+                    let status = response.status().as_u16();
+                    let body = response.into_body().collect().await.expect("response body");
+                    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body.to_bytes()));
                     latencies.push(t.elapsed());
                     records += batch;
                 }
@@ -307,15 +407,22 @@ async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Ro
         children.push(api.register().await);
     }
     let cpu_before = server.cpu_seconds();
+    let client_before = cpu_seconds_of("self");
     let (rate, latencies) = load(api, Arc::new(children), batch, secs).await;
     let cpu = cpu_before.zip(server.cpu_seconds()).map(|(a, b)| b - a);
+    let client = client_before
+        .zip(cpu_seconds_of("self"))
+        .map(|(a, b)| b - a);
     let records = (latencies.len() * batch) as f64;
-    let cost = cpu.map_or(String::new(), |cpu| {
-        format!(
-            ", server CPU {:.0} µs a record",
-            cpu * 1e6 / records.max(1.0)
-        )
+    let per_record = |cpu: f64| cpu * 1e6 / records.max(1.0);
+    let mut cost = cpu.map_or(String::new(), |cpu| {
+        format!(", server CPU {:.0} µs a record", per_record(cpu))
     });
+    // The load client shares the machine's cores with the server: what it costs a record is
+    // what the server could not have.
+    if let Some(client) = client {
+        cost.push_str(&format!(", load client {:.0} µs", per_record(client)));
+    }
     Row {
         what: label.to_owned(),
         rate,
@@ -536,19 +643,55 @@ async fn main() {
         }
     });
     let mut rows = Vec::new();
-    if wanted("store") {
-        rows.push(store_alone(&sqlite("alone.db"), secs).await);
-    }
-    if wanted("single") {
-        rows.push(
-            serve_and_load(
-                &sqlite("single.db"),
+    let pairs: usize = std::env::var("CASELINE_BENCH_PAIRS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let mut ratios = Vec::new();
+    for pair in 0..pairs {
+        let mut alone = None;
+        if wanted("store") {
+            let row = store_alone(&sqlite(&format!("alone{pair}.db")), secs).await;
+            alone = Some(row.rate);
+            rows.push(row);
+        }
+        if wanted("single") {
+            let row = serve_and_load(
+                &sqlite(&format!("single{pair}.db")),
                 "SQLite, 64 clients, single records",
                 1,
                 secs,
             )
-            .await,
-        );
+            .await;
+            if let Some(alone) = alone {
+                ratios.push(row.rate / alone);
+            }
+            rows.push(row);
+        }
+    }
+    if ratios.len() > 1 {
+        ratios.sort_by(f64::total_cmp);
+        let median = if ratios.len() % 2 == 1 {
+            ratios[ratios.len() / 2]
+        } else {
+            (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
+        };
+        let each: Vec<String> = ratios
+            .iter()
+            .map(|r| format!("{:.0}%", r * 100.0))
+            .collect();
+        rows.push(Row {
+            what: format!(
+                "SQLite single records ÷ store alone, median of {} pairs",
+                ratios.len()
+            ),
+            rate: median * 100.0,
+            unit: "%",
+            p50_ms: 0.0,
+            p99_ms: 0.0,
+            note: format!("each pair, lowest first: {}", each.join(", ")),
+        });
     }
     if wanted("batch10") {
         rows.push(
