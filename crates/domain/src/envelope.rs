@@ -65,12 +65,17 @@ impl RecordInput {
         {
             o.insert("data".to_owned(), Value::Null);
         }
-        let fields: Option<Fields> = match shapes::parse(envelope.clone(), "") {
+        // Read from a reference first: a copy of the envelope is needed only to report what
+        // is wrong with it, which a well-formed record (nearly every one) never needs.
+        let fields: Option<Fields> = match Fields::deserialize(&envelope) {
             Ok(f) => Some(f),
-            Err(e) => {
-                errors.push(e);
-                None
-            }
+            Err(_) => match shapes::parse(envelope.clone(), "") {
+                Ok(f) => Some(f),
+                Err(e) => {
+                    errors.push(e);
+                    None
+                }
+            },
         };
         let type_name = fields.as_ref().map(|f| f.record_type.clone()).or_else(|| {
             envelope

@@ -438,7 +438,7 @@ impl Kurrent {
             req.child_id,
             &head,
             Utc::now(),
-            &req.events,
+            req.events,
             &prepared,
             history.as_deref(),
         )?;

@@ -693,7 +693,7 @@ async fn append_in(
         req.child_id,
         &head,
         now,
-        &req.events,
+        req.events,
         &prepared,
         history.as_deref(),
     )?;

@@ -407,12 +407,16 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
             continue;
         }
         let completion = job(Ok(&tx));
+        // A kept statement for the common end, as for the savepoint's start: parsing
+        // `RELEASE job` afresh for every append was work on the one writer thread.
         let end = if completion.ok {
-            "RELEASE job"
+            tx.prepare_cached("RELEASE job")
+                .and_then(|mut s| s.execute([]))
+                .map(drop)
         } else {
-            "ROLLBACK TO job; RELEASE job"
+            tx.execute_batch("ROLLBACK TO job; RELEASE job")
         };
-        if let Err(e) = tx.execute_batch(end) {
+        if let Err(e) = end {
             let e = unavailable("end a savepoint", e);
             tracing::error!("{e}; rolling back the whole group");
             group_error = Some(e);
@@ -798,7 +802,7 @@ fn append_in(
         req.child_id,
         &head,
         now,
-        &req.events,
+        req.events,
         &prepared,
         history.as_deref(),
     )?;

@@ -296,7 +296,7 @@ fn decide(
         req.child_id,
         &head,
         seen.now,
-        &req.events,
+        req.events.clone(),
         &prepared,
         history,
     )?;
