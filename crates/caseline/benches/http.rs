@@ -400,10 +400,8 @@ async fn load(
 async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Row {
     let recorder = token(store, "recorder", SCHOOL);
     let server = Server::start(store);
-    let http = reqwest::Client::builder()
-        .pool_max_idle_per_host(CLIENTS * 2)
-        .build()
-        .unwrap();
+    // reqwest for the registrations; the load has connections of its own (`connection`).
+    let http = reqwest::Client::new();
     server.ready(&http).await;
     let api = Arc::new(Api {
         http,

@@ -40,6 +40,12 @@ fn conversation() -> RecordInput {
     input(testing::conversation_recorded())
 }
 
+/// The fold `casework` keeps for `child` now, its turn let go at once.
+async fn kept_fold(casework: &Casework, child: Uuid) -> Arc<casework::Folded> {
+    let turn = casework.cache().turn(child).await;
+    turn.folded().expect("the child is kept").clone()
+}
+
 /// A retraction of `event_id`, entered on the wrong child.
 fn retraction_of(event_id: Uuid) -> RecordInput {
     input(
@@ -145,9 +151,7 @@ async fn a_cold_long_child_is_appended_to_from_its_kept_state() {
         .unwrap();
     assert_eq!(appended.events[0].sequence, 252);
 
-    let turn = cold.cache().turn(child).await;
-    let folded = turn.folded().expect("kept after the append").clone();
-    drop(turn);
+    let folded = kept_fold(&cold, child).await;
     assert!(!folded.child.is_whole(), "started from the kept state");
     assert!(
         folded.events.len() < 100,
@@ -183,8 +187,7 @@ async fn a_correction_folds_the_whole_history_first() {
         .await
         .expect("the early record is found in the whole history");
     assert_eq!(appended.events[0].sequence, 123);
-    let turn = cold.cache().turn(child).await;
-    let folded = turn.folded().expect("kept").clone();
+    let folded = kept_fold(&cold, child).await;
     assert!(folded.child.is_whole());
     assert!(!folded.child.state().events.contains_key(&early));
 }
@@ -204,8 +207,7 @@ async fn a_correction_recorded_elsewhere_after_the_kept_state_is_folded_whole() 
     cold.append(&actor(), child, one(conversation()))
         .await
         .unwrap();
-    let turn = cold.cache().turn(child).await;
-    let folded = turn.folded().expect("kept").clone();
+    let folded = kept_fold(&cold, child).await;
     assert!(folded.child.is_whole(), "a correction after the kept state");
     assert!(!folded.child.state().events.contains_key(&early));
 }
@@ -231,9 +233,7 @@ async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
                 .unwrap();
         }
     }
-    let turn = casework.cache().turn(a).await;
-    let kept = turn.folded().expect("a is kept").clone();
-    drop(turn);
+    let kept = kept_fold(&casework, a).await;
     assert!(
         kept.events.is_empty() && !kept.child.is_whole(),
         "a is kept as its state"
@@ -245,9 +245,7 @@ async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
         .await
         .unwrap();
     assert_eq!(appended.events[0].sequence, 42);
-    let turn = casework.cache().turn(a).await;
-    let folded = turn.folded().expect("kept").clone();
-    drop(turn);
+    let folded = kept_fold(&casework, a).await;
     assert_eq!(folded.events.len(), 1, "nothing was read back");
     let whole = whole_fold(&store, a).await;
     assert!(folded.child.state() == whole.state());

@@ -65,17 +65,12 @@ impl RecordInput {
         {
             o.insert("data".to_owned(), Value::Null);
         }
-        // Read from a reference first: a copy of the envelope is needed only to report what
-        // is wrong with it, which a well-formed record (nearly every one) never needs.
-        let fields: Option<Fields> = match Fields::deserialize(&envelope) {
+        let fields: Option<Fields> = match shapes::parse_ref(&envelope, "") {
             Ok(f) => Some(f),
-            Err(_) => match shapes::parse(envelope.clone(), "") {
-                Ok(f) => Some(f),
-                Err(e) => {
-                    errors.push(e);
-                    None
-                }
-            },
+            Err(e) => {
+                errors.push(e);
+                None
+            }
         };
         let type_name = fields.as_ref().map(|f| f.record_type.clone()).or_else(|| {
             envelope

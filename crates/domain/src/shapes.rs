@@ -520,6 +520,18 @@ pub fn parse<T: DeserializeOwned>(value: serde_json::Value, prefix: &str) -> Res
     Err(Invalid::merge(found).unwrap_or(first))
 }
 
+/// [`parse`] of a value the caller keeps using: read from the reference, and copied only when
+/// it has an error to explain, which a well-formed body (nearly every one) never has.
+pub fn parse_ref<T: DeserializeOwned>(
+    value: &serde_json::Value,
+    prefix: &str,
+) -> Result<T, Invalid> {
+    match T::deserialize(value) {
+        Ok(t) => Ok(t),
+        Err(_) => parse(value.clone(), prefix),
+    }
+}
+
 /// How many list elements [`parse`] tries alone for further errors, across all lists.
 const MAX_ELEMENT_TRIES: usize = 100;
 
@@ -876,6 +888,20 @@ mod tests {
         let e =
             parse::<Person>(json!({"name":"a","role":"b","agency":"c","x":1}), "p").unwrap_err();
         assert_eq!(e.errors()[0].field, "p.x");
+    }
+
+    #[test]
+    fn parsing_a_kept_value_answers_as_parsing_it_whole() {
+        let good = json!({"name":"a","role":"b","agency":"c"});
+        let bad = json!({"name":"a","role":1,"x":1});
+        assert_eq!(
+            parse_ref::<Person>(&good, "p").ok(),
+            parse::<Person>(good.clone(), "p").ok()
+        );
+        assert_eq!(
+            parse_ref::<Person>(&bad, "p").unwrap_err(),
+            parse::<Person>(bad.clone(), "p").unwrap_err()
+        );
     }
 
     #[test]

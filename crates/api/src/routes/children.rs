@@ -81,7 +81,7 @@ pub async fn register(
     caller.may(Action::RegisterChild)?;
     // The envelope and the child's details are checked apart and their errors reported
     // together, so a client fixes every field in one go.
-    let parsed: Result<Registration, _> = domain::shapes::parse(body.value.clone(), "");
+    let parsed: Result<Registration, _> = domain::shapes::parse_ref(&body.value, "");
     let details = body
         .value
         .get("child")
