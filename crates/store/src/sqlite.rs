@@ -100,14 +100,60 @@ fn open_writer_connection(path: &Path) -> Result<Connection, StoreError> {
     // When the WAL starts over (see `checkpoint_loop`), the file is cut back to 128 MiB.
     conn.pragma_update(None, "journal_size_limit", 128 * 1024 * 1024)
         .map_err(|e| unavailable("journal_size_limit", e))?;
-    // Every append descends the event-id, child and identifier indexes to a random leaf; on a
-    // county's store (1 GB) SQLite's default 2 MiB cache misses most of them and reads each
-    // from the OS again. 64 MiB (at most, and only on this one connection) keeps the upper
-    // levels and the recent leaves: single records on a county store went from 72-73% of a
-    // fresh store's rate to 76-82% (docs/BENCHMARKS.md).
-    conn.pragma_update(None, "cache_size", -64 * 1024)
-        .map_err(|e| unavailable("cache_size", e))?;
+    size_writer_cache(&conn)?;
     Ok(conn)
+}
+
+/// The writer's page cache below and past SQLite's pending-byte page ([`size_writer_cache`]).
+const SMALL_STORE_CACHE_KIB: i64 = 8 * 1024;
+const LARGE_STORE_CACHE_KIB: i64 = 64 * 1024;
+
+/// How many groups the writer commits between looks at the database's size.
+const GROUPS_BETWEEN_CACHE_SIZING: u32 = 1024;
+
+/// Sizes the writer's page cache by the database's size: 64 MiB once the database reaches the
+/// page holding SQLite's pending byte (1 GiB into the file), 8 MiB before.
+///
+/// Every append descends the event-id, child and identifier indexes to a random leaf; on a
+/// county's store (1 GB) SQLite's default 2 MiB cache misses most of them and reads each from
+/// the OS again, and 64 MiB keeps the upper levels and the recent leaves (single records on a
+/// county's store went from 72-73% of a fresh store's rate to 76-82%, docs/BENCHMARKS.md).
+///
+/// A smaller store pays for a large cache at every commit. When a B-tree page splits, SQLite
+/// renumbers the new pages through a spare page number, the pending-byte page's; below 1 GiB
+/// that number lies past the database's end, and the commit after such a split then walks the
+/// whole page cache to drop pages past the end (`pcache1TruncateUnsafe`). On a fresh store
+/// under single records that walk was a fifth of the writer thread with 64 MiB. Once the
+/// database holds the pending-byte page there is nothing past the end and no walk.
+fn size_writer_cache(conn: &Connection) -> Result<(), StoreError> {
+    let pages: i64 = conn
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .map_err(|e| unavailable("page_count", e))?;
+    let page_size: i64 = conn
+        .query_row("PRAGMA page_size", [], |r| r.get(0))
+        .map_err(|e| unavailable("page_size", e))?;
+    let kib = writer_cache_kib(pages, page_size);
+    let now: i64 = conn
+        .query_row("PRAGMA cache_size", [], |r| r.get(0))
+        .map_err(|e| unavailable("cache_size", e))?;
+    if now != -kib {
+        conn.pragma_update(None, "cache_size", -kib)
+            .map_err(|e| unavailable("cache_size", e))?;
+    }
+    Ok(())
+}
+
+/// The writer's cache for a database of `pages` pages of `page_size` bytes; see
+/// [`size_writer_cache`].
+fn writer_cache_kib(pages: i64, page_size: i64) -> i64 {
+    // SQLite's PENDING_BYTE: the page holding it is the spare number a split renumbers through.
+    const PENDING_BYTE: i64 = 0x4000_0000;
+    let pending_page = PENDING_BYTE / page_size.max(512) + 1;
+    if pages >= pending_page {
+        LARGE_STORE_CACHE_KIB
+    } else {
+        SMALL_STORE_CACHE_KIB
+    }
 }
 
 impl SqliteStore {
@@ -351,6 +397,7 @@ fn supervise_writer(
 }
 
 fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
+    let mut groups: u32 = 0;
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -360,6 +407,13 @@ fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
             }
         }
         run_group(conn, jobs);
+        // The store grows past 1 GiB while it runs: its cache grows with it.
+        groups = groups.wrapping_add(1);
+        if groups.is_multiple_of(GROUPS_BETWEEN_CACHE_SIZING)
+            && let Err(e) = size_writer_cache(conn)
+        {
+            tracing::warn!("{e}");
+        }
     }
 }
 
@@ -1768,6 +1822,27 @@ impl EventStore for Sqlite {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_writer_keeps_a_large_cache_only_past_the_pending_byte_page() {
+        // 4 KiB pages: the pending byte is on page 262,145.
+        assert_eq!(writer_cache_kib(1, 4096), SMALL_STORE_CACHE_KIB);
+        assert_eq!(writer_cache_kib(262_144, 4096), SMALL_STORE_CACHE_KIB);
+        assert_eq!(writer_cache_kib(262_145, 4096), LARGE_STORE_CACHE_KIB);
+        // 64 KiB pages reach it at page 16,385.
+        assert_eq!(writer_cache_kib(16_384, 65_536), SMALL_STORE_CACHE_KIB);
+        assert_eq!(writer_cache_kib(16_385, 65_536), LARGE_STORE_CACHE_KIB);
+    }
+
+    #[test]
+    fn a_fresh_store_opens_its_writer_with_the_small_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_writer_connection(&dir.path().join("s.db")).unwrap();
+        let kib: i64 = conn
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kib, -SMALL_STORE_CACHE_KIB);
+    }
 
     fn checkpoint_job(
         name: &'static str,
