@@ -53,18 +53,40 @@ fn check_text(s: &str, field: impl Fn() -> String) -> Result<(), StoreError> {
     ))
 }
 
+/// Where a value is inside a field (`data.items[2]`), written out only for an error: checking
+/// is on every append's path, and a path formatted for every key was an allocation each.
+#[derive(Clone, Copy)]
+enum At<'a> {
+    Field(&'a str),
+    Key(&'a At<'a>, &'a str),
+    Index(&'a At<'a>, usize),
+}
+
+impl std::fmt::Display for At<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            At::Field(name) => f.write_str(name),
+            At::Key(parent, k) => write!(f, "{parent}.{k}"),
+            At::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
 /// Every string in `v`, keys included, at its path (`data.notes`, `data.items[2]`).
 fn check_json(v: &Value, path: &str) -> Result<(), StoreError> {
+    check_json_at(v, At::Field(path))
+}
+
+fn check_json_at(v: &Value, at: At<'_>) -> Result<(), StoreError> {
     match v {
-        Value::String(s) => check_text(s, || path.to_owned()),
+        Value::String(s) => check_text(s, || at.to_string()),
         Value::Array(items) => items
             .iter()
             .enumerate()
-            .try_for_each(|(i, item)| check_json(item, &format!("{path}[{i}]"))),
+            .try_for_each(|(i, item)| check_json_at(item, At::Index(&at, i))),
         Value::Object(map) => map.iter().try_for_each(|(k, item)| {
-            let here = format!("{path}.{k}");
-            check_text(k, || format!("{path} (a key)"))?;
-            check_json(item, &here)
+            check_text(k, || format!("{at} (a key)"))?;
+            check_json_at(item, At::Key(&at, k))
         }),
         Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
     }
