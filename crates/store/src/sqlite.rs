@@ -125,22 +125,18 @@ const GROUPS_BETWEEN_CACHE_SIZING: u32 = 1024;
 /// whole page cache to drop pages past the end (`pcache1TruncateUnsafe`). On a fresh store
 /// under single records that walk was a fifth of the writer thread with 64 MiB. Once the
 /// database holds the pending-byte page there is nothing past the end and no walk.
+///
+/// Setting the size it already has changes nothing, so it is set at every look.
 fn size_writer_cache(conn: &Connection) -> Result<(), StoreError> {
-    let pages: i64 = conn
-        .query_row("PRAGMA page_count", [], |r| r.get(0))
-        .map_err(|e| unavailable("page_count", e))?;
-    let page_size: i64 = conn
-        .query_row("PRAGMA page_size", [], |r| r.get(0))
-        .map_err(|e| unavailable("page_size", e))?;
-    let kib = writer_cache_kib(pages, page_size);
-    let now: i64 = conn
-        .query_row("PRAGMA cache_size", [], |r| r.get(0))
-        .map_err(|e| unavailable("cache_size", e))?;
-    if now != -kib {
-        conn.pragma_update(None, "cache_size", -kib)
-            .map_err(|e| unavailable("cache_size", e))?;
-    }
-    Ok(())
+    let (pages, page_size): (i64, i64) = conn
+        .query_row(
+            "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(|e| unavailable("read the database's size", e))?;
+    conn.pragma_update(None, "cache_size", -writer_cache_kib(pages, page_size))
+        .map_err(|e| unavailable("cache_size", e))
 }
 
 /// The writer's cache for a database of `pages` pages of `page_size` bytes; see
