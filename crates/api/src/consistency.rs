@@ -21,7 +21,7 @@ use std::time::Duration;
 
 use actix_web::HttpResponseBuilder;
 use projection::Across;
-use store::{Appended, GlobalPosition};
+use store::GlobalPosition;
 use tokio::time::Instant;
 
 use crate::problem::{ApiError, ErrorKind};
@@ -60,16 +60,16 @@ impl Acknowledged {
     }
 }
 
-/// The position of an append's answer: its last event's (a replay carries the first answer's).
-pub fn position(appended: &Appended) -> Option<GlobalPosition> {
-    appended.events.iter().map(|e| e.global_position).max()
-}
-
 /// Marks a `201` about to be sent: adds `Caseline-Position` and raises the process's
 /// acknowledged position, before the answer leaves, so a read that starts after the client
-/// has it waits for it.
-pub fn acknowledge(state: &AppState, appended: &Appended, res: &mut HttpResponseBuilder) {
-    if let Some(p) = position(appended) {
+/// has it waits for it. The position is the append's last event's (a replay carries the first
+/// answer's).
+pub fn acknowledge(
+    state: &AppState,
+    appended: &casework::Acknowledged,
+    res: &mut HttpResponseBuilder,
+) {
+    if let Some(p) = appended.position() {
         state.acknowledged.raise(p);
         res.insert_header((POSITION_HEADER, p.to_string()));
     }

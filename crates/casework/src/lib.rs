@@ -18,6 +18,7 @@
 //! is acknowledged, with the domain's events ([`Casework::on_appended`]), so it need not read
 //! back and parse what was just decided.
 
+mod acknowledged;
 pub mod cache;
 mod error;
 pub mod snapshot;
@@ -38,6 +39,7 @@ use store::{
 };
 use uuid::Uuid;
 
+pub use acknowledged::{Acknowledged, AcknowledgedEvent};
 pub use cache::{ChildCache, Folded, Turn};
 pub use error::CaseworkError;
 
@@ -145,7 +147,7 @@ impl Casework {
         recorded_by: Person,
         details: ChildDetails,
         idempotency: Option<IdempotencyKey>,
-    ) -> Result<Appended, CaseworkError> {
+    ) -> Result<Acknowledged, CaseworkError> {
         check_agency(actor, &recorded_by, "recorded_by.agency")?;
         if let Some(first) = self.replayed(idempotency.as_ref()).await? {
             return Ok(first);
@@ -171,12 +173,13 @@ impl Casework {
                 claims,
             })
             .await?;
+        let acknowledged = Acknowledged::of(&appended);
         if !appended.replayed {
             self.tell(&appended, &events);
             let mut turn = self.cache.turn(appended.child_id).await;
-            turn.appended(appended.events.clone(), events);
+            turn.appended(appended.events, events);
         }
-        Ok(appended)
+        Ok(acknowledged)
     }
 
     /// Appends records to a child; see the crate's docs.
@@ -185,7 +188,7 @@ impl Casework {
         actor: &Actor,
         child_id: Uuid,
         request: Append,
-    ) -> Result<Appended, CaseworkError> {
+    ) -> Result<Acknowledged, CaseworkError> {
         let Append {
             records,
             batch,
@@ -281,15 +284,18 @@ impl Casework {
             };
             match self.store.append(request).await {
                 Ok(appended) => {
+                    let acknowledged = Acknowledged::of(&appended);
                     if !appended.replayed {
                         self.tell(&appended, &decided);
                         // This turn's own handle on the fold goes first: held, it would make
                         // the slot copy the whole child (events and history) to add one record.
                         drop(folded);
-                        turn.appended(appended.events.clone(), decided);
+                        // The events themselves go to the kept fold; the answer has what it
+                        // needs of them.
+                        turn.appended(appended.events, decided);
                         self.keep_state(&turn);
                     }
-                    return Ok(appended);
+                    return Ok(acknowledged);
                 }
                 Err(e) if matches!(e.kind(), StoreErrorKind::Conflict { .. }) => {
                     if let Some(first) = self.replayed(idempotency.as_ref()).await? {
@@ -383,9 +389,14 @@ impl Casework {
     async fn replayed(
         &self,
         key: Option<&IdempotencyKey>,
-    ) -> Result<Option<Appended>, CaseworkError> {
+    ) -> Result<Option<Acknowledged>, CaseworkError> {
         let Some(k) = key else { return Ok(None) };
-        Ok(self.store.idempotent_answer(k).await?)
+        Ok(self
+            .store
+            .idempotent_answer(k)
+            .await?
+            .as_ref()
+            .map(Acknowledged::of))
     }
 }
 

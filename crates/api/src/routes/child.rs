@@ -223,7 +223,7 @@ pub fn etag(sequence: u64) -> String {
 }
 
 /// Counts an acknowledged append in the metrics.
-pub fn count_appended(appended: &store::Appended) {
+pub fn count_appended(appended: &casework::Acknowledged) {
     if appended.replayed {
         metrics::counter!("caseline_idempotent_replays_total").increment(1);
     } else {

@@ -5,11 +5,12 @@
 //! second learns the first's `child_id` (409).
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use casework::Acknowledged;
 use chrono::{DateTime, FixedOffset, Utc};
 use domain::registration::{ChildDetails, Identifiers, NhsNumber, Upn};
 use domain::shapes::Person;
 use serde::{Deserialize, Serialize};
-use store::{Appended, IdentifierClaim};
+use store::IdentifierClaim;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -142,7 +143,11 @@ pub async fn register(
     registered(&state, &appended, appended.replayed)
 }
 
-fn registered(state: &AppState, appended: &Appended, replayed: bool) -> ApiResult<HttpResponse> {
+fn registered(
+    state: &AppState,
+    appended: &Acknowledged,
+    replayed: bool,
+) -> ApiResult<HttpResponse> {
     let first = appended
         .events
         .first()

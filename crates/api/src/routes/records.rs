@@ -7,10 +7,10 @@
 //! retried key.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use casework::Acknowledged;
 use chrono::{DateTime, Utc};
 use domain::envelope::RecordInput;
 use serde::Serialize;
-use store::Appended;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -217,7 +217,11 @@ fn keyed(req: &HttpRequest) -> bool {
     req.headers().contains_key("idempotency-key")
 }
 
-fn created(state: &AppState, appended: &Appended, sequence: u64) -> actix_web::HttpResponseBuilder {
+fn created(
+    state: &AppState,
+    appended: &Acknowledged,
+    sequence: u64,
+) -> actix_web::HttpResponseBuilder {
     let mut res = HttpResponse::Created();
     res.insert_header((header::ETAG, etag(sequence)));
     consistency::acknowledge(state, appended, &mut res);
@@ -264,7 +268,7 @@ async fn record(
     records: Vec<RecordInput>,
     batch: bool,
     request_hash: impl FnOnce() -> String,
-) -> Result<Appended, ApiError> {
+) -> Result<Acknowledged, ApiError> {
     let idempotency = idempotency(req, caller, request_hash)?;
     let pinned = if_match(req)?;
     let appended = state
