@@ -24,16 +24,19 @@ use uuid::Uuid;
 
 use crate::error::CaseworkError;
 
-/// One child's stored events and their fold, as of the last event in `events`.
+/// One child's stored events and their fold. A child resumed from a kept state (or demoted
+/// to it, [`Folded::demoted`]) holds neither stored nor domain events, only their fold: what
+/// walks or shows the events (a read, a batch, a correction) folds the child whole first.
 #[derive(Debug, Clone, Default)]
 pub struct Folded {
+    /// Every stored event of a whole child, in order; none for a resumed one.
     pub events: Vec<StoredEvent>,
     pub child: Child,
 }
 
 impl Folded {
     /// The sequence of the last event (0 for no stream). A child resumed from a kept state
-    /// holds only the events after it, so this is the fold's count, not the events'.
+    /// holds no events, so this is the fold's count, not the events'.
     pub fn sequence(&self) -> u64 {
         self.child.sequence()
     }
@@ -58,7 +61,9 @@ impl Folded {
     pub fn extend(&mut self, events: Vec<StoredEvent>) -> Result<(), CaseworkError> {
         for e in events {
             self.child.apply(parse(&e)?);
-            self.events.push(e);
+            if self.child.is_whole() {
+                self.events.push(e);
+            }
         }
         Ok(())
     }
@@ -97,7 +102,13 @@ impl Folded {
         for e in decided {
             self.child.apply(e);
         }
-        self.events.extend(stored);
+        // A resumed child keeps only the fold (what its appends are decided against): holding
+        // its new events as well served nothing and cost their drop once it was let go, a
+        // fiftieth of the server's CPU under single records over the cache's budget
+        // (docs/BENCHMARKS.md, twelfth round).
+        if self.child.is_whole() {
+            self.events.extend(stored);
+        }
     }
 }
 

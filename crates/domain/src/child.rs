@@ -44,15 +44,18 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 /// A child's record: every event in order and the state they fold to.
 ///
-/// A child resumed from a kept state ([`Child::resume`]) holds only the events after it: its
-/// state and sequence are whole, and it decides single records that correct nothing; a batch or
-/// a correction, which weigh the whole history, need the child folded from all its events
-/// ([`Child::is_whole`]).
+/// A child resumed from a kept state ([`Child::resume`]) holds no events, not even those applied
+/// after it: its state and sequence are whole, and it decides single records that correct
+/// nothing; a batch or a correction, which weigh the whole history, and anything that shows
+/// the history need the child folded from all its events ([`Child::is_whole`]). Holding the
+/// events applied since the resume served nothing, and cost their memory, and their drop when
+/// the child was let go (docs/BENCHMARKS.md, twelfth round).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Child {
     history: Vec<ChildEvent>,
     state: ChildState,
-    /// Events folded into `state` before `history` begins (0 for a whole history).
+    /// For a resumed child, the events folded into `state` (it holds none of them); 0 for a
+    /// whole history.
     resumed_at: u64,
 }
 
@@ -86,6 +89,7 @@ impl Child {
         &self.state
     }
 
+    /// Every event, in order; none for a resumed child.
     pub fn history(&self) -> &[ChildEvent] {
         &self.history
     }
@@ -117,6 +121,11 @@ impl Child {
             self.is_whole() || !refold,
             "a correction applied to a resumed child"
         );
+        if !self.is_whole() {
+            self.state.apply(&e);
+            self.resumed_at += 1;
+            return;
+        }
         self.history.push(e);
         if refold {
             self.state = fold_effective(&self.history);

@@ -1392,6 +1392,8 @@ proptest! {
         prop_assert_eq!(resumed.state(), whole.state());
         prop_assert_eq!(resumed.sequence(), whole.sequence());
         prop_assert_eq!(resumed.is_whole(), cut == 0);
+        // A resumed child holds none of its events, only their fold.
+        prop_assert_eq!(resumed.history().len(), if cut == 0 { history.len() } else { 0 });
     }
 
     #[test]
