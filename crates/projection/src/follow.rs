@@ -11,10 +11,12 @@
 //!
 //! A child touched by new events has the facts of its whole typed record (the domain's events
 //! and fold, [`ChildRecord`]), which is what makes a late correction of an old record count.
-//! The records of recently touched children are kept (a bounded cache) with their facts kept
-//! open ([`CaseFold`]), so a child appended to again is extended with its new events only: no
-//! read of its stream, no parsing of what came before, and its facts extended by the new
-//! records (read again from the start only for a correction or a disagreement). A rebuild
+//! The records of recently touched children are kept (a cache bounded by children and by
+//! events, `crate::kept`) with their facts kept open ([`CaseFold`]), so a child appended to
+//! again is extended with its new events only: no read of its stream, no parsing of what came
+//! before, and its facts extended by the new records (read again from the start only for a
+//! correction or a disagreement). Past the events' budget a child keeps its facts alone, which
+//! new records still extend unless they need the whole record. A rebuild
 //! reads the store once in child order
 //! ([`store::EventStore::read_children_text`]), folding each child once on a second thread
 //! while the next page is read, and hands each folded page's rows to the store's writer as it
@@ -24,7 +26,6 @@
 //! What it does not do: write events, or decide what a reader may see.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
@@ -32,7 +33,6 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use domain::child::ChildEvent;
 use domain::framework::Framework;
-use lru::LruCache;
 use store::{EventStore, GlobalPosition, StoreError, StoreErrorKind, StoredEvent, StoredText};
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -40,6 +40,7 @@ use uuid::Uuid;
 use crate::across::{self, Across};
 use crate::child_record::ChildRecord;
 use crate::inspection::cases::CaseFold;
+use crate::kept::{Kept, KeptChildren};
 
 /// The read model's name in the store.
 pub const READ_MODEL: &str = "across";
@@ -72,10 +73,14 @@ const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 /// nearest it are the ones worth keeping), and read back from the store when their turn comes.
 const OFFERED_KEPT: usize = 8 * PAGE;
 
-/// How many recently touched children's typed records are kept, so that the next append to
+/// How many recently touched children are kept ([`KeptChildren`]), so that the next append to
 /// one of them costs no read of its stream and no parsing of its earlier events. Bounded so
-/// memory does not grow with the council.
+/// memory does not grow with the council ...
 const RECORDS_KEPT: usize = 1024;
+
+/// ... nor with their histories: past this many events in the kept records (about 1 KB each),
+/// the least recently touched children keep their facts alone.
+const KEPT_EVENTS: usize = 200_000;
 
 /// What readers see, and which children changed since the last persist.
 #[derive(Default)]
@@ -103,17 +108,19 @@ pub struct Projections {
     persisted: AtomicU64,
     /// Wakes the persist step early when many children are dirty.
     persist_wake: Notify,
-    /// Recently touched children's typed records, up to the model's position, with their
-    /// facts kept open.
-    kept: Mutex<LruCache<Uuid, Kept>>,
+    /// Recently touched children's typed records (or facts alone), up to the model's
+    /// position, with their facts kept open.
+    kept: Mutex<KeptChildren>,
     /// Events this process appended, as the domain decided them, by global position.
     offered: Mutex<BTreeMap<GlobalPosition, Offered>>,
 }
 
-/// A recently touched child: its typed record, and its facts as read from it.
-struct Kept {
-    record: ChildRecord,
-    fold: CaseFold,
+/// What a page's events make of a touched child.
+enum Touched {
+    /// Its whole typed record, with the facts kept from an earlier part of it, if any.
+    Whole(ChildRecord, Option<CaseFold>),
+    /// A child kept as its facts alone, those facts extended by the page's events.
+    Facts(Kept),
 }
 
 /// An event an append of this process handed over ([`Projections::offer`]): what the store
@@ -225,11 +232,18 @@ impl Projections {
             turn: tokio::sync::Mutex::new(()),
             persisting: tokio::sync::Mutex::new(()),
             persist_wake: Notify::new(),
-            kept: Mutex::new(LruCache::new(
-                NonZeroUsize::new(RECORDS_KEPT).unwrap_or(NonZeroUsize::MIN),
-            )),
+            kept: Mutex::new(KeptChildren::new(RECORDS_KEPT, KEPT_EVENTS)),
             offered: Mutex::new(BTreeMap::new()),
         })
+    }
+
+    /// How many events the kept children's records may hold between them (200,000 unless
+    /// set); past it the least recently touched keep their facts alone. For tests, which
+    /// set 0 to take that path on every child.
+    pub fn set_kept_events(&self, events: usize) {
+        if let Ok(mut kept) = self.kept.lock() {
+            kept.set_budget(events);
+        }
     }
 
     /// The model as it stands (cheap: shares the current version).
@@ -524,19 +538,26 @@ impl Projections {
                 by_child.entry(e.child_id()).or_default().push(e);
             }
             for (child, new) in by_child {
-                // The whole record up to this page's end: later events are applied with
-                // their own page, so the model reflects exactly the events up to `last`.
-                let (record, fold) = self.record_of(child, new, last).await?;
-                let fold = match fold {
-                    Some(mut fold) => {
-                        fold.extend(&record, self.framework);
-                        fold
+                // The child up to this page's end: later events are applied with their own
+                // page, so the model reflects exactly the events up to `last`.
+                let kept = match self.touch(child, new, last).await? {
+                    Touched::Facts(kept) => kept,
+                    Touched::Whole(record, fold) => {
+                        let fold = match fold {
+                            Some(mut fold) => {
+                                fold.extend(&record, self.framework);
+                                fold
+                            }
+                            None => CaseFold::of(&record, self.framework),
+                        };
+                        Kept::whole(record, fold)
                     }
-                    None => CaseFold::of(&record, self.framework),
                 };
-                model.put(child, fold.case());
-                if let Ok(mut kept) = self.kept.lock() {
-                    kept.put(child, Kept { record, fold });
+                model.put(child, kept.fold.case());
+                if let Ok(mut kept_children) = self.kept.lock() {
+                    kept_children.put(child, kept);
+                    metrics::gauge!("caseline_projection_kept_events")
+                        .set(kept_children.events() as f64);
                 }
                 touched.insert(child);
             }
@@ -560,44 +581,86 @@ impl Projections {
         Ok(applied)
     }
 
-    /// A child's typed record up to `last`, given the events of it that a page brought: the
-    /// kept record extended with them when they follow on from it, else the kept record (or
-    /// a new one) extended with what the store holds beyond it. With it, the kept facts of the
-    /// record as it was before, if it was kept.
-    async fn record_of(
+    /// A child up to `last`, given the events of it that a page brought. A child kept whole:
+    /// its record extended with them when they follow on from it, else with what the store
+    /// holds beyond it, and the facts kept from before. A child kept as its facts alone: those
+    /// facts extended with them, when they follow on and can be read without the rest of the
+    /// record ([`CaseFold::extend_part`]). Otherwise (not kept, or a correction or a
+    /// disagreement for a child kept as its facts) its whole record read from the store.
+    async fn touch(
         &self,
         child: Uuid,
         new: Vec<Incoming>,
         last: GlobalPosition,
-    ) -> Result<(ChildRecord, Option<CaseFold>), StoreError> {
-        let (mut record, fold) = self
+    ) -> Result<Touched, StoreError> {
+        let kept = self
             .kept
             .lock()
             .ok()
-            .and_then(|mut k| k.pop(&child))
-            // A record kept beyond `last` cannot be wound back (it never is: the kept ones
+            .and_then(|mut k| k.take(child))
+            // A child kept beyond `last` cannot be wound back (it never is: the kept ones
             // are at most the previous page's end); it is read again.
-            .filter(|k| k.record.position() <= last)
-            .map_or_else(
-                || (ChildRecord::new(child), None),
-                |k| (k.record, Some(k.fold)),
-            );
-        let known = record.sequence();
-        let follows_on = new.first().is_some_and(|e| e.sequence() == known + 1)
-            && new
-                .windows(2)
-                .all(|w| w[1].sequence() == w[0].sequence() + 1);
-        if follows_on {
+            .filter(|k| k.position <= last);
+        let follows_on = |known: u64| {
+            new.first().is_some_and(|e| e.sequence() == known + 1)
+                && new
+                    .windows(2)
+                    .all(|w| w[1].sequence() == w[0].sequence() + 1)
+        };
+        let (mut record, fold) = match kept {
+            Some(Kept {
+                record: Some(record),
+                fold,
+                ..
+            }) => (record, Some(fold)),
+            Some(Kept {
+                record: None,
+                mut fold,
+                sequence,
+                position,
+            }) if follows_on(sequence) => {
+                let mut part = ChildRecord::new(child);
+                for e in new {
+                    e.push_to(&mut part);
+                }
+                if fold.extend_part(&part, self.framework) {
+                    return Ok(Touched::Facts(Kept {
+                        record: None,
+                        fold,
+                        sequence: part.sequence(),
+                        position: position.max(part.position()),
+                    }));
+                }
+                let mut record = ChildRecord::new(child);
+                self.read_beyond(&mut record, last).await?;
+                return Ok(Touched::Whole(record, None));
+            }
+            _ => (ChildRecord::new(child), None),
+        };
+        if follows_on(record.sequence()) {
             for e in new {
                 e.push_to(&mut record);
             }
         } else {
-            let more = self.store.read_stream(child, known, usize::MAX).await?;
-            for e in more.into_iter().filter(|e| e.global_position <= last) {
-                record.push_owned(e);
-            }
+            self.read_beyond(&mut record, last).await?;
         }
-        Ok((record, fold))
+        Ok(Touched::Whole(record, fold))
+    }
+
+    /// Extends `record` with what the store holds of its child beyond it, up to `last`.
+    async fn read_beyond(
+        &self,
+        record: &mut ChildRecord,
+        last: GlobalPosition,
+    ) -> Result<(), StoreError> {
+        let more = self
+            .store
+            .read_stream(record.child_id(), record.sequence(), usize::MAX)
+            .await?;
+        for e in more.into_iter().filter(|e| e.global_position <= last) {
+            record.push_owned(e);
+        }
+        Ok(())
     }
 
     /// Gives readers `model`, and marks `touched` to be persisted.

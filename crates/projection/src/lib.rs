@@ -62,5 +62,6 @@ mod across;
 mod child_record;
 pub use child_record::ChildRecord;
 pub mod follow;
+mod kept;
 pub use across::{Across, UnreadableSnapshot};
 pub use follow::Projections;

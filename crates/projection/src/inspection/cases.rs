@@ -333,6 +333,39 @@ impl CaseFold {
         }
     }
 
+    /// Reads the events of `part`, a record of this child's events that follow on from those
+    /// read so far and nothing before them, when they can be read without the rest of the
+    /// record: none is a correction or named by one, none is about a disagreement, and the
+    /// child has no disagreement (whose threads are built from the whole record). False, and
+    /// nothing read, otherwise: the caller reads the whole record ([`CaseFold::of`]). What lets
+    /// the read model keep a child's facts without its history.
+    pub(crate) fn extend_part(&mut self, part: &ChildRecord, framework: &Framework) -> bool {
+        let new = part.history();
+        if new.is_empty() {
+            return true;
+        }
+        let alone = self.case.child_id == part.child_id()
+            && self.case.disagreements.is_empty()
+            && new.iter().all(|e| {
+                !self.corrected.contains(&e.event_id)
+                    && !matches!(
+                        &e.body,
+                        EventBody::Record(
+                            RecordData::RecordCorrected(_)
+                                | RecordData::DisagreementRaised(_)
+                                | RecordData::DisagreementEscalated(_)
+                                | RecordData::DisagreementResolved(_)
+                        )
+                    )
+            });
+        if !alone {
+            return false;
+        }
+        self.read += new.len();
+        self.read_entries(part.entries_from(0), framework);
+        true
+    }
+
     /// Reads standing entries that follow every entry read so far in sequence.
     fn read_entries<'a>(
         &mut self,

@@ -808,6 +808,75 @@ proptest::proptest! {
     }
 }
 
+proptest::proptest! {
+    /// A child's facts kept without its record, extended by each piece's records alone where
+    /// that can be done ([`super::cases::CaseFold::extend_part`]) and read from the whole
+    /// record where it cannot (a correction, a disagreement), are the facts read from the
+    /// whole record at once: what the read model's kept children rely on past their budget.
+    #[test]
+    fn facts_extended_by_parts_alone_are_the_facts_of_the_whole_record(
+        cuts in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..6),
+    ) {
+        use super::cases::{Case, CaseFold};
+        use crate::child_record::ChildRecord;
+
+        let mut children = dataset().children;
+        children.push(backdated());
+        for child in &children {
+            let events = child.events();
+            let whole = {
+                let refs: Vec<&StoredEvent> = events.iter().collect();
+                Case::of(&ChildRecord::of(child.child_id(), &refs), norfolk())
+            };
+            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(events.len() + 1)).collect();
+            cuts.push(events.len());
+            cuts.sort_unstable();
+            let mut so_far = ChildRecord::new(child.child_id());
+            let mut fold: Option<CaseFold> = None;
+            let mut read = 0;
+            for cut in cuts {
+                let mut part = ChildRecord::new(child.child_id());
+                for e in &events[read..cut] {
+                    so_far.push(e);
+                    part.push(e);
+                }
+                read = cut;
+                let extended = fold.as_mut().is_some_and(|f| f.extend_part(&part, norfolk()));
+                if !extended {
+                    fold = Some(CaseFold::of(&so_far, norfolk()));
+                }
+            }
+            let extended = fold.expect("read at least once").case();
+            proptest::prop_assert_eq!(row(&extended), row(&whole), "child {}", child.child_id());
+        }
+    }
+}
+
+/// Conversations extend facts kept without the record; a disagreement cannot (its thread is
+/// built from the whole record), nor a correction.
+#[test]
+fn only_records_that_stand_alone_extend_facts_kept_without_the_record() {
+    use super::cases::CaseFold;
+    use crate::child_record::ChildRecord;
+
+    let mut g = ChildBuilder::register(9, "Norwich", "2013-04-04", nov(1, 9));
+    let first = g.conversation(nov(2, 10), SCHOOL, "heard");
+    let before = g.events().len();
+    g.conversation(nov(3, 10), HEALTH, "reason");
+    g.raise(nov(4, 10), SCHOOL, first);
+    let events = g.events();
+    let part = |from: usize, to: usize| {
+        let mut part = ChildRecord::new(g.child_id());
+        for e in &events[from..to] {
+            part.push(e);
+        }
+        part
+    };
+    let mut fold = CaseFold::of(&part(0, before), norfolk());
+    assert!(fold.extend_part(&part(before, before + 1), norfolk()));
+    assert!(!fold.extend_part(&part(before + 1, before + 2), norfolk()));
+}
+
 /// The backdated child's facts are ordered by when things happened, whatever order they
 /// were recorded in: the locality of each day, the earliest time the referrer was told, the
 /// plan's reviews, and the step up dated before the records recorded ahead of it.
