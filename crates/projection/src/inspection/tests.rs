@@ -9,8 +9,10 @@ use serde_json::json;
 use store::StoredEvent;
 use uuid::Uuid;
 
+use super::cases::CaseFold;
 use super::testkit::*;
 use super::{InspectionReport, Period, SUPPRESSED, inspection_report};
+use crate::child_record::ChildRecord;
 
 fn november() -> Period {
     let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).expect("a November date");
@@ -767,6 +769,44 @@ fn row(case: &super::cases::Case) -> Vec<u8> {
     rmp_serde::to_vec_named(case).expect("facts encode")
 }
 
+/// Every child of the test council and the backdated one, its facts read in pieces cut at
+/// `cuts` by `piece` (given the facts so far, the record so far and the piece's records alone),
+/// against the facts of its whole record read at once.
+fn pieces_read_as_the_whole(
+    cuts: &[proptest::sample::Index],
+    piece: impl Fn(&mut Option<super::cases::CaseFold>, &ChildRecord, &ChildRecord),
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    use super::cases::Case;
+
+    let mut children = dataset().children;
+    children.push(backdated());
+    for child in &children {
+        let events = child.events();
+        let whole = {
+            let refs: Vec<&StoredEvent> = events.iter().collect();
+            Case::of(&ChildRecord::of(child.child_id(), &refs), norfolk())
+        };
+        let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(events.len() + 1)).collect();
+        cuts.push(events.len());
+        cuts.sort_unstable();
+        let mut so_far = ChildRecord::new(child.child_id());
+        let mut fold = None;
+        let mut read = 0;
+        for cut in cuts {
+            let mut part = ChildRecord::new(child.child_id());
+            for e in &events[read..cut] {
+                so_far.push(e);
+                part.push(e);
+            }
+            read = cut;
+            piece(&mut fold, &so_far, &part);
+        }
+        let extended = fold.expect("read at least once").case();
+        proptest::prop_assert_eq!(row(&extended), row(&whole), "child {}", child.child_id());
+    }
+    Ok(())
+}
+
 proptest::proptest! {
     /// A child's facts read in pieces, extending them with each piece's records, are the
     /// facts read from the whole record at once: wherever the pieces are cut (before or after
@@ -775,40 +815,12 @@ proptest::proptest! {
     fn facts_extended_record_by_record_are_the_facts_of_the_whole_record(
         cuts in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..6),
     ) {
-        use super::cases::{Case, CaseFold};
-        use crate::child_record::ChildRecord;
-
-        let mut children = dataset().children;
-        children.push(backdated());
-        for child in &children {
-            let events = child.events();
-            let whole = {
-                let refs: Vec<&StoredEvent> = events.iter().collect();
-                Case::of(&ChildRecord::of(child.child_id(), &refs), norfolk())
-            };
-            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(events.len() + 1)).collect();
-            cuts.push(events.len());
-            cuts.sort_unstable();
-            let mut record = ChildRecord::new(child.child_id());
-            let mut fold: Option<CaseFold> = None;
-            let mut read = 0;
-            for cut in cuts {
-                for e in &events[read..cut] {
-                    record.push(e);
-                }
-                read = cut;
-                match &mut fold {
-                    Some(f) => f.extend(&record, norfolk()),
-                    None => fold = Some(CaseFold::of(&record, norfolk())),
-                }
-            }
-            let extended = fold.expect("read at least once").case();
-            proptest::prop_assert_eq!(row(&extended), row(&whole), "child {}", child.child_id());
-        }
+        pieces_read_as_the_whole(&cuts, |fold, so_far, _| match fold {
+            Some(f) => f.extend(so_far, norfolk()),
+            None => *fold = Some(CaseFold::of(so_far, norfolk())),
+        })?;
     }
-}
 
-proptest::proptest! {
     /// A child's facts kept without its record, extended by each piece's records alone where
     /// that can be done ([`super::cases::CaseFold::extend_part`]) and read from the whole
     /// record where it cannot (a correction, a disagreement), are the facts read from the
@@ -817,38 +829,11 @@ proptest::proptest! {
     fn facts_extended_by_parts_alone_are_the_facts_of_the_whole_record(
         cuts in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..6),
     ) {
-        use super::cases::{Case, CaseFold};
-        use crate::child_record::ChildRecord;
-
-        let mut children = dataset().children;
-        children.push(backdated());
-        for child in &children {
-            let events = child.events();
-            let whole = {
-                let refs: Vec<&StoredEvent> = events.iter().collect();
-                Case::of(&ChildRecord::of(child.child_id(), &refs), norfolk())
-            };
-            let mut cuts: Vec<usize> = cuts.iter().map(|i| i.index(events.len() + 1)).collect();
-            cuts.push(events.len());
-            cuts.sort_unstable();
-            let mut so_far = ChildRecord::new(child.child_id());
-            let mut fold: Option<CaseFold> = None;
-            let mut read = 0;
-            for cut in cuts {
-                let mut part = ChildRecord::new(child.child_id());
-                for e in &events[read..cut] {
-                    so_far.push(e);
-                    part.push(e);
-                }
-                read = cut;
-                let extended = fold.as_mut().is_some_and(|f| f.extend_part(&part, norfolk()));
-                if !extended {
-                    fold = Some(CaseFold::of(&so_far, norfolk()));
-                }
+        pieces_read_as_the_whole(&cuts, |fold, so_far, part| {
+            if !fold.as_mut().is_some_and(|f| f.extend_part(part, norfolk())) {
+                *fold = Some(CaseFold::of(so_far, norfolk()));
             }
-            let extended = fold.expect("read at least once").case();
-            proptest::prop_assert_eq!(row(&extended), row(&whole), "child {}", child.child_id());
-        }
+        })?;
     }
 }
 
@@ -856,9 +841,6 @@ proptest::proptest! {
 /// built from the whole record), nor a correction.
 #[test]
 fn only_records_that_stand_alone_extend_facts_kept_without_the_record() {
-    use super::cases::CaseFold;
-    use crate::child_record::ChildRecord;
-
     let mut g = ChildBuilder::register(9, "Norwich", "2013-04-04", nov(1, 9));
     let first = g.conversation(nov(2, 10), SCHOOL, "heard");
     let before = g.events().len();
