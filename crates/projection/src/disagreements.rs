@@ -343,22 +343,28 @@ pub(crate) fn child_disagreements(child_id: Uuid, events: Vec<&StoredEvent>) -> 
 
 /// The disagreements of one child's typed record (`standing` is its
 /// [`ChildRecord::standing`]), oldest raised first.
+/// A record of a disagreement's thread (raised, escalated, resolved).
+pub(crate) fn is_about_a_disagreement(e: &ChildEvent) -> bool {
+    matches!(
+        &e.body,
+        EventBody::Record(
+            RecordData::DisagreementRaised(_)
+                | RecordData::DisagreementEscalated(_)
+                | RecordData::DisagreementResolved(_)
+        )
+    )
+}
+
 pub(crate) fn threads(
     record: &ChildRecord,
     standing: &[(Standing<'_>, &Stored)],
 ) -> Vec<Disagreement> {
     let mut out: Vec<Disagreement> = Vec::new();
     // Most children have none: nothing is indexed for them.
-    if !standing.iter().any(|(s, _)| {
-        matches!(
-            s.event().map(|e| &e.body),
-            Some(EventBody::Record(
-                RecordData::DisagreementRaised(_)
-                    | RecordData::DisagreementEscalated(_)
-                    | RecordData::DisagreementResolved(_)
-            ))
-        )
-    }) {
+    if !standing
+        .iter()
+        .any(|(s, _)| s.event().is_some_and(is_about_a_disagreement))
+    {
         return out;
     }
     let by_id: HashMap<Uuid, usize> = record

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::child::EventBody;
+use domain::child::{ChildEvent, EventBody};
 use domain::framework::Framework;
 use domain::level::{Level, Tier};
 use domain::record::{ConferenceKind, NeedsAssessed, RecordData};
@@ -305,25 +305,11 @@ impl CaseFold {
         if new.is_empty() {
             return;
         }
-        if self.case.child_id != record.child_id()
-            || new.iter().any(|e| {
-                self.corrected.contains(&e.event_id)
-                    || matches!(&e.body, EventBody::Record(RecordData::RecordCorrected(_)))
-            })
-        {
+        if self.case.child_id != record.child_id() || self.changes_what_was_read(new) {
             *self = CaseFold::of(record, framework);
             return;
         }
-        let disagreement = new.iter().any(|e| {
-            matches!(
-                &e.body,
-                EventBody::Record(
-                    RecordData::DisagreementRaised(_)
-                        | RecordData::DisagreementEscalated(_)
-                        | RecordData::DisagreementResolved(_)
-                )
-            )
-        });
+        let disagreement = new.iter().any(disagreements::is_about_a_disagreement);
         let from = self.read;
         self.read = history.len();
         self.read_entries(record.entries_from(from), framework);
@@ -344,26 +330,25 @@ impl CaseFold {
         if new.is_empty() {
             return true;
         }
-        let alone = self.case.child_id == part.child_id()
-            && self.case.disagreements.is_empty()
-            && new.iter().all(|e| {
-                !self.corrected.contains(&e.event_id)
-                    && !matches!(
-                        &e.body,
-                        EventBody::Record(
-                            RecordData::RecordCorrected(_)
-                                | RecordData::DisagreementRaised(_)
-                                | RecordData::DisagreementEscalated(_)
-                                | RecordData::DisagreementResolved(_)
-                        )
-                    )
-            });
-        if !alone {
+        if self.case.child_id != part.child_id()
+            || !self.case.disagreements.is_empty()
+            || self.changes_what_was_read(new)
+            || new.iter().any(disagreements::is_about_a_disagreement)
+        {
             return false;
         }
         self.read += new.len();
         self.read_entries(part.entries_from(0), framework);
         true
+    }
+
+    /// Whether new events change what was read before: a correction, or an event an earlier
+    /// correction names. Then the facts are read again from the whole record.
+    fn changes_what_was_read(&self, new: &[ChildEvent]) -> bool {
+        new.iter().any(|e| {
+            self.corrected.contains(&e.event_id)
+                || matches!(&e.body, EventBody::Record(RecordData::RecordCorrected(_)))
+        })
     }
 
     /// Reads standing entries that follow every entry read so far in sequence.
