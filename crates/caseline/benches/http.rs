@@ -12,7 +12,9 @@
 //! - `CASELINE_BENCH_STORE`: an existing store to add the "county" row on (a copy is used:
 //!   `sqlite://…` files are copied first, so the original is never written to).
 //! - `CASELINE_BENCH_ONLY`: a comma-separated list of row names to run (`single`, `batch10`,
-//!   `batch100`, `long`, `postgres`, `county`, `store`).
+//!   `batch100`, `long`, `postgres`, `county`, `store`, `floor`). `floor` asks `GET /health`
+//!   of the same server with the same 64 clients: what HTTP alone costs on this machine, the
+//!   server's side and the load client's, the part of a record's cost no handler work removes.
 //! - `CASELINE_BENCH_PAIRS`: with `store` and `single`, run the SQLite store alone and single
 //!   records this many times in turn (default 1) and add a row with the median of each pair's
 //!   ratio: on a shared machine whose speed moves from minute to minute, one pair's ratio can
@@ -319,11 +321,21 @@ async fn connection(base: &str) -> http1::SendRequest<Full<Bytes>> {
     send
 }
 
-/// 64 clients, each posting to its own 10 children in turn, `batch` records a request.
+/// What each request of a load asks.
+#[derive(Clone, Copy)]
+enum Ask {
+    /// `batch` records to one child (1: the single-record route).
+    Records(usize),
+    /// `GET /health`, which does nothing but answer: what HTTP itself costs on this machine,
+    /// the server's side and the load client's.
+    Health,
+}
+
+/// 64 clients, each asking `ask` of its own 10 children in turn.
 async fn load(
     api: Arc<Api>,
     children: Arc<Vec<Uuid>>,
-    batch: usize,
+    ask: Ask,
     secs: f64,
 ) -> (f64, Vec<Duration>) {
     let bodies = Arc::new(Bodies::new());
@@ -347,12 +359,10 @@ async fn load(
                 let paths: Vec<String> = children
                     [c * CHILDREN_PER_CLIENT..(c + 1) * CHILDREN_PER_CLIENT]
                     .iter()
-                    .map(|child| {
-                        if batch == 1 {
-                            format!("/v1/children/{child}/records")
-                        } else {
-                            format!("/v1/children/{child}/records:batch")
-                        }
+                    .map(|child| match ask {
+                        Ask::Records(1) => format!("/v1/children/{child}/records"),
+                        Ask::Records(_) => format!("/v1/children/{child}/records:batch"),
+                        Ask::Health => "/health".to_owned(),
                     })
                     .collect();
                 let mut latencies = Vec::new();
@@ -362,24 +372,43 @@ async fn load(
                     let path = &paths[i % CHILDREN_PER_CLIENT];
                     i += 1;
                     let t = Instant::now();
-                    let body = if batch == 1 {
-                        bodies.one()
-                    } else {
-                        bodies.batch(batch)
+                    let (request, expected, n) = match ask {
+                        Ask::Records(batch) => (
+                            hyper::Request::post(path.as_str())
+                                .header(HOST, host.clone())
+                                .header(AUTHORIZATION, authorization.clone())
+                                .header(CONTENT_TYPE, "application/json")
+                                .body(Full::new(if batch == 1 {
+                                    bodies.one()
+                                } else {
+                                    bodies.batch(batch)
+                                }))
+                                .unwrap(),
+                            201,
+                            batch,
+                        ),
+                        Ask::Health => (
+                            hyper::Request::get(path.as_str())
+                                .header(HOST, host.clone())
+                                .header(AUTHORIZATION, authorization.clone())
+                                .body(Full::new(Bytes::new()))
+                                .unwrap(),
+                            200,
+                            1,
+                        ),
                     };
-                    let request = hyper::Request::post(path.as_str())
-                        .header(HOST, host.clone())
-                        .header(AUTHORIZATION, authorization.clone())
-                        .header(CONTENT_TYPE, "application/json")
-                        .body(Full::new(body))
-                        .unwrap();
                     send.ready().await.expect("connection ready");
                     let response = send.send_request(request).await.expect("request");
                     let status = response.status().as_u16();
                     let body = response.into_body().collect().await.expect("response body");
-                    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body.to_bytes()));
+                    assert_eq!(
+                        status,
+                        expected,
+                        "{}",
+                        String::from_utf8_lossy(&body.to_bytes())
+                    );
                     latencies.push(t.elapsed());
-                    records += batch;
+                    records += n;
                 }
                 (records, latencies)
             })
@@ -397,7 +426,7 @@ async fn load(
     (total as f64 / elapsed, all)
 }
 
-async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Row {
+async fn serve_and_load(store: &str, label: &str, ask: Ask, secs: f64) -> Row {
     let recorder = token(store, "recorder", SCHOOL);
     let server = Server::start(store);
     // reqwest for the registrations; the load has connections of its own (`connection`).
@@ -415,15 +444,19 @@ async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Ro
     settle();
     let cpu_before = server.cpu_seconds();
     let client_before = cpu_seconds_of("self");
-    let (rate, latencies) = load(api, Arc::new(children), batch, secs).await;
+    let (rate, latencies) = load(api, Arc::new(children), ask, secs).await;
     let cpu = cpu_before.zip(server.cpu_seconds()).map(|(a, b)| b - a);
     let client = client_before
         .zip(cpu_seconds_of("self"))
         .map(|(a, b)| b - a);
+    let (batch, unit, each) = match ask {
+        Ask::Records(batch) => (batch, "records/s", "a record"),
+        Ask::Health => (1, "requests/s", "a request"),
+    };
     let records = (latencies.len() * batch) as f64;
     let per_record = |cpu: f64| cpu * 1e6 / records.max(1.0);
     let mut cost = cpu.map_or(String::new(), |cpu| {
-        format!(", server CPU {:.0} µs a record", per_record(cpu))
+        format!(", server CPU {:.0} µs {each}", per_record(cpu))
     });
     // The load client shares the machine's cores with the server: what it costs a record is
     // what the server could not have.
@@ -433,7 +466,7 @@ async fn serve_and_load(store: &str, label: &str, batch: usize, secs: f64) -> Ro
     Row {
         what: label.to_owned(),
         rate,
-        unit: "records/s",
+        unit,
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
         note: format!("{} requests{cost}", latencies.len()),
@@ -668,7 +701,7 @@ async fn main() {
             let row = serve_and_load(
                 &sqlite(&format!("single{pair}.db")),
                 "SQLite, 64 clients, single records",
-                1,
+                Ask::Records(1),
                 secs,
             )
             .await;
@@ -701,12 +734,23 @@ async fn main() {
             note: format!("each pair, lowest first: {}", each.join(", ")),
         });
     }
+    if wanted("floor") {
+        rows.push(
+            serve_and_load(
+                &sqlite("floor.db"),
+                "HTTP alone: GET /health, 64 clients (what a request costs before any work)",
+                Ask::Health,
+                secs,
+            )
+            .await,
+        );
+    }
     if wanted("batch10") {
         rows.push(
             serve_and_load(
                 &sqlite("b10.db"),
                 "SQLite, 64 clients, batches of 10",
-                10,
+                Ask::Records(10),
                 secs,
             )
             .await,
@@ -717,7 +761,7 @@ async fn main() {
             serve_and_load(
                 &sqlite("b100.db"),
                 "SQLite, 64 clients, batches of 100",
-                100,
+                Ask::Records(100),
                 secs,
             )
             .await,
@@ -739,7 +783,7 @@ async fn main() {
             serve_and_load(
                 &url,
                 "SQLite county store, 64 clients, single records",
-                1,
+                Ask::Records(1),
                 secs,
             )
             .await,
@@ -756,7 +800,15 @@ async fn main() {
             rows.push(store_alone(&scratch.fresh().await, secs).await);
         }
         let url = scratch.fresh().await;
-        rows.push(serve_and_load(&url, "PostgreSQL, 64 clients, single records", 1, secs).await);
+        rows.push(
+            serve_and_load(
+                &url,
+                "PostgreSQL, 64 clients, single records",
+                Ask::Records(1),
+                secs,
+            )
+            .await,
+        );
         scratch.drop_all().await;
     }
 

@@ -25,8 +25,9 @@ use uuid::Uuid;
 use crate::error::CaseworkError;
 
 /// One child's stored events and their fold. A child resumed from a kept state (or demoted
-/// to it, [`Folded::demoted`]) holds neither stored nor domain events, only their fold: what
-/// walks or shows the events (a read, a batch, a correction) folds the child whole first.
+/// to it, [`Folded::demoted`], or registered here and not read since, [`Turn::registered`])
+/// holds neither stored nor domain events, only their fold: what walks or shows the events (a
+/// read, a batch, a correction) folds the child whole first.
 #[derive(Debug, Clone, Default)]
 pub struct Folded {
     /// Every stored event of a whole child, in order; none for a resumed one.
@@ -269,6 +270,20 @@ impl Turn<'_> {
         }
         self.weight.kept_at.fetch_max(sequence, Ordering::AcqRel);
         Some((sequence, folded.child.state().clone()))
+    }
+
+    /// Keeps a child this process just registered as its state alone. What its appends are
+    /// decided against is the fold; its events are wanted only by what walks or shows them (a
+    /// read, a batch, a correction), which folds it whole from the store first, once, and
+    /// keeps it whole from then on. A child that is written to here and never read here so
+    /// holds no events at all: under single records to many children, holding each new
+    /// child's events until the budget demoted it cost their copy into the cache and then
+    /// their drop (docs/BENCHMARKS.md, thirteenth round), and the memory between the two.
+    pub fn registered(&mut self, stored: Vec<StoredEvent>, decided: Vec<ChildEvent>) {
+        let mut whole = Folded::default();
+        whole.extend_appended(stored, decided);
+        *self.guard = Some(Arc::new(whole.demoted()));
+        self.reweigh();
     }
 
     /// Records what this process just appended.

@@ -177,7 +177,7 @@ impl Casework {
         if !appended.replayed {
             self.tell(&appended, &events);
             let mut turn = self.cache.turn(appended.child_id).await;
-            turn.appended(appended.events, events);
+            turn.registered(appended.events, events);
         }
         Ok(acknowledged)
     }

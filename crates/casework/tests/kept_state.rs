@@ -226,6 +226,9 @@ async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
     let casework = Casework::new(store.clone(), Framework::by_name("norfolk").unwrap(), 60);
     let (a, b) = (register(&casework).await, register(&casework).await);
     for child in [a, b] {
+        // Read once, so the child is held whole from here on (a child only written to is
+        // kept as its state from its registration).
+        assert!(casework.read(child).await.unwrap().child.is_whole());
         for _ in 0..40 {
             casework
                 .append(&actor(), child, one(conversation()))
@@ -265,4 +268,59 @@ async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
     assert!(read.child.is_whole());
     assert_eq!(read.events.len(), 43);
     assert!(!read.child.state().events.contains_key(&early));
+}
+
+#[tokio::test]
+async fn a_child_registered_here_is_kept_as_its_state_until_something_reads_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn EventStore> =
+        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+            .await
+            .unwrap();
+    let casework = fresh(&store).await;
+    let child = register(&casework).await;
+    for _ in 0..5 {
+        casework
+            .append(&actor(), child, one(conversation()))
+            .await
+            .unwrap();
+    }
+    // Written to and never read: the fold alone, no events, and the same fold as the store's.
+    let kept = kept_fold(&casework, child).await;
+    assert!(kept.events.is_empty() && !kept.child.is_whole());
+    let whole = whole_fold(&store, child).await;
+    assert!(kept.child.state() == whole.state());
+    assert_eq!(kept.sequence(), 6);
+
+    // A read folds it whole from the store, once; it stays whole as records join it.
+    let read = casework.read(child).await.unwrap();
+    assert!(read.child.is_whole());
+    assert_eq!(read.events.len(), 6);
+    drop(read);
+    casework
+        .append(&actor(), child, one(conversation()))
+        .await
+        .unwrap();
+    let kept = kept_fold(&casework, child).await;
+    assert!(kept.child.is_whole());
+    assert_eq!(kept.events.len(), 7);
+    assert!(kept.child.state() == whole_fold(&store, child).await.state());
+
+    // A correction of its first conversation, on a child registered and only written to in
+    // another process, is decided against the whole history there.
+    let other = fresh(&store).await;
+    let second = register(&other).await;
+    let first = other
+        .append(&actor(), second, one(conversation()))
+        .await
+        .unwrap()
+        .events[0]
+        .event_id;
+    other
+        .append(&actor(), second, one(retraction_of(first)))
+        .await
+        .unwrap();
+    let read = other.read(second).await.unwrap();
+    assert!(read.child.is_whole() && read.events.len() == 3);
+    assert!(!read.child.state().events.contains_key(&first));
 }
