@@ -80,6 +80,25 @@ async fn fresh(store: &Arc<dyn EventStore>) -> Casework {
 }
 
 /// A child registered a month ago through `casework`.
+/// A new SQLite store in a directory of its own (kept for as long as the store is used).
+async fn new_store() -> (tempfile::TempDir, Arc<dyn EventStore>) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
+        .await
+        .unwrap();
+    (dir, store)
+}
+
+/// Appends `n` conversations to `child`, one record at a time.
+async fn conversations(casework: &Casework, child: Uuid, n: usize) {
+    for _ in 0..n {
+        casework
+            .append(&actor(), child, one(conversation()))
+            .await
+            .unwrap();
+    }
+}
+
 async fn register(casework: &Casework) -> Uuid {
     let details = ChildDetails::parse(
         json!({ "given_name": "Sam", "family_name": "Example", "date_of_birth": "2014-03-02",
@@ -114,19 +133,10 @@ async fn whole_fold(store: &Arc<dyn EventStore>, child: Uuid) -> Child {
 /// A child with `n` conversations, recorded through one process (which keeps its state as it
 /// grows); waits until a state at `kept_at` or later is in the store.
 async fn long_child(n: usize, kept_at: u64) -> (tempfile::TempDir, Arc<dyn EventStore>, Uuid) {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn EventStore> =
-        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .unwrap();
+    let (dir, store) = new_store().await;
     let first = fresh(&store).await;
     let child = register(&first).await;
-    for _ in 0..n {
-        first
-            .append(&actor(), child, one(conversation()))
-            .await
-            .unwrap();
-    }
+    conversations(&first, child, n).await;
     for _ in 0..200 {
         if let Some((at, _)) = store
             .load_snapshot(&format!("child/{child}"))
@@ -217,11 +227,7 @@ async fn a_correction_recorded_elsewhere_after_the_kept_state_is_folded_whole() 
 /// again for a correction and for a read.
 #[tokio::test]
 async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn EventStore> =
-        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .unwrap();
+    let (_dir, store) = new_store().await;
     // Room for one child of 41 events whole and the other's state, not for both whole.
     let casework = Casework::new(store.clone(), Framework::by_name("norfolk").unwrap(), 60);
     let (a, b) = (register(&casework).await, register(&casework).await);
@@ -229,12 +235,7 @@ async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
         // Read once, so the child is held whole from here on (a child only written to is
         // kept as its state from its registration).
         assert!(casework.read(child).await.unwrap().child.is_whole());
-        for _ in 0..40 {
-            casework
-                .append(&actor(), child, one(conversation()))
-                .await
-                .unwrap();
-        }
+        conversations(&casework, child, 40).await;
     }
     let kept = kept_fold(&casework, a).await;
     assert!(
@@ -272,19 +273,10 @@ async fn a_child_kept_as_its_state_past_the_budget_decides_as_a_whole_fold() {
 
 #[tokio::test]
 async fn a_child_registered_here_is_kept_as_its_state_until_something_reads_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn EventStore> =
-        store::open(&format!("sqlite://{}", dir.path().join("c.db").display()))
-            .await
-            .unwrap();
+    let (_dir, store) = new_store().await;
     let casework = fresh(&store).await;
     let child = register(&casework).await;
-    for _ in 0..5 {
-        casework
-            .append(&actor(), child, one(conversation()))
-            .await
-            .unwrap();
-    }
+    conversations(&casework, child, 5).await;
     // Written to and never read: the fold alone, no events, and the same fold as the store's.
     let kept = kept_fold(&casework, child).await;
     assert!(kept.events.is_empty() && !kept.child.is_whole());
