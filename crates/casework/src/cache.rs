@@ -280,6 +280,11 @@ impl Turn<'_> {
     /// child's events until the budget demoted it cost their copy into the cache and then
     /// their drop (docs/BENCHMARKS.md, thirteenth round), and the memory between the two.
     pub fn registered(&mut self, stored: Vec<StoredEvent>, decided: Vec<ChildEvent>) {
+        // Already folded: something found the child (a lookup by identifier, say) between its
+        // commit and this turn and read it from the store, registration included.
+        if self.guard.is_some() {
+            return;
+        }
         let mut whole = Folded::default();
         whole.extend_appended(stored, decided);
         *self.guard = Some(Arc::new(whole.demoted()));
@@ -496,6 +501,35 @@ mod tests {
             })
             .collect();
         (stored, decided)
+    }
+
+    #[test]
+    fn a_registration_keeps_its_state_alone_unless_the_child_was_folded_meanwhile() {
+        let cache = ChildCache::new(100);
+        let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let mut t = cache.turn(a).await;
+            let (stored, decided) = folded(a, 1);
+            t.registered(stored, decided);
+            let kept = t.folded().unwrap();
+            assert!(kept.events.is_empty() && !kept.child.is_whole());
+            assert_eq!(kept.sequence(), 1);
+            drop(t);
+            assert_eq!(cache.held(), 1);
+
+            // b was read from the store (three events, the first its registration) before its
+            // registering turn came: that fold stands, the registration not folded twice.
+            let mut t = cache.turn(b).await;
+            let (stored, decided) = folded(b, 3);
+            t.appended(stored.clone(), decided.clone());
+            t.registered(stored[..1].to_vec(), decided[..1].to_vec());
+            let kept = t.folded().unwrap();
+            assert!(kept.child.is_whole());
+            assert_eq!((kept.sequence(), kept.events.len()), (3, 3));
+        });
     }
 
     #[test]
