@@ -472,10 +472,7 @@ mod tests {
         let cache = ChildCache::new(6);
         let a = Uuid::new_v4();
         let b = Uuid::new_v4();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        run(async {
             for child in [a, b] {
                 let mut t = cache.turn(child).await;
                 let (stored, decided) = folded(child, 6);
@@ -485,6 +482,14 @@ mod tests {
         });
         assert_eq!(cache.held(), 6, "a was dropped to fit b");
         assert_eq!(cache.children(), 1);
+    }
+
+    /// Runs a test's turns to completion.
+    fn run<F: std::future::Future>(test: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(test)
     }
 
     /// A child of `n` conversations, as stored and as the domain decided them.
@@ -507,10 +512,7 @@ mod tests {
     fn a_registration_keeps_its_state_alone_unless_the_child_was_folded_meanwhile() {
         let cache = ChildCache::new(100);
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        run(async {
             let mut t = cache.turn(a).await;
             let (stored, decided) = folded(a, 1);
             t.registered(stored, decided);
@@ -536,10 +538,7 @@ mod tests {
     fn over_budget_a_child_held_whole_is_kept_as_its_state_first() {
         let cache = ChildCache::new(100);
         let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        run(async {
             let mut t = cache.turn(a).await;
             let (stored, decided) = folded(a, 64);
             t.appended(stored, decided);

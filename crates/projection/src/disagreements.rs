@@ -341,8 +341,6 @@ pub(crate) fn child_disagreements(child_id: Uuid, events: Vec<&StoredEvent>) -> 
     threads(&record, &record.standing())
 }
 
-/// The disagreements of one child's typed record (`standing` is its
-/// [`ChildRecord::standing`]), oldest raised first.
 /// A record of a disagreement's thread (raised, escalated, resolved).
 pub(crate) fn is_about_a_disagreement(e: &ChildEvent) -> bool {
     matches!(
@@ -355,6 +353,8 @@ pub(crate) fn is_about_a_disagreement(e: &ChildEvent) -> bool {
     )
 }
 
+/// The disagreements of one child's typed record (`standing` is its
+/// [`ChildRecord::standing`]), oldest raised first.
 pub(crate) fn threads(
     record: &ChildRecord,
     standing: &[(Standing<'_>, &Stored)],
