@@ -15,6 +15,8 @@
 //!   `batch100`, `long`, `postgres`, `county`, `store`, `floor`). `floor` asks `GET /health`
 //!   of the same server with the same 64 clients: what HTTP alone costs on this machine, the
 //!   server's side and the load client's, the part of a record's cost no handler work removes.
+//! - `CASELINE_BENCH_CLIENT`: `hyper` to load with hyper's client instead of the default,
+//!   which writes each request's bytes to a socket and reads the answer with `httparse`.
 //! - `CASELINE_BENCH_PAIRS`: with `store` and `single`, run the SQLite store alone and single
 //!   records this many times in turn (default 1) and add a row with the median of each pair's
 //!   ratio: on a shared machine whose speed moves from minute to minute, one pair's ratio can
@@ -306,19 +308,82 @@ impl Bodies {
     }
 }
 
-/// One client's keep-alive HTTP/1.1 connection (hyper's own, without a pool): each client
-/// sends its next request when the last is answered, as reqwest would, with less work a request.
-async fn connection(base: &str) -> http1::SendRequest<Full<Bytes>> {
+/// Which load client sends the requests (`CASELINE_BENCH_CLIENT`): `wire` (the default) writes
+/// each request's bytes to its own keep-alive socket and reads the answer with `httparse`, as
+/// load tools such as wrk do; `hyper` is hyper's own HTTP/1.1 connection (the client of the
+/// tenth to thirteenth rounds). The server cannot tell them apart: the same bytes arrive.
+fn wire_client() -> bool {
+    std::env::var("CASELINE_BENCH_CLIENT").map_or(true, |c| c != "hyper")
+}
+
+/// One client's keep-alive HTTP/1.1 connection.
+enum Connection {
+    Hyper(http1::SendRequest<Full<Bytes>>),
+    Wire(Wire),
+}
+
+async fn connection(base: &str) -> Connection {
     let addr = base.trim_start_matches("http://");
     let tcp = tokio::net::TcpStream::connect(addr)
         .await
         .expect("connect to the server");
     tcp.set_nodelay(true).expect("TCP_NODELAY");
+    if wire_client() {
+        return Connection::Wire(Wire {
+            tcp,
+            request: Vec::with_capacity(4096),
+            answer: Vec::with_capacity(4096),
+        });
+    }
     let (send, conn) = http1::handshake(TokioIo::new(tcp))
         .await
         .expect("HTTP/1.1 handshake");
     tokio::spawn(conn);
-    send
+    Connection::Hyper(send)
+}
+
+/// A socket, the next request's bytes and the last answer's: each request is one write and
+/// (nearly always) one read, with nothing else between the load and the server.
+struct Wire {
+    tcp: tokio::net::TcpStream,
+    request: Vec<u8>,
+    answer: Vec<u8>,
+}
+
+impl Wire {
+    /// Sends the bytes in `request` and reads the whole answer: its status and its body.
+    async fn ask(&mut self) -> (u16, &[u8]) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        self.tcp
+            .write_all(&self.request)
+            .await
+            .expect("send the request");
+        self.answer.clear();
+        loop {
+            let n = self
+                .tcp
+                .read_buf(&mut self.answer)
+                .await
+                .expect("read the answer");
+            assert!(n > 0, "the server closed the connection");
+            let mut headers = [httparse::EMPTY_HEADER; 32];
+            let mut response = httparse::Response::new(&mut headers);
+            if let httparse::Status::Complete(head) =
+                response.parse(&self.answer).expect("an HTTP/1.1 answer")
+            {
+                let length: usize = response
+                    .headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-length"))
+                    .map(|h| std::str::from_utf8(h.value).unwrap().parse().unwrap())
+                    .expect("every answer of these routes has a Content-Length");
+                let status = response.code.expect("a status");
+                if self.answer.len() >= head + length {
+                    return (status, &self.answer[head..head + length]);
+                }
+            }
+        }
+    }
 }
 
 /// What each request of a load asks.
@@ -339,8 +404,8 @@ async fn load(
     secs: f64,
 ) -> (f64, Vec<Duration>) {
     let bodies = Arc::new(Bodies::new());
-    let authorization = HeaderValue::from_str(&format!("Bearer {}", api.token)).unwrap();
-    let host = HeaderValue::from_str(api.base.trim_start_matches("http://")).unwrap();
+    let authorization = Arc::new(format!("Bearer {}", api.token));
+    let host = Arc::new(api.base.trim_start_matches("http://").to_owned());
     let mut connections = Vec::new();
     for _ in 0..CLIENTS {
         connections.push(connection(&api.base).await);
@@ -350,11 +415,14 @@ async fn load(
     let tasks: Vec<_> = connections
         .into_iter()
         .enumerate()
-        .map(|(c, mut send)| {
+        .map(|(c, mut connection)| {
             let children = children.clone();
             let bodies = bodies.clone();
             let authorization = authorization.clone();
             let host = host.clone();
+            // hyper's headers, made once as the tenth to thirteenth rounds made them.
+            let authorization_value = HeaderValue::from_str(&authorization).unwrap();
+            let host_value = HeaderValue::from_str(&host).unwrap();
             tokio::spawn(async move {
                 let paths: Vec<String> = children
                     [c * CHILDREN_PER_CLIENT..(c + 1) * CHILDREN_PER_CLIENT]
@@ -365,6 +433,28 @@ async fn load(
                         Ask::Health => "/health".to_owned(),
                     })
                     .collect();
+                let length = match ask {
+                    Ask::Records(1) => bodies.one().len(),
+                    Ask::Records(batch) => bodies.batch(batch).len(),
+                    Ask::Health => 0,
+                };
+                let heads: Vec<Vec<u8>> = paths
+                    .iter()
+                    .map(|path| {
+                        let method = if length == 0 { "GET" } else { "POST" };
+                        let mut head = format!(
+                            "{method} {path} HTTP/1.1\r\nHost: {host}\r\n\
+                             Authorization: {authorization}\r\n"
+                        );
+                        if length > 0 {
+                            head.push_str(&format!(
+                                "Content-Type: application/json\r\nContent-Length: {length}\r\n"
+                            ));
+                        }
+                        head.push_str("\r\n");
+                        head.into_bytes()
+                    })
+                    .collect();
                 let mut latencies = Vec::new();
                 let mut records = 0usize;
                 let mut i = 0;
@@ -372,41 +462,50 @@ async fn load(
                     let path = &paths[i % CHILDREN_PER_CLIENT];
                     i += 1;
                     let t = Instant::now();
-                    let (request, expected, n) = match ask {
-                        Ask::Records(batch) => (
-                            hyper::Request::post(path.as_str())
-                                .header(HOST, host.clone())
-                                .header(AUTHORIZATION, authorization.clone())
-                                .header(CONTENT_TYPE, "application/json")
-                                .body(Full::new(if batch == 1 {
-                                    bodies.one()
-                                } else {
-                                    bodies.batch(batch)
-                                }))
-                                .unwrap(),
-                            201,
-                            batch,
-                        ),
-                        Ask::Health => (
-                            hyper::Request::get(path.as_str())
-                                .header(HOST, host.clone())
-                                .header(AUTHORIZATION, authorization.clone())
-                                .body(Full::new(Bytes::new()))
-                                .unwrap(),
-                            200,
-                            1,
-                        ),
+                    let (expected, n) = match ask {
+                        Ask::Records(batch) => (201, batch),
+                        Ask::Health => (200, 1),
                     };
-                    send.ready().await.expect("connection ready");
-                    let response = send.send_request(request).await.expect("request");
-                    let status = response.status().as_u16();
-                    let body = response.into_body().collect().await.expect("response body");
-                    assert_eq!(
-                        status,
-                        expected,
-                        "{}",
-                        String::from_utf8_lossy(&body.to_bytes())
-                    );
+                    let body = match ask {
+                        Ask::Records(1) => bodies.one(),
+                        Ask::Records(batch) => bodies.batch(batch),
+                        Ask::Health => Bytes::new(),
+                    };
+                    match &mut connection {
+                        Connection::Wire(wire) => {
+                            // Every body of one load has the same length (only its ids
+                            // differ), so each path's head is written once, below.
+                            wire.request.clear();
+                            wire.request
+                                .extend_from_slice(&heads[(i - 1) % CHILDREN_PER_CLIENT]);
+                            assert_eq!(body.len(), length, "the head's Content-Length");
+                            wire.request.extend_from_slice(&body);
+                            let (status, answer) = wire.ask().await;
+                            assert_eq!(status, expected, "{}", String::from_utf8_lossy(answer));
+                        }
+                        Connection::Hyper(send) => {
+                            let request = if body.is_empty() {
+                                hyper::Request::get(path.as_str())
+                            } else {
+                                hyper::Request::post(path.as_str())
+                                    .header(CONTENT_TYPE, "application/json")
+                            }
+                            .header(HOST, host_value.clone())
+                            .header(AUTHORIZATION, authorization_value.clone())
+                            .body(Full::new(body))
+                            .unwrap();
+                            send.ready().await.expect("connection ready");
+                            let response = send.send_request(request).await.expect("request");
+                            let status = response.status().as_u16();
+                            let body = response.into_body().collect().await.expect("response body");
+                            assert_eq!(
+                                status,
+                                expected,
+                                "{}",
+                                String::from_utf8_lossy(&body.to_bytes())
+                            );
+                        }
+                    }
                     latencies.push(t.elapsed());
                     records += n;
                 }
