@@ -14,10 +14,11 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 
-/// mimalloc rather than glibc's malloc: under load, glibc's free-list consolidation across the
-/// server's threads was about a third of its CPU (profile in docs/BENCHMARKS.md).
+/// jemalloc rather than glibc's malloc (whose free-list consolidation across the server's threads
+/// was about a third of its CPU under load) or mimalloc (whose frees of blocks made on another
+/// thread cost twice jemalloc's): profiles in docs/BENCHMARKS.md.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 #[derive(Parser)]
 #[command(
