@@ -15,8 +15,9 @@ use clap::{Parser, Subcommand};
 mod commands;
 
 /// jemalloc rather than glibc's malloc (whose free-list consolidation across the server's threads
-/// was about a third of its CPU under load) or mimalloc (whose frees of blocks made on another
-/// thread cost twice jemalloc's): profiles in docs/BENCHMARKS.md.
+/// was about a third of its CPU under load) or mimalloc (whose own frames were twice jemalloc's
+/// share of the server, most of it blocks freed on another thread than made them): profiles in
+/// docs/BENCHMARKS.md.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
