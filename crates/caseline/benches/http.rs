@@ -295,6 +295,15 @@ impl Bodies {
         Bytes::from(out)
     }
 
+    /// The body of one request of `ask` (none for `GET /health`).
+    fn asked(&self, ask: Ask) -> Bytes {
+        match ask {
+            Ask::Records(1) => self.one(),
+            Ask::Records(n) => self.batch(n),
+            Ask::Health => Bytes::new(),
+        }
+    }
+
     fn batch(&self, n: usize) -> Bytes {
         let mut out = String::from("{\"records\":[");
         for i in 0..n {
@@ -433,11 +442,7 @@ async fn load(
                         Ask::Health => "/health".to_owned(),
                     })
                     .collect();
-                let length = match ask {
-                    Ask::Records(1) => bodies.one().len(),
-                    Ask::Records(batch) => bodies.batch(batch).len(),
-                    Ask::Health => 0,
-                };
+                let length = bodies.asked(ask).len();
                 let heads: Vec<Vec<u8>> = paths
                     .iter()
                     .map(|path| {
@@ -459,25 +464,21 @@ async fn load(
                 let mut records = 0usize;
                 let mut i = 0;
                 while Instant::now() < deadline {
-                    let path = &paths[i % CHILDREN_PER_CLIENT];
+                    let k = i % CHILDREN_PER_CLIENT;
+                    let path = &paths[k];
                     i += 1;
                     let t = Instant::now();
                     let (expected, n) = match ask {
                         Ask::Records(batch) => (201, batch),
                         Ask::Health => (200, 1),
                     };
-                    let body = match ask {
-                        Ask::Records(1) => bodies.one(),
-                        Ask::Records(batch) => bodies.batch(batch),
-                        Ask::Health => Bytes::new(),
-                    };
+                    let body = bodies.asked(ask);
                     match &mut connection {
                         Connection::Wire(wire) => {
                             // Every body of one load has the same length (only its ids
                             // differ), so each path's head is written once, below.
                             wire.request.clear();
-                            wire.request
-                                .extend_from_slice(&heads[(i - 1) % CHILDREN_PER_CLIENT]);
+                            wire.request.extend_from_slice(&heads[k]);
                             assert_eq!(body.len(), length, "the head's Content-Length");
                             wire.request.extend_from_slice(&body);
                             let (status, answer) = wire.ask().await;
