@@ -132,23 +132,43 @@ async fn report_answer(
     let min_position = consistency::min_position(query.min_position.as_deref())?;
     let key = state.pseudonym_key.clone();
     let model = consistency::model_at_least(&state, min_position).await?;
-    let report = model.report(state.framework, period, query.locality.as_deref(), &|id| {
-        pseudonym(&key, id)
-    });
-    Ok(match format {
-        // Published, not serialised: with a locality, small figures are "<5".
-        Format::Json => HttpResponse::Ok()
+    let framework = state.framework;
+    let locality = query.into_inner().locality;
+    // A county's year takes the better part of a second of one core to work out and write;
+    // on a thread of the blocking pool, so the HTTP worker goes on answering its other
+    // connections (a worker serves many, and an append waiting behind a report is an agency
+    // waiting) while it is made.
+    let body = web::block(move || {
+        let report = model.report(framework, period, locality.as_deref(), &|id| {
+            pseudonym(&key, id)
+        });
+        match format {
+            // Published, not serialised: with a locality, small figures are "<5".
+            Format::Json => Ok(Body::Json(report.published_json())),
+            Format::Csv => Ok(Body::Csv(report.to_csv())),
+            Format::Html => crate::pages::report(&report).map(Body::Html),
+        }
+    })
+    .await
+    .map_err(ApiError::internal)??;
+    Ok(match body {
+        Body::Json(json) => HttpResponse::Ok()
             .content_type("application/json")
-            .body(report.published_json()),
-        Format::Csv => HttpResponse::Ok()
+            .body(json),
+        Body::Csv(csv) => HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 header::CONTENT_DISPOSITION,
                 "inline; filename=\"inspection.csv\"",
             ))
-            .body(report.to_csv()),
-        Format::Html => {
-            crate::pages::answer(crate::pages::report(&report)?, caller.person.as_ref())
-        }
+            .body(csv),
+        Body::Html(page) => crate::pages::answer(page, caller.person.as_ref()),
     })
+}
+
+/// The report written in the format asked for.
+enum Body {
+    Json(String),
+    Csv(String),
+    Html(String),
 }
