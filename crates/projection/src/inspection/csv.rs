@@ -17,6 +17,8 @@
 //!
 //! What it deliberately does not do: add or drop anything the JSON has.
 
+use std::borrow::Cow;
+
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// The JSON of the report as an ordered tree: serde_json's own map may or may not keep
@@ -101,8 +103,16 @@ pub(super) fn rows(json: &str) -> Rows {
 }
 
 pub(super) fn to_csv(json: &str) -> String {
-    let mut out = String::from(HEADER);
-    for [section, figure, value] in rows(json) {
+    let rows = rows(json);
+    // Sized first: a county's year is about 75 MB of CSV, which grown by doubling was copied
+    // and faulted in about twice over. Quoting may add a little; the string grows if so.
+    let size = rows
+        .iter()
+        .map(|r| r.iter().map(String::len).sum::<usize>() + 3)
+        .sum::<usize>();
+    let mut out = String::with_capacity(HEADER.len() + size);
+    out.push_str(HEADER);
+    for [section, figure, value] in rows {
         out.push_str(&cell(&section));
         out.push(',');
         out.push_str(&cell(&figure));
@@ -182,15 +192,17 @@ fn row(out: &mut Rows, section: &str, figure: &str, value: &Node) {
     out.push([section.to_owned(), figure.to_owned(), value.to_owned()]);
 }
 
-fn cell(text: &str) -> String {
+/// A cell as written: a formula's lead defused, quoted where CSV needs it; most cells (the
+/// numbers and plain names) as they are, without a copy.
+fn cell(text: &str) -> Cow<'_, str> {
     let guarded = if text.starts_with(['=', '+', '-', '@']) && text.parse::<f64>().is_err() {
-        format!("'{text}")
+        Cow::Owned(format!("'{text}"))
     } else {
-        text.to_owned()
+        Cow::Borrowed(text)
     };
     let needs_quotes = guarded.contains([',', '"', '\n', '\r']) || guarded.trim() != guarded;
     if needs_quotes {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
+        Cow::Owned(format!("\"{}\"", guarded.replace('"', "\"\"")))
     } else {
         guarded
     }

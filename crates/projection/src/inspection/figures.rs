@@ -316,7 +316,7 @@ pub struct LevelAtEnd {
 }
 
 /// Every figure but the header and the pseudonyms, from the cases of all children.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(super) struct Figures {
     pub referrals: Referrals,
     pub consent: ConsentFigures,

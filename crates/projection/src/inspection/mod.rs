@@ -261,9 +261,12 @@ pub(crate) fn report_of_cases<'a>(
     let scope = Scope { period, locality };
     let f = figures::compute(&cases, &scope, framework);
     let small_counts = if locality.is_some() {
-        // Each child's own figures say which figures it gives a value to.
-        SmallCounts::tally(cases.iter().map(|case| {
-            let alone = figures::compute(&[*case], &scope, framework);
+        // Each child's own figures say which figures it gives a value to. Most of a county's
+        // children have no record in the one locality (or the period), and their figures
+        // are those of no child at all: those are written out and counted once, as many
+        // times over as there are such children, rather than once each (writing each
+        // child's figures out was most of a locality's report).
+        let as_json = |alone: figures::Figures| {
             serde_json::to_value(report_of(
                 alone,
                 framework,
@@ -272,7 +275,23 @@ pub(crate) fn report_of_cases<'a>(
                 SmallCounts::default(),
             ))
             .unwrap_or(serde_json::Value::Null)
-        }))
+        };
+        let nobody = figures::compute(&[], &scope, framework);
+        let like_nobody = std::cell::Cell::new(0u64);
+        // One child's report at a time, as the tally takes them: never all at once.
+        let per_child = cases.iter().filter_map(|case| {
+            let alone = figures::compute(&[*case], &scope, framework);
+            if alone == nobody {
+                like_nobody.set(like_nobody.get() + 1);
+                None
+            } else {
+                Some((as_json(alone), 1))
+            }
+        });
+        let nobodys = std::iter::once_with(|| (like_nobody.get(), nobody.clone()))
+            .filter(|(times, _)| *times > 0)
+            .map(|(times, nobody)| (as_json(nobody), times));
+        SmallCounts::tally(per_child.chain(nobodys))
     } else {
         SmallCounts::default()
     };

@@ -60,14 +60,16 @@ struct Children {
 }
 
 impl SmallCounts {
-    /// Works out the figures to suppress from the report of each child alone (as JSON).
-    pub(super) fn tally(per_child: impl Iterator<Item = serde_json::Value>) -> SmallCounts {
+    /// Works out the figures to suppress from the report of each child alone (as JSON), each
+    /// with how many children it stands for (children whose reports are the same are
+    /// counted as one report with their number).
+    pub(super) fn tally(per_child: impl Iterator<Item = (serde_json::Value, u64)>) -> SmallCounts {
         let mut children: BTreeMap<Vec<String>, Children> = BTreeMap::new();
-        for report in per_child {
+        for (report, times) in per_child {
             if let serde_json::Value::Object(fields) = report {
                 for (name, value) in fields {
                     if !NOT_FIGURES.contains(&name.as_str()) {
-                        count(&mut children, &mut vec![name], &value);
+                        count(&mut children, &mut vec![name], &value, times);
                     }
                 }
             }
@@ -150,25 +152,27 @@ fn suppress_row(row: &mut Tree) -> usize {
     n
 }
 
+/// Counts the figures of `times` children whose reports alone are all `value`.
 fn count(
     children: &mut BTreeMap<Vec<String>, Children>,
     path: &mut Vec<String>,
     value: &serde_json::Value,
+    times: u64,
 ) {
     match value {
         serde_json::Value::Object(fields) => {
             for (name, v) in fields {
                 path.push(name.clone());
-                count(children, path, v);
+                count(children, path, v, times);
                 path.pop();
             }
         }
         serde_json::Value::Number(n) => {
             let c = children.entry(path.clone()).or_default();
-            c.nonnull += 1;
+            c.nonnull += times;
             c.ratio |= n.is_f64();
             if n.as_f64().is_some_and(|x| x != 0.0) {
-                c.nonzero += 1;
+                c.nonzero += times;
             }
         }
         // A rate or median with nothing to go on for this child: no child behind it. Make

@@ -738,6 +738,49 @@ fn in_one_locality_figures_resting_on_fewer_than_five_children_are_withheld() {
     );
 }
 
+#[test]
+fn children_with_nothing_in_the_locality_are_counted_once_as_if_counted_each() {
+    // The tally counts the children whose own figures are nobody's (nothing in the locality
+    // or the period) as one report with their number: it must withhold exactly what
+    // counting every child's own report would.
+    use super::cases::Case;
+    use super::figures::{Scope, compute};
+    use super::{SmallCounts, report_of};
+
+    let data = dataset();
+    let events = data.events();
+    let mut by_child: std::collections::BTreeMap<Uuid, Vec<&StoredEvent>> = Default::default();
+    for e in &events {
+        by_child.entry(e.child_id).or_default().push(e);
+    }
+    let cases: Vec<Case> = by_child
+        .iter()
+        .map(|(id, evs)| Case::read(*id, evs, norfolk()))
+        .collect();
+    for locality in ["Norwich", "great yarmouth", "King's Lynn"] {
+        let scope = Scope {
+            period: november(),
+            locality: Some(locality),
+        };
+        let each = cases.iter().map(|case| {
+            let alone = compute(&[case], &scope, norfolk());
+            let report = report_of(
+                alone,
+                norfolk(),
+                &scope,
+                &|_| String::new(),
+                SmallCounts::default(),
+            );
+            (serde_json::to_value(report).unwrap(), 1)
+        });
+        assert_eq!(
+            data.report(Some(locality)).small_counts,
+            SmallCounts::tally(each),
+            "{locality}"
+        );
+    }
+}
+
 /// A child whose records arrive out of time order: backdated conversations, a move of
 /// locality recorded after a later one, plan reviews out of order, the referrer told before
 /// the decision, and a step dated before earlier records.
