@@ -1,11 +1,14 @@
-//! A list that only grows at its end and is copied cheaply: its full chunks are shared
-//! between copies, and only the last, partly filled one is copied.
+//! A list that only grows at its end and is copied cheaply: its full chunks, and the list of
+//! them, are shared between copies, and only the last, partly filled chunk is copied.
 //!
 //! A child's facts ([`super::cases::Case`]) hold a line per record (when each was made and
 //! recorded, each conversation). The published read model shares them, so extending them with
 //! a new record copies them first; with plain vectors that copy grew with the child's history
 //! (`Arc::make_mut` in `CaseFold::extend`, 4.4% of the server late in a long load,
-//! docs/BENCHMARKS.md, ninth round). Here it costs a chunk and a pointer per full chunk.
+//! docs/BENCHMARKS.md, ninth round). Sharing each full chunk left a count to raise per chunk
+//! on every copy, each on a line of memory of its own (the copy was still 3.4% of the server in
+//! the fifteenth round); with the list of chunks shared too, a copy costs one count and the
+//! tail, and the list is copied only when a chunk fills while shared.
 //!
 //! Serialised as a plain sequence, so the read model's rows are the same bytes as before.
 
@@ -13,19 +16,19 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// Items per shared chunk.
-const CHUNK: usize = 64;
+/// Items per shared chunk: the most a copy copies, less one.
+const CHUNK: usize = 32;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Grown<T> {
-    full: Vec<Arc<[T]>>,
+    full: Arc<Vec<Arc<[T]>>>,
     tail: Vec<T>,
 }
 
 impl<T> Default for Grown<T> {
     fn default() -> Self {
         Grown {
-            full: Vec::new(),
+            full: Arc::new(Vec::new()),
             tail: Vec::new(),
         }
     }
@@ -37,7 +40,8 @@ impl<T> Grown<T> {
         if self.tail.len() == CHUNK {
             // The next tail grows as a vector does: a child with a few records more than a
             // chunk does not hold room for a whole chunk (66,000 children in a county's model).
-            self.full.push(Arc::from(std::mem::take(&mut self.tail)));
+            let chunk = Arc::from(std::mem::take(&mut self.tail));
+            Arc::make_mut(&mut self.full).push(chunk);
         }
     }
 
