@@ -21,14 +21,16 @@ const CHUNK: usize = 32;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Grown<T> {
-    full: Arc<Vec<Arc<[T]>>>,
+    /// `None` until a chunk fills: most of a county's children never fill one, and an empty
+    /// shared list would be an allocation per list (three a child) for nothing.
+    full: Option<Arc<Vec<Arc<[T]>>>>,
     tail: Vec<T>,
 }
 
 impl<T> Default for Grown<T> {
     fn default() -> Self {
         Grown {
-            full: Arc::new(Vec::new()),
+            full: None,
             tail: Vec::new(),
         }
     }
@@ -41,16 +43,23 @@ impl<T> Grown<T> {
             // The next tail grows as a vector does: a child with a few records more than a
             // chunk does not hold room for a whole chunk (66,000 children in a county's model).
             let chunk = Arc::from(std::mem::take(&mut self.tail));
-            Arc::make_mut(&mut self.full).push(chunk);
+            Arc::make_mut(self.full.get_or_insert_default()).push(chunk);
         }
     }
 
+    fn chunks(&self) -> &[Arc<[T]>] {
+        self.full.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     pub(crate) fn iter(&self) -> impl Iterator<Item = &T> {
-        self.full.iter().flat_map(|c| c.iter()).chain(&self.tail)
+        self.chunks()
+            .iter()
+            .flat_map(|c| c.iter())
+            .chain(&self.tail)
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.full.len() * CHUNK + self.tail.len()
+        self.chunks().len() * CHUNK + self.tail.len()
     }
 }
 

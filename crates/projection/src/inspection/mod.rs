@@ -288,9 +288,10 @@ pub(crate) fn report_of_cases<'a>(
                 Some((as_json(alone), 1))
             }
         });
-        let nobodys = std::iter::once_with(|| (like_nobody.get(), nobody.clone()))
-            .filter(|(times, _)| *times > 0)
-            .map(|(times, nobody)| (as_json(nobody), times));
+        // Asked for only once every child has been looked at, so the count is complete.
+        let nobodys = std::iter::once_with(|| like_nobody.get())
+            .filter(|&times| times > 0)
+            .map(|times| (as_json(nobody.clone()), times));
         SmallCounts::tally(per_child.chain(nobodys))
     } else {
         SmallCounts::default()
