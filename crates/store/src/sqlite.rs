@@ -27,6 +27,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, 
 use uuid::Uuid;
 
 mod backup;
+mod heads;
 mod migrate;
 
 pub use backup::{BackupCopied, backup};
@@ -39,6 +40,7 @@ use crate::{
     AppendRequest, Appended, EventStore, GlobalPosition, ReadLogEntry, Sequence, SessionRecord,
     SigninGrant, StoreError, StoreErrorKind, StoredEvent, TokenRecord, Verification,
 };
+use heads::Heads;
 
 /// Most requests the writer folds into one transaction: large enough to amortise the fsync,
 /// small enough that the first waiter is not kept long.
@@ -46,8 +48,9 @@ const MAX_GROUP: usize = 512;
 
 /// A request for the writer. It is handed the group's transaction once its savepoint is open,
 /// or the error that kept the savepoint from opening, in which case it does not run and its
-/// waiter gets that error.
-type Job = Box<dyn FnOnce(Result<&Transaction<'_>, StoreError>) -> Completion + Send>;
+/// waiter gets that error; and the writer's remembered heads, which an append reads and adds
+/// to.
+type Job = Box<dyn FnOnce(Result<&Transaction<'_>, StoreError>, &mut Heads) -> Completion + Send>;
 
 /// What a job left behind: whether its savepoint is kept, and how to answer its waiter once
 /// the commit's fate is known.
@@ -218,6 +221,16 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
     {
+        self.write_heads(move |tx, _| f(tx)).await
+    }
+
+    /// [`SqliteStore::write`] for a job that reads or changes streams' heads (an append, an
+    /// import).
+    async fn write_heads<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>, &mut Heads) -> Result<T, StoreError> + Send + 'static,
+    {
         let (job, answer) = job(f);
         self.writer.try_send(job).map_err(|e| match e {
             mpsc::TrySendError::Full(_) => writer::busy("sqlite", self.queue_capacity),
@@ -313,11 +326,11 @@ fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
 fn job<T, F>(f: F) -> (Job, tokio::sync::oneshot::Receiver<Result<T, StoreError>>)
 where
     T: Send + 'static,
-    F: FnOnce(&Transaction<'_>) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&Transaction<'_>, &mut Heads) -> Result<T, StoreError> + Send + 'static,
 {
     let (reply, answer) = tokio::sync::oneshot::channel::<Result<T, StoreError>>();
-    let job: Job = Box::new(move |tx| {
-        let result = tx.and_then(f);
+    let job: Job = Box::new(move |tx, heads| {
+        let result = tx.and_then(|tx| f(tx, heads));
         Completion {
             ok: result.is_ok(),
             deliver: Box::new(move |group_error| {
@@ -358,10 +371,13 @@ fn supervise_writer(
                     // when the store has been dropped (every sender gone).
                     match rx.recv_timeout(writer::RESTART_BACKOFF * 5) {
                         Ok(job) => {
-                            let c = job(Err(StoreError::new(
-                                StoreErrorKind::Unavailable,
-                                format!("sqlite: the writer is restarting: {e}"),
-                            )));
+                            let c = job(
+                                Err(StoreError::new(
+                                    StoreErrorKind::Unavailable,
+                                    format!("sqlite: the writer is restarting: {e}"),
+                                )),
+                                &mut Heads::new(1),
+                            );
                             (c.deliver)(None);
                         }
                         Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -394,6 +410,8 @@ fn supervise_writer(
 
 fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
     let mut groups: u32 = 0;
+    // Made afresh with each (re)start of the writer: a panic forgets them with its group.
+    let mut heads = Heads::new(heads::REMEMBERED);
     while let Ok(first) = rx.recv() {
         let mut jobs = vec![first];
         while jobs.len() < MAX_GROUP {
@@ -402,7 +420,7 @@ fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
                 Err(_) => break,
             }
         }
-        run_group(conn, jobs);
+        run_group(conn, jobs, &mut heads);
         // The store grows past 1 GiB while it runs: its cache grows with it.
         groups = groups.wrapping_add(1);
         if groups.is_multiple_of(GROUPS_BETWEEN_CACHE_SIZING)
@@ -418,33 +436,38 @@ fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
 /// rolled back after its job failed), the transaction no longer holds what the jobs think it
 /// does, so the whole group is rolled back and every waiter gets an error: nothing in it is
 /// acknowledged. Waiters are answered only once the commit's fate is known.
-fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
+fn run_group(conn: &mut Connection, jobs: Vec<Job>, heads: &mut Heads) {
     metrics_batch(jobs.len());
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(e) => {
             let e = unavailable("begin a transaction", e);
             tracing::error!("{e}");
+            heads.forget();
             for job in jobs {
-                let c = job(Err(StoreError::new(
-                    StoreErrorKind::Unavailable,
-                    e.to_string(),
-                )));
+                let c = job(
+                    Err(StoreError::new(StoreErrorKind::Unavailable, e.to_string())),
+                    heads,
+                );
                 (c.deliver)(None);
             }
             return;
         }
     };
+    heads.begin(&tx);
     let mut completions = Vec::with_capacity(jobs.len());
     let mut group_error: Option<StoreError> = None;
     for job in jobs {
         if group_error.is_some() {
             // The group is lost already: do not run the rest against a transaction that will
             // be rolled back.
-            completions.push(job(Err(StoreError::new(
-                StoreErrorKind::Unavailable,
-                "sqlite: an earlier append in the same commit could not be undone, so the commit was abandoned",
-            ))));
+            completions.push(job(
+                Err(StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    "sqlite: an earlier append in the same commit could not be undone, so the commit was abandoned",
+                )),
+                heads,
+            ));
             continue;
         }
         if let Err(e) = tx
@@ -453,10 +476,11 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
         {
             let e = unavailable("open a savepoint", e);
             tracing::error!("{e}");
-            completions.push(job(Err(e)));
+            completions.push(job(Err(e), heads));
+            heads.job_undone();
             continue;
         }
-        let completion = job(Ok(&tx));
+        let completion = job(Ok(&tx), heads);
         // A kept statement for the common end, as for the savepoint's start: parsing
         // `RELEASE job` afresh for every append was work on the one writer thread.
         let end = if completion.ok {
@@ -466,10 +490,14 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
         } else {
             tx.execute_batch("ROLLBACK TO job; RELEASE job")
         };
-        if let Err(e) = end {
-            let e = unavailable("end a savepoint", e);
-            tracing::error!("{e}; rolling back the whole group");
-            group_error = Some(e);
+        match end {
+            Ok(()) if completion.ok => heads.job_kept(),
+            Ok(()) => heads.job_undone(),
+            Err(e) => {
+                let e = unavailable("end a savepoint", e);
+                tracing::error!("{e}; rolling back the whole group");
+                group_error = Some(e);
+            }
         }
         completions.push(completion);
     }
@@ -482,6 +510,10 @@ fn run_group(conn: &mut Connection, jobs: Vec<Job>) {
         }
         None => tx.commit().err().map(|e| unavailable("commit", e)),
     };
+    match group_error {
+        None => heads.committed(),
+        Some(_) => heads.forget(),
+    }
     for c in completions {
         let err = group_error
             .as_ref()
@@ -811,6 +843,7 @@ fn idempotent_in(
 /// them.
 fn append_in(
     tx: &Transaction<'_>,
+    heads: &mut Heads,
     req: AppendRequest,
     prepared: Vec<append::Canonical>,
     now: DateTime<Utc>,
@@ -822,7 +855,14 @@ fn append_in(
     {
         return Ok(first);
     }
-    let head = head(tx, req.child_id)?;
+    let read;
+    let head = match heads.get(req.child_id) {
+        Some(remembered) => remembered,
+        None => {
+            read = head(tx, req.child_id)?;
+            &read
+        }
+    };
     append::check_expected(req.expected, head.sequence)?;
     for claim in &req.claims {
         let holder: Option<String> = tx
@@ -850,7 +890,7 @@ fn append_in(
     }
     let (recorded_at, mut events) = append::stamp(
         req.child_id,
-        &head,
+        head,
         now,
         req.events,
         &prepared,
@@ -858,6 +898,9 @@ fn append_in(
     )?;
     for (e, c) in events.iter_mut().zip(&prepared) {
         e.global_position = insert_event(tx, e, c)?;
+    }
+    if let Some(last) = events.last() {
+        heads.appended(last);
     }
     let appended = Appended {
         child_id: req.child_id,
@@ -959,7 +1002,7 @@ impl EventStore for Sqlite {
         let prepared: Vec<append::Canonical> =
             request.events.iter().map(append::Canonical::of).collect();
         self.0
-            .write(move |tx| append_in(tx, request, prepared, Utc::now(), None))
+            .write_heads(move |tx, heads| append_in(tx, heads, request, prepared, Utc::now(), None))
             .await
     }
 
@@ -975,7 +1018,9 @@ impl EventStore for Sqlite {
                     h.request.events.iter().map(append::Canonical::of).collect();
                 let (request, given) = (h.request, h.recorded_at);
                 self.0
-                    .write(move |tx| append_in(tx, request, prepared, Utc::now(), Some(given)))
+                    .write_heads(move |tx, heads| {
+                        append_in(tx, heads, request, prepared, Utc::now(), Some(given))
+                    })
                     .await
             })
             .collect();
@@ -1107,7 +1152,9 @@ impl EventStore for Sqlite {
     async fn import(&self, events: Vec<StoredEvent>) -> Result<u64, StoreError> {
         events.iter().try_for_each(storable::check_imported)?;
         self.0
-            .write(move |tx| {
+            .write_heads(move |tx, heads| {
+                // Streams written other than by an append: no remembered head may outlive it.
+                heads.forget();
                 let existing: i64 = tx
                     .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
                     .map_err(|e| unavailable("import", e))?;
@@ -1843,7 +1890,7 @@ mod tests {
     fn checkpoint_job(
         name: &'static str,
     ) -> (Job, tokio::sync::oneshot::Receiver<Result<(), StoreError>>) {
-        job(move |tx| {
+        job(move |tx, _| {
             tx.execute(
                 "INSERT INTO checkpoints (name, position) VALUES (?1, 1)",
                 [name],
@@ -1868,7 +1915,7 @@ mod tests {
         let (before, before_answer) = checkpoint_job("before");
         // Releasing its own savepoint and then failing leaves the writer nothing to roll back
         // to: the insert it made would be committed with the group if the group went on.
-        let (broken, broken_answer) = job(|tx| {
+        let (broken, broken_answer) = job(|tx, _| {
             tx.execute_batch(
                 "INSERT INTO checkpoints (name, position) VALUES ('broken', 1); RELEASE job",
             )
@@ -1876,7 +1923,7 @@ mod tests {
             Err::<(), _>(StoreError::new(StoreErrorKind::Config, "this job fails"))
         });
         let (after, after_answer) = checkpoint_job("after");
-        run_group(&mut conn, vec![before, broken, after]);
+        run_group(&mut conn, vec![before, broken, after], &mut Heads::new(8));
         for answer in [before_answer, broken_answer, after_answer] {
             assert!(
                 answer.blocking_recv().unwrap().is_err(),
@@ -1891,14 +1938,14 @@ mod tests {
     fn a_job_whose_savepoint_cannot_open_fails_without_running() {
         let ran = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = Arc::clone(&ran);
-        let (j, answer) = job(move |_tx| {
+        let (j, answer) = job(move |_tx, _| {
             flag.store(true, std::sync::atomic::Ordering::SeqCst);
             Ok(())
         });
-        let c = j(Err(StoreError::new(
-            StoreErrorKind::Unavailable,
-            "no savepoint",
-        )));
+        let c = j(
+            Err(StoreError::new(StoreErrorKind::Unavailable, "no savepoint")),
+            &mut Heads::new(8),
+        );
         assert!(!c.ok);
         (c.deliver)(None);
         let err = answer.blocking_recv().unwrap().unwrap_err();
@@ -1918,7 +1965,7 @@ mod tests {
         let (a, a_answer) = checkpoint_job("a");
         let (dup, dup_answer) = checkpoint_job("a");
         let (b, b_answer) = checkpoint_job("b");
-        run_group(&mut conn, vec![a, dup, b]);
+        run_group(&mut conn, vec![a, dup, b], &mut Heads::new(8));
         assert!(a_answer.blocking_recv().unwrap().is_ok());
         assert!(dup_answer.blocking_recv().unwrap().is_err());
         assert!(b_answer.blocking_recv().unwrap().is_ok());
@@ -1964,7 +2011,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        let (queued, queued_answer) = job(|_tx| Ok(()));
+        let (queued, queued_answer) = job(|_tx, _| Ok(()));
         assert!(store.writer.try_send(queued).is_ok());
         let err = store.write(|_tx| Ok(())).await.unwrap_err();
         assert_eq!(

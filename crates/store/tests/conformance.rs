@@ -1056,6 +1056,68 @@ async fn postgres_a_full_writer_queue_is_busy() {
     assert_eq!(pg.read_all(0, 10).await.unwrap().len(), 2);
 }
 
+/// Two stores opened on one database (two servers, or a server and `caseline generate`) take
+/// turns appending to the same child: each sees the other's appends, whatever it remembers of
+/// the streams it wrote to (SQLite's writer keeps the heads it wrote), so no sequence is given
+/// twice, a stale expectation is a conflict, and every chain stays whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_on_one_database_take_turns_on_a_child() {
+    let sqlite = support::sqlite().await;
+    let postgres = support::postgres().await;
+    let mut pairs = vec![(
+        sqlite.store.clone(),
+        store::open(&sqlite.url).await.unwrap(),
+    )];
+    if let Some(p) = &postgres {
+        pairs.push((p.store.clone(), store::open(&p.url).await.unwrap()));
+    }
+    for (one, other) in pairs {
+        let child = Uuid::new_v4();
+        one.append(append(child, Expected::NoStream, vec![event(1)]))
+            .await
+            .unwrap();
+        for n in 1..=6u64 {
+            let (writer, stale) = if n % 2 == 1 {
+                (&other, &one)
+            } else {
+                (&one, &other)
+            };
+            let written = writer
+                .append(append(child, Expected::Exactly(n), vec![event(n + 1)]))
+                .await
+                .unwrap();
+            assert_eq!(written.events[0].sequence, n + 1);
+            // The other store last wrote this child at n or before: told the truth, not what
+            // it wrote.
+            let err = stale
+                .append(append(child, Expected::Exactly(n), vec![event(100 + n)]))
+                .await
+                .unwrap_err();
+            assert_eq!(
+                err.kind(),
+                &StoreErrorKind::Conflict {
+                    expected: n.to_string(),
+                    actual: n + 1
+                }
+            );
+        }
+        // Appended with no expectation on either side, the sequence still follows.
+        let a = one
+            .append(append(child, Expected::Any, vec![event(8)]))
+            .await
+            .unwrap();
+        let b = other
+            .append(append(child, Expected::Any, vec![event(9)]))
+            .await
+            .unwrap();
+        assert_eq!((a.events[0].sequence, b.events[0].sequence), (8, 9));
+        assert_eq!(b.events[0].prev_hash, a.events[0].hash);
+        let stream = one.read_stream(child, 0, 100).await.unwrap();
+        assert_eq!(stream.len(), 9);
+        assert!(one.verify(Some(child)).await.unwrap().broken.is_empty());
+    }
+}
+
 /// SQLite and PostgreSQL really forget a secret (the pseudonym key moved out of the store must
 /// not stay in it); the suite above also admits a backend that keeps it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
