@@ -27,11 +27,12 @@ mod state;
 
 pub use decide::{ChildCommand, FUTURE_TOLERANCE_MINUTES, Services};
 pub use event::{CHILD_REGISTERED, ChildEvent, EVENT_VERSION, EventBody, UnreadableEvent};
+pub use state::standing;
 pub use state::{
     ChildState, Consent, ConsentStatus, Disagreement, FOLD_VERSION, Obligation, ObligationKind,
     Plan, Referral, Service, Standing,
 };
-use state::{fold_effective, fold_standing, standing};
+use state::{fold_effective, fold_standing};
 
 // What this module imported before it was split and its tests (`use super::*`) still name.
 #[cfg(test)]

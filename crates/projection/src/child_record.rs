@@ -1,12 +1,11 @@
 //! One child's record as the domain reads it: the typed events (through the domain's
-//! upcasters), their fold, and what the store adds to each (sequence, `recorded_at`, the
-//! recording token's agency). The cross-child read model derives its facts from this, never
-//! from stored JSON, so corrections and retractions are resolved once, by the domain
-//! ([`domain::child::Child::standing`]), for the case, the rules and the read model alike.
+//! upcasters) and what the store adds to each (sequence, `recorded_at`, the recording token's
+//! agency). The cross-child read model derives its facts from this, never from stored JSON, so
+//! corrections and retractions are resolved once, by the domain ([`domain::child::standing`],
+//! what [`domain::child::Child::standing`] is made of), for the case, the rules and the read
+//! model alike.
 //!
-//! It grows event by event: a child appended to is extended with its new events only, and
-//! the domain folds them (re-folding the whole history only for a correction, as the case
-//! does).
+//! It grows event by event: a child appended to is extended with its new events only.
 //!
 //! An event that cannot be read (a type or shape this build does not know) is left out and
 //! named in the log; everything after it is still read. The store's own checks keep events
@@ -16,7 +15,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use domain::child::{Child, ChildEvent, Standing};
+use domain::child::{ChildEvent, Standing};
 use domain::record::RecordData;
 use serde_json::Value;
 use store::{GlobalPosition, StoredEvent, StoredText};
@@ -24,7 +23,7 @@ use uuid::Uuid;
 
 use crate::record::Record;
 
-/// What the store adds to an event the domain folded.
+/// What the store adds to an event the domain read.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Stored {
     pub sequence: u64,
@@ -38,8 +37,12 @@ pub(crate) struct Stored {
 #[derive(Debug, Clone, Default)]
 pub struct ChildRecord {
     child_id: Uuid,
-    child: Child,
-    /// One entry per event of `child.history()`, at the same index.
+    /// The domain's events, without the domain's fold of them ([`domain::child::Child`]): the
+    /// read model reads what stands of each event ([`domain::child::standing`]) and never the
+    /// case's state, so folding every event into that state was work for nothing (a tenth of
+    /// the read model's follower under load, docs/BENCHMARKS.md, sixteenth round).
+    history: Vec<ChildEvent>,
+    /// One entry per event of `history`, at the same index.
     stored: Vec<Stored>,
     /// The last stored event seen, readable or not.
     sequence: u64,
@@ -88,7 +91,7 @@ impl ChildRecord {
 
     /// The domain's events, in sequence order (unreadable ones left out).
     pub(crate) fn history(&self) -> &[ChildEvent] {
-        self.child.history()
+        &self.history
     }
 
     /// How many events the domain holds (for the follower's memory budget).
@@ -187,7 +190,7 @@ impl ChildRecord {
         self.position = self.position.max(position);
         match event {
             Ok(event) => {
-                self.child.apply(event);
+                self.history.push(event);
                 // Shared with the event before when the same agency recorded it, as it mostly
                 // is: no allocation an event.
                 let agency = match self.stored.last() {
@@ -210,8 +213,7 @@ impl ChildRecord {
     /// Every event as it stands after every correction (retracted ones as
     /// [`Standing::Retracted`]), with what the store added, in sequence order.
     pub(crate) fn standing(&self) -> Vec<(Standing<'_>, &Stored)> {
-        self.child
-            .standing()
+        domain::child::standing(&self.history)
             .into_iter()
             .zip(&self.stored)
             .collect()
@@ -244,11 +246,10 @@ impl ChildRecord {
         index: usize,
     ) -> Option<Record<'static>> {
         let (s, stored) = standing.get(index)?;
-        let original = self.child.history().get(index)?;
+        let original = self.history.get(index)?;
         let event = s.event().unwrap_or(original);
         let corrected_by: Vec<Uuid> = if s.is_corrected() {
-            self.child
-                .history()
+            self.history
                 .iter()
                 .filter_map(|e| match &e.body {
                     domain::child::EventBody::Record(RecordData::RecordCorrected(c))

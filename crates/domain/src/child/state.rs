@@ -592,8 +592,9 @@ impl Standing<'_> {
 }
 
 /// A history with every correction applied: corrected data in place of the original,
-/// retracted records marked, in recorded order.
-pub(super) fn standing(history: &[ChildEvent]) -> Vec<Standing<'_>> {
+/// retracted records marked, in recorded order ([`super::Child::standing`] for a child's
+/// history; the read model, which keeps events without their fold, calls it on its own).
+pub fn standing(history: &[ChildEvent]) -> Vec<Standing<'_>> {
     let mut corrections: BTreeMap<Uuid, Option<&serde_json::Value>> = BTreeMap::new();
     for e in history {
         if let EventBody::Record(RecordData::RecordCorrected(c)) = &e.body {
