@@ -104,4 +104,26 @@ mod tests {
         assert!(decode(&other).is_err());
         assert!(decode(&[]).is_err());
     }
+
+    #[test]
+    fn a_states_hashed_ids_are_kept_in_id_order() {
+        let ids: Vec<Uuid> = (0..40).map(|_| Uuid::new_v4()).collect();
+        let state = |order: &mut dyn Iterator<Item = &Uuid>| {
+            let mut s = ChildState::default();
+            for id in order {
+                s.conversations.insert(*id);
+                s.events.insert(*id, "conversation_recorded");
+            }
+            s
+        };
+        let forwards = state(&mut ids.iter());
+        let backwards = state(&mut ids.iter().rev());
+        let bytes = encode(&forwards).expect("encodes");
+        assert_eq!(
+            bytes,
+            encode(&backwards).expect("encodes"),
+            "the same state, the same bytes"
+        );
+        assert_eq!(decode(&bytes), Ok(forwards));
+    }
 }

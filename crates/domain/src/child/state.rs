@@ -5,7 +5,7 @@
 //!
 //! It does not check rules (`decide`, `rules`): events already recorded always fold.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -157,7 +157,12 @@ pub struct ChildState {
     /// does not close with RC8 or RC9, which say "after an assessment, nothing more" (census
     /// rule 2990).
     pub beyond_assessment: Option<BeyondAssessment>,
-    pub conversations: BTreeSet<Uuid>,
+    /// Looked up, never listed: hashed rather than ordered, since a child's thousandth record
+    /// then costs one probe here, not a walk down a tree of a thousand ids whose nodes are out
+    /// of the cache (the two inserts a record were a sixtieth of the server's CPU under load,
+    /// docs/BENCHMARKS.md, sixteenth round). Written in id order, as before.
+    #[serde(with = "sorted_ids")]
+    pub conversations: HashSet<Uuid>,
     pub assessments: BTreeSet<Uuid>,
     pub disagreements: BTreeMap<Uuid, Disagreement>,
     pub consents: BTreeMap<Uuid, Consent>,
@@ -166,9 +171,10 @@ pub struct ChildState {
     pub closed: bool,
     /// Agencies that have recorded on this child (recorders may read only such children).
     pub agencies: BTreeSet<String>,
-    /// Every event of this child that stands (not retracted), with its type.
+    /// Every event of this child that stands (not retracted), with its type. Hashed, as
+    /// `conversations`; written in id order.
     #[serde(with = "event_types")]
-    pub events: BTreeMap<Uuid, &'static str>,
+    pub events: HashMap<Uuid, &'static str>,
 }
 
 impl ChildState {
@@ -509,7 +515,7 @@ fn action_agencies(actions: Option<&[crate::shapes::Action]>) -> impl Iterator<I
 /// build's own names (an unknown name cannot be a type this build folded, so the state is
 /// refused and folded from the events instead).
 mod event_types {
-    use std::collections::BTreeMap;
+    use std::collections::{BTreeMap, HashMap};
 
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use uuid::Uuid;
@@ -517,15 +523,15 @@ mod event_types {
     use crate::record::RecordType;
 
     pub(super) fn serialize<S: Serializer>(
-        events: &BTreeMap<Uuid, &'static str>,
+        events: &HashMap<Uuid, &'static str>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        events.serialize(s)
+        events.iter().collect::<BTreeMap<_, _>>().serialize(s)
     }
 
     pub(super) fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
-    ) -> Result<BTreeMap<Uuid, &'static str>, D::Error> {
+    ) -> Result<HashMap<Uuid, &'static str>, D::Error> {
         let named: BTreeMap<Uuid, String> = BTreeMap::deserialize(d)?;
         named
             .into_iter()
@@ -540,6 +546,23 @@ mod event_types {
                 Ok((id, t))
             })
             .collect()
+    }
+}
+
+/// A set of ids written in order, so that a kept state's bytes do not depend on the order a
+/// hash set happens to hold them in.
+mod sorted_ids {
+    use std::collections::{BTreeSet, HashSet};
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use uuid::Uuid;
+
+    pub(super) fn serialize<S: Serializer>(ids: &HashSet<Uuid>, s: S) -> Result<S::Ok, S::Error> {
+        ids.iter().collect::<BTreeSet<_>>().serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<HashSet<Uuid>, D::Error> {
+        Vec::<Uuid>::deserialize(d).map(HashSet::from_iter)
     }
 }
 
