@@ -9,7 +9,6 @@
 //! `position`, whatever order or batches they arrived in. Per-child views (case, journey,
 //! audit) are not here: they are folded on demand from one child's stream and cannot lag.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use domain::framework::Framework;
@@ -42,14 +41,20 @@ pub struct Across {
     /// order. Each shard and each child's facts are shared: taking a copy of the model to
     /// update it (while readers keep the old one) costs a pointer per shard, and changing a
     /// child copies only its shard's map (about 1/4,096 of the children), not the whole map.
-    cases: Vec<Arc<BTreeMap<Uuid, Arc<Case>>>>,
+    cases: Vec<Arc<Shard>>,
 }
+
+/// One shard's children, in id order. A sorted list rather than a tree: a touched child's shard
+/// is copied (see [`SHARDS`]), and a list of a county's 16 or so is copied with one allocation
+/// where a tree took one a node (the copy stood out in a county's profile beside a fresh
+/// store's, docs/BENCHMARKS.md, sixteenth round).
+type Shard = Vec<(Uuid, Arc<Case>)>;
 
 impl Default for Across {
     fn default() -> Across {
         Across {
             position: 0,
-            cases: (0..SHARDS).map(|_| Arc::new(BTreeMap::new())).collect(),
+            cases: (0..SHARDS).map(|_| Arc::new(Vec::new())).collect(),
         }
     }
 }
@@ -79,8 +84,8 @@ impl Across {
     fn all(&self) -> impl Iterator<Item = &Case> + '_ {
         self.cases
             .iter()
-            .flat_map(|c| c.values())
-            .map(std::convert::AsRef::as_ref)
+            .flat_map(|c| c.iter())
+            .map(|(_, case)| case.as_ref())
     }
 
     /// How many children the model holds.
@@ -90,7 +95,7 @@ impl Across {
 
     /// The ids of the children the model holds, in order.
     pub fn child_ids(&self) -> impl Iterator<Item = Uuid> + '_ {
-        self.cases.iter().flat_map(|c| c.keys().copied())
+        self.cases.iter().flat_map(|c| c.iter().map(|(id, _)| *id))
     }
 
     /// Recomputes one child from its whole stream, in sequence order.
@@ -107,7 +112,15 @@ impl Across {
     /// Puts a child's facts, read elsewhere ([`crate::inspection::cases::CaseFold`]), into
     /// the model.
     pub(crate) fn put(&mut self, child_id: Uuid, case: Arc<Case>) {
-        Arc::make_mut(&mut self.cases[shard(child_id)]).insert(child_id, case);
+        let shard = Arc::make_mut(&mut self.cases[shard(child_id)]);
+        match shard.binary_search_by_key(&child_id, |(id, _)| *id) {
+            Ok(i) => {
+                if let Some(kept) = shard.get_mut(i) {
+                    kept.1 = case;
+                }
+            }
+            Err(i) => shard.insert(i, (child_id, case)),
+        }
     }
 
     /// Puts children folded elsewhere ([`fold_children`]) into the model.
@@ -151,7 +164,9 @@ impl Across {
     /// child). Field names are kept because the facts share shapes with the API's JSON
     /// (`skip_serializing_if`, JSON values), which a format without them cannot read back.
     pub fn row(&self, child_id: Uuid) -> Option<Vec<u8>> {
-        let case = self.cases[shard(child_id)].get(&child_id)?;
+        let shard = &self.cases[shard(child_id)];
+        let i = shard.binary_search_by_key(&child_id, |(id, _)| *id).ok()?;
+        let (_, case) = shard.get(i)?;
         Some(row_of(child_id, case))
     }
 
