@@ -159,7 +159,7 @@ pub struct ChildState {
     pub beyond_assessment: Option<BeyondAssessment>,
     /// Looked up, never listed: hashed rather than ordered, since a child's thousandth record
     /// then costs one probe here, not a walk down a tree of a thousand ids whose nodes are out
-    /// of the cache (the two inserts a record were a sixtieth of the server's CPU under load,
+    /// of the cache (the two inserts a record were 1.4% of the server's CPU under load,
     /// docs/BENCHMARKS.md, sixteenth round). Written in id order, as before.
     #[serde(with = "sorted_ids")]
     pub conversations: HashSet<Uuid>,
