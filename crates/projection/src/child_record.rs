@@ -39,8 +39,8 @@ pub struct ChildRecord {
     child_id: Uuid,
     /// The domain's events, without the domain's fold of them ([`domain::child::Child`]): the
     /// read model reads what stands of each event ([`domain::child::standing`]) and never the
-    /// case's state, so folding every event into that state was work for nothing (a tenth of
-    /// the read model's follower under load, docs/BENCHMARKS.md, sixteenth round).
+    /// case's state, so folding every event into that state was work for nothing (about a
+    /// sixth of the read model's follower under load, docs/BENCHMARKS.md, sixteenth round).
     history: Vec<ChildEvent>,
     /// One entry per event of `history`, at the same index.
     stored: Vec<Stored>,
