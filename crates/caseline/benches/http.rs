@@ -20,7 +20,9 @@
 //! - `CASELINE_BENCH_PAIRS`: with `store` and `single`, run the SQLite store alone and single
 //!   records this many times in turn (default 1) and add a row with the median of each pair's
 //!   ratio: on a shared machine whose speed moves from minute to minute, one pair's ratio can
-//!   be off by ten points either way.
+//!   be off by ten points either way. With `single` and `county`, the county row runs in each
+//!   pair too, straight after the fresh store's single records, and a row gives the median of
+//!   county ÷ fresh.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader};
@@ -771,6 +773,62 @@ impl ScratchPostgres {
     }
 }
 
+/// With more than one pair, a row with the median of the pairs' ratios and each ratio in its
+/// note: on a shared machine whose speed moves from minute to minute, one pair's ratio can be
+/// off by ten points either way, and the median of pairs run side by side is not.
+fn median_of_pairs(what: &str, mut ratios: Vec<f64>) -> Option<Row> {
+    if ratios.len() < 2 {
+        return None;
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = if ratios.len() % 2 == 1 {
+        ratios[ratios.len() / 2]
+    } else {
+        (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
+    };
+    let each: Vec<String> = ratios
+        .iter()
+        .map(|r| format!("{:.0}%", r * 100.0))
+        .collect();
+    Some(Row {
+        what: format!("{what}, median of {} pairs", ratios.len()),
+        rate: median * 100.0,
+        unit: "%",
+        p50_ms: 0.0,
+        p99_ms: 0.0,
+        note: format!("each pair, lowest first: {}", each.join(", ")),
+    })
+}
+
+/// Single records on a copy (at `copy`) of the county store at `county` (`sqlite://…`); the
+/// copy is removed after the row.
+async fn county_row(county: &str, copy: &std::path::Path, secs: f64) -> Row {
+    let path = county
+        .strip_prefix("sqlite://")
+        .expect("a sqlite:// county store");
+    std::fs::copy(path, copy).expect("copy the county store");
+    // Written to the disk before the row starts: left to the kernel, the copy's gigabyte of
+    // dirty pages was flushed while the row ran, its writes queued beside the server's
+    // commits and its flushing on the same two cores (no server meets that in service).
+    std::fs::File::open(copy)
+        .and_then(|f| f.sync_all())
+        .expect("sync the county store's copy");
+    let url = format!("sqlite://{}", copy.display());
+    let row = serve_and_load(
+        &url,
+        "SQLite county store, 64 clients, single records",
+        Ask::Records(1),
+        secs,
+    )
+    .await;
+    for suffix in ["", "-wal", "-shm", ".lock"] {
+        let mut file = copy.as_os_str().to_owned();
+        file.push(suffix);
+        let _ = std::fs::remove_file(file);
+    }
+    row
+}
+
 #[tokio::main]
 async fn main() {
     let secs = seconds();
@@ -789,9 +847,12 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let mut ratios = Vec::new();
+    let county = std::env::var("CASELINE_BENCH_STORE")
+        .ok()
+        .filter(|_| wanted("county"));
+    let (mut ratios, mut county_ratios) = (Vec::new(), Vec::new());
     for pair in 0..pairs {
-        let mut alone = None;
+        let (mut alone, mut fresh) = (None, None);
         if wanted("store") {
             let row = store_alone(&sqlite(&format!("alone{pair}.db")), secs).await;
             alone = Some(row.rate);
@@ -808,32 +869,25 @@ async fn main() {
             if let Some(alone) = alone {
                 ratios.push(row.rate / alone);
             }
+            fresh = Some(row.rate);
+            rows.push(row);
+        }
+        if let Some(county) = &county {
+            let row = county_row(county, &dir.path().join(format!("county{pair}.db")), secs).await;
+            if let Some(fresh) = fresh {
+                county_ratios.push(row.rate / fresh);
+            }
             rows.push(row);
         }
     }
-    if ratios.len() > 1 {
-        ratios.sort_by(f64::total_cmp);
-        let median = if ratios.len() % 2 == 1 {
-            ratios[ratios.len() / 2]
-        } else {
-            (ratios[ratios.len() / 2 - 1] + ratios[ratios.len() / 2]) / 2.0
-        };
-        let each: Vec<String> = ratios
-            .iter()
-            .map(|r| format!("{:.0}%", r * 100.0))
-            .collect();
-        rows.push(Row {
-            what: format!(
-                "SQLite single records ÷ store alone, median of {} pairs",
-                ratios.len()
-            ),
-            rate: median * 100.0,
-            unit: "%",
-            p50_ms: 0.0,
-            p99_ms: 0.0,
-            note: format!("each pair, lowest first: {}", each.join(", ")),
-        });
-    }
+    rows.extend(median_of_pairs(
+        "SQLite single records ÷ store alone",
+        ratios,
+    ));
+    rows.extend(median_of_pairs(
+        "SQLite county store ÷ fresh store, single records",
+        county_ratios,
+    ));
     if wanted("floor") {
         rows.push(
             serve_and_load(
@@ -869,31 +923,6 @@ async fn main() {
     }
     if wanted("long") {
         rows.extend(long_child(&sqlite("long.db"), secs).await);
-    }
-    if wanted("county")
-        && let Ok(county) = std::env::var("CASELINE_BENCH_STORE")
-    {
-        let path = county
-            .strip_prefix("sqlite://")
-            .expect("a sqlite:// county store");
-        let copy = dir.path().join("county.db");
-        std::fs::copy(path, &copy).expect("copy the county store");
-        // Written to the disk before the row starts: left to the kernel, the copy's gigabyte of
-        // dirty pages was flushed while the row ran, its writes queued beside the server's
-        // commits and its flushing on the same two cores (no server meets that in service).
-        std::fs::File::open(&copy)
-            .and_then(|f| f.sync_all())
-            .expect("sync the county store's copy");
-        let url = format!("sqlite://{}", copy.display());
-        rows.push(
-            serve_and_load(
-                &url,
-                "SQLite county store, 64 clients, single records",
-                Ask::Records(1),
-                secs,
-            )
-            .await,
-        );
     }
     let pg = std::env::var("CASELINE_BENCH_POSTGRES_URL")
         .or_else(|_| std::env::var("CASELINE_TEST_POSTGRES_URL"))
