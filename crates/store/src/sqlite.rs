@@ -254,31 +254,40 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let conn = match this
-                .readers
-                .lock()
-                .map_err(|_| corrupt("reader pool lock poisoned".into()))?
-                .pop()
-            {
-                Some(c) => c,
-                None => open_connection(&this.path)?,
-            };
-            let result = f(&conn);
-            if let Ok(mut pool) = this.readers.lock()
-                && pool.len() < 8
-            {
-                pool.push(conn);
-            }
-            result
-        })
-        .await
-        .map_err(|e| {
-            StoreError::new(
-                StoreErrorKind::Unavailable,
-                format!("sqlite: read task failed: {e}"),
-            )
-        })?
+        tokio::task::spawn_blocking(move || this.read_here(f))
+            .await
+            .map_err(|e| {
+                StoreError::new(
+                    StoreErrorKind::Unavailable,
+                    format!("sqlite: read task failed: {e}"),
+                )
+            })?
+    }
+
+    /// Runs `f` on a pooled read connection on the calling thread. For a read of a few
+    /// microseconds on an async thread (a token by its secret's hash, asked for every
+    /// request): handing it to a blocking thread and waking the caller again cost more than
+    /// the read. A WAL reader never waits for the writer or a checkpoint.
+    fn read_here<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let conn = match self
+            .readers
+            .lock()
+            .map_err(|_| corrupt("reader pool lock poisoned".into()))?
+            .pop()
+        {
+            Some(c) => c,
+            None => open_connection(&self.path)?,
+        };
+        let result = f(&conn);
+        if let Ok(mut pool) = self.readers.lock()
+            && pool.len() < 8
+        {
+            pool.push(conn);
+        }
+        result
     }
 }
 
@@ -1342,26 +1351,24 @@ impl EventStore for Sqlite {
         &self,
         secret_hashes: &[String],
     ) -> Result<Vec<TokenRecord>, StoreError> {
-        let hashes = secret_hashes.to_vec();
-        self.0
-            .read(move |c| {
-                // One borrowed connection and one prepared statement for the whole batch.
-                let mut stmt = c
-                    .prepare_cached(&format!(
-                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"
-                    ))
+        // One borrowed connection and one prepared statement for the whole batch, on this
+        // thread (`read_here`).
+        self.0.read_here(|c| {
+            let mut stmt = c
+                .prepare_cached(&format!(
+                    "SELECT {TOKEN_COLUMNS} FROM tokens WHERE secret_hash = ?1"
+                ))
+                .map_err(|e| unavailable("find token", e))?;
+            let mut out = Vec::new();
+            for h in secret_hashes {
+                let raw = stmt
+                    .query_row([h], to_token)
+                    .optional()
                     .map_err(|e| unavailable("find token", e))?;
-                let mut out = Vec::new();
-                for h in hashes {
-                    let raw = stmt
-                        .query_row([h], to_token)
-                        .optional()
-                        .map_err(|e| unavailable("find token", e))?;
-                    out.extend(raw.map(token_from).transpose()?);
-                }
-                Ok(out)
-            })
-            .await
+                out.extend(raw.map(token_from).transpose()?);
+            }
+            Ok(out)
+        })
     }
 
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
@@ -1843,8 +1850,8 @@ impl EventStore for Sqlite {
         &self,
         key: &crate::IdempotencyKey,
     ) -> Result<Option<Appended>, StoreError> {
-        let key = key.clone();
-        self.0.read(move |c| idempotent_in(c, &key)).await
+        // Asked before every append that carries a key: on this thread (`read_here`).
+        self.0.read_here(|c| idempotent_in(c, key))
     }
 
     fn writer_running(&self) -> bool {
