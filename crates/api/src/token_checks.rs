@@ -8,6 +8,11 @@
 //! and the checks that arrive meanwhile go in the next read. A check is never answered from a
 //! read that began before it was queued, so a token revoked before a request arrives is
 //! refused, as it was.
+//!
+//! A store that reads a token quicker than the hand-off to that task and back
+//! ([`EventStore::token_here`]: SQLite, a few microseconds from its own file) is asked on the
+//! request's own thread instead: measured on two cores, the hand-offs cost more than the reads
+//! they shared (docs/BENCHMARKS.md, seventeenth round).
 
 use std::sync::Arc;
 
@@ -25,6 +30,7 @@ type Check = (
 /// The queue of checks; cheap to share.
 pub struct TokenChecks {
     queue: mpsc::Sender<Check>,
+    store: Arc<dyn EventStore>,
 }
 
 fn stopped() -> StoreError {
@@ -39,12 +45,16 @@ impl TokenChecks {
     /// the last handle is dropped.
     pub fn start(store: Arc<dyn EventStore>) -> TokenChecks {
         let (queue, checks) = mpsc::channel(4 * MAX_BATCH);
-        tokio::spawn(answer(store, checks));
-        TokenChecks { queue }
+        tokio::spawn(answer(Arc::clone(&store), checks));
+        TokenChecks { queue, store }
     }
 
-    /// The token with this secret hash, as the store holds it now.
+    /// The token with this secret hash, as the store holds it now: read here when the store
+    /// reads quicker than a hand-off ([`EventStore::token_here`]), else in the next batch.
     pub async fn token(&self, secret_hash: String) -> Result<Option<TokenRecord>, StoreError> {
+        if let Some(found) = self.store.token_here(&secret_hash) {
+            return found;
+        }
         let (reply, answer) = oneshot::channel();
         self.queue
             .send((secret_hash, reply))

@@ -440,6 +440,13 @@ pub trait EventStore: Send + Sync + 'static {
         &self,
         secret_hashes: &[String],
     ) -> Result<Vec<TokenRecord>, StoreError>;
+    /// The token with this secret hash read on the calling thread, by a store whose read of it
+    /// costs less than handing it to another thread and being woken with the answer (SQLite's,
+    /// from a file of its own: a few microseconds); `None` from a store that must wait for it
+    /// (over the network), whose checks are batched instead (`api::token_checks`).
+    fn token_here(&self, _secret_hash: &str) -> Option<Result<Option<TokenRecord>, StoreError>> {
+        None
+    }
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError>;
     /// Revokes at once; false if no such token.
     async fn revoke_token(&self, id: Uuid, at: DateTime<Utc>) -> Result<bool, StoreError>;

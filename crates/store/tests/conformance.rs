@@ -410,6 +410,12 @@ mod cases {
             vec![t.clone()]
         );
         assert_eq!(s.tokens().await.unwrap(), vec![t.clone()]);
+        // Read on the calling thread, where the store offers it: the same answers.
+        let here = |hash: &str| s.token_here(hash).map(Result::unwrap);
+        if let Some(found) = here(&t.secret_hash) {
+            assert_eq!(found, Some(t.clone()));
+            assert_eq!(here("nope"), Some(None));
+        }
         assert!(s.revoke_token(t.id, Utc::now()).await.unwrap());
         assert!(
             s.token_by_secret_hash(&t.secret_hash)
@@ -419,6 +425,10 @@ mod cases {
                 .revoked_at
                 .is_some()
         );
+        // ... and a revocation seen at once there too.
+        if let Some(found) = here(&t.secret_hash) {
+            assert!(found.unwrap().revoked_at.is_some());
+        }
         assert!(!s.revoke_token(Uuid::new_v4(), Utc::now()).await.unwrap());
     }
 
