@@ -1,8 +1,9 @@
 //! Bearer tokens: how they are made, stored (a SHA-256 hash only) and checked.
 //!
 //! The [`Caller`] extractor authenticates every request that needs it: it hashes the presented
-//! secret, looks the hash up in the store (after the request arrived; the checks of requests
-//! arriving together share one read, `token_checks`), compares in constant time, refuses a
+//! secret, looks the hash up in the store (after the request arrived: on the request's own
+//! thread with SQLite, in one read shared by requests arriving together with PostgreSQL,
+//! `token_checks`), compares in constant time, refuses a
 //! revoked token at once (no cache to go stale), and counts the request against the token's
 //! rate limit.
 //! A revoked token and an unknown one get the very same answer, so a guesser cannot tell a

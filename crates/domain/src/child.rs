@@ -27,10 +27,9 @@ mod state;
 
 pub use decide::{ChildCommand, FUTURE_TOLERANCE_MINUTES, Services};
 pub use event::{CHILD_REGISTERED, ChildEvent, EVENT_VERSION, EventBody, UnreadableEvent};
-pub use state::standing;
 pub use state::{
     ChildState, Consent, ConsentStatus, Disagreement, FOLD_VERSION, Obligation, ObligationKind,
-    Plan, Referral, Service, Standing,
+    Plan, Referral, Service, Standing, standing,
 };
 use state::{fold_effective, fold_standing};
 

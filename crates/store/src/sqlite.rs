@@ -2077,24 +2077,4 @@ mod tests {
         assert!(store.writer_running());
         assert_eq!(store.health.restarts(), 1);
     }
-
-    /// The conformance suite holds that a store's `token_here` answers as its batched read
-    /// does; this holds that SQLite offers it, so the suite's check is not passed by default.
-    #[tokio::test]
-    async fn sqlite_reads_a_token_on_the_calling_thread() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Sqlite::open(dir.path().join("t.db")).unwrap();
-        let token = TokenRecord {
-            id: Uuid::new_v4(),
-            agency: "school:norwich-high".into(),
-            role: "recorder".into(),
-            name: "MIS".into(),
-            secret_hash: "cd".repeat(32),
-            created_at: crate::chain::truncate_to_micros(Utc::now()),
-            revoked_at: None,
-        };
-        store.create_token(token.clone()).await.unwrap();
-        let here = store.token_here(&token.secret_hash).map(Result::unwrap);
-        assert_eq!(here, Some(Some(token)));
-    }
 }

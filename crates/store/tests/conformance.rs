@@ -1128,6 +1128,14 @@ async fn two_stores_on_one_database_take_turns_on_a_child() {
     }
 }
 
+/// SQLite reads a token on the asking thread (`EventStore::token_here`), so the suite's check
+/// that those reads answer as the batched ones do is not passed by a store that declines.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_reads_a_token_on_the_asking_thread() {
+    let fresh = support::sqlite().await;
+    assert!(matches!(fresh.store.token_here("nope"), Some(Ok(None))));
+}
+
 /// SQLite and PostgreSQL really forget a secret (the pseudonym key moved out of the store must
 /// not stay in it); the suite above also admits a backend that keeps it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
