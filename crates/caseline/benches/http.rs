@@ -50,6 +50,14 @@ fn seconds() -> f64 {
         .unwrap_or(10.0)
 }
 
+/// `CASELINE_BENCH_WARM_UP`: seconds of the same load before a row is measured, unmeasured.
+fn warm_up() -> Option<f64> {
+    std::env::var("CASELINE_BENCH_WARM_UP")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .filter(|s: &f64| *s > 0.0)
+}
+
 fn wanted(row: &str) -> bool {
     match std::env::var("CASELINE_BENCH_ONLY") {
         Ok(only) => only.split(',').any(|r| r.trim() == row),
@@ -543,10 +551,14 @@ async fn serve_and_load(store: &str, label: &str, ask: Ask, secs: f64) -> Row {
     for _ in 0..CLIENTS * CHILDREN_PER_CLIENT {
         children.push(api.register().await);
     }
+    let children = Arc::new(children);
+    if let Some(warm) = warm_up() {
+        load(api.clone(), children.clone(), ask, warm).await;
+    }
     settle();
     let cpu_before = server.cpu_seconds();
     let client_before = cpu_seconds_of("self");
-    let (rate, latencies) = load(api, Arc::new(children), ask, secs).await;
+    let (rate, latencies) = load(api, children, ask, secs).await;
     let cpu = cpu_before.zip(server.cpu_seconds()).map(|(a, b)| b - a);
     let client = client_before
         .zip(cpu_seconds_of("self"))
@@ -664,41 +676,59 @@ async fn store_alone(url: &str, secs: f64) -> Row {
         token_id: None,
         data: conversation()["data"].clone(),
     };
-    settle();
-    let deadline = Instant::now() + Duration::from_secs_f64(secs);
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..CLIENTS)
-        .map(|_| {
-            let store = store.clone();
-            tokio::spawn(async move {
-                let children: Vec<Uuid> =
-                    (0..CHILDREN_PER_CLIENT).map(|_| Uuid::new_v4()).collect();
-                let mut l = Vec::new();
-                let mut i = 0;
-                while Instant::now() < deadline {
-                    let t = Instant::now();
-                    store
-                        .append(AppendRequest {
-                            child_id: children[i % CHILDREN_PER_CLIENT],
-                            expected: Expected::Any,
-                            events: vec![event()],
-                            idempotency: None,
-                            claims: vec![],
-                        })
-                        .await
-                        .expect("append");
-                    i += 1;
-                    l.push(t.elapsed());
-                }
-                l
-            })
-        })
-        .collect();
+    let children: Arc<Vec<Vec<Uuid>>> = Arc::new(
+        (0..CLIENTS)
+            .map(|_| (0..CHILDREN_PER_CLIENT).map(|_| Uuid::new_v4()).collect())
+            .collect(),
+    );
+    // The warm-up appends to the same children as the row, as `load` does.
+    let phases = warm_up()
+        .into_iter()
+        .map(|w| (w, false))
+        .chain([(secs, true)]);
     let mut all = Vec::new();
-    for t in tasks {
-        all.extend(t.await.unwrap());
+    let mut elapsed = 0.0;
+    for (phase, measured) in phases {
+        settle();
+        let deadline = Instant::now() + Duration::from_secs_f64(phase);
+        let start = Instant::now();
+        let tasks: Vec<_> = (0..CLIENTS)
+            .map(|c| {
+                let store = store.clone();
+                let children = children.clone();
+                tokio::spawn(async move {
+                    let children = &children[c];
+                    let mut l = Vec::new();
+                    let mut i = 0;
+                    while Instant::now() < deadline {
+                        let t = Instant::now();
+                        store
+                            .append(AppendRequest {
+                                child_id: children[i % CHILDREN_PER_CLIENT],
+                                expected: Expected::Any,
+                                events: vec![event()],
+                                idempotency: None,
+                                claims: vec![],
+                            })
+                            .await
+                            .expect("append");
+                        i += 1;
+                        l.push(t.elapsed());
+                    }
+                    l
+                })
+            })
+            .collect();
+        for t in tasks {
+            let l = t.await.unwrap();
+            if measured {
+                all.extend(l);
+            }
+        }
+        if measured {
+            elapsed = start.elapsed().as_secs_f64();
+        }
     }
-    let elapsed = start.elapsed().as_secs_f64();
     all.sort();
     Row {
         what: format!("{} store alone, 64 writers, single records", backend(url)),
@@ -803,6 +833,32 @@ fn median_of_pairs(what: &str, mut ratios: Vec<f64>) -> Option<Row> {
 /// Single records on a copy (at `copy`) of the county store at `county` (`sqlite://…`); the
 /// copy is removed after the row.
 async fn county_row(county: &str, copy: &std::path::Path, secs: f64) -> Row {
+    let url = county_copy(county, copy);
+    let row = serve_and_load(
+        &url,
+        "SQLite county store, 64 clients, single records",
+        Ask::Records(1),
+        secs,
+    )
+    .await;
+    remove_copy(copy);
+    row
+}
+
+/// The store alone on a copy of the county store: what the county's own size costs the store
+/// (its B-trees deeper, its checkpoints copying pages into a gigabyte file), beside what it
+/// costs the HTTP path.
+async fn county_store_alone(county: &str, copy: &std::path::Path, secs: f64) -> Row {
+    let url = county_copy(county, copy);
+    let mut row = store_alone(&url, secs).await;
+    row.what = "SQLite county store alone, 64 writers, single records".into();
+    remove_copy(copy);
+    row
+}
+
+/// Copies the county store at `county` (`sqlite://…`) to `copy`, on the disk before a row
+/// starts, and gives the copy's URL.
+fn county_copy(county: &str, copy: &std::path::Path) -> String {
     let path = county
         .strip_prefix("sqlite://")
         .expect("a sqlite:// county store");
@@ -813,20 +869,15 @@ async fn county_row(county: &str, copy: &std::path::Path, secs: f64) -> Row {
     std::fs::File::open(copy)
         .and_then(|f| f.sync_all())
         .expect("sync the county store's copy");
-    let url = format!("sqlite://{}", copy.display());
-    let row = serve_and_load(
-        &url,
-        "SQLite county store, 64 clients, single records",
-        Ask::Records(1),
-        secs,
-    )
-    .await;
+    format!("sqlite://{}", copy.display())
+}
+
+fn remove_copy(copy: &std::path::Path) {
     for suffix in ["", "-wal", "-shm", ".lock"] {
         let mut file = copy.as_os_str().to_owned();
         file.push(suffix);
         let _ = std::fs::remove_file(file);
     }
-    row
 }
 
 #[tokio::main]
@@ -847,9 +898,8 @@ async fn main() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let county = std::env::var("CASELINE_BENCH_STORE")
-        .ok()
-        .filter(|_| wanted("county"));
+    let county_store = std::env::var("CASELINE_BENCH_STORE").ok();
+    let county = county_store.clone().filter(|_| wanted("county"));
     let (mut ratios, mut county_ratios) = (Vec::new(), Vec::new());
     for pair in 0..pairs {
         let (mut alone, mut fresh) = (None, None);
@@ -871,6 +921,12 @@ async fn main() {
             }
             fresh = Some(row.rate);
             rows.push(row);
+        }
+        if let Some(county) = &county_store
+            && wanted("countystore")
+        {
+            let copy = dir.path().join(format!("county-alone{pair}.db"));
+            rows.push(county_store_alone(county, &copy, secs).await);
         }
         if let Some(county) = &county {
             let row = county_row(county, &dir.path().join(format!("county{pair}.db")), secs).await;

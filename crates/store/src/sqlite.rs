@@ -100,8 +100,12 @@ fn open_writer_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = open_connection(path)?;
     conn.pragma_update(None, "wal_autocheckpoint", 0)
         .map_err(|e| unavailable("wal_autocheckpoint", e))?;
-    // When the WAL starts over (see `checkpoint_loop`), the file is cut back to 128 MiB.
-    conn.pragma_update(None, "journal_size_limit", 128 * 1024 * 1024)
+    // When the WAL starts over (see `checkpoint_loop`), the file is kept as long as it is, up
+    // to this, and written over from the top: cut back to 128 MiB at every start, it was
+    // regrown through new pages that the kernel zeroes first, and on a county's store the
+    // writer spent a third of its time zeroing them (docs/BENCHMARKS.md, eighteenth round).
+    // The checkpointer trims it once the store is quiet (`QUIET_TICKS_BEFORE_TRIM`).
+    conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
         .map_err(|e| unavailable("journal_size_limit", e))?;
     size_writer_cache(&conn)?;
     Ok(conn)
@@ -297,6 +301,17 @@ impl SqliteStore {
 /// records a second.
 const RESTART_AFTER_FRAMES: i64 = 32_768;
 
+/// The largest WAL file kept between starts over: above the most that `checkpoint_loop` lets
+/// the WAL grow to (`4 * RESTART_AFTER_FRAMES` frames of 4 KiB and their headers, about
+/// 540 MB), so under load the file is written over rather than cut and regrown; a WAL that
+/// grew past it (a reader holding the restart back) is cut back to it.
+const WAL_KEPT_BYTES: i64 = 1024 * 1024 * 1024;
+
+/// Checkpoints that found nothing new, in a row, before the checkpointer trims the WAL file
+/// to nothing: 30 s without an append. The file kept under load ([`WAL_KEPT_BYTES`]) is then
+/// given back to the disk.
+const QUIET_TICKS_BEFORE_TRIM: u32 = 60;
+
 /// Checkpoints the WAL twice a second from its own connection until the store is dropped
 /// (its end of `stopped` then disconnects).
 ///
@@ -307,14 +322,22 @@ const RESTART_AFTER_FRAMES: i64 = 32_768;
 /// it, since finding a page in the WAL's index costs a probe per 4,096 frames. So once the WAL
 /// is long and a passive pass has copied all of it (or the WAL is four times too long), a
 /// RESTART checkpoint waits for the append in flight, copies what is left, and makes the next
-/// append start at the top; `journal_size_limit` then trims the file.
+/// append start at the top, over the file as it is. Once the store has been quiet for
+/// [`QUIET_TICKS_BEFORE_TRIM`] checkpoints, a TRUNCATE checkpoint cuts the file to nothing.
 fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
+    let mut quiet = Quiet::default();
     while let Err(mpsc::RecvTimeoutError::Timeout) =
         stopped.recv_timeout(std::time::Duration::from_millis(500))
     {
         let passive = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         });
+        if let Ok((frames, copied)) = passive
+            && quiet.trim_now(frames, copied)
+            && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        {
+            tracing::warn!("sqlite: checkpoint (truncate) failed: {e}");
+        }
         match passive {
             // Caught up, or so far behind that waiting for the writer is the lesser cost.
             Ok((frames, copied))
@@ -328,6 +351,28 @@ fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
             Ok(_) => {}
             Err(e) => tracing::warn!("sqlite: checkpoint failed: {e}"),
         }
+    }
+}
+
+/// Whether the store has gone quiet with a WAL to trim: the same frames, all copied, at
+/// [`QUIET_TICKS_BEFORE_TRIM`] checkpoints in a row.
+#[derive(Default)]
+struct Quiet {
+    frames: i64,
+    ticks: u32,
+}
+
+impl Quiet {
+    /// Takes one passive checkpoint's answer (frames in the WAL, frames copied); true once,
+    /// when the WAL should be trimmed.
+    fn trim_now(&mut self, frames: i64, copied: i64) -> bool {
+        if frames == 0 || copied < frames || frames != self.frames {
+            self.frames = frames;
+            self.ticks = 0;
+            return false;
+        }
+        self.ticks = self.ticks.saturating_add(1);
+        self.ticks == QUIET_TICKS_BEFORE_TRIM
     }
 }
 
@@ -1896,6 +1941,46 @@ mod tests {
         // 64 KiB pages reach it at page 16,385.
         assert_eq!(writer_cache_kib(16_384, 65_536), SMALL_STORE_CACHE_KIB);
         assert_eq!(writer_cache_kib(16_385, 65_536), LARGE_STORE_CACHE_KIB);
+    }
+
+    /// The WAL file is trimmed once, after the same fully copied WAL has been seen at
+    /// `QUIET_TICKS_BEFORE_TRIM` checkpoints in a row; an append (the frames moving) or a
+    /// checkpoint that could not copy everything starts the count again.
+    #[test]
+    fn the_wal_is_trimmed_once_after_the_store_goes_quiet() {
+        let mut quiet = Quiet::default();
+        let ticks = |q: &mut Quiet, n: u32, frames: i64, copied: i64| {
+            (0..n).filter(|_| q.trim_now(frames, copied)).count()
+        };
+        // Busy: the frames move at every look.
+        for f in 1..200 {
+            assert!(!quiet.trim_now(f * 10, f * 10));
+        }
+        // Quiet but not all copied (a reader held the copy back): never trimmed.
+        assert_eq!(ticks(&mut quiet, 200, 5_000, 4_000), 0);
+        // Quiet and copied: trimmed exactly once, at the last of the quiet checkpoints.
+        assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM - 1, 5_000, 5_000), 0);
+        assert_eq!(ticks(&mut quiet, 1, 5_000, 5_000), 1);
+        assert_eq!(ticks(&mut quiet, 500, 5_000, 5_000), 0);
+        // After a trim the WAL is empty: nothing to trim until it fills and goes quiet again.
+        assert_eq!(ticks(&mut quiet, 500, 0, 0), 0);
+        assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM + 1, 30, 30), 1);
+        // An append in the middle of the quiet count starts it over.
+        assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM - 1, 31, 31), 0);
+        assert_eq!(ticks(&mut quiet, 1, 32, 32), 0);
+        assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM, 32, 32), 1);
+    }
+
+    #[test]
+    fn the_writer_keeps_the_wal_file_under_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_writer_connection(&dir.path().join("s.db")).unwrap();
+        let limit: i64 = conn
+            .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(limit, WAL_KEPT_BYTES);
+        // Above the most the checkpointer lets the WAL grow to before it starts over.
+        assert!(WAL_KEPT_BYTES > 4 * RESTART_AFTER_FRAMES * (4096 + 24));
     }
 
     #[test]
