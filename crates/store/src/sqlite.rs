@@ -18,6 +18,7 @@
 //! This module does not know record types; `data` is opaque JSON.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 
@@ -80,6 +81,9 @@ fn corrupt(what: String) -> StoreError {
     crate::error::corrupt("sqlite", &what)
 }
 
+/// How long a connection waits for a lock another holds before it gives up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path).map_err(|e| unavailable("open", e))?;
     // WAL so readers never block the writer; FULL so a commit is on disk when it returns.
@@ -89,7 +93,7 @@ fn open_connection(path: &Path) -> Result<Connection, StoreError> {
         .map_err(|e| unavailable("synchronous", e))?;
     conn.pragma_update(None, "foreign_keys", "ON")
         .map_err(|e| unavailable("foreign_keys", e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| unavailable("busy_timeout", e))?;
     Ok(conn)
 }
@@ -186,9 +190,11 @@ impl SqliteStore {
         migrate::migrate(&mut conn)?;
         let checkpointer = open_connection(&path)?;
         let (stop, stopped) = mpsc::channel::<()>();
+        let restart = Arc::new(AtomicBool::new(false));
+        let restart_asked = Arc::clone(&restart);
         thread::Builder::new()
             .name("caseline-sqlite-checkpoint".into())
-            .spawn(move || checkpoint_loop(checkpointer, stopped))
+            .spawn(move || checkpoint_loop(checkpointer, stopped, &restart_asked))
             .map_err(|e| unavailable("start the checkpoint thread", e))?;
         let (tx, rx) = mpsc::sync_channel::<Job>(queue_capacity);
         let health = WriterHealth::new();
@@ -197,7 +203,7 @@ impl SqliteStore {
             let (path, health) = (path.clone(), Arc::clone(&health));
             thread::Builder::new()
                 .name("caseline-sqlite-writer".into())
-                .spawn(move || supervise_writer(path, conn, rx, health))
+                .spawn(move || supervise_writer(path, conn, rx, health, &restart))
                 .map_err(|e| unavailable("start the writer thread", e))?;
         }
         Ok(SqliteStore {
@@ -298,7 +304,7 @@ impl SqliteStore {
 /// Frames (pages) the WAL may hold before the checkpointer has it start again from the top:
 /// 32,768 of 4 KiB, 128 MiB. A restart holds appends back while it finishes (tens of
 /// milliseconds on a large database), so it is kept rare: every 10-20 s under a steady 5,000
-/// records a second.
+/// records a second. At four times this the writer is asked to do it ([`checkpoint_loop`]).
 const RESTART_AFTER_FRAMES: i64 = 32_768;
 
 /// The largest WAL file kept between starts over: above the most that `checkpoint_loop` lets
@@ -320,11 +326,15 @@ const QUIET_TICKS_BEFORE_TRIM: u32 = 60;
 /// checkpoint that saw its end with no writer in between. Left alone the WAL then grows without
 /// bound (a generated county left 6.2 GB of WAL beside a 1 GB database) and every read pays for
 /// it, since finding a page in the WAL's index costs a probe per 4,096 frames. So once the WAL
-/// is long and a passive pass has copied all of it (or the WAL is four times too long), a
-/// RESTART checkpoint waits for the append in flight, copies what is left, and makes the next
-/// append start at the top, over the file as it is. Once the store has been quiet for
-/// [`QUIET_TICKS_BEFORE_TRIM`] checkpoints, a TRUNCATE checkpoint cuts the file to nothing.
-fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
+/// is long and a passive pass has copied all of it, a RESTART checkpoint waits briefly
+/// ([`RESTART_WAIT`]) for the append in flight, copies what is left, and makes the next append
+/// start at the top. A writer that is never idle gives that wait the write lock only by chance
+/// (the store alone, 64 writers: 1.5 GB of WAL in 10 s, docs/BENCHMARKS.md, eighteenth round),
+/// so once the WAL is four times too long the checkpointer asks the writer (`restart`) to
+/// start it over itself between two groups ([`start_wal_over`]). The file is written over from
+/// the top as it is ([`WAL_KEPT_BYTES`]); once the store has been quiet for
+/// [`QUIET_TICKS_BEFORE_TRIM`] checkpoints, a TRUNCATE checkpoint cuts it to nothing.
+fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>, restart: &AtomicBool) {
     let mut quiet = Quiet::default();
     while let Err(mpsc::RecvTimeoutError::Timeout) =
         stopped.recv_timeout(std::time::Duration::from_millis(500))
@@ -332,25 +342,48 @@ fn checkpoint_loop(conn: Connection, stopped: mpsc::Receiver<()>) {
         let passive = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
             Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
         });
-        if let Ok((frames, copied)) = passive
-            && quiet.trim_now(frames, copied)
+        let (frames, copied) = match passive {
+            Ok(answer) => answer,
+            Err(e) => {
+                tracing::warn!("sqlite: checkpoint failed: {e}");
+                continue;
+            }
+        };
+        if frames >= 4 * RESTART_AFTER_FRAMES {
+            restart.store(true, Ordering::Release);
+        } else if frames >= RESTART_AFTER_FRAMES && copied >= frames {
+            start_wal_over(&conn);
+        }
+        if quiet.trim_now(frames, copied)
             && let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
         {
             tracing::warn!("sqlite: checkpoint (truncate) failed: {e}");
         }
-        match passive {
-            // Caught up, or so far behind that waiting for the writer is the lesser cost.
-            Ok((frames, copied))
-                if frames >= RESTART_AFTER_FRAMES
-                    && (copied >= frames || frames >= 4 * RESTART_AFTER_FRAMES) =>
-            {
-                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())) {
-                    tracing::warn!("sqlite: checkpoint (restart) failed: {e}");
-                }
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!("sqlite: checkpoint failed: {e}"),
-        }
+    }
+}
+
+/// How long a start over of the WAL ([`start_wal_over`]) waits for the write lock, readers of
+/// the old frames, or a checkpoint in progress, before it gives up until the next try.
+const RESTART_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// Starts the WAL over: a RESTART checkpoint on `conn` that waits for locks at most
+/// [`RESTART_WAIT`] (appends wait behind it meanwhile), copies what is not yet copied, and
+/// makes the next append write from the top. Run by the checkpointer, or by the writer
+/// between two groups when asked: it holds the write lock already, so it waits only for
+/// readers of the old frames. A reader that holds on longer (an export, a backup) only puts
+/// the start over off until the next try.
+fn start_wal_over(conn: &Connection) {
+    if let Err(e) = conn.busy_timeout(RESTART_WAIT) {
+        tracing::warn!("sqlite: {e}");
+        return;
+    }
+    match conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |r| r.get::<_, i64>(0)) {
+        Ok(0) => metrics::counter!("caseline_sqlite_wal_restarts_total").increment(1),
+        Ok(_) => tracing::debug!("sqlite: the WAL could not start over yet (a reader holds it)"),
+        Err(e) => tracing::warn!("sqlite: checkpoint (restart) failed: {e}"),
+    }
+    if let Err(e) = conn.busy_timeout(BUSY_TIMEOUT) {
+        tracing::warn!("sqlite: {e}");
     }
 }
 
@@ -412,6 +445,7 @@ fn supervise_writer(
     conn: Connection,
     rx: mpsc::Receiver<Job>,
     health: Arc<WriterHealth>,
+    restart: &AtomicBool,
 ) {
     let mut conn = Some(conn);
     loop {
@@ -442,8 +476,9 @@ fn supervise_writer(
             },
         };
         health.set_running(true);
-        let outcome =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| writer_loop(&mut c, &rx)));
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            writer_loop(&mut c, &rx, restart)
+        }));
         health.set_running(false);
         match outcome {
             // Every sender is gone: the store was dropped.
@@ -462,7 +497,7 @@ fn supervise_writer(
     }
 }
 
-fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
+fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>, restart: &AtomicBool) {
     let mut groups: u32 = 0;
     // Made afresh with each (re)start of the writer: a panic forgets them with its group.
     let mut heads = Heads::new(heads::REMEMBERED);
@@ -475,6 +510,9 @@ fn writer_loop(conn: &mut Connection, rx: &mpsc::Receiver<Job>) {
             }
         }
         run_group(conn, jobs, &mut heads);
+        if restart.swap(false, Ordering::AcqRel) {
+            start_wal_over(conn);
+        }
         // The store grows past 1 GiB while it runs: its cache grows with it.
         groups = groups.wrapping_add(1);
         if groups.is_multiple_of(GROUPS_BETWEEN_CACHE_SIZING)
@@ -1959,7 +1997,10 @@ mod tests {
         // Quiet but not all copied (a reader held the copy back): never trimmed.
         assert_eq!(ticks(&mut quiet, 200, 5_000, 4_000), 0);
         // Quiet and copied: trimmed exactly once, at the last of the quiet checkpoints.
-        assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM - 1, 5_000, 5_000), 0);
+        assert_eq!(
+            ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM - 1, 5_000, 5_000),
+            0
+        );
         assert_eq!(ticks(&mut quiet, 1, 5_000, 5_000), 1);
         assert_eq!(ticks(&mut quiet, 500, 5_000, 5_000), 0);
         // After a trim the WAL is empty: nothing to trim until it fills and goes quiet again.
@@ -1979,8 +2020,75 @@ mod tests {
             .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
             .unwrap();
         assert_eq!(limit, WAL_KEPT_BYTES);
-        // Above the most the checkpointer lets the WAL grow to before it starts over.
+        // Well above the WAL's length when the checkpointer asks for it to start over.
         assert!(WAL_KEPT_BYTES > 4 * RESTART_AFTER_FRAMES * (4096 + 24));
+    }
+
+    /// Frames in the WAL since it last started over, and how many of them are copied.
+    fn wal_frames(conn: &Connection) -> (i64, i64) {
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+            Ok((r.get(1)?, r.get(2)?))
+        })
+        .unwrap()
+    }
+
+    fn write_rows(conn: &Connection, names: std::ops::Range<u32>) {
+        for i in names {
+            conn.execute(
+                "INSERT INTO checkpoints (name, position) VALUES (?1, 1)",
+                [format!("row {i}")],
+            )
+            .unwrap();
+        }
+    }
+
+    /// The writer starts the WAL over between groups: what was written stays, the next write
+    /// goes to the top, and the writer's connection waits for locks as long as before.
+    #[test]
+    fn the_writer_starts_the_wal_over_and_keeps_what_was_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut conn = open_writer_connection(&path).unwrap();
+        migrate::migrate(&mut conn).unwrap();
+        write_rows(&conn, 0..200);
+        assert!(wal_frames(&conn).0 >= 200);
+        start_wal_over(&conn);
+        write_rows(&conn, 200..201);
+        let (frames, _) = wal_frames(&conn);
+        assert!(frames <= 4, "the WAL started over: {frames} frames");
+        assert_eq!(checkpoints(&path), 201);
+        let waits: i64 = conn
+            .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(waits, 30_000);
+    }
+
+    /// A reader of the old frames puts the start over off, briefly (appends wait behind it),
+    /// and nothing is lost; once it is done the WAL starts over.
+    #[test]
+    fn a_reader_puts_the_start_over_off_only_briefly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        let mut conn = open_writer_connection(&path).unwrap();
+        migrate::migrate(&mut conn).unwrap();
+        write_rows(&conn, 0..100);
+        let mut reader = open_connection(&path).unwrap();
+        let snapshot = reader.transaction().unwrap();
+        let seen: i64 = snapshot
+            .query_row("SELECT count(*) FROM checkpoints", [], |r| r.get(0))
+            .unwrap();
+        write_rows(&conn, 100..200);
+        let started = std::time::Instant::now();
+        start_wal_over(&conn);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        write_rows(&conn, 200..201);
+        assert!(wal_frames(&conn).0 > 4, "the reader kept the old frames");
+        assert_eq!(seen, 100);
+        drop(snapshot);
+        start_wal_over(&conn);
+        write_rows(&conn, 201..202);
+        assert!(wal_frames(&conn).0 <= 4);
+        assert_eq!(checkpoints(&path), 202);
     }
 
     #[test]
