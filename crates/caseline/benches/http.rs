@@ -12,9 +12,12 @@
 //! - `CASELINE_BENCH_STORE`: an existing store to add the "county" row on (a copy is used:
 //!   `sqlite://…` files are copied first, so the original is never written to).
 //! - `CASELINE_BENCH_ONLY`: a comma-separated list of row names to run (`single`, `batch10`,
-//!   `batch100`, `long`, `postgres`, `county`, `store`, `floor`). `floor` asks `GET /health`
-//!   of the same server with the same 64 clients: what HTTP alone costs on this machine, the
-//!   server's side and the load client's, the part of a record's cost no handler work removes.
+//!   `batch100`, `long`, `postgres`, `county`, `countystore`, `store`, `floor`). `floor` asks
+//!   `GET /health` of the same server with the same 64 clients: what HTTP alone costs on this
+//!   machine, the server's side and the load client's, the part of a record's cost no handler
+//!   work removes. `countystore` (with `CASELINE_BENCH_STORE`, in each pair) is the store alone
+//!   on a copy of the county: what the county's size costs the store itself.
+//! - `CASELINE_BENCH_WARM_UP`: seconds of the same load before each row, not measured.
 //! - `CASELINE_BENCH_CLIENT`: `hyper` to load with hyper's client instead of the default,
 //!   which writes each request's bytes to a socket and reads the answer with `httparse`.
 //! - `CASELINE_BENCH_PAIRS`: with `store` and `single`, run the SQLite store alone and single

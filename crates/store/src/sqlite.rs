@@ -312,6 +312,9 @@ const RESTART_AFTER_FRAMES: i64 = 32_768;
 /// 540 MB), so under load the file is written over rather than cut and regrown; a WAL that
 /// grew past it (a reader holding the restart back) is cut back to it.
 const WAL_KEPT_BYTES: i64 = 1024 * 1024 * 1024;
+// Well above the WAL's length (4 KiB pages and 24-byte frame headers) when the writer is asked
+// to start it over.
+const _: () = assert!(WAL_KEPT_BYTES > 4 * RESTART_AFTER_FRAMES * (4096 + 24));
 
 /// Checkpoints that found nothing new, in a row, before the checkpointer trims the WAL file
 /// to nothing: 30 s without an append. The file kept under load ([`WAL_KEPT_BYTES`]) is then
@@ -477,7 +480,7 @@ fn supervise_writer(
         };
         health.set_running(true);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            writer_loop(&mut c, &rx, restart)
+            writer_loop(&mut c, &rx, restart);
         }));
         health.set_running(false);
         match outcome {
@@ -2012,16 +2015,17 @@ mod tests {
         assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM, 32, 32), 1);
     }
 
-    #[test]
-    fn the_writer_keeps_the_wal_file_under_load() {
+    /// A setting of the writer's connection on a fresh store.
+    fn fresh_writer_setting(pragma: &str) -> i64 {
         let dir = tempfile::tempdir().unwrap();
         let conn = open_writer_connection(&dir.path().join("s.db")).unwrap();
-        let limit: i64 = conn
-            .query_row("PRAGMA journal_size_limit", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(limit, WAL_KEPT_BYTES);
-        // Well above the WAL's length when the checkpointer asks for it to start over.
-        assert!(WAL_KEPT_BYTES > 4 * RESTART_AFTER_FRAMES * (4096 + 24));
+        conn.query_row(&format!("PRAGMA {pragma}"), [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn the_writer_keeps_the_wal_file_under_load() {
+        assert_eq!(fresh_writer_setting("journal_size_limit"), WAL_KEPT_BYTES);
     }
 
     /// Frames in the WAL since it last started over, and how many of them are copied.
@@ -2093,12 +2097,7 @@ mod tests {
 
     #[test]
     fn a_fresh_store_opens_its_writer_with_the_small_cache() {
-        let dir = tempfile::tempdir().unwrap();
-        let conn = open_writer_connection(&dir.path().join("s.db")).unwrap();
-        let kib: i64 = conn
-            .query_row("PRAGMA cache_size", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(kib, -SMALL_STORE_CACHE_KIB);
+        assert_eq!(fresh_writer_setting("cache_size"), -SMALL_STORE_CACHE_KIB);
     }
 
     fn checkpoint_job(
