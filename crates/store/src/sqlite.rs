@@ -390,8 +390,9 @@ fn start_wal_over(conn: &Connection) {
     }
 }
 
-/// Whether the store has gone quiet with a WAL to trim: the same frames, all copied, at
-/// [`QUIET_TICKS_BEFORE_TRIM`] checkpoints in a row.
+/// Whether the store has gone quiet: the same frames, all copied, at
+/// [`QUIET_TICKS_BEFORE_TRIM`] checkpoints in a row. No frames counts too: a WAL started over
+/// just before the appends stopped has none but keeps its file.
 #[derive(Default)]
 struct Quiet {
     frames: i64,
@@ -402,7 +403,7 @@ impl Quiet {
     /// Takes one passive checkpoint's answer (frames in the WAL, frames copied); true once,
     /// when the WAL should be trimmed.
     fn trim_now(&mut self, frames: i64, copied: i64) -> bool {
-        if frames == 0 || copied < frames || frames != self.frames {
+        if copied < frames || frames != self.frames {
             self.frames = frames;
             self.ticks = 0;
             return false;
@@ -2006,7 +2007,9 @@ mod tests {
         );
         assert_eq!(ticks(&mut quiet, 1, 5_000, 5_000), 1);
         assert_eq!(ticks(&mut quiet, 500, 5_000, 5_000), 0);
-        // After a trim the WAL is empty: nothing to trim until it fills and goes quiet again.
+        // A WAL started over as the appends stopped has no frames but keeps its file: trimmed
+        // once too (and once the file is empty, trimming it again costs next to nothing).
+        assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM + 1, 0, 0), 1);
         assert_eq!(ticks(&mut quiet, 500, 0, 0), 0);
         assert_eq!(ticks(&mut quiet, QUIET_TICKS_BEFORE_TRIM + 1, 30, 30), 1);
         // An append in the middle of the quiet count starts it over.
