@@ -107,7 +107,7 @@ fn open_writer_connection(path: &Path) -> Result<Connection, StoreError> {
     // When the WAL starts over (see `checkpoint_loop`), the file is kept as long as it is, up
     // to this, and written over from the top: cut back to 128 MiB at every start, it was
     // regrown through new pages that the kernel zeroes first, and on a county's store the
-    // writer spent a third of its time zeroing them (docs/BENCHMARKS.md, eighteenth round).
+    // writer spent up to a quarter of its time zeroing them (docs/BENCHMARKS.md, eighteenth round).
     // The checkpointer trims it once the store is quiet (`QUIET_TICKS_BEFORE_TRIM`).
     conn.pragma_update(None, "journal_size_limit", WAL_KEPT_BYTES)
         .map_err(|e| unavailable("journal_size_limit", e))?;
