@@ -2049,14 +2049,21 @@ mod tests {
         }
     }
 
-    /// The writer starts the WAL over between groups: what was written stays, the next write
-    /// goes to the top, and the writer's connection waits for locks as long as before.
-    #[test]
-    fn the_writer_starts_the_wal_over_and_keeps_what_was_written() {
+    /// A store's file, migrated, and the writer's connection to it (the folder goes with the
+    /// first).
+    fn migrated_writer() -> (tempfile::TempDir, PathBuf, Connection) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
         let mut conn = open_writer_connection(&path).unwrap();
         migrate::migrate(&mut conn).unwrap();
+        (dir, path, conn)
+    }
+
+    /// The writer starts the WAL over between groups: what was written stays, the next write
+    /// goes to the top, and the writer's connection waits for locks as long as before.
+    #[test]
+    fn the_writer_starts_the_wal_over_and_keeps_what_was_written() {
+        let (_dir, path, conn) = migrated_writer();
         write_rows(&conn, 0..200);
         assert!(wal_frames(&conn).0 >= 200);
         start_wal_over(&conn);
@@ -2067,17 +2074,14 @@ mod tests {
         let waits: i64 = conn
             .query_row("PRAGMA busy_timeout", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(waits, 30_000);
+        assert_eq!(u128::try_from(waits).unwrap(), BUSY_TIMEOUT.as_millis());
     }
 
     /// A reader of the old frames puts the start over off, briefly (appends wait behind it),
     /// and nothing is lost; once it is done the WAL starts over.
     #[test]
     fn a_reader_puts_the_start_over_off_only_briefly() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.db");
-        let mut conn = open_writer_connection(&path).unwrap();
-        migrate::migrate(&mut conn).unwrap();
+        let (_dir, path, conn) = migrated_writer();
         write_rows(&conn, 0..100);
         let mut reader = open_connection(&path).unwrap();
         let snapshot = reader.transaction().unwrap();
