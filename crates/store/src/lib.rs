@@ -546,8 +546,14 @@ pub trait EventStore: Send + Sync + 'static {
     }
 
     /// Saves the rows of children `changed` since the last save (replacing theirs), removes
-    /// the rows of `removed`, and moves the read model's position to `position`, all in one
-    /// transaction: a restart never pairs rows with the wrong position.
+    /// the rows of `removed`, and moves the read model's position to `position`, as one
+    /// transaction would: a restart never pairs rows with the wrong position.
+    ///
+    /// A backend may write many rows in several transactions before the one that moves the
+    /// position (SQLite does, so that one save does not hold its single writer long), on the
+    /// terms of [`EventStore::save_read_model_rows`]: each written only while the stored
+    /// position is not beyond `position`, and every row written again with the position if
+    /// anything else committed in between.
     ///
     /// Never goes backwards, as [`EventStore::save_snapshot`]: a save at a position lower than
     /// the stored one writes nothing and returns `Ok`; an equal position is applied.

@@ -30,6 +30,7 @@ use uuid::Uuid;
 mod backup;
 mod heads;
 mod migrate;
+mod read_model;
 
 pub use backup::{BackupCopied, backup};
 
@@ -42,6 +43,7 @@ use crate::{
     SigninGrant, StoreError, StoreErrorKind, StoredEvent, TokenRecord, Verification,
 };
 use heads::Heads;
+use read_model::{Piece, SaveInPieces};
 
 /// Most requests the writer folds into one transaction: large enough to amortise the fsync,
 /// small enough that the first waiter is not kept long.
@@ -70,6 +72,10 @@ pub struct SqliteStore {
     queue_capacity: usize,
     health: Arc<WriterHealth>,
     readers: Mutex<Vec<Connection>>,
+    /// Held through a save of read model rows: a save written in pieces must not have another
+    /// save of this process between them, which `data_version` (other connections' commits
+    /// only) would not see (`read_model`).
+    read_model_saves: tokio::sync::Mutex<()>,
 }
 
 // The backend's name in front of each of its errors ([`crate::error::unavailable`]).
@@ -213,6 +219,7 @@ impl SqliteStore {
             queue_capacity,
             health,
             readers: Mutex::new(Vec::new()),
+            read_model_saves: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -302,9 +309,12 @@ impl SqliteStore {
 }
 
 /// Frames (pages) the WAL may hold before the checkpointer has it start again from the top:
-/// 32,768 of 4 KiB, 128 MiB. A restart holds appends back while it finishes (tens of
-/// milliseconds on a large database), so it is kept rare: every 10-20 s under a steady 5,000
-/// records a second. At four times this the writer is asked to do it ([`checkpoint_loop`]).
+/// 32,768 of 4 KiB, 128 MiB. A restart holds appends back while it finishes (30-80 ms on a
+/// county's store: it copies what the last passive checkpoint left and syncs the database),
+/// so it is kept rare. Single records write about two and a half frames each (the event, its
+/// leaf of the child index, their share of the rest), so that is every 3 s under a steady
+/// 5,000 records a second and about every second at 12,000 (docs/BENCHMARKS.md, nineteenth
+/// round). At four times this the writer is asked to do it ([`checkpoint_loop`]).
 const RESTART_AFTER_FRAMES: i64 = 32_768;
 
 /// The largest WAL file kept between starts over: above the most that `checkpoint_loop` lets
@@ -708,39 +718,6 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredEvent, Stor
         let data = parse_json(&t.data, "data")?;
         Ok(t.with_json(recorded_by, data, prev_hash, hash))
     }))
-}
-
-/// The saved position of the read model `name`, if it was ever saved.
-fn read_model_position(tx: &Transaction<'_>, name: &str) -> Result<Option<u64>, StoreError> {
-    let stored: Option<i64> = tx
-        .query_row(
-            "SELECT position FROM read_models WHERE name = ?1",
-            [name],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| unavailable("read model position", e))?;
-    Ok(stored.map(|p| p.max(0) as u64))
-}
-
-/// Writes `rows` of the read model `name`, each replacing the child's row if it has one.
-fn upsert_read_model_rows(
-    tx: &Transaction<'_>,
-    name: &str,
-    rows: &[(Uuid, Vec<u8>)],
-) -> Result<(), StoreError> {
-    let mut upsert = tx
-        .prepare_cached(
-            "INSERT INTO read_model_rows (name, child_id, data) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (name, child_id) DO UPDATE SET data = excluded.data",
-        )
-        .map_err(|e| unavailable("save read model rows", e))?;
-    for (id, data) in rows {
-        upsert
-            .execute(params![name, id.to_string(), data])
-            .map_err(|e| unavailable("save read model rows", e))?;
-    }
-    Ok(())
 }
 
 /// One page of [`EventStore::read_children`], each row made into an `E` by `convert`.
@@ -1833,34 +1810,32 @@ impl EventStore for Sqlite {
         changed: Vec<(Uuid, Vec<u8>)>,
         removed: Vec<Uuid>,
     ) -> Result<(), StoreError> {
-        let name = name.to_owned();
-        // Through the writer, whose transaction holds the database's one write lock, so the
-        // position check and the writes cannot interleave with another save. The rows come
-        // encoded; the writer only inserts them.
-        self.0
-            .write(move |tx| {
-                if read_model_position(tx, &name)?.is_some_and(|p| p > position) {
-                    return Ok(());
-                }
-                tx.execute(
-                    "INSERT INTO read_models (name, position, saved_at) VALUES (?1, ?2, ?3) \
-                     ON CONFLICT (name) DO UPDATE SET position = excluded.position, \
-                     saved_at = excluded.saved_at",
-                    params![name, position as i64, format_time(Utc::now())],
-                )
-                .map_err(|e| unavailable("save read model", e))?;
-                upsert_read_model_rows(tx, &name, &changed)?;
-                let mut delete = tx
-                    .prepare_cached("DELETE FROM read_model_rows WHERE name = ?1 AND child_id = ?2")
-                    .map_err(|e| unavailable("remove read model rows", e))?;
-                for id in &removed {
-                    delete
-                        .execute(params![name, id.to_string()])
-                        .map_err(|e| unavailable("remove read model rows", e))?;
-                }
-                Ok(())
-            })
-            .await
+        // Through the writer, whose transaction holds the database's one write lock, so each
+        // position check and its writes cannot interleave with another save. The rows come
+        // encoded; the writer only inserts them, a piece per job when they are many, so the
+        // appends are committed between the pieces (`read_model`).
+        let _saving = self.0.read_model_saves.lock().await;
+        let mut save = SaveInPieces::new(
+            name.to_owned(),
+            position,
+            changed,
+            removed,
+            read_model::SAVE_PIECE_BYTES,
+        );
+        while save.more() {
+            let piece;
+            (save, piece) = self
+                .0
+                .write(move |tx| {
+                    let piece = save.write_next(tx)?;
+                    Ok((save, piece))
+                })
+                .await?;
+            if piece == Piece::Behind {
+                return Ok(());
+            }
+        }
+        self.0.write(move |tx| save.finish(tx)).await
     }
 
     async fn save_read_model_rows(
@@ -1870,12 +1845,13 @@ impl EventStore for Sqlite {
         rows: Vec<(Uuid, Vec<u8>)>,
     ) -> Result<bool, StoreError> {
         let name = name.to_owned();
+        let _saving = self.0.read_model_saves.lock().await;
         self.0
             .write(move |tx| {
-                if read_model_position(tx, &name)?.is_some_and(|p| p > up_to) {
+                if read_model::position(tx, &name)?.is_some_and(|p| p > up_to) {
                     return Ok(false);
                 }
-                upsert_read_model_rows(tx, &name, &rows)?;
+                read_model::upsert_rows(tx, &name, &rows)?;
                 Ok(true)
             })
             .await

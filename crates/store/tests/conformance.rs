@@ -619,6 +619,39 @@ mod cases {
         assert_eq!(rows[1], (b, 25u64.to_be_bytes().to_vec()));
     }
 
+    /// A save of many large rows (over a megabyte: SQLite writes it in pieces) keeps every
+    /// row and removes what it removes, with the position; racing large saves end at the
+    /// highest position with that save's rows, never a mix.
+    pub(crate) async fn a_large_read_model_save_is_whole(s: Arc<dyn EventStore>) {
+        let ids: Vec<Uuid> = (1..=300u128).map(Uuid::from_u128).collect();
+        let rows = |fill: u8| -> Vec<(Uuid, Vec<u8>)> {
+            ids.iter().map(|id| (*id, vec![fill; 4096])).collect()
+        };
+        s.save_read_model("m", 3, rows(1), vec![]).await.unwrap();
+        s.save_read_model("m", 4, rows(2), vec![ids[0]])
+            .await
+            .unwrap();
+        let (position, saved) = s.load_read_model("m").await.unwrap();
+        assert_eq!(position, 4);
+        assert_eq!(
+            saved,
+            rows(2)[1..].to_vec(),
+            "every row, the removed one gone"
+        );
+        let saves: Vec<_> = (10..=13u64)
+            .map(|p| {
+                let (s, rows) = (s.clone(), rows(p as u8));
+                tokio::spawn(async move { s.save_read_model("m", p, rows, vec![]).await })
+            })
+            .collect();
+        for save in saves {
+            save.await.unwrap().unwrap();
+        }
+        let (position, saved) = s.load_read_model("m").await.unwrap();
+        assert_eq!(position, 13);
+        assert_eq!(saved, rows(13));
+    }
+
     /// A rebuild's rows saved apart from the position: written without moving it, refused
     /// once a later model has been saved. A backend that keeps rows only with a position
     /// declines every such save and writes nothing.
@@ -957,6 +990,7 @@ conformance!(
     a_snapshot_never_goes_back_to_an_older_position,
     values_no_store_could_read_back_are_refused,
     a_read_model_saves_what_changed_and_never_goes_back,
+    a_large_read_model_save_is_whole,
     a_rebuilds_rows_are_saved_without_moving_the_position,
     a_scan_by_child_returns_whole_children_up_to_a_position,
 );
