@@ -285,7 +285,7 @@ mod tests {
         let ids = sorted((0..10).map(|_| Uuid::new_v4()).collect());
         let gone = Uuid::new_v4();
         job(&mut writer, |tx| {
-            upsert_rows(tx, "m", &rows(&[gone], 9, 3)).unwrap()
+            upsert_rows(tx, "m", &rows(&[gone], 9, 3)).unwrap();
         });
         let pieces = save(
             &mut writer,
