@@ -1824,10 +1824,11 @@ impl EventStore for Sqlite {
         );
         while save.more() {
             let piece;
+            let health = Arc::clone(&self.0.health);
             (save, piece) = self
                 .0
                 .write(move |tx| {
-                    let piece = save.write_next(tx)?;
+                    let piece = save.write_next(tx, health.restarts())?;
                     Ok((save, piece))
                 })
                 .await?;
@@ -1835,7 +1836,10 @@ impl EventStore for Sqlite {
                 return Ok(());
             }
         }
-        self.0.write(move |tx| save.finish(tx)).await
+        let health = Arc::clone(&self.0.health);
+        self.0
+            .write(move |tx| save.finish(tx, health.restarts()))
+            .await
     }
 
     async fn save_read_model_rows(

@@ -64,7 +64,8 @@ impl WriterHealth {
         self.restarts.fetch_add(1, Ordering::AcqRel) + 1
     }
 
-    #[cfg(test)]
+    /// How many times the writer has restarted: a job that spans several of the writer's
+    /// transactions tells by it that the connection under them changed.
     pub(crate) fn restarts(&self) -> u64 {
         self.restarts.load(Ordering::Acquire)
     }

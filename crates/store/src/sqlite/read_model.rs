@@ -16,7 +16,9 @@
 //!   folds every child with events after it from its whole stream again;
 //! - if anything else committed between the pieces (another process on the same file: a
 //!   second server, `caseline rebuild`), SQLite's `data_version` says so, and the last job
-//!   writes every row again, with the position, as a one-job save would have.
+//!   writes every row again, with the position, as a one-job save would have. `data_version`
+//!   is the writer connection's own count, so a writer restarted in between (a new
+//!   connection, [`crate::writer::WriterHealth::restarts`]) counts as something else too.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use uuid::Uuid;
@@ -92,8 +94,9 @@ pub(super) struct SaveInPieces {
     ends: Vec<usize>,
     /// How many pieces are written.
     written: usize,
-    /// `data_version` when the first piece was written.
-    version: Option<i64>,
+    /// The writer's restarts and its connection's `data_version` when the first piece was
+    /// written.
+    version: Option<(u64, i64)>,
     interleaved: bool,
 }
 
@@ -132,9 +135,14 @@ impl SaveInPieces {
         !self.interleaved && self.written < self.ends.len()
     }
 
-    /// Writes the next piece (call while [`SaveInPieces::more`]).
-    pub(super) fn write_next(&mut self, tx: &Transaction<'_>) -> Result<Piece, StoreError> {
-        let version = data_version(tx)?;
+    /// Writes the next piece (call while [`SaveInPieces::more`]) in the writer's transaction
+    /// `tx`, the writer having restarted `restarts` times.
+    pub(super) fn write_next(
+        &mut self,
+        tx: &Transaction<'_>,
+        restarts: u64,
+    ) -> Result<Piece, StoreError> {
+        let version = (restarts, data_version(tx)?);
         if self.version.is_some_and(|v| v != version) {
             self.interleaved = true;
             return Ok(Piece::Interleaved);
@@ -155,11 +163,11 @@ impl SaveInPieces {
     /// Writes what is left and moves the position, or, if anything else committed since the
     /// first piece, every row with the position; nothing if the stored position is beyond the
     /// save's (never backwards; an equal position is applied).
-    pub(super) fn finish(&self, tx: &Transaction<'_>) -> Result<(), StoreError> {
+    pub(super) fn finish(&self, tx: &Transaction<'_>, restarts: u64) -> Result<(), StoreError> {
         if position(tx, &self.name)?.is_some_and(|p| p > self.position) {
             return Ok(());
         }
-        let now = data_version(tx)?;
+        let now = (restarts, data_version(tx)?);
         let whole = self.interleaved || self.version.is_some_and(|v| v != now);
         let from = match self.written.checked_sub(1) {
             Some(i) if !whole => self.ends[i],
@@ -249,7 +257,7 @@ mod tests {
     ) -> Vec<Piece> {
         let mut pieces = Vec::new();
         while save.more() {
-            let piece = job(writer, |tx| save.write_next(tx).unwrap());
+            let piece = job(writer, |tx| save.write_next(tx, 0).unwrap());
             pieces.push(piece);
             if pieces.len() == 1 {
                 between();
@@ -258,7 +266,7 @@ mod tests {
                 return pieces;
             }
         }
-        job(writer, |tx| save.finish(tx).unwrap());
+        job(writer, |tx| save.finish(tx, 0).unwrap());
         pieces
     }
 
@@ -316,7 +324,7 @@ mod tests {
                 job(&mut other, |tx| {
                     let older =
                         SaveInPieces::new("m".into(), 5, rows(&ids[..1], 2, 10), vec![], 1 << 20);
-                    older.finish(tx).unwrap();
+                    older.finish(tx, 0).unwrap();
                 });
             },
         );
@@ -328,6 +336,37 @@ mod tests {
             "{saved:?}"
         );
         assert_eq!(saved.len(), 10);
+    }
+
+    /// The writer restarted between the pieces (a new connection, whose `data_version` says
+    /// nothing of what the old one saw): the last job writes every row again.
+    #[test]
+    fn a_writer_restarted_between_the_pieces_has_every_row_written_again() {
+        let (_dir, mut writer, _other) = two_connections();
+        let ids = sorted((0..10).map(|_| Uuid::new_v4()).collect());
+        let mut s = SaveInPieces::new("m".into(), 7, rows(&ids, 1, 100), vec![], 256);
+        assert_eq!(
+            job(&mut writer, |tx| s.write_next(tx, 0).unwrap()),
+            Piece::Written
+        );
+        // Something this save cannot see by `data_version` (the same connection) replaces a
+        // row it wrote: what a save on the old connection could have done.
+        job(&mut writer, |tx| {
+            upsert_rows(tx, "m", &rows(&ids[..1], 2, 10)).unwrap();
+        });
+        assert_eq!(
+            job(&mut writer, |tx| s.write_next(tx, 1).unwrap()),
+            Piece::Interleaved
+        );
+        assert!(!s.more());
+        job(&mut writer, |tx| s.finish(tx, 1).unwrap());
+        let (position, saved) = stored(&writer);
+        assert_eq!(position, Some(7));
+        assert_eq!(saved.len(), 10);
+        assert!(
+            saved.iter().all(|(_, row)| row == &vec![1; 100]),
+            "{saved:?}"
+        );
     }
 
     /// A later model saved (by another process) between the pieces: the save stops and moves
@@ -343,7 +382,7 @@ mod tests {
             || {
                 job(&mut other, |tx| {
                     SaveInPieces::new("m".into(), 9, rows(&[later], 3, 10), vec![], 1 << 20)
-                        .finish(tx)
+                        .finish(tx, 0)
                         .unwrap();
                 });
             },
@@ -364,7 +403,7 @@ mod tests {
         let a = Uuid::new_v4();
         job(&mut writer, |tx| {
             SaveInPieces::new("m".into(), 9, rows(&[a], 1, 10), vec![], 1)
-                .finish(tx)
+                .finish(tx, 0)
                 .unwrap();
         });
         let ids: Vec<Uuid> = (0..4).map(|_| Uuid::new_v4()).collect();
