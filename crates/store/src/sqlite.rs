@@ -1768,14 +1768,7 @@ impl EventStore for Sqlite {
                 let tx = c
                     .unchecked_transaction()
                     .map_err(|e| unavailable("read model", e))?;
-                let position: Option<i64> = tx
-                    .query_row(
-                        "SELECT position FROM read_models WHERE name = ?1",
-                        [&name],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(|e| unavailable("read model", e))?;
+                let position = read_model::position(&tx, &name)?;
                 let mut rows = Vec::new();
                 {
                     let mut stmt = tx
@@ -1798,7 +1791,7 @@ impl EventStore for Sqlite {
                     }
                 }
                 tx.commit().map_err(|e| unavailable("read model", e))?;
-                Ok((position.unwrap_or(0).max(0) as u64, rows))
+                Ok((position.unwrap_or(0), rows))
             })
             .await
     }
@@ -1832,8 +1825,11 @@ impl EventStore for Sqlite {
                     Ok((save, piece))
                 })
                 .await?;
-            if piece == Piece::Behind {
-                return Ok(());
+            match piece {
+                Piece::Written => {}
+                Piece::Behind => return Ok(()),
+                // The last job writes every row.
+                Piece::Interleaved => break,
             }
         }
         let health = Arc::clone(&self.0.health);

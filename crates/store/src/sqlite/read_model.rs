@@ -77,8 +77,8 @@ pub(super) enum Piece {
     /// The stored position is beyond the save's: the save ends, nothing more written (a later
     /// model is saved; the pieces written before are safe beside it, as the module says).
     Behind,
-    /// Another connection committed since the first piece: the rest waits for the last job,
-    /// which writes every row.
+    /// Another connection committed since the first piece: the save writes no more pieces,
+    /// and its last job ([`SaveInPieces::finish`]) writes every row.
     Interleaved,
 }
 
@@ -95,9 +95,8 @@ pub(super) struct SaveInPieces {
     /// How many pieces are written.
     written: usize,
     /// The writer's restarts and its connection's `data_version` when the first piece was
-    /// written.
+    /// written: `finish` writes every row if they have moved since.
     version: Option<(u64, i64)>,
-    interleaved: bool,
 }
 
 impl SaveInPieces {
@@ -126,13 +125,13 @@ impl SaveInPieces {
             ends,
             written: 0,
             version: None,
-            interleaved: false,
         }
     }
 
-    /// Whether a piece is still to be written before [`SaveInPieces::finish`].
+    /// Whether a piece is still to be written before [`SaveInPieces::finish`] (unless one
+    /// ended the save as [`Piece::Behind`] or [`Piece::Interleaved`]).
     pub(super) fn more(&self) -> bool {
-        !self.interleaved && self.written < self.ends.len()
+        self.written < self.ends.len()
     }
 
     /// Writes the next piece (call while [`SaveInPieces::more`]) in the writer's transaction
@@ -144,7 +143,6 @@ impl SaveInPieces {
     ) -> Result<Piece, StoreError> {
         let version = (restarts, data_version(tx)?);
         if self.version.is_some_and(|v| v != version) {
-            self.interleaved = true;
             return Ok(Piece::Interleaved);
         }
         if position(tx, &self.name)?.is_some_and(|p| p > self.position) {
@@ -167,8 +165,11 @@ impl SaveInPieces {
         if position(tx, &self.name)?.is_some_and(|p| p > self.position) {
             return Ok(());
         }
-        let now = (restarts, data_version(tx)?);
-        let whole = self.interleaved || self.version.is_some_and(|v| v != now);
+        // Nothing to compare when the save was one piece.
+        let whole = match self.version {
+            Some(first) => first != (restarts, data_version(tx)?),
+            None => true,
+        };
         let from = match self.written.checked_sub(1) {
             Some(i) if !whole => self.ends[i],
             _ => 0,
@@ -262,8 +263,10 @@ mod tests {
             if pieces.len() == 1 {
                 between();
             }
-            if piece == Piece::Behind {
-                return pieces;
+            match piece {
+                Piece::Written => {}
+                Piece::Behind => return pieces,
+                Piece::Interleaved => break,
             }
         }
         job(writer, |tx| save.finish(tx, 0).unwrap());
@@ -358,7 +361,6 @@ mod tests {
             job(&mut writer, |tx| s.write_next(tx, 1).unwrap()),
             Piece::Interleaved
         );
-        assert!(!s.more());
         job(&mut writer, |tx| s.finish(tx, 1).unwrap());
         let (position, saved) = stored(&writer);
         assert_eq!(position, Some(7));
