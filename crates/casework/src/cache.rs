@@ -42,13 +42,12 @@ impl Folded {
         self.child.sequence()
     }
 
-    /// Whether the record needs the child's whole history to be decided: a batch, or a
-    /// correction. A child resumed from a kept state is folded whole first.
-    pub fn needs_whole(records: &[domain::envelope::RecordInput], batch: bool) -> bool {
-        batch
-            || records
-                .iter()
-                .any(|r| matches!(r.data, RecordData::RecordCorrected(_)))
+    /// Whether the records need the child's whole history to be decided: a correction among
+    /// them (one record or a batch). A child resumed from a kept state is folded whole first.
+    pub fn needs_whole(records: &[domain::envelope::RecordInput]) -> bool {
+        records
+            .iter()
+            .any(|r| matches!(r.data, RecordData::RecordCorrected(_)))
     }
 
     /// Folds stored events from nothing.
@@ -181,7 +180,7 @@ impl Turn<'_> {
         self.bring_up(store, true).await
     }
 
-    /// [`Turn::refresh`] for an append: unless `whole` (a batch or a correction), a child not
+    /// [`Turn::refresh`] for an append: unless `whole` (a correction), a child not
     /// in the cache starts from its kept state ([`crate::snapshot`]) and the events after it.
     pub async fn bring_up(
         &mut self,

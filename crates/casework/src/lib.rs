@@ -224,8 +224,8 @@ impl Casework {
         // that this one refers to (a disagreement about a decision recorded through the other
         // server), so the fold is brought up to date and the records decided again first.
         // A child not kept here starts from its kept state when the records need no more
-        // (one record that corrects nothing); a batch or a correction weighs the whole history.
-        let whole = Folded::needs_whole(&records, batch);
+        // (records that correct nothing, one or a batch); a correction weighs the whole history.
+        let whole = Folded::needs_whole(&records);
         let (mut folded, mut fresh) = match turn.folded() {
             Some(f) if !whole || f.child.is_whole() => (f.clone(), false),
             _ => (
@@ -357,7 +357,13 @@ impl Casework {
             &self.services(),
         )?;
         if batch {
-            let mut scratch = child.clone();
+            // The state alone unless the batch corrects (`Child::state_alone`): the role table
+            // reads the state, and a copy of the history would cost what the child has recorded.
+            let mut scratch = if Folded::needs_whole(records) {
+                child.clone()
+            } else {
+                child.state_alone()
+            };
             for (i, event) in decided.iter().enumerate() {
                 if let EventBody::Record(data) = &event.body {
                     access::may_append_to(actor.role, &actor.agency, &scratch, data)

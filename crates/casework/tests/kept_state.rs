@@ -183,6 +183,32 @@ async fn a_cold_long_child_is_appended_to_from_its_kept_state() {
 }
 
 #[tokio::test]
+async fn a_cold_long_child_takes_a_batch_from_its_kept_state() {
+    // A batch that corrects nothing reads no history either: a cold child does not fold its
+    // whole stream for it, and the state it leaves is the whole fold's.
+    let (_dir, store, child) = long_child(250, 200).await;
+    let cold = fresh(&store).await;
+    let appended = cold
+        .append(
+            &actor(),
+            child,
+            Append {
+                records: vec![conversation(), conversation(), conversation()],
+                batch: true,
+                ..Append::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(appended.events.last().map(|e| e.sequence), Some(254));
+    let folded = kept_fold(&cold, child).await;
+    assert!(!folded.child.is_whole(), "started from the kept state");
+    let whole = whole_fold(&store, child).await;
+    assert!(folded.child.state() == whole.state());
+    assert_eq!(folded.sequence(), whole.sequence());
+}
+
+#[tokio::test]
 async fn a_correction_folds_the_whole_history_first() {
     let (_dir, store, child) = long_child(120, 100).await;
     let early = store.read_stream(child, 1, 1).await.unwrap()[0].event_id;

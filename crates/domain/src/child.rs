@@ -45,8 +45,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 /// A child's record: every event in order and the state they fold to.
 ///
 /// A child resumed from a kept state ([`Child::resume`]) holds no events, not even those applied
-/// after it: its state and sequence are whole, and it decides single records that correct
-/// nothing; a batch or a correction, which weigh the whole history, and anything that shows
+/// after it: its state and sequence are whole, and it decides records that correct nothing
+/// (one or a batch); a correction, which weighs the whole history, and anything that shows
 /// the history need the child folded from all its events ([`Child::is_whole`]). Holding the
 /// events applied since the resume served nothing, and cost their memory, and their drop when
 /// the child was let go (docs/BENCHMARKS.md, twelfth round).
@@ -79,8 +79,14 @@ impl Child {
         }
     }
 
-    /// Whether the whole history is held (not resumed from a kept state). A batch, a
-    /// correction and anything that walks the history need a whole child.
+    /// A copy holding the state and sequence alone (as if resumed from it): what records that
+    /// correct nothing are decided against, without copying the history.
+    pub fn state_alone(&self) -> Child {
+        Child::resume(self.state.clone(), self.sequence())
+    }
+
+    /// Whether the whole history is held (not resumed from a kept state). A correction and
+    /// anything that walks the history need a whole child.
     pub fn is_whole(&self) -> bool {
         self.resumed_at == 0
     }

@@ -86,7 +86,19 @@ impl Child {
                 {
                     return Ok(vec![self.decide_one(event_id, input, services)?]);
                 }
-                let mut scratch = self.clone();
+                // Each record is decided against the state its earlier ones made. A command
+                // that corrects nothing reads no history (the same rules as one record), so its
+                // scratch is the state alone: copying the history, and folding a child from its
+                // whole stream to have one, made a batch's cost grow with the child's record
+                // (docs/BENCHMARKS.md, twentieth round). A correction weighs the history.
+                let corrects = records
+                    .iter()
+                    .any(|(_, r)| matches!(r.data, RecordData::RecordCorrected(_)));
+                let mut scratch = if corrects {
+                    self.clone()
+                } else {
+                    self.state_alone()
+                };
                 let mut out = Vec::with_capacity(records.len());
                 for (i, (event_id, input)) in records.into_iter().enumerate() {
                     let prefix = if batch {

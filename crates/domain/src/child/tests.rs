@@ -1376,6 +1376,31 @@ proptest! {
     }
 
     #[test]
+    fn a_batch_that_corrects_nothing_is_decided_alike_against_the_state_alone(targets in steps_strategy(), earlier in 0usize..6) {
+        // A batch that corrects nothing reads no history: against a child resumed from its
+        // state (what the cache keeps) it is decided exactly as against the whole child.
+        let whole = after((0..earlier).map(|_| conversation(id())).collect());
+        let resumed = whole.state_alone();
+        prop_assert!(earlier == 0 || !resumed.is_whole());
+        let records = step_records(&targets);
+        if records.is_empty() {
+            return Ok(());
+        }
+        let batch = |c: &Child| c.decide(ChildCommand::Append { records: records.clone_records(), batch: true }, &services());
+        let (on_whole, on_state) = (batch(&whole), batch(&resumed));
+        prop_assert_eq!(&on_whole, &on_state);
+        if let (Ok(events), Ok(_)) = (on_whole, on_state) {
+            let (mut a, mut b) = (whole.clone(), resumed.clone());
+            for e in events {
+                a.apply(e.clone());
+                b.apply(e);
+            }
+            prop_assert_eq!(a.state(), b.state());
+            prop_assert_eq!(a.sequence(), b.sequence());
+        }
+    }
+
+    #[test]
     fn resuming_from_a_kept_state_equals_the_whole_fold(targets in steps_strategy(), cut in 0usize..64) {
         // The state kept at any point (through its serialised form, as a store keeps it), with
         // the later events applied to it, is the state of folding every event.
