@@ -664,3 +664,32 @@ async fn the_demo_finds_a_port_shows_known_at_and_cleans_up() {
     assert!(!dir.exists(), "the temporary store is removed");
     drop(taken);
 }
+
+#[tokio::test]
+async fn a_token_revoked_on_the_command_line_is_refused_by_a_running_server_at_once() {
+    // A SQLite server answers token checks from what it read since the database last changed
+    // (`store::sqlite::token_reads`); a revocation by another process on the same file is such
+    // a change, so the next request is refused, however recently the token was checked.
+    let server = Server::start().await;
+    let school = server.client("recorder", SCHOOL).await;
+    let path = "/v1/children?nhs_number=9434765919";
+    for _ in 0..3 {
+        assert_ne!(school.get(path).await.status, 401);
+    }
+    let (code, out, err) = cli(&["token", "list", "--store", &server.store.url]);
+    assert_eq!(code, 0, "{err}");
+    let list: Value = serde_json::from_str(&out).unwrap();
+    let id = list["tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["agency"] == SCHOOL)
+        .and_then(|t| t["id"].as_str())
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        cli(&["token", "revoke", &id, "--store", &server.store.url]).0,
+        0
+    );
+    school.get(path).await.problem(401);
+}

@@ -10,9 +10,9 @@
 //! refused, as it was.
 //!
 //! A store that reads a token quicker than the hand-off to that task and back
-//! ([`EventStore::token_here`]: SQLite, a few microseconds from its own file) is asked on the
-//! request's own thread instead: measured on two cores, the hand-offs cost more than the reads
-//! they shared (docs/BENCHMARKS.md, seventeenth round).
+//! ([`EventStore::token_here`]: SQLite, from its own file, and from what it read since the
+//! database last changed) is asked on the request's own thread instead: measured on two cores,
+//! the hand-offs cost more than the reads they shared (docs/BENCHMARKS.md, seventeenth round).
 
 use std::sync::Arc;
 

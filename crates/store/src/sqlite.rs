@@ -31,6 +31,7 @@ mod backup;
 mod heads;
 mod migrate;
 mod read_model;
+mod token_reads;
 
 pub use backup::{BackupCopied, backup};
 
@@ -72,6 +73,9 @@ pub struct SqliteStore {
     queue_capacity: usize,
     health: Arc<WriterHealth>,
     readers: Mutex<Vec<Connection>>,
+    /// The token checks' own connection and what it has read since the last commit
+    /// (`token_reads`); opened at the first check.
+    token_reads: Mutex<Option<token_reads::TokenReads>>,
     /// Held through a save of read model rows: a save written in pieces must not have another
     /// save of this process between them, which `data_version` (other connections' commits
     /// only) would not see (`read_model`).
@@ -219,6 +223,7 @@ impl SqliteStore {
             queue_capacity,
             health,
             readers: Mutex::new(Vec::new()),
+            token_reads: Mutex::new(None),
             read_model_saves: tokio::sync::Mutex::new(()),
         })
     }
@@ -279,6 +284,24 @@ impl SqliteStore {
                     format!("sqlite: read task failed: {e}"),
                 )
             })?
+    }
+
+    /// A token by its secret's hash, on the calling thread, from what the token checks' own
+    /// connection read since the database last changed (`token_reads`).
+    fn token_here(&self, secret_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
+        let mut reads = self
+            .token_reads
+            .lock()
+            .map_err(|_| corrupt("token reads lock poisoned".into()))?;
+        if reads.is_none() {
+            *reads = Some(token_reads::TokenReads::new(open_connection(&self.path)?));
+        }
+        let Some(reads) = reads.as_mut() else {
+            return Err(corrupt("token reads not opened".into()));
+        };
+        reads.token(secret_hash, |c, hash| {
+            tokens_in(c, &[hash]).map(|found| found.into_iter().next())
+        })
     }
 
     /// Runs `f` on a pooled read connection on the calling thread. For a read of a few
@@ -1442,11 +1465,7 @@ impl EventStore for Sqlite {
     }
 
     fn token_here(&self, secret_hash: &str) -> Option<Result<Option<TokenRecord>, StoreError>> {
-        Some(
-            self.0
-                .read_here(|c| tokens_in(c, &[secret_hash]))
-                .map(|found| found.into_iter().next()),
-        )
+        Some(self.0.token_here(secret_hash))
     }
 
     async fn tokens(&self) -> Result<Vec<TokenRecord>, StoreError> {
