@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use domain::child::{Child, ChildEvent, ChildState};
-use domain::record::{RecordData, RecordType};
+use domain::record::RecordType;
 use lru::LruCache;
 use store::{EventStore, StoredEvent};
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
@@ -45,9 +45,7 @@ impl Folded {
     /// Whether the records need the child's whole history to be decided: a correction among
     /// them (one record or a batch). A child resumed from a kept state is folded whole first.
     pub fn needs_whole(records: &[domain::envelope::RecordInput]) -> bool {
-        records
-            .iter()
-            .any(|r| matches!(r.data, RecordData::RecordCorrected(_)))
+        records.iter().any(domain::envelope::RecordInput::corrects)
     }
 
     /// Folds stored events from nothing.

@@ -50,6 +50,12 @@ impl RecordInput {
         self.data.record_type()
     }
 
+    /// Whether it corrects or retracts an earlier record: the one kind of record whose decision
+    /// reads the child's history (its target, and what rests on it), not just its state.
+    pub fn corrects(&self) -> bool {
+        matches!(self.data, RecordData::RecordCorrected(_))
+    }
+
     /// Parses one posted record; shape errors carry paths from the top of the body, and every
     /// wrong field is reported at once (at most [`crate::error::MAX_ERRORS`]): the envelope's
     /// fields and `data`'s are checked apart, so a bad `occurred_at` does not hide a bad

@@ -289,15 +289,13 @@ impl SqliteStore {
     /// A token by its secret's hash, on the calling thread, from what the token checks' own
     /// connection read since the database last changed (`token_reads`).
     fn token_here(&self, secret_hash: &str) -> Result<Option<TokenRecord>, StoreError> {
-        let mut reads = self
+        let mut slot = self
             .token_reads
             .lock()
             .map_err(|_| corrupt("token reads lock poisoned".into()))?;
-        if reads.is_none() {
-            *reads = Some(token_reads::TokenReads::new(open_connection(&self.path)?));
-        }
-        let Some(reads) = reads.as_mut() else {
-            return Err(corrupt("token reads not opened".into()));
+        let reads = match &mut *slot {
+            Some(reads) => reads,
+            empty => empty.insert(token_reads::TokenReads::new(open_connection(&self.path)?)),
         };
         reads.token(secret_hash, |c, hash| {
             tokens_in(c, &[hash]).map(|found| found.into_iter().next())
@@ -305,8 +303,8 @@ impl SqliteStore {
     }
 
     /// Runs `f` on a pooled read connection on the calling thread. For a read of a few
-    /// microseconds on an async thread (a token by its secret's hash, asked for every
-    /// request): handing it to a blocking thread and waking the caller again cost more than
+    /// microseconds on an async thread (an idempotency key, asked before every append that
+    /// carries one): handing it to a blocking thread and waking the caller again cost more than
     /// the read. A WAL reader never waits for the writer or a checkpoint.
     fn read_here<T>(
         &self,
@@ -741,6 +739,20 @@ fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Result<StoredEvent, Stor
         let data = parse_json(&t.data, "data")?;
         Ok(t.with_json(recorded_by, data, prev_hash, hash))
     }))
+}
+
+/// A WAL database in a temporary folder, with a table `t`, and two connections to it: for the
+/// tests of what one connection learns of the other's commits (`heads`, `token_reads`).
+#[cfg(test)]
+fn two_connections() -> (tempfile::TempDir, Connection, Connection) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("two.db");
+    let first = Connection::open(&path).expect("open the first connection");
+    first
+        .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
+        .expect("a WAL database with a table");
+    let second = Connection::open(&path).expect("open the second connection");
+    (dir, first, second)
 }
 
 /// One page of [`EventStore::read_children`], each row made into an `E` by `convert`.

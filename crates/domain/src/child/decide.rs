@@ -81,7 +81,7 @@ impl Child {
                 // history to decide against (what keeps an append to a long record cheap).
                 if !batch
                     && records.len() == 1
-                    && !matches!(records[0].1.data, RecordData::RecordCorrected(_))
+                    && !records[0].1.corrects()
                     && let Some((event_id, input)) = records.pop()
                 {
                     return Ok(vec![self.decide_one(event_id, input, services)?]);
@@ -91,10 +91,7 @@ impl Child {
                 // scratch is the state alone: copying the history, and folding a child from its
                 // whole stream to have one, made a batch's cost grow with the child's record
                 // (docs/BENCHMARKS.md, twentieth round). A correction weighs the history.
-                let corrects = records
-                    .iter()
-                    .any(|(_, r)| matches!(r.data, RecordData::RecordCorrected(_)));
-                let mut scratch = if corrects {
+                let mut scratch = if records.iter().any(|(_, r)| r.corrects()) {
                     self.clone()
                 } else {
                     self.state_alone()

@@ -158,14 +158,7 @@ mod tests {
     }
 
     fn store() -> (tempfile::TempDir, Connection, Connection) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("heads.db");
-        let writer = Connection::open(&path).unwrap();
-        writer
-            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
-            .unwrap();
-        let other = Connection::open(&path).unwrap();
-        (dir, writer, other)
+        crate::sqlite::two_connections()
     }
 
     #[test]

@@ -88,14 +88,8 @@ mod tests {
     }
 
     fn store() -> (tempfile::TempDir, Connection, TokenReads) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.db");
-        let writer = Connection::open(&path).unwrap();
-        writer
-            .execute_batch("PRAGMA journal_mode=WAL; CREATE TABLE t (x INTEGER);")
-            .unwrap();
-        let reads = TokenReads::new(Connection::open(&path).unwrap());
-        (dir, writer, reads)
+        let (dir, writer, other) = crate::sqlite::two_connections();
+        (dir, writer, TokenReads::new(other))
     }
 
     #[test]
